@@ -1,0 +1,85 @@
+package io.remit.sandbox;
+
+import tools.jackson.databind.node.ObjectNode;
+
+/** How a sandbox starts: where it listens, its primary key pair, and its initial {@link Faults}. */
+public record SandboxOptions(String host, int port, String key, String secret, Faults faults, boolean help) {
+    public static final String DEFAULT_KEY = "exp_sand_remit";
+    public static final String DEFAULT_SECRET = "remit-sandbox-secret";
+
+    static final String USAGE = """
+            Usage: SandboxServer [options]
+              --port N              port to listen on (default 18080; 0 picks a free one)
+              --host ADDR           address to bind (default 127.0.0.1; 0.0.0.0 in containers)
+              --key K --secret S    the write key pair accepted (default exp_sand_remit / remit-sandbox-secret);
+                                    exp_sand_readonly/readonly-secret (read only) and
+                                    exp_sand_revoked/revoked-secret (revoked) always exist
+              --latency MODE        none | fixed | uniform | longtail (default none)
+              --latency-ms N        fixed latency, uniform minimum, or longtail median
+              --latency-max-ms N    uniform maximum or longtail p99
+              --error-500 P         probability of a 500 (PAYMENT_FAILED on payments), no effect
+              --error-502 P  --error-503 P  --error-504 P
+              --hang P              probability of holding a request for --hang-ms, then 504, no effect
+              --hang-ms N           (default 30000)
+              --burst-429 P         probability that a request starts a 429 burst for its key
+              --burst-429-ms N      burst length (default 1000)
+              --lost P              probability that an applied write loses its answer
+              --lost-as MODE        5xx | hang | drop | mix (default mix)
+              --rate-limit N        requests per key per window (default 1000000)
+              --rate-window-ms N    window length (default 1000)
+              --reset-format F      epoch | delta: X-RateLimit-Reset as epoch seconds or seconds to wait
+              --help                this text
+            Faults can be changed at run time: POST /admin/faults with the same names in camelCase,
+            e.g. {"error503":0.1,"latency":"fixed","latencyMs":50}. GET /admin/ledger shows effects.""";
+
+    public static SandboxOptions defaults() {
+        return new SandboxOptions("127.0.0.1", 0, DEFAULT_KEY, DEFAULT_SECRET, Faults.NONE, false);
+    }
+
+    public SandboxOptions withPort(int port) {
+        return new SandboxOptions(host, port, key, secret, faults, help);
+    }
+
+    public SandboxOptions withFaults(Faults faults) {
+        return new SandboxOptions(host, port, key, secret, faults, help);
+    }
+
+    static SandboxOptions parse(String... args) {
+        String host = "127.0.0.1", key = DEFAULT_KEY, secret = DEFAULT_SECRET;
+        int port = 18080;
+        ObjectNode faultFlags = SandboxServer.JSON.createObjectNode();
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            if (flag.equals("--help") || flag.equals("-h")) {
+                return new SandboxOptions(host, port, key, secret, Faults.NONE, true);
+            }
+            if (!flag.startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("expected --flag value, got " + flag);
+            }
+            String value = args[++i];
+            switch (flag) {
+                case "--port" -> port = Integer.parseInt(value);
+                case "--host" -> host = value;
+                case "--key" -> key = value;
+                case "--secret" -> secret = value;
+                default -> faultFlags.put(camelCase(flag.substring(2)), value);
+            }
+        }
+        Faults faults = SandboxServer.merge(Faults.NONE, faultFlags);
+        return new SandboxOptions(host, port, key, secret, faults, false);
+    }
+
+    private static String camelCase(String kebab) {
+        StringBuilder out = new StringBuilder();
+        boolean upper = false;
+        for (char c : kebab.toCharArray()) {
+            if (c == '-') {
+                upper = true;
+            } else {
+                out.append(upper ? Character.toUpperCase(c) : c);
+                upper = false;
+            }
+        }
+        return out.toString();
+    }
+}
