@@ -153,7 +153,7 @@ function checkContract(docs, file) {
   // environment
   const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e]));
   if (env.SPRING_CONFIG_ADDITIONAL_LOCATION?.value !== 'file:/config/') fail(w, 'SPRING_CONFIG_ADDITIONAL_LOCATION must be file:/config/');
-  if (env.REMIT_INSTANCE_ID?.valueFrom?.fieldRef?.fieldPath !== 'metadata.name') fail(w, 'REMIT_INSTANCE_ID must come from metadata.name');
+  if (env.REMIT_WORKER_INSTANCE_ID?.valueFrom?.fieldRef?.fieldPath !== 'metadata.name') fail(w, 'REMIT_WORKER_INSTANCE_ID must come from metadata.name');
   if (!/-XX:MaxRAMPercentage=/.test(env.JAVA_TOOL_OPTIONS?.value ?? '')) fail(w, 'JAVA_TOOL_OPTIONS must set -XX:MaxRAMPercentage');
   const secrets = by('Secret');
   for (const name of ['REMIT_API_KEY', 'REMIT_API_SECRET', 'SPRING_DATASOURCE_USERNAME', 'SPRING_DATASOURCE_PASSWORD']) {

@@ -128,10 +128,10 @@ public final class SandboxServer implements AutoCloseable {
             Route route = Route.of(exchange.getRequestMethod(), path);
             byte[] body = readBody(exchange);
             if (!verdict.allowed()) throw new ApiError(429, "RATE_LIMIT_EXCEEDED", "Too many requests");
-            sleep(current.sampleLatency());
             JsonNode json = route.isWrite() ? parse(body) : null;
             String requestId = json == null ? null : requestId(json);
             if (requestId != null) ledger.recordCall(requestId);
+            sleep(current.sampleLatency());
             injectFailure(current, route);
             keys.authorize(exchange.getRequestHeaders().getFirst("X-API-Key"),
                     exchange.getRequestHeaders().getFirst("X-API-Secret"),

@@ -1,0 +1,26 @@
+package io.remit.api;
+
+import java.time.Instant;
+
+/**
+ * What one attempt at the API came to, as a value. Classification ends here: routing decides
+ * what happens next, with no I/O. {@code status} is the HTTP status, or 0 when no answer came.
+ */
+public sealed interface Outcome {
+    int status();
+
+    /** Applied now, or earlier for this requestId. Recorded; never retried. */
+    record Succeeded(int status, String resourceId) implements Outcome {}
+
+    /** Refused on its merits; the same request can never succeed. Dead-lettered. */
+    record Rejected(int status, String code, String message) implements Outcome {}
+
+    /**
+     * No answer now; the same request may succeed later. Retried on the next tier, and never
+     * before {@code notBefore} when the API said when (429's {@code X-RateLimit-Reset}).
+     */
+    record Transient(int status, String code, String message, Instant notBefore) implements Outcome {}
+
+    /** The API refused remit's credentials (401/403): the worker, not the command, is wrong. Intake halts. */
+    record Halt(int status, String code, String message) implements Outcome {}
+}

@@ -1,0 +1,101 @@
+package io.remit.api;
+
+import java.io.IOException;
+import java.net.http.HttpTimeoutException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import io.remit.routing.RetryProperties;
+
+/**
+ * Turns an HTTP answer, or the lack of one, into an {@link Outcome}, following the API's error
+ * guide: 2xx succeeded; 429 and 5xx transient; 401 and 403 halt; other 4xx rejected. Matches on
+ * the body's {@code error} code, never on its message. Per-code overrides from
+ * {@code remit.retry.codes} can then turn a code into a retry or a dead letter.
+ */
+public final class ResponseClassifier {
+    /** A reset value above this is an epoch time; below, seconds to wait (no sane wait is 30 years). */
+    private static final long EPOCH_THRESHOLD = 1_000_000_000L;
+    private static final int MAX_MESSAGE = 500;
+
+    private final JsonMapper json;
+    private final Clock clock;
+    private final Map<String, RetryProperties.CodeAction> overrides;
+
+    public ResponseClassifier(JsonMapper json, Clock clock, Map<String, RetryProperties.CodeAction> overrides) {
+        this.json = json;
+        this.clock = clock;
+        this.overrides = overrides;
+    }
+
+    public Outcome classify(int status, String rateLimitReset, byte[] body) {
+        if (status >= 200 && status < 300) return new Outcome.Succeeded(status, field(body, "id"));
+        String code = errorCode(status, body);
+        String message = truncate(field(body, "message"));
+        Outcome outcome;
+        if (status == 429) {
+            outcome = new Outcome.Transient(status, code, message, resetInstant(rateLimitReset));
+        } else if (status >= 500) {
+            outcome = new Outcome.Transient(status, code, message, null);
+        } else if (status == 401 || status == 403) {
+            return new Outcome.Halt(status, code, message);
+        } else {
+            outcome = new Outcome.Rejected(status, code, message);
+        }
+        return override(outcome, code);
+    }
+
+    public Outcome classify(IOException failure) {
+        boolean timeout = failure instanceof HttpTimeoutException;
+        String code = timeout ? "TIMEOUT" : "CONNECTION_ERROR";
+        String message = timeout ? "no answer within the timeout" : failure.getClass().getSimpleName() + ": " + failure.getMessage();
+        return new Outcome.Transient(0, code, truncate(message), null);
+    }
+
+    private Outcome override(Outcome outcome, String code) {
+        RetryProperties.CodeAction action = overrides.get(code);
+        if (action == null) return outcome;
+        return switch (action) {
+            case RETRY -> outcome instanceof Outcome.Rejected r ? new Outcome.Transient(r.status(), r.code(), r.message(), null) : outcome;
+            case DEAD_LETTER -> outcome instanceof Outcome.Transient t ? new Outcome.Rejected(t.status(), t.code(), t.message()) : outcome;
+        };
+    }
+
+    /** When a 429 may be retried: X-RateLimit-Reset as epoch seconds or as seconds to wait. */
+    Instant resetInstant(String header) {
+        if (header == null) return null;
+        try {
+            long value = Long.parseLong(header.trim());
+            if (value < 0) return null;
+            return value > EPOCH_THRESHOLD ? Instant.ofEpochSecond(value) : clock.instant().plusSeconds(value);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private String errorCode(int status, byte[] body) {
+        String code = field(body, "error");
+        return code == null || code.isBlank() ? "HTTP_" + status : code;
+    }
+
+    private String field(byte[] body, String name) {
+        if (body == null || body.length == 0) return null;
+        try {
+            JsonNode node = json.readTree(body);
+            JsonNode value = node == null ? null : node.get(name);
+            return value != null && value.isString() ? value.stringValue() : null;
+        } catch (JacksonException e) {
+            return null;
+        }
+    }
+
+    private static String truncate(String message) {
+        if (message == null) return null;
+        return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE) + "…";
+    }
+}

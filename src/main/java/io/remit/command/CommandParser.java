@@ -1,0 +1,170 @@
+package io.remit.command;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.regex.Pattern;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Turns a record's key and value bytes into a {@link ParsedCommand}. Never throws: whatever
+ * arrives (random bytes, invalid UTF-8, deep or huge JSON, wrong types) becomes either a valid
+ * command or an {@link ParsedCommand.Invalid} naming the problem. The rules are those of
+ * {@code config/command.schema.json}; business rules (positive amounts, known currencies) are
+ * the API's to judge.
+ */
+public final class CommandParser {
+    public static final String MISSING_KEY = "COMMAND_MISSING_KEY";
+    public static final String UNREADABLE = "COMMAND_UNREADABLE";
+    public static final String INVALID = "COMMAND_INVALID";
+
+    public static final int MAX_VALUE_BYTES = 64 * 1024;
+    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final Pattern AMOUNT = Pattern.compile("[0-9]{1,13}(\\.[0-9]{1,2})?");
+    private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+    private static final int MAX_NUMBER = 64;
+    private static final int MAX_TEXT = 1000;
+
+    private final JsonMapper json = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxNestingDepth(16).maxStringLength(MAX_VALUE_BYTES).maxNumberLength(64).build())
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build())
+            .build();
+
+    public ParsedCommand parse(byte[] key, byte[] value) {
+        if (key == null || key.length == 0) {
+            return new ParsedCommand.Invalid(MISSING_KEY, "record has no key; the key is the requestId", null, CommandType.UNKNOWN);
+        }
+        String requestId = decodeKey(key);
+        if (requestId == null) {
+            return new ParsedCommand.Invalid(INVALID, "key must be 1 to 128 characters of [A-Za-z0-9._:-]", null, CommandType.UNKNOWN);
+        }
+        if (value == null || value.length == 0) {
+            return new ParsedCommand.Invalid(UNREADABLE, "value is empty", requestId, CommandType.UNKNOWN);
+        }
+        if (value.length > MAX_VALUE_BYTES) {
+            return new ParsedCommand.Invalid(UNREADABLE, "value is " + value.length + " bytes; the limit is " + MAX_VALUE_BYTES,
+                    requestId, CommandType.UNKNOWN);
+        }
+        JsonNode body;
+        try {
+            body = json.readTree(value);
+        } catch (JacksonException e) {
+            return new ParsedCommand.Invalid(UNREADABLE, "value is not UTF-8 JSON: " + e.getOriginalMessage(), requestId, CommandType.UNKNOWN);
+        }
+        if (body == null || !body.isObject()) {
+            return new ParsedCommand.Invalid(UNREADABLE, "value is not a JSON object", requestId, CommandType.UNKNOWN);
+        }
+        try {
+            return new ParsedCommand.Valid(command(requestId, body));
+        } catch (InvalidField e) {
+            return new ParsedCommand.Invalid(INVALID, e.getMessage(), requestId, e.type);
+        }
+    }
+
+    private static String decodeKey(byte[] key) {
+        if (key.length > 128) return null;
+        try {
+            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(key)).toString();
+            return REQUEST_ID.matcher(text).matches() ? text : null;
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private static Command command(String requestId, JsonNode body) {
+        JsonNode typeNode = body.get("type");
+        if (typeNode == null || !typeNode.isString()) {
+            throw new InvalidField(CommandType.UNKNOWN, "type is required and must be a string");
+        }
+        CommandType type = CommandType.fromWireName(typeNode.stringValue()).orElseThrow(() -> new InvalidField(
+                CommandType.UNKNOWN, "type must be one of " + Arrays.stream(CommandType.values()).map(CommandType::wireName).toList()));
+        Fields fields = new Fields(type, body);
+        return switch (type) {
+            case INVOICE_CREATE -> new Command.CreateInvoice(requestId, fields.id("connectionId"), fields.invoiceNumber(),
+                    fields.amount(), fields.currency(), fields.date("dueDate"), fields.optionalText("description"));
+            case INVOICE_APPROVE, INVOICE_DISPUTE, INVOICE_CANCEL ->
+                    new Command.InvoiceAction(requestId, type, fields.id("invoiceId"), fields.optionalText("reason"));
+            case PAYMENT_CREATE -> new Command.CreatePayment(requestId, fields.id("invoiceId"), fields.amount(), fields.currency());
+        };
+    }
+
+    /** Reads one command's fields, each failure naming the field and what it must be. */
+    private record Fields(CommandType type, JsonNode body) {
+        String id(String field) {
+            String text = text(field);
+            if (!ID.matcher(text).matches()) throw invalid(field + " must be 1 to 64 characters of [A-Za-z0-9_.:-]");
+            return text;
+        }
+
+        String invoiceNumber() {
+            String text = text("invoiceNumber");
+            if (text.isBlank() || text.length() > MAX_NUMBER) throw invalid("invoiceNumber must be 1 to " + MAX_NUMBER + " characters");
+            return text;
+        }
+
+        String amount() {
+            String text = text("amount");
+            if (!AMOUNT.matcher(text).matches()) {
+                throw invalid("amount must be a decimal string with at most 2 places, such as \"1500.00\"");
+            }
+            return text;
+        }
+
+        String currency() {
+            String text = text("currency");
+            if (!CURRENCY.matcher(text).matches()) throw invalid("currency must be an ISO-4217 code such as \"USD\"");
+            return text;
+        }
+
+        LocalDate date(String field) {
+            try {
+                return LocalDate.parse(text(field));
+            } catch (DateTimeParseException e) {
+                throw invalid(field + " must be a date as YYYY-MM-DD");
+            }
+        }
+
+        String optionalText(String field) {
+            JsonNode node = body.get(field);
+            if (node == null || node.isNull()) return null;
+            if (!node.isString() || node.stringValue().length() > MAX_TEXT) {
+                throw invalid(field + " must be a string of at most " + MAX_TEXT + " characters");
+            }
+            return node.stringValue();
+        }
+
+        private String text(String field) {
+            JsonNode node = body.get(field);
+            if (node == null || node.isNull()) throw invalid(field + " is required");
+            if (!node.isString()) throw invalid(field + " must be a string");
+            return node.stringValue();
+        }
+
+        private InvalidField invalid(String message) {
+            return new InvalidField(type.wireName(), message);
+        }
+    }
+
+    private static final class InvalidField extends RuntimeException {
+        final String type;
+
+        InvalidField(String type, String message) {
+            super(message, null, false, false);
+            this.type = type;
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.remit.command;
+
+/** What a Kafka record turned out to hold: a command, or the reason it can never be one. */
+public sealed interface ParsedCommand {
+    /** The command type's wire name, or {@link CommandType#UNKNOWN} when it could not be read. */
+    default String typeName() {
+        return switch (this) {
+            case Valid valid -> valid.command().type().wireName();
+            case Invalid invalid -> invalid.type();
+        };
+    }
+
+    /** A command to send to the API. */
+    record Valid(Command command) implements ParsedCommand {}
+
+    /**
+     * Not a command; dead-lettered without calling the API.
+     *
+     * @param requestId the record's key when it is a valid requestId, else null
+     * @param type      the command type when it could be read, else {@link CommandType#UNKNOWN}
+     */
+    record Invalid(String code, String message, String requestId, String type) implements ParsedCommand {}
+}

@@ -1,0 +1,83 @@
+package io.remit.config;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+import io.remit.api.ApiProperties;
+import io.remit.api.PaymentsApi;
+import io.remit.api.ResponseClassifier;
+import io.remit.command.CommandParser;
+import io.remit.engine.EngineLifecycle;
+import io.remit.engine.IntakeGate;
+import io.remit.ops.RemitMetrics;
+import io.remit.outcome.OutcomeStore;
+import io.remit.routing.OutboundRecords;
+import io.remit.routing.OutcomeRouter;
+import io.remit.routing.RetryLadder;
+import io.remit.routing.RetryProperties;
+import io.remit.routing.TopicsProperties;
+
+/** Wires remit's pieces; every knob comes from the {@code remit.*} properties records. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({ApiProperties.class, RetryProperties.class, TopicsProperties.class, WorkerProperties.class})
+class RemitConfiguration {
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    RetryLadder retryLadder(TopicsProperties topics, RetryProperties retry) {
+        return new RetryLadder(topics, retry);
+    }
+
+    @Bean
+    PaymentsApi paymentsApi(ApiProperties api, RetryProperties retry, Clock clock) {
+        JsonMapper json = JsonMapper.builder().build();
+        return new PaymentsApi(api, new ResponseClassifier(json, clock, retry.codes()), json);
+    }
+
+    @Bean
+    OutcomeStore outcomeStore(JdbcTemplate jdbc, TransactionTemplate transaction) {
+        return new OutcomeStore(jdbc, transaction);
+    }
+
+    @Bean
+    IntakeGate intakeGate(ApplicationEventPublisher events) {
+        return new IntakeGate(events);
+    }
+
+    @Bean
+    RemitMetrics remitMetrics(MeterRegistry registry, RetryLadder ladder, IntakeGate gate) {
+        Map<String, String> tierByTopic = new LinkedHashMap<>();
+        ladder.tiers().forEach(tier -> tierByTopic.put(tier.topic(), tier.name()));
+        return new RemitMetrics(registry, tierByTopic, gate::isHalted);
+    }
+
+    @Bean
+    KafkaClients kafkaClients(KafkaProperties kafka, WorkerProperties worker, TopicsProperties topics, RetryLadder ladder) {
+        return new KafkaClients(kafka, worker, topics, ladder);
+    }
+
+    @Bean
+    EngineLifecycle engineLifecycle(KafkaClients kafka, WorkerProperties worker, PaymentsApi api, RetryLadder ladder,
+                                    RetryProperties retry, TopicsProperties topics, OutcomeStore store, IntakeGate gate,
+                                    RemitMetrics metrics, Clock clock) {
+        OutcomeRouter router = new OutcomeRouter(ladder, retry.jitter(), clock, () -> ThreadLocalRandom.current().nextDouble());
+        return new EngineLifecycle(kafka, worker, new CommandParser(), api, router, ladder, store,
+                new OutboundRecords(topics), gate, metrics, clock);
+    }
+}

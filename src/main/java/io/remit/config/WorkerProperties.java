@@ -1,0 +1,46 @@
+package io.remit.config;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * How one remit instance consumes ({@code remit.worker.*}).
+ *
+ * @param instanceId         stable name of this instance; its Kafka transactional.id is
+ *                           {@code remit-<instanceId>-<n>}, so a restarted instance fences its former self at once.
+ *                           Defaults to the host name (the pod name on Kubernetes). Two live instances must never share it.
+ * @param groupId            the consumer group of all instances
+ * @param consumers          consumer threads per instance, each with its own consumer and transactional producer
+ * @param maxPollRecords     the most records in one batch
+ * @param shutdownTimeout    how long a stopping instance lets its in-flight batch finish before abandoning it uncommitted
+ * @param transactionTimeout the Kafka transaction timeout; must exceed the longest batch
+ * @param haltProbeInterval  while halted on 401/403, how often the API is asked whether it accepts the credentials again
+ */
+@ConfigurationProperties("remit.worker")
+public record WorkerProperties(
+        String instanceId,
+        @DefaultValue("remit") String groupId,
+        @DefaultValue("1") int consumers,
+        @DefaultValue("500") int maxPollRecords,
+        @DefaultValue("20s") Duration shutdownTimeout,
+        @DefaultValue("60s") Duration transactionTimeout,
+        @DefaultValue("30s") Duration haltProbeInterval) {
+
+    public WorkerProperties {
+        if (instanceId == null || instanceId.isBlank()) instanceId = hostName();
+        if (consumers < 1) throw new InvalidConfigurationException("remit.worker.consumers must be at least 1");
+        if (maxPollRecords < 1) throw new InvalidConfigurationException("remit.worker.max-poll-records must be at least 1");
+    }
+
+    private static String hostName() {
+        String host = System.getenv("HOSTNAME");
+        if (host != null && !host.isBlank()) return host;
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            throw new InvalidConfigurationException("remit.worker.instance-id is not set and the host name is unknown");
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package io.remit.engine;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import io.remit.api.Outcome;
+import io.remit.api.PaymentsApi;
+import io.remit.command.Command;
+import io.remit.command.CommandParser;
+import io.remit.command.ParsedCommand;
+import io.remit.outcome.AttemptRecord;
+import io.remit.outcome.OutcomeStatus;
+import io.remit.outcome.OutcomeStore;
+import io.remit.outcome.StoredOutcome;
+import io.remit.ops.RemitMetrics;
+import io.remit.routing.Decision;
+import io.remit.routing.OutboundRecords;
+import io.remit.routing.OutcomeRouter;
+import io.remit.routing.RemitHeaders;
+import io.remit.routing.RetryLadder;
+
+/**
+ * Decides what happens to each record of a batch. Records are processed concurrently, one
+ * virtual thread per requestId, so records with the same key stay in order; the API client
+ * bounds the calls in flight. A command that already succeeded is never sent again, and a
+ * record redelivered after a crash replays its stored decision instead of calling the API.
+ */
+final class CommandProcessor {
+    private final CommandParser parser;
+    private final PaymentsApi api;
+    private final OutcomeRouter router;
+    private final RetryLadder ladder;
+    private final OutcomeStore store;
+    private final RemitMetrics metrics;
+    private final Clock clock;
+
+    CommandProcessor(CommandParser parser, PaymentsApi api, OutcomeRouter router, RetryLadder ladder, OutcomeStore store,
+                     RemitMetrics metrics, Clock clock) {
+        this.parser = parser;
+        this.api = api;
+        this.router = router;
+        this.ladder = ladder;
+        this.store = store;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    private record Item(ConsumerRecord<byte[], byte[]> record, ParsedCommand parsed, String requestId) {}
+
+    /** Processes the records and answers one {@link Processed} per record, in the given order. */
+    List<Processed> process(List<ConsumerRecord<byte[], byte[]>> records) throws InterruptedException {
+        Map<String, List<Item>> byRequestId = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            ParsedCommand parsed = parser.parse(record.key(), record.value());
+            String requestId = requestId(record, parsed);
+            byRequestId.computeIfAbsent(requestId, id -> new ArrayList<>()).add(new Item(record, parsed, requestId));
+        }
+        Map<String, StoredOutcome> stored = store.find(byRequestId.keySet());
+        Map<ConsumerRecord<byte[], byte[]>, Processed> results = new HashMap<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<List<Processed>>> groups = new ArrayList<>();
+            for (List<Item> group : byRequestId.values()) {
+                groups.add(threads.submit(() -> processInOrder(group, stored.get(group.getFirst().requestId()))));
+            }
+            try {
+                for (Future<List<Processed>> group : groups) {
+                    for (Processed processed : group.get()) results.put(processed.record(), processed);
+                }
+            } catch (InterruptedException e) {
+                threads.shutdownNow(); // abandon in-flight calls: nothing of this batch is committed
+                throw e;
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) throw failure;
+            throw new IllegalStateException("processing a record failed", e.getCause());
+        }
+        return records.stream().map(results::get).toList();
+    }
+
+    private List<Processed> processInOrder(List<Item> group, StoredOutcome stored) throws InterruptedException {
+        List<Processed> processed = new ArrayList<>(group.size());
+        StoredOutcome latest = stored;
+        Decision.Halt halt = null;
+        for (Item item : group) {
+            if (halt != null) {
+                processed.add(new Processed(item.record(), item.requestId(), item.parsed().typeName(),
+                        Processed.Provenance.FRESH, halt, 0, null, clock.instant()));
+                continue;
+            }
+            Processed result = processOne(item, latest);
+            processed.add(result);
+            if (result.decision() instanceof Decision.Halt h) halt = h;
+            if (result.provenance() == Processed.Provenance.FRESH && !result.isHalt()) latest = toStored(result);
+        }
+        return processed;
+    }
+
+    private Processed processOne(Item item, StoredOutcome prior) throws InterruptedException {
+        ConsumerRecord<byte[], byte[]> record = item.record();
+        String type = item.parsed().typeName();
+        if (prior != null && prior.status() == OutcomeStatus.SUCCEEDED) {
+            return new Processed(record, item.requestId(), prior.commandType(), Processed.Provenance.ALREADY_SUCCEEDED,
+                    new Decision.Complete(statusOf(prior), prior.resourceId()), prior.attempts(), null, prior.updatedAt());
+        }
+        if (prior != null && prior.isFor(record.topic(), record.partition(), record.offset())) {
+            return new Processed(record, item.requestId(), prior.commandType(), Processed.Provenance.REPLAYED,
+                    replay(prior), prior.attempts(), null, prior.updatedAt());
+        }
+        int attempt = attemptOf(record);
+        Instant now = clock.instant();
+        return switch (item.parsed()) {
+            case ParsedCommand.Invalid invalid -> new Processed(record, item.requestId(), type, Processed.Provenance.FRESH,
+                    router.route(new Outcome.Rejected(0, invalid.code(), invalid.message()), attempt), attempt - 1, null, now);
+            case ParsedCommand.Valid valid -> call(record, valid.command(), attempt);
+        };
+    }
+
+    private Processed call(ConsumerRecord<byte[], byte[]> record, Command command, int attempt) throws InterruptedException {
+        Instant startedAt = clock.instant();
+        PaymentsApi.Attempt answer = api.send(command);
+        Outcome outcome = answer.outcome();
+        String code = switch (outcome) {
+            case Outcome.Succeeded s -> null;
+            case Outcome.Rejected r -> r.code();
+            case Outcome.Transient t -> t.code();
+            case Outcome.Halt h -> h.code();
+        };
+        metrics.apiCall(command.type().wireName(), outcome.status(), code, answer.latency());
+        AttemptRecord attemptRecord = new AttemptRecord(command.requestId(), attempt, command.type().wireName(),
+                outcome.status() == 0 ? null : outcome.status(), code, answer.latency().toMillis(), startedAt);
+        return new Processed(record, command.requestId(), command.type().wireName(), Processed.Provenance.FRESH,
+                router.route(outcome, attempt), attempt, attemptRecord, clock.instant());
+    }
+
+    private Decision replay(StoredOutcome prior) {
+        int status = statusOf(prior);
+        if (prior.status() == OutcomeStatus.RETRYING) {
+            RetryLadder.Tier tier = ladder.byTopic(prior.retryTopic()).orElse(ladder.tiers().getLast());
+            return new Decision.Retry(tier, prior.dueAt(), prior.attempts() + 1, status, prior.errorCode(), prior.errorMessage());
+        }
+        return new Decision.DeadLetter(status, prior.errorCode(), prior.errorMessage());
+    }
+
+    /** The row a fresh decision leaves in {@code command_outcome}. */
+    static StoredOutcome toStored(Processed p) {
+        ConsumerRecord<byte[], byte[]> r = p.record();
+        return switch (p.decision()) {
+            case Decision.Complete c -> stored(p, OutcomeStatus.SUCCEEDED, c.status(), null, null, c.resourceId(), null, null);
+            case Decision.Retry retry -> stored(p, OutcomeStatus.RETRYING, retry.status(), retry.code(), retry.message(), null,
+                    retry.tier().topic(), retry.dueAt());
+            case Decision.DeadLetter d -> stored(p, OutcomeStatus.DEAD_LETTERED, d.status(), d.code(), d.message(), null, null, null);
+            case Decision.Halt h -> throw new IllegalArgumentException("a halt is not stored: " + r.topic() + "/" + r.partition());
+        };
+    }
+
+    private static StoredOutcome stored(Processed p, OutcomeStatus status, int httpStatus, String code, String message,
+                                        String resourceId, String retryTopic, Instant dueAt) {
+        ConsumerRecord<byte[], byte[]> r = p.record();
+        return new StoredOutcome(p.requestId(), p.commandType(), status, p.attempts(), httpStatus == 0 ? null : httpStatus,
+                code, message, resourceId, retryTopic, dueAt, r.topic(), r.partition(), r.offset(), p.decidedAt());
+    }
+
+    private int attemptOf(ConsumerRecord<byte[], byte[]> record) {
+        if (ladder.byTopic(record.topic()).isEmpty()) return 1;
+        try {
+            int attempt = Integer.parseInt(String.valueOf(OutboundRecords.text(record, RemitHeaders.ATTEMPT)));
+            return Math.clamp(attempt, 1, ladder.maxAttempts());
+        } catch (NumberFormatException e) {
+            return ladder.maxAttempts();
+        }
+    }
+
+    private static int statusOf(StoredOutcome stored) {
+        return stored.httpStatus() == null ? 0 : stored.httpStatus();
+    }
+
+    private static String requestId(ConsumerRecord<byte[], byte[]> record, ParsedCommand parsed) {
+        String key = switch (parsed) {
+            case ParsedCommand.Valid valid -> valid.command().requestId();
+            case ParsedCommand.Invalid invalid -> invalid.requestId();
+        };
+        return key != null ? key : "@" + record.topic() + "/" + record.partition() + "/" + record.offset();
+    }
+}

@@ -1,0 +1,144 @@
+package io.remit.engine;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+import io.remit.api.Outcome;
+import io.remit.api.PaymentsApi;
+import io.remit.command.CommandParser;
+import io.remit.config.KafkaClients;
+import io.remit.config.WorkerProperties;
+import io.remit.ops.RemitMetrics;
+import io.remit.outcome.OutcomeStore;
+import io.remit.routing.OutboundRecords;
+import io.remit.routing.OutcomeRouter;
+import io.remit.routing.RetryLadder;
+
+/**
+ * Starts remit's consumers once the application is up, and stops them first on shutdown: each
+ * finishes its batch in hand within {@code remit.worker.shutdown-timeout}, or abandons it
+ * uncommitted. While intake is halted, a probe asks the API every
+ * {@code remit.worker.halt-probe-interval} whether it accepts the credentials again.
+ */
+public final class EngineLifecycle implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(EngineLifecycle.class);
+
+    private final KafkaClients kafka;
+    private final WorkerProperties worker;
+    private final CommandProcessor processor;
+    private final BatchRecorder recorder;
+    private final OutboundRecords outbound;
+    private final IntakeGate gate;
+    private final RetryLadder ladder;
+    private final PaymentsApi api;
+    private final Clock clock;
+    private final List<CommandEngine> engines = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private Thread probe;
+    private volatile boolean running;
+
+    public EngineLifecycle(KafkaClients kafka, WorkerProperties worker, CommandParser parser, PaymentsApi api,
+                           OutcomeRouter router, RetryLadder ladder, OutcomeStore store, OutboundRecords outbound,
+                           IntakeGate gate, RemitMetrics metrics, Clock clock) {
+        this.kafka = kafka;
+        this.worker = worker;
+        this.processor = new CommandProcessor(parser, api, router, ladder, store, metrics, clock);
+        this.recorder = new BatchRecorder(store, metrics);
+        this.outbound = outbound;
+        this.gate = gate;
+        this.ladder = ladder;
+        this.api = api;
+        this.clock = clock;
+    }
+
+    @Override
+    public void start() {
+        try {
+            kafka.createTopics(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        running = true;
+        for (int i = 0; i < worker.consumers(); i++) {
+            int index = i;
+            CommandEngine engine = new CommandEngine("consumer-" + i, kafka.consumer(i), () -> producerWhenAvailable(index),
+                    kafka.consumedTopics(), processor, recorder, outbound, gate, ladder, clock);
+            engines.add(engine);
+            threads.add(Thread.ofPlatform().name("remit-consumer-" + i).start(engine));
+        }
+        probe = Thread.ofVirtual().name("remit-halt-probe").start(this::probeWhileHalted);
+        log.info("remit started: {} consumer(s) on {}", worker.consumers(), kafka.consumedTopics());
+    }
+
+    private Producer<byte[], byte[]> producerWhenAvailable(int index) {
+        long wait = 500;
+        while (true) {
+            try {
+                return kafka.producer(index);
+            } catch (RuntimeException e) {
+                if (!running) throw e;
+                log.warn("consumer-{}: transactional producer unavailable ({}); trying again in {} ms", index, e.getMessage(), wait);
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                wait = Math.min(wait * 2, 10_000);
+            }
+        }
+    }
+
+    private void probeWhileHalted() {
+        while (running) {
+            try {
+                Thread.sleep(worker.haltProbeInterval());
+                if (gate.isHalted() && api.probe() instanceof Outcome.Succeeded) gate.resume();
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        if (probe != null) probe.interrupt();
+        engines.forEach(CommandEngine::stop);
+        long deadline = System.nanoTime() + worker.shutdownTimeout().toNanos();
+        for (Thread thread : threads) {
+            try {
+                thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                if (thread.isAlive()) {
+                    log.warn("{} did not finish its batch within {}; abandoning it uncommitted", thread.getName(),
+                            worker.shutdownTimeout());
+                    thread.interrupt();
+                    thread.join(Duration.ofSeconds(5));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        engines.clear();
+        threads.clear();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return Integer.MAX_VALUE - 1000;
+    }
+}

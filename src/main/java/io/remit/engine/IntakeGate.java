@@ -1,0 +1,45 @@
+package io.remit.engine;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.context.ApplicationEventPublisher;
+
+import io.remit.routing.Decision;
+
+/**
+ * Open, or halted because the API refused remit's credentials (401/403). While halted every
+ * consumer pauses all its partitions and readiness is DOWN; {@link #resume} reopens it.
+ */
+public final class IntakeGate {
+    private static final Logger log = LoggerFactory.getLogger(IntakeGate.class);
+
+    private final AtomicReference<Decision.Halt> halt = new AtomicReference<>();
+    private final ApplicationEventPublisher events;
+
+    public IntakeGate(ApplicationEventPublisher events) {
+        this.events = events;
+    }
+
+    public boolean isHalted() {
+        return halt.get() != null;
+    }
+
+    void halt(Decision.Halt reason) {
+        if (halt.compareAndSet(null, reason)) {
+            log.error("Intake halted: the API answered {} {} to remit's credentials; nothing is dead-lettered or committed "
+                    + "until a probe is accepted (check remit.api.key / remit.api.secret)", reason.status(), reason.code());
+            AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
+        }
+    }
+
+    public void resume() {
+        if (halt.getAndSet(null) != null) {
+            log.info("Intake resumed: the API accepts remit's credentials again");
+            AvailabilityChangeEvent.publish(events, this, ReadinessState.ACCEPTING_TRAFFIC);
+        }
+    }
+}

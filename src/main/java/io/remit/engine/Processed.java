@@ -1,0 +1,34 @@
+package io.remit.engine;
+
+import java.time.Instant;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import io.remit.outcome.AttemptRecord;
+import io.remit.routing.Decision;
+
+/**
+ * What remit did with one record of a batch.
+ *
+ * @param requestId   the key, or {@code @topic/partition/offset} for a record without a usable key
+ * @param attempts    API calls made for the command so far
+ * @param apiAttempt  the call made now, or null when none was (invalid, already succeeded, replayed)
+ * @param decidedAt   when the decision was first made: now, or the stored time of a replayed one
+ */
+record Processed(ConsumerRecord<byte[], byte[]> record, String requestId, String commandType, Provenance provenance,
+                 Decision decision, int attempts, AttemptRecord apiAttempt, Instant decidedAt) {
+
+    /** Where the decision came from. */
+    enum Provenance {
+        /** Made now, from the API's answer or the command's invalidity: to be stored and acted on. */
+        FRESH,
+        /** Stored for this very record before a crash: acted on again (its retry or dead letter was never committed). */
+        REPLAYED,
+        /** The command already succeeded: nothing to do but commit the offset. */
+        ALREADY_SUCCEEDED
+    }
+
+    boolean isHalt() {
+        return decision instanceof Decision.Halt;
+    }
+}

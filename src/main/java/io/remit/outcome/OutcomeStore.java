@@ -1,0 +1,127 @@
+package io.remit.outcome;
+
+import java.sql.Array;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The outcomes and attempts in PostgreSQL. A batch's rows are written in one transaction with
+ * JDBC batching. Writing the same outcome again changes nothing, and a SUCCEEDED row is never
+ * overwritten.
+ */
+public final class OutcomeStore {
+    private static final String SELECT = """
+            select request_id, command_type, status, attempts, http_status, error_code, error_message, resource_id,
+                   retry_topic, due_at, source_topic, source_partition, source_offset, updated_at
+            from command_outcome where request_id = any(?)""";
+
+    private static final String UPSERT_OUTCOME = """
+            insert into command_outcome (request_id, command_type, status, attempts, http_status, error_code, error_message,
+                resource_id, retry_topic, due_at, source_topic, source_partition, source_offset, updated_at)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            on conflict (request_id) do update set
+                command_type = excluded.command_type, status = excluded.status, attempts = excluded.attempts,
+                http_status = excluded.http_status, error_code = excluded.error_code, error_message = excluded.error_message,
+                resource_id = excluded.resource_id, retry_topic = excluded.retry_topic, due_at = excluded.due_at,
+                source_topic = excluded.source_topic, source_partition = excluded.source_partition,
+                source_offset = excluded.source_offset, updated_at = excluded.updated_at
+            where command_outcome.status <> 'SUCCEEDED'
+              and (command_outcome.status, command_outcome.attempts, command_outcome.source_topic,
+                   command_outcome.source_partition, command_outcome.source_offset)
+                  is distinct from (excluded.status, excluded.attempts, excluded.source_topic,
+                   excluded.source_partition, excluded.source_offset)""";
+
+    private static final String UPSERT_ATTEMPT = """
+            insert into command_attempt (request_id, attempt, command_type, http_status, error_code, latency_ms, attempted_at)
+            values (?, ?, ?, ?, ?, ?, ?)
+            on conflict (request_id, attempt) do update set
+                http_status = excluded.http_status, error_code = excluded.error_code,
+                latency_ms = excluded.latency_ms, attempted_at = excluded.attempted_at""";
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate transaction;
+
+    public OutcomeStore(JdbcTemplate jdbc, TransactionTemplate transaction) {
+        this.jdbc = jdbc;
+        this.transaction = transaction;
+    }
+
+    public Map<String, StoredOutcome> find(Collection<String> requestIds) {
+        Map<String, StoredOutcome> found = new HashMap<>();
+        if (requestIds.isEmpty()) return found;
+        jdbc.query(connection -> {
+            PreparedStatement statement = connection.prepareStatement(SELECT);
+            Array ids = connection.createArrayOf("text", requestIds.toArray());
+            statement.setArray(1, ids);
+            return statement;
+        }, (ResultSet row) -> {
+            StoredOutcome outcome = read(row);
+            found.put(outcome.requestId(), outcome);
+        });
+        return found;
+    }
+
+    /** Writes the rows in one transaction; at most one outcome per requestId and one attempt per (requestId, attempt). */
+    public void save(List<StoredOutcome> outcomes, List<AttemptRecord> attempts) {
+        if (outcomes.isEmpty() && attempts.isEmpty()) return;
+        transaction.executeWithoutResult(status -> {
+            if (!attempts.isEmpty()) jdbc.batchUpdate(UPSERT_ATTEMPT, attempts, attempts.size(), OutcomeStore::bind);
+            if (!outcomes.isEmpty()) jdbc.batchUpdate(UPSERT_OUTCOME, outcomes, outcomes.size(), OutcomeStore::bind);
+        });
+    }
+
+    private static void bind(PreparedStatement s, StoredOutcome o) throws SQLException {
+        s.setString(1, o.requestId());
+        s.setString(2, o.commandType());
+        s.setString(3, o.status().name());
+        s.setInt(4, o.attempts());
+        s.setObject(5, o.httpStatus(), Types.INTEGER);
+        s.setString(6, o.errorCode());
+        s.setString(7, o.errorMessage());
+        s.setString(8, o.resourceId());
+        s.setString(9, o.retryTopic());
+        s.setTimestamp(10, timestamp(o.dueAt()));
+        s.setString(11, o.sourceTopic());
+        s.setInt(12, o.sourcePartition());
+        s.setLong(13, o.sourceOffset());
+        s.setTimestamp(14, timestamp(o.updatedAt()));
+    }
+
+    private static void bind(PreparedStatement s, AttemptRecord a) throws SQLException {
+        s.setString(1, a.requestId());
+        s.setInt(2, a.attempt());
+        s.setString(3, a.commandType());
+        s.setObject(4, a.httpStatus(), Types.INTEGER);
+        s.setString(5, a.errorCode());
+        s.setInt(6, (int) Math.min(Integer.MAX_VALUE, a.latencyMs()));
+        s.setTimestamp(7, timestamp(a.attemptedAt()));
+    }
+
+    private static StoredOutcome read(ResultSet row) throws SQLException {
+        return new StoredOutcome(row.getString("request_id"), row.getString("command_type"),
+                OutcomeStatus.valueOf(row.getString("status")), row.getInt("attempts"),
+                (Integer) row.getObject("http_status"), row.getString("error_code"), row.getString("error_message"),
+                row.getString("resource_id"), row.getString("retry_topic"), instant(row.getTimestamp("due_at")),
+                row.getString("source_topic"), row.getInt("source_partition"), row.getLong("source_offset"),
+                instant(row.getTimestamp("updated_at")));
+    }
+
+    private static Timestamp timestamp(Instant instant) {
+        return instant == null ? null : Timestamp.from(instant);
+    }
+
+    private static Instant instant(Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toInstant();
+    }
+}

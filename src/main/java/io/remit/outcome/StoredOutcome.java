@@ -1,0 +1,20 @@
+package io.remit.outcome;
+
+import java.time.Instant;
+
+/**
+ * A row of {@code command_outcome}: the last decision for a requestId and the Kafka record
+ * ({@code sourceTopic/Partition/Offset}) it was made for. A record that arrives again with the
+ * same coordinates was redelivered after a crash, and its decision is replayed, not remade.
+ */
+public record StoredOutcome(
+        String requestId, String commandType, OutcomeStatus status, int attempts,
+        Integer httpStatus, String errorCode, String errorMessage, String resourceId,
+        String retryTopic, Instant dueAt,
+        String sourceTopic, int sourcePartition, long sourceOffset,
+        Instant updatedAt) {
+
+    public boolean isFor(String topic, int partition, long offset) {
+        return sourceTopic.equals(topic) && sourcePartition == partition && sourceOffset == offset;
+    }
+}

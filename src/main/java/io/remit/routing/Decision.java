@@ -1,0 +1,19 @@
+package io.remit.routing;
+
+import java.time.Instant;
+
+/** Where a command goes next, decided by {@link OutcomeRouter} from an outcome alone. */
+public sealed interface Decision {
+    /** Done: recorded as SUCCEEDED, its offset committed, nothing produced. */
+    record Complete(int status, String resourceId) implements Decision {}
+
+    /** Produced to {@code tier}'s topic, to be attempted again (attempt {@code nextAttempt}) no sooner than {@code dueAt}. */
+    record Retry(RetryLadder.Tier tier, Instant dueAt, int nextAttempt, int status, String code, String message)
+            implements Decision {}
+
+    /** Produced to the dead-letter topic with headers that say why; never attempted again. */
+    record DeadLetter(int status, String code, String message) implements Decision {}
+
+    /** Not recorded, not committed: intake stops until the API accepts remit's credentials again. */
+    record Halt(int status, String code, String message) implements Decision {}
+}

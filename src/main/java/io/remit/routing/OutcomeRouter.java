@@ -1,0 +1,69 @@
+package io.remit.routing;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.DoubleSupplier;
+
+import io.remit.api.Outcome;
+
+/**
+ * The whole routing decision: from what attempt {@code attempt} of a command came to, where the
+ * command goes next. Pure: no I/O; time and randomness are injected.
+ * <ul>
+ *   <li>succeeded → complete;</li>
+ *   <li>rejected → dead letter with the API's code;</li>
+ *   <li>halt → halt;</li>
+ *   <li>transient with tiers left → the next tier, its delay plus up to {@code jitter} of it, and never
+ *       before the API's own {@code notBefore} (429), which then picks the tier;</li>
+ *   <li>transient with no tier left → dead letter {@code RETRIES_EXHAUSTED}, keeping the last status.</li>
+ * </ul>
+ */
+public final class OutcomeRouter {
+    public static final String RETRIES_EXHAUSTED = "RETRIES_EXHAUSTED";
+
+    private final RetryLadder ladder;
+    private final double jitter;
+    private final Clock clock;
+    private final DoubleSupplier random;
+
+    public OutcomeRouter(RetryLadder ladder, double jitter, Clock clock, DoubleSupplier random) {
+        this.ladder = ladder;
+        this.jitter = jitter;
+        this.clock = clock;
+        this.random = random;
+    }
+
+    public Decision route(Outcome outcome, int attempt) {
+        return switch (outcome) {
+            case Outcome.Succeeded s -> new Decision.Complete(s.status(), s.resourceId());
+            case Outcome.Rejected r -> new Decision.DeadLetter(r.status(), r.code(), r.message());
+            case Outcome.Halt h -> new Decision.Halt(h.status(), h.code(), h.message());
+            case Outcome.Transient t when isExhausted(attempt) -> new Decision.DeadLetter(t.status(), RETRIES_EXHAUSTED,
+                    "gave up after " + attempt + " attempts; last: " + t.code() + (t.message() == null ? "" : " " + t.message()));
+            case Outcome.Transient t when t.notBefore() != null -> retryNoSoonerThan(t, attempt);
+            case Outcome.Transient t -> retryOnNextTier(t, attempt);
+        };
+    }
+
+    private boolean isExhausted(int attempt) {
+        return ladder.afterAttempt(attempt).isEmpty();
+    }
+
+    private Decision retryOnNextTier(Outcome.Transient failure, int attempt) {
+        RetryLadder.Tier tier = ladder.afterAttempt(attempt).orElseThrow();
+        Instant due = clock.instant().plus(withJitter(tier.delay()));
+        return new Decision.Retry(tier, due, attempt + 1, failure.status(), failure.code(), failure.message());
+    }
+
+    private Decision retryNoSoonerThan(Outcome.Transient failure, int attempt) {
+        Instant now = clock.instant();
+        Duration wait = failure.notBefore().isAfter(now) ? Duration.between(now, failure.notBefore()) : Duration.ZERO;
+        Instant due = now.plus(withJitter(wait));
+        return new Decision.Retry(ladder.forWait(wait), due, attempt + 1, failure.status(), failure.code(), failure.message());
+    }
+
+    private Duration withJitter(Duration delay) {
+        return delay.plusNanos((long) (delay.toNanos() * jitter * random.getAsDouble()));
+    }
+}

@@ -1,0 +1,30 @@
+package io.remit.routing;
+
+/** The names of every header remit writes. Retry and dead-letter records get them set, never appended. */
+public final class RemitHeaders {
+    /** Prefix of remit's own headers; other headers of a command are carried along untouched. */
+    public static final String PREFIX = "remit.";
+
+    /** On retry records: the number of the API attempt this record is for (2 for the first retry). */
+    public static final String ATTEMPT = "remit.attempt";
+    /** On retry records: ISO-8601 instant before which the record is not processed. */
+    public static final String DUE_AT = "remit.due-at";
+
+    /** On dead letters: why. The API's error code, or remit's own (COMMAND_INVALID, RETRIES_EXHAUSTED, …). */
+    public static final String ERROR_CODE = "remit.error.code";
+    /** On dead letters: the last HTTP status, or 0 when the API gave none. */
+    public static final String ERROR_STATUS = "remit.error.status";
+    public static final String ERROR_MESSAGE = "remit.error.message";
+    /** On dead letters: API calls made for this command. */
+    public static final String ATTEMPTS = "remit.attempts";
+    public static final String COMMAND_TYPE = "remit.command.type";
+    public static final String DEAD_LETTERED_AT = "remit.dead-lettered-at";
+
+    /** On retry records and dead letters: where the command first arrived. */
+    public static final String ORIGINAL_TOPIC = "remit.original.topic";
+    public static final String ORIGINAL_PARTITION = "remit.original.partition";
+    public static final String ORIGINAL_OFFSET = "remit.original.offset";
+
+    private RemitHeaders() {
+    }
+}

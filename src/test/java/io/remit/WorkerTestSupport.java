@@ -1,0 +1,117 @@
+package io.remit;
+
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import io.remit.sandbox.Faults;
+import io.remit.sandbox.SandboxOptions;
+import io.remit.sandbox.SandboxServer;
+import io.remit.testing.Infrastructure;
+import io.remit.testing.KafkaProbe;
+
+/**
+ * One remit, the whole application, on the real broker, PostgreSQL and sandbox of
+ * {@link Infrastructure}, with a short retry ladder (300ms, 600ms, 1s). Tests share it and keep
+ * apart by unique requestIds.
+ */
+@SpringBootTest(classes = RemitApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+abstract class WorkerTestSupport {
+    static final String COMMANDS = "it.commands";
+    static final String DEAD_LETTERS = "it.commands.dlq";
+    static final Infrastructure infra = Infrastructure.get();
+    static final SandboxServer sandbox = infra.sandbox;
+    static final KafkaProbe kafka = new KafkaProbe(infra.bootstrapServers);
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @DynamicPropertySource
+    static void remit(DynamicPropertyRegistry registry) {
+        properties(COMMANDS, DEAD_LETTERS, "it").forEach((name, value) -> registry.add(name, () -> value));
+    }
+
+    /** The settings of a test remit on {@link Infrastructure}, reading {@code commands} in group {@code group}. */
+    static Map<String, String> properties(String commands, String deadLetters, String group) {
+        return Map.ofEntries(
+                Map.entry("spring.kafka.bootstrap-servers", infra.bootstrapServers),
+                Map.entry("spring.datasource.url", infra.jdbcUrl),
+                Map.entry("spring.datasource.username", infra.dbUser),
+                Map.entry("spring.datasource.password", infra.dbPassword),
+                Map.entry("remit.api.base-url", sandbox.baseUrl()),
+                Map.entry("remit.api.key", SandboxOptions.DEFAULT_KEY),
+                Map.entry("remit.api.secret", SandboxOptions.DEFAULT_SECRET),
+                Map.entry("remit.api.timeout", "1s"),
+                Map.entry("remit.topics.commands", commands),
+                Map.entry("remit.topics.dead-letter", deadLetters),
+                Map.entry("remit.topics.partitions", "3"),
+                Map.entry("remit.retry.delays", "300ms,600ms,1s"),
+                Map.entry("remit.worker.instance-id", group),
+                Map.entry("remit.worker.group-id", group),
+                Map.entry("remit.worker.halt-probe-interval", "300ms"));
+    }
+
+    @AfterEach
+    void calmTheSandbox() {
+        sandbox.setFaults(Faults.NONE);
+        sandbox.setKeyRevoked(SandboxOptions.DEFAULT_KEY, false);
+    }
+
+    static String id(String label) {
+        return label + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    static void send(String key, String value) {
+        kafka.send(COMMANDS, key, value);
+    }
+
+    static void faults(String json) {
+        sandbox.setFaults(SandboxFaults.of(json));
+    }
+
+    Map<String, Object> awaitStatus(String requestId, String status) {
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> status.equals(statusOf(requestId)));
+        return jdbc.queryForMap("select * from command_outcome where request_id = ?", requestId);
+    }
+
+    String statusOf(String requestId) {
+        List<String> status = jdbc.queryForList("select status from command_outcome where request_id = ?", String.class, requestId);
+        return status.isEmpty() ? null : status.getFirst();
+    }
+
+    List<Map<String, Object>> attempts(String requestId) {
+        return jdbc.queryForList("select * from command_attempt where request_id = ? order by attempt", requestId);
+    }
+
+    /** The dead letters of these keys, read as a read_committed consumer, once all are there. */
+    static Map<String, ConsumerRecord<byte[], byte[]>> deadLetters(String... keys) {
+        Set<String> wanted = new HashSet<>(Arrays.asList(keys));
+        List<ConsumerRecord<byte[], byte[]>> read = kafka.readUntil(List.of(DEAD_LETTERS), Duration.ofSeconds(20),
+                records -> records.stream().map(KafkaProbe::key).collect(Collectors.toSet()).containsAll(wanted));
+        return read.stream().filter(r -> wanted.contains(KafkaProbe.key(r)))
+                .collect(Collectors.toMap(KafkaProbe::key, r -> r, (a, b) -> {
+                    throw new AssertionError("dead-lettered twice: " + KafkaProbe.key(a));
+                }));
+    }
+
+    @AfterAll
+    static void keepInfrastructure() {
+        // the broker, PostgreSQL and sandbox live for the whole JVM; see Infrastructure
+    }
+}
