@@ -86,7 +86,7 @@ final class AdminApi {
         var ids = sandbox.seedInvoices(
                 body.path("connectionId").asString("conn_demo"),
                 body.path("count").asInt(1),
-                Expereon.Status.valueOf(body.path("status").asString("APPROVED")),
+                InvoiceStatus.valueOf(body.path("status").asString("APPROVED")),
                 body.path("amount").asString("100.00"),
                 body.path("currency").asString("USD"));
         return Map.of("ids", ids);

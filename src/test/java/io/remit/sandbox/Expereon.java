@@ -27,8 +27,6 @@ final class Expereon {
     private static final Pattern AMOUNT = Pattern.compile("-?\\d{1,20}(\\.\\d{1,20})?");
     private static final BigDecimal MAX_AMOUNT = new BigDecimal("1000000000000");
 
-    enum Status { SUBMITTED, APPROVED, DISPUTED, CANCELLED, SETTLED }
-
     private static final class Connection {
         final String id;
         final String status;
@@ -50,7 +48,7 @@ final class Expereon {
         final LocalDate dueDate;
         final String description;
         final Instant createdAt = Instant.now();
-        Status status = Status.SUBMITTED;
+        InvoiceStatus status = InvoiceStatus.SUBMITTED;
         Instant updatedAt = createdAt;
 
         Invoice(String id, long sequence, Connection connection, String invoiceNumber, BigDecimal amount,
@@ -125,7 +123,7 @@ final class Expereon {
     }
 
     /** Creates invoices directly (no request, no ledger entry) for tests and feeders. */
-    List<String> seedInvoices(String connectionId, int count, Status status, String amount, String currency) {
+    List<String> seedInvoices(String connectionId, int count, InvoiceStatus status, String amount, String currency) {
         Connection connection = connections.get(connectionId);
         if (connection == null) throw new ApiError(404, "CONNECTION_NOT_FOUND", "Connection " + connectionId + " not found");
         List<String> ids = new ArrayList<>(count);
@@ -161,10 +159,10 @@ final class Expereon {
     Map<String, Object> act(String invoiceId, String action) {
         Invoice invoice = invoice(invoiceId);
         synchronized (invoice) {
-            Status next = switch (action) {
-                case "approve" -> transition(invoice, Status.APPROVED, Status.SUBMITTED, Status.DISPUTED);
-                case "dispute" -> transition(invoice, Status.DISPUTED, Status.SUBMITTED, Status.APPROVED);
-                case "cancel" -> transition(invoice, Status.CANCELLED, Status.SUBMITTED, Status.APPROVED, Status.DISPUTED);
+            InvoiceStatus next = switch (action) {
+                case "approve" -> transition(invoice, InvoiceStatus.APPROVED, InvoiceStatus.SUBMITTED, InvoiceStatus.DISPUTED);
+                case "dispute" -> transition(invoice, InvoiceStatus.DISPUTED, InvoiceStatus.SUBMITTED, InvoiceStatus.APPROVED);
+                case "cancel" -> transition(invoice, InvoiceStatus.CANCELLED, InvoiceStatus.SUBMITTED, InvoiceStatus.APPROVED, InvoiceStatus.DISPUTED);
                 default -> throw new ApiError(404, "NOT_FOUND", "No such invoice action: " + action);
             };
             invoice.status = next;
@@ -173,8 +171,8 @@ final class Expereon {
         }
     }
 
-    private static Status transition(Invoice invoice, Status to, Status... from) {
-        for (Status allowed : from) {
+    private static InvoiceStatus transition(Invoice invoice, InvoiceStatus to, InvoiceStatus... from) {
+        for (InvoiceStatus allowed : from) {
             if (invoice.status == allowed) return to;
         }
         throw new ApiError(409, "INVOICE_INVALID_STATUS",
@@ -187,10 +185,10 @@ final class Expereon {
         BigDecimal amount = amount(body);
         String currency = currency(body);
         synchronized (invoice) {
-            if (invoice.status == Status.SETTLED) {
+            if (invoice.status == InvoiceStatus.SETTLED) {
                 throw new ApiError(409, "PAYMENT_ALREADY_SETTLED", "Invoice " + invoice.id + " has already been paid");
             }
-            if (invoice.status != Status.APPROVED) {
+            if (invoice.status != InvoiceStatus.APPROVED) {
                 throw new ApiError(409, "INVOICE_INVALID_STATUS", "Invoice " + invoice.id + " is " + invoice.status
                         + "; only APPROVED invoices can be paid", Map.of("status", invoice.status.name()));
             }
@@ -199,7 +197,7 @@ final class Expereon {
                         + " " + invoice.currency);
             }
             debit(invoice.connection, currency, amount);
-            invoice.status = Status.SETTLED;
+            invoice.status = InvoiceStatus.SETTLED;
             invoice.updatedAt = Instant.now();
             Map<String, Object> payment = new LinkedHashMap<>();
             payment.put("id", "pay_" + invoice.id.substring(4));

@@ -135,7 +135,7 @@ class SandboxContractTest {
 
     @Test
     void paysAnApprovedInvoiceOnceAndDebitsTheBuyer() throws IOException {
-        String id = sandbox.seedInvoices("conn_demo", 1, Expereon.Status.APPROVED, "250.00", "EUR").getFirst();
+        String id = sandbox.seedInvoices("conn_demo", 1, InvoiceStatus.APPROVED, "250.00", "EUR").getFirst();
         var paid = api.post("/api/v1/payments", payment("p1", id, "250.00", "EUR"));
         assertThat(paid.status()).isEqualTo(201);
         assertThat(paid.body().get("status").asString()).isEqualTo("SETTLED");
@@ -148,7 +148,7 @@ class SandboxContractTest {
 
     @Test
     void refusesPaymentsBeyondTheBalanceOrBeforeApproval() throws IOException {
-        String poor = sandbox.seedInvoices("conn_demo_poor", 1, Expereon.Status.APPROVED, "20.00", "USD").getFirst();
+        String poor = sandbox.seedInvoices("conn_demo_poor", 1, InvoiceStatus.APPROVED, "20.00", "USD").getFirst();
         var insufficient = api.post("/api/v1/payments", payment("p1", poor, "20.00", "USD"));
         assertThat(insufficient.status()).isEqualTo(409);
         assertThat(insufficient.error()).isEqualTo("INSUFFICIENT_BALANCE");

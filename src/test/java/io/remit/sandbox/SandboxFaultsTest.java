@@ -94,7 +94,7 @@ class SandboxFaultsTest {
 
     @Test
     void injects500PaymentFailedOnPayments() throws IOException {
-        String id = sandbox.seedInvoices("conn_demo", 1, Expereon.Status.APPROVED, "10.00", "USD").getFirst();
+        String id = sandbox.seedInvoices("conn_demo", 1, InvoiceStatus.APPROVED, "10.00", "USD").getFirst();
         faults("{\"error500\":1.0}");
         var answer = api.post("/api/v1/payments", SandboxContractTest.payment("p1", id, "10.00", "USD"));
         assertThat(answer.status()).isEqualTo(500);

@@ -87,7 +87,7 @@ public final class SandboxServer implements AutoCloseable {
     }
 
     /** Creates invoices directly in a status, without a request, for tests and feeders. */
-    public java.util.List<String> seedInvoices(String connectionId, int count, Expereon.Status status,
+    public java.util.List<String> seedInvoices(String connectionId, int count, InvoiceStatus status,
                                                String amount, String currency) {
         return expereon.seedInvoices(connectionId, count, status, amount, currency);
     }

@@ -18,7 +18,7 @@ import io.remit.sandbox.SandboxServer;
  * run as Testcontainers; elsewhere (as on CI here) as the embedded KRaft broker and zonky's
  * embedded PostgreSQL, both real servers on loopback.
  */
-public final class Infrastructure {
+public final class Infrastructure implements AutoCloseable {
     private static Infrastructure instance;
 
     public final String bootstrapServers;
@@ -27,34 +27,55 @@ public final class Infrastructure {
     public final String dbPassword;
     public final SandboxServer sandbox;
 
-    private Infrastructure(String bootstrapServers, String jdbcUrl, String dbUser, String dbPassword, SandboxServer sandbox) {
+    private final AutoCloseable servers;
+
+    private Infrastructure(String bootstrapServers, String jdbcUrl, String dbUser, String dbPassword, SandboxServer sandbox,
+                           AutoCloseable servers) {
         this.bootstrapServers = bootstrapServers;
         this.jdbcUrl = jdbcUrl;
         this.dbUser = dbUser;
         this.dbPassword = dbPassword;
         this.sandbox = sandbox;
+        this.servers = servers;
     }
 
+    /** The JVM-wide instance for tests, stopped when the JVM ends. */
     public static synchronized Infrastructure get() {
-        if (instance == null) instance = DockerClientFactory.instance().isDockerAvailable() ? containers() : embedded();
+        if (instance == null) {
+            instance = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(instance::close, "infrastructure-stop"));
+        }
         return instance;
+    }
+
+    /** A new set of servers; the caller closes it. */
+    public static Infrastructure start() {
+        return DockerClientFactory.instance().isDockerAvailable() ? containers() : embedded();
+    }
+
+    /** Stops the sandbox, then the broker and PostgreSQL (no postmaster is left behind). */
+    @Override
+    public void close() {
+        sandbox.close();
+        try {
+            servers.close();
+        } catch (Exception e) {
+            System.err.println("stopping the test servers failed: " + e);
+        }
     }
 
     private static Infrastructure embedded() {
         EmbeddedKafkaKraftBroker kafka = startEmbeddedKafka();
         try {
             EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            AutoCloseable servers = () -> {
                 kafka.destroy();
-                try {
-                    postgres.close();
-                } catch (IOException ignored) {
-                    // the JVM is going away
-                }
-            }));
+                postgres.close();
+            };
             return new Infrastructure(kafka.getBrokersAsString(), postgres.getJdbcUrl("postgres", "postgres"),
-                    "postgres", "postgres", SandboxServer.start());
+                    "postgres", "postgres", SandboxServer.start(), servers);
         } catch (IOException e) {
+            kafka.destroy();
             throw new UncheckedIOException("embedded PostgreSQL did not start", e);
         }
     }
@@ -71,13 +92,16 @@ public final class Infrastructure {
         return kafka;
     }
 
-    @SuppressWarnings("resource") // stopped by Testcontainers' reaper when the JVM ends
     private static Infrastructure containers() {
         KafkaContainer kafka = new KafkaContainer("apache/kafka:4.1.1");
         PostgreSQLContainer postgres = new PostgreSQLContainer("postgres:17");
         kafka.start();
         postgres.start();
+        AutoCloseable servers = () -> {
+            kafka.stop();
+            postgres.stop();
+        };
         return new Infrastructure(kafka.getBootstrapServers(), postgres.getJdbcUrl(), postgres.getUsername(),
-                postgres.getPassword(), SandboxServer.start());
+                postgres.getPassword(), SandboxServer.start(), servers);
     }
 }

@@ -1,0 +1,69 @@
+package io.remit.local;
+
+import java.util.Map;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import io.remit.RemitApplication;
+import io.remit.sandbox.FaultsJson;
+import io.remit.sandbox.SandboxOptions;
+import io.remit.testing.Infrastructure;
+
+/**
+ * {@code ./mvnw spring-boot:test-run}: remit on embedded defaults. Starts a real Kafka broker,
+ * a real PostgreSQL, the API sandbox with some faults on, remit itself (Actuator on
+ * http://localhost:8080/actuator) and a feeder of realistic commands, and prints a live summary.
+ * Ctrl-C stops everything.
+ */
+public final class LocalRemit {
+    static final String FAULTS = """
+            {"latency":"uniform","latencyMs":5,"latencyMaxMs":40,"error500":0.02,"error503":0.03,
+             "burst429":0.002,"burst429Ms":1000,"lost":0.01,"lostAs":"mix","hangMs":3000}""";
+
+    public static void main(String[] args) {
+        Infrastructure infra = Infrastructure.start();
+        infra.sandbox.setFaults(FaultsJson.merge(infra.sandbox.faults(), FAULTS));
+        System.setProperty("spring.kafka.bootstrap-servers", infra.bootstrapServers);
+        System.setProperty("spring.datasource.url", infra.jdbcUrl);
+        System.setProperty("spring.datasource.username", infra.dbUser);
+        System.setProperty("spring.datasource.password", infra.dbPassword);
+        System.setProperty("remit.api.base-url", infra.sandbox.baseUrl());
+        System.setProperty("remit.api.key", SandboxOptions.DEFAULT_KEY);
+        System.setProperty("remit.api.secret", SandboxOptions.DEFAULT_SECRET);
+        System.setProperty("remit.api.timeout", "2s");
+        System.setProperty("remit.worker.instance-id", "local");
+        // the broker's and PostgreSQL's own shutdown hooks race remit's: do not wait long for a batch
+        System.setProperty("remit.worker.shutdown-timeout", "3s");
+        SpringApplication application = new SpringApplication(RemitApplication.class);
+        application.setRegisterShutdownHook(false); // stopped below, before the servers it needs
+        ConfigurableApplicationContext remit = application.run(args);
+
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers, ProducerConfig.LINGER_MS_CONFIG, 5),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        Feeder feeder = new Feeder(producer, remit.getEnvironment().getProperty("remit.topics.commands", "remit.commands"),
+                infra.sandbox, Integer.getInteger("remit.local.rate", 50));
+        Thread feeding = Thread.ofPlatform().name("feeder").daemon().start(feeder);
+        Summary summary = new Summary(remit.getBean(JdbcTemplate.class));
+        Thread summarising = Thread.ofPlatform().name("summary").daemon().start(summary);
+
+        System.out.printf("%nremit is running locally.%n  Kafka      %s%n  PostgreSQL %s (postgres/postgres)%n"
+                        + "  Sandbox    %s%n  Actuator   http://localhost:%s/actuator/health, /actuator/prometheus%n"
+                        + "Ctrl-C stops everything.%n%n", infra.bootstrapServers, infra.jdbcUrl, infra.sandbox.baseUrl(),
+                remit.getEnvironment().getProperty("local.server.port"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            feeder.stop();
+            summary.stop();
+            feeding.interrupt();
+            summarising.interrupt();
+            producer.close();
+            remit.close();
+            infra.close();
+        }, "local-remit-stop"));
+    }
+}
