@@ -47,7 +47,7 @@ public record ApiProperties(
             throw new InvalidConfigurationException("remit.api.key is a production key (exp_prod_) but remit.api.base-url "
                     + baseUrl + " is a sandbox: the API would answer 403 ENVIRONMENT_MISMATCH");
         }
-        if (key.startsWith("exp_sand_") && baseUrl.getHost() != null && baseUrl.getHost().contains("prod")) {
+        if (key.startsWith("exp_sand_") && host(baseUrl).contains("prod")) {
             throw new InvalidConfigurationException("remit.api.key is a sandbox key (exp_sand_) but remit.api.base-url "
                     + baseUrl + " looks like production");
         }
@@ -61,8 +61,12 @@ public record ApiProperties(
         paths = Map.copyOf(merged);
     }
 
+    private static String host(URI url) {
+        return url.getHost() == null ? "" : url.getHost().toLowerCase(java.util.Locale.ROOT);
+    }
+
     private static boolean looksLikeSandbox(URI url) {
-        String host = url.getHost() == null ? "" : url.getHost();
+        String host = host(url);
         return host.contains("sandbox") || host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
     }
 

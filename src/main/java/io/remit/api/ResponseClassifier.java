@@ -21,6 +21,8 @@ import io.remit.routing.RetryProperties;
 public final class ResponseClassifier {
     /** A reset value above this is an epoch time; below, seconds to wait (no sane wait is 30 years). */
     private static final long EPOCH_THRESHOLD = 1_000_000_000L;
+    /** An epoch value above this is in milliseconds: in seconds it would be past the year 5000. */
+    private static final long EPOCH_MILLIS_THRESHOLD = 100_000_000_000L;
     private static final int MAX_MESSAGE = 500;
 
     private final JsonMapper json;
@@ -72,6 +74,7 @@ public final class ResponseClassifier {
         try {
             long value = Long.parseLong(header.trim());
             if (value < 0) return null;
+            if (value > EPOCH_MILLIS_THRESHOLD) return Instant.ofEpochMilli(value);
             return value > EPOCH_THRESHOLD ? Instant.ofEpochSecond(value) : clock.instant().plusSeconds(value);
         } catch (NumberFormatException e) {
             return null;

@@ -32,6 +32,7 @@ public final class CommandParser {
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     private static final Pattern AMOUNT = Pattern.compile("[0-9]{1,13}(\\.[0-9]{1,2})?");
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+    private static final Pattern DATE = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}");
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
     private static final int MAX_NUMBER = 64;
     private static final int MAX_TEXT = 1000;
@@ -58,6 +59,9 @@ public final class CommandParser {
             return new ParsedCommand.Invalid(UNREADABLE, "value is " + value.length + " bytes; the limit is " + MAX_VALUE_BYTES,
                     requestId, CommandType.UNKNOWN);
         }
+        if (!isStrictUtf8(value)) {
+            return new ParsedCommand.Invalid(UNREADABLE, "value is not valid UTF-8", requestId, CommandType.UNKNOWN);
+        }
         JsonNode body;
         try {
             body = json.readTree(value);
@@ -76,10 +80,22 @@ public final class CommandParser {
 
     private static String decodeKey(byte[] key) {
         if (key.length > 128) return null;
+        String text = strictUtf8(key);
+        return text != null && REQUEST_ID.matcher(text).matches() ? text : null;
+    }
+
+    /** Jackson tolerates some malformed UTF-8 (overlong forms); the JDK's decoder does not. */
+    private static boolean isStrictUtf8(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) return strictUtf8(bytes) != null;
+        }
+        return true;
+    }
+
+    private static String strictUtf8(byte[] bytes) {
         try {
-            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(key)).toString();
-            return REQUEST_ID.matcher(text).matches() ? text : null;
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             return null;
         }
@@ -112,7 +128,7 @@ public final class CommandParser {
 
         String invoiceNumber() {
             String text = text("invoiceNumber");
-            if (text.isBlank() || text.length() > MAX_NUMBER) throw invalid("invoiceNumber must be 1 to " + MAX_NUMBER + " characters");
+            if (text.isBlank() || characters(text) > MAX_NUMBER) throw invalid("invoiceNumber must be 1 to " + MAX_NUMBER + " characters");
             return text;
         }
 
@@ -131,8 +147,10 @@ public final class CommandParser {
         }
 
         LocalDate date(String field) {
+            String text = text(field);
+            if (!DATE.matcher(text).matches()) throw invalid(field + " must be a date as YYYY-MM-DD");
             try {
-                return LocalDate.parse(text(field));
+                return LocalDate.parse(text);
             } catch (DateTimeParseException e) {
                 throw invalid(field + " must be a date as YYYY-MM-DD");
             }
@@ -141,7 +159,7 @@ public final class CommandParser {
         String optionalText(String field) {
             JsonNode node = body.get(field);
             if (node == null || node.isNull()) return null;
-            if (!node.isString() || node.stringValue().length() > MAX_TEXT) {
+            if (!node.isString() || characters(node.stringValue()) > MAX_TEXT) {
                 throw invalid(field + " must be a string of at most " + MAX_TEXT + " characters");
             }
             return node.stringValue();
@@ -152,6 +170,11 @@ public final class CommandParser {
             if (node == null || node.isNull()) throw invalid(field + " is required");
             if (!node.isString()) throw invalid(field + " must be a string");
             return node.stringValue();
+        }
+
+        /** Characters as JSON Schema counts them: code points, not UTF-16 units. */
+        private static int characters(String text) {
+            return text.codePointCount(0, text.length());
         }
 
         private InvalidField invalid(String message) {

@@ -17,6 +17,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param shutdownTimeout    how long a stopping instance lets its in-flight batch finish before abandoning it uncommitted
  * @param transactionTimeout the Kafka transaction timeout; must exceed the longest batch
  * @param haltProbeInterval  while halted on 401/403, how often the API is asked whether it accepts the credentials again
+ * @param staticMembership   join the group as a static member ({@code group.instance.id} = the client id), so an instance
+ *                           restarted under the same id takes its partitions back without a rebalance (StatefulSets);
+ *                           leave off where instance ids change on every start (Deployments)
  */
 @ConfigurationProperties("remit.worker")
 public record WorkerProperties(
@@ -26,7 +29,8 @@ public record WorkerProperties(
         @DefaultValue("500") int maxPollRecords,
         @DefaultValue("20s") Duration shutdownTimeout,
         @DefaultValue("60s") Duration transactionTimeout,
-        @DefaultValue("30s") Duration haltProbeInterval) {
+        @DefaultValue("30s") Duration haltProbeInterval,
+        @DefaultValue("false") boolean staticMembership) {
 
     public WorkerProperties {
         if (instanceId == null || instanceId.isBlank()) instanceId = hostName();

@@ -87,7 +87,8 @@ final class CommandEngine implements Runnable {
         } catch (WakeupException | InterruptedException e) {
             if (running) log.error("{} stopped unexpectedly", name, e);
         } catch (RuntimeException e) {
-            log.error("{} failed and stops; the batch in hand was not committed", name, e);
+            log.error("{} failed and stops; the batch in hand was not committed; liveness is now DOWN", name, e);
+            gate.broken();
         } finally {
             closeQuietly();
         }

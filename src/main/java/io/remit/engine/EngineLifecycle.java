@@ -60,13 +60,14 @@ public final class EngineLifecycle implements SmartLifecycle {
 
     @Override
     public void start() {
+        running = true;
         try {
-            kafka.createTopics(Duration.ofSeconds(30));
+            createTopicsWhenKafkaAnswers();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            running = false;
             return;
         }
-        running = true;
         for (int i = 0; i < worker.consumers(); i++) {
             int index = i;
             CommandEngine engine = new CommandEngine("consumer-" + i, kafka.consumer(i), () -> producerWhenAvailable(index),
@@ -76,6 +77,21 @@ public final class EngineLifecycle implements SmartLifecycle {
         }
         probe = Thread.ofVirtual().name("remit-halt-probe").start(this::probeWhileHalted);
         log.info("remit started: {} consumer(s) on {}", worker.consumers(), kafka.consumedTopics());
+    }
+
+    /** A worker starting while Kafka is down waits for it rather than exiting. */
+    private void createTopicsWhenKafkaAnswers() throws InterruptedException {
+        long wait = 1_000;
+        while (true) {
+            try {
+                kafka.createTopics(Duration.ofSeconds(15));
+                return;
+            } catch (RuntimeException e) {
+                log.warn("cannot create or check remit's topics yet ({}); trying again in {} ms", e.getMessage(), wait);
+                Thread.sleep(wait);
+                wait = Math.min(wait * 2, 30_000);
+            }
+        }
     }
 
     private Producer<byte[], byte[]> producerWhenAvailable(int index) {

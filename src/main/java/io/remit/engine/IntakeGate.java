@@ -12,7 +12,8 @@ import io.remit.routing.Decision;
 
 /**
  * Open, or halted because the API refused remit's credentials (401/403). While halted every
- * consumer pauses all its partitions and readiness is DOWN; {@link #resume} reopens it.
+ * consumer pauses all its partitions and readiness is DOWN; {@link #resume} reopens it. A
+ * consumer that dies of an unexpected error turns liveness DOWN ({@link #broken}).
  */
 public final class IntakeGate {
     private static final Logger log = LoggerFactory.getLogger(IntakeGate.class);
@@ -34,6 +35,11 @@ public final class IntakeGate {
                     + "until a probe is accepted (check remit.api.key / remit.api.secret)", reason.status(), reason.code());
             AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
         }
+    }
+
+    /** A consumer died of an unexpected error: liveness goes DOWN so the platform restarts the instance. */
+    void broken() {
+        AvailabilityChangeEvent.publish(events, this, org.springframework.boot.availability.LivenessState.BROKEN);
     }
 
     public void resume() {

@@ -15,12 +15,14 @@ import io.remit.api.Outcome;
  *   <li>rejected → dead letter with the API's code;</li>
  *   <li>halt → halt;</li>
  *   <li>transient with tiers left → the next tier, its delay plus up to {@code jitter} of it, and never
- *       before the API's own {@code notBefore} (429), which then picks the tier;</li>
+ *       before the API's own {@code notBefore} (429, waited for an hour at most), which then picks the tier;</li>
  *   <li>transient with no tier left → dead letter {@code RETRIES_EXHAUSTED}, keeping the last status.</li>
  * </ul>
  */
 public final class OutcomeRouter {
     public static final String RETRIES_EXHAUSTED = "RETRIES_EXHAUSTED";
+    /** The longest a 429 is waited for: a Reset further away is implausible, and would pause its tier's partition for as long. */
+    static final Duration MAX_RATE_LIMIT_WAIT = Duration.ofHours(1);
 
     private final RetryLadder ladder;
     private final double jitter;
@@ -58,7 +60,9 @@ public final class OutcomeRouter {
 
     private Decision retryNoSoonerThan(Outcome.Transient failure, int attempt) {
         Instant now = clock.instant();
-        Duration wait = failure.notBefore().isAfter(now) ? Duration.between(now, failure.notBefore()) : Duration.ZERO;
+        Duration wait = !failure.notBefore().isAfter(now) ? Duration.ZERO
+                : failure.notBefore().isAfter(now.plus(MAX_RATE_LIMIT_WAIT)) ? MAX_RATE_LIMIT_WAIT
+                : Duration.between(now, failure.notBefore());
         Instant due = now.plus(withJitter(wait));
         return new Decision.Retry(ladder.forWait(wait), due, attempt + 1, failure.status(), failure.code(), failure.message());
     }

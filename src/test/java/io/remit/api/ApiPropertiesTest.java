@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -102,7 +101,6 @@ class ApiPropertiesTest {
             "https://SANDBOX.expereon.example,  exp_prod_8e1d3c5a0f",
             "http://LOCALHOST:8080,             exp_prod_8e1d3c5a0f",
             "https://API.PROD.expereon.example, exp_sand_4f9c2a7d1b"})
-    @Disabled("bug: the environment checks compare the host case-sensitively, but host names are case-insensitive")
     void comparesHostsWithoutRegardToCase(String baseUrl, String key) {
         assertThatThrownBy(() -> properties(baseUrl, key, SECRET, 1))
                 .isInstanceOf(InvalidConfigurationException.class)

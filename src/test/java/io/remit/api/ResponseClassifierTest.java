@@ -48,6 +48,8 @@ class ResponseClassifierTest {
                 argumentSet("400 with an error that is not a string", 400, null, "{\"error\":42}", new Outcome.Rejected(400, "HTTP_400", null)),
                 argumentSet("429 reset as epoch seconds", 429, Long.toString(NOW.getEpochSecond() + 5), error("RATE_LIMIT_EXCEEDED", "slow down"),
                         new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", "slow down", NOW.plusSeconds(5))),
+                argumentSet("429 reset as epoch milliseconds", 429, Long.toString(NOW.plusSeconds(5).toEpochMilli()),
+                        error("RATE_LIMIT_EXCEEDED", "slow down"), new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", "slow down", NOW.plusSeconds(5))),
                 argumentSet("429 reset as seconds to wait", 429, "5", error("RATE_LIMIT_EXCEEDED", "slow down"),
                         new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", "slow down", NOW.plusSeconds(5))),
                 argumentSet("429 reset with spaces", 429, " 5 ", error("RATE_LIMIT_EXCEEDED", null),

@@ -10,7 +10,6 @@ import java.util.HexFormat;
 import java.util.Random;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -242,7 +241,6 @@ class CommandParserTest {
     }
 
     @Test
-    @Disabled("bug: CommandParser accepts overlong UTF-8 (C0 AF decodes to '/'), which RFC 3629 forbids; it should be COMMAND_UNREADABLE")
     void callsOverlongUtf8Unreadable() {
         byte[] value = concat("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\",\"reason\":\"a", new byte[] {(byte) 0xC0, (byte) 0xAF}, "b\"}");
 
@@ -252,7 +250,6 @@ class CommandParserTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"+12026-12-31", "-2026-12-31", "-0001-01-01"})
-    @Disabled("bug: dueDate uses LocalDate.parse, which accepts signed and 5+ digit years; the schema (YYYY-MM-DD) and the API expect four digits")
     void refusesADueDateWithASignedYear(String dueDate) {
         ParsedCommand parsed = parse(KEY,
                 "{\"type\":\"invoice.create\",\"connectionId\":\"c\",\"invoiceNumber\":\"N\",\"amount\":\"1\",\"currency\":\"USD\",\"dueDate\":\"%s\"}"
