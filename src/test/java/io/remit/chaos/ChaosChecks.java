@@ -1,0 +1,206 @@
+package io.remit.chaos;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import io.remit.sandbox.Ledger;
+
+/**
+ * What must hold once a run is quiet: every command has one final outcome row as expected,
+ * one sandbox effect per success and none per dead letter, each dead letter once on the
+ * dead-letter topic (read_committed), no retry record left, and no secret anywhere.
+ */
+final class ChaosChecks {
+    private final Map<String, Long> counts = new LinkedHashMap<>();
+    private final List<String> findings = new java.util.ArrayList<>();
+
+    Map<String, Long> counts() {
+        return counts;
+    }
+
+    List<String> findings() {
+        return findings;
+    }
+
+    long violations() {
+        return List.of("lost", "wrong outcome", "duplicate effects", "success without one effect",
+                        "dead letter with effect", "duplicate dead letters", "missing dead letters", "unexpected dead letters",
+                        "unprocessed retries", "secret hits")
+                .stream().mapToLong(name -> counts.getOrDefault(name, 0L)).sum();
+    }
+
+    void outcomes(ChaosLoad load, JdbcTemplate jdbc, Ledger ledger) {
+        Map<String, String[]> rows = new HashMap<>();
+        jdbc.query("select request_id, status, error_code from command_outcome where request_id like ?",
+                (java.sql.ResultSet r) -> { rows.put(r.getString(1), new String[] {r.getString(2), r.getString(3)}); },
+                "c-" + load.run + "-%");
+        long lost = 0, wrong = 0, exhausted = 0, succeeded = 0, dead = 0, noEffect = 0, deadWithEffect = 0;
+        for (ChaosLoad.Expected e : load.byKey.values()) {
+            String[] row = rows.get(e.key());
+            if (row == null || row[0].equals("RETRYING")) {
+                lost++;
+                note("lost: " + e.key() + (row == null ? " (no row)" : " (still RETRYING)"));
+                continue;
+            }
+            if (row[0].equals("SUCCEEDED")) succeeded++;
+            else dead++;
+            if ("RETRIES_EXHAUSTED".equals(row[1]) && e.status().equals("SUCCEEDED")) {
+                exhausted++;
+            } else if (!row[0].equals(e.status()) || (e.code() != null && !e.code().equals(row[1]))) {
+                wrong++;
+                note("wrong outcome: " + e.key() + " is " + row[0] + " " + row[1] + ", expected " + e.status() + " " + e.code());
+            }
+            int effects = ledger.effects(e.key());
+            if (row[0].equals("SUCCEEDED") && effects != 1) {
+                noEffect++;
+                note("success without one effect: " + e.key() + " has " + effects);
+            }
+            if (row[0].equals("DEAD_LETTERED") && effects != 0 && !"RETRIES_EXHAUSTED".equals(row[1])) {
+                deadWithEffect++;
+                note("dead letter with effect: " + e.key());
+            }
+        }
+        long duplicates = ledger.effectsByRequestId().values().stream().filter(n -> n > 1).count();
+        counts.put("in", (long) load.byKey.size());
+        counts.put("succeeded", succeeded);
+        counts.put("dead-lettered", dead);
+        counts.put("retries exhausted", exhausted);
+        counts.put("lost", lost);
+        counts.put("wrong outcome", wrong);
+        counts.put("duplicate effects", duplicates);
+        counts.put("success without one effect", noEffect);
+        counts.put("dead letter with effect", deadWithEffect);
+    }
+
+    void deadLetters(ChaosLoad load, JdbcTemplate jdbc, String bootstrap, String topic) {
+        Set<String> deadRows = new java.util.HashSet<>(jdbc.queryForList(
+                "select request_id from command_outcome where status = 'DEAD_LETTERED' and request_id like ?", String.class,
+                "c-" + load.run + "-%"));
+        Map<String, Integer> seen = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : readAll(bootstrap, topic)) {
+            if (record.key() != null) seen.merge(new String(record.key(), StandardCharsets.UTF_8), 1, Integer::sum);
+        }
+        long duplicates = seen.values().stream().filter(n -> n > 1).count();
+        long missing = deadRows.stream().filter(k -> !seen.containsKey(k)).count();
+        long unexpected = seen.keySet().stream().filter(k -> !deadRows.contains(k)).count();
+        seen.forEach((k, n) -> { if (n > 1) note("dead-lettered " + n + " times: " + k); });
+        counts.put("dead letters on topic", (long) seen.values().stream().mapToInt(Integer::intValue).sum());
+        counts.put("duplicate dead letters", duplicates);
+        counts.put("missing dead letters", missing);
+        counts.put("unexpected dead letters", unexpected);
+    }
+
+    /**
+     * Records of the retry topics past the group's committed offsets, read as read_committed
+     * (an offset difference alone would count transaction markers).
+     */
+    void retriesLeft(String bootstrap, String group, List<String> retryTopics) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        }
+        long left = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = checker(bootstrap)) {
+            List<TopicPartition> partitions = new java.util.ArrayList<>();
+            for (String topic : retryTopics) {
+                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            for (TopicPartition partition : partitions) {
+                OffsetAndMetadata done = committed.get(partition);
+                if (done == null) consumer.seekToBeginning(List.of(partition));
+                else consumer.seek(partition, done.offset());
+            }
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    left++;
+                    note("unprocessed retry: " + record.topic() + "-" + record.partition() + "@" + record.offset());
+                }
+            }
+        }
+        counts.put("unprocessed retries", left);
+    }
+
+    private static KafkaConsumer<byte[], byte[]> checker(String bootstrap) {
+        return new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    void secrets(List<Path> logs, JdbcTemplate jdbc, String bootstrap, String deadLetterTopic, String... secrets) throws IOException {
+        long hits = 0;
+        for (Path log : logs) {
+            if (!Files.exists(log)) continue;
+            String text = Files.readString(log, StandardCharsets.ISO_8859_1);
+            for (String secret : secrets) hits += count(text, secret, "log " + log.getFileName());
+        }
+        String rows = String.join("\n", jdbc.queryForList("select concat_ws('|', request_id, error_code, error_message, resource_id) "
+                + "from command_outcome", String.class));
+        for (String secret : secrets) hits += count(rows, secret, "command_outcome");
+        StringBuilder headers = new StringBuilder();
+        for (ConsumerRecord<byte[], byte[]> record : readAll(bootstrap, deadLetterTopic)) {
+            for (Header header : record.headers()) headers.append(new String(header.value(), StandardCharsets.UTF_8)).append('\n');
+        }
+        for (String secret : secrets) hits += count(headers.toString(), secret, "dead-letter headers");
+        counts.put("secret hits", hits);
+    }
+
+    private long count(String text, String secret, String where) {
+        long n = 0;
+        for (int i = text.indexOf(secret); i >= 0; i = text.indexOf(secret, i + 1)) n++;
+        if (n > 0) note("secret found " + n + " times in " + where);
+        return n;
+    }
+
+    static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = checker(bootstrap)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            List<ConsumerRecord<byte[], byte[]>> read = new java.util.ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
+            }
+            return read;
+        }
+    }
+
+    private void note(String finding) {
+        if (findings.size() < 50) findings.add(finding);
+    }
+
+    String table(Map<String, Object> extra) {
+        StringBuilder out = new StringBuilder("\n| check | value |\n|---|---|\n");
+        counts.forEach((k, v) -> out.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+        extra.forEach((k, v) -> out.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+        out.append("| **violations** | **").append(violations()).append("** |\n");
+        findings.forEach(f -> out.append("  - ").append(f).append('\n'));
+        return out.toString();
+    }
+}

@@ -1,0 +1,38 @@
+package io.remit.chaos;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/** A real PostgreSQL on a fixed port and a kept data directory, so it can be stopped and started with its data. */
+final class RestartablePostgres implements AutoCloseable {
+    private final int port;
+    private final Path dataDirectory;
+    private EmbeddedPostgres postgres;
+
+    RestartablePostgres(Path dataDirectory) throws IOException {
+        this.port = StandaloneKafka.freePort();
+        this.dataDirectory = dataDirectory;
+        start();
+    }
+
+    String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+    }
+
+    synchronized void start() throws IOException {
+        postgres = EmbeddedPostgres.builder().setPort(port).setDataDirectory(dataDirectory.toFile())
+                .setCleanDataDirectory(false).start();
+    }
+
+    synchronized void stop() throws IOException {
+        if (postgres != null) postgres.close();
+        postgres = null;
+    }
+
+    @Override
+    public void close() throws IOException {
+        stop();
+    }
+}
