@@ -16,6 +16,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import io.remit.sandbox.Faults;
 import io.remit.testing.Commands;
 import io.remit.testing.Infrastructure;
+import io.remit.testing.TestSettings;
 
 /**
  * A remit that stops between the API applying a command and the batch's commit: its successor
@@ -30,7 +31,7 @@ class RedeliveryAfterCrashTest {
     }
 
     private static ConfigurableApplicationContext startRemit() {
-        Map<String, Object> properties = new HashMap<>(WorkerTestSupport.properties("crash.commands", "crash.commands.dlq", "crash"));
+        Map<String, Object> properties = new HashMap<>(TestSettings.remit(infra, "crash.commands", "crash.commands.dlq", "crash"));
         properties.put("remit.worker.shutdown-timeout", "100ms");
         properties.put("remit.api.timeout", "10s");
         properties.put("server.port", "0");

@@ -25,6 +25,7 @@ import io.remit.sandbox.SandboxOptions;
 import io.remit.sandbox.SandboxServer;
 import io.remit.testing.Infrastructure;
 import io.remit.testing.KafkaProbe;
+import io.remit.testing.TestSettings;
 
 /**
  * One remit, the whole application, on the real broker, PostgreSQL and sandbox of
@@ -44,27 +45,7 @@ abstract class WorkerTestSupport {
 
     @DynamicPropertySource
     static void remit(DynamicPropertyRegistry registry) {
-        properties(COMMANDS, DEAD_LETTERS, "it").forEach((name, value) -> registry.add(name, () -> value));
-    }
-
-    /** The settings of a test remit on {@link Infrastructure}, reading {@code commands} in group {@code group}. */
-    static Map<String, String> properties(String commands, String deadLetters, String group) {
-        return Map.ofEntries(
-                Map.entry("spring.kafka.bootstrap-servers", infra.bootstrapServers),
-                Map.entry("spring.datasource.url", infra.jdbcUrl),
-                Map.entry("spring.datasource.username", infra.dbUser),
-                Map.entry("spring.datasource.password", infra.dbPassword),
-                Map.entry("remit.api.base-url", sandbox.baseUrl()),
-                Map.entry("remit.api.key", SandboxOptions.DEFAULT_KEY),
-                Map.entry("remit.api.secret", SandboxOptions.DEFAULT_SECRET),
-                Map.entry("remit.api.timeout", "1s"),
-                Map.entry("remit.topics.commands", commands),
-                Map.entry("remit.topics.dead-letter", deadLetters),
-                Map.entry("remit.topics.partitions", "3"),
-                Map.entry("remit.retry.delays", "300ms,600ms,1s"),
-                Map.entry("remit.worker.instance-id", group),
-                Map.entry("remit.worker.group-id", group),
-                Map.entry("remit.worker.halt-probe-interval", "300ms"));
+        TestSettings.remit(infra, COMMANDS, DEAD_LETTERS, "it").forEach((name, value) -> registry.add(name, () -> value));
     }
 
     @AfterEach

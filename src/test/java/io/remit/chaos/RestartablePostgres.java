@@ -12,9 +12,14 @@ final class RestartablePostgres implements AutoCloseable {
     private EmbeddedPostgres postgres;
 
     RestartablePostgres(Path dataDirectory) throws IOException {
-        this.port = StandaloneKafka.freePort();
-        this.dataDirectory = dataDirectory;
+        this(dataDirectory, StandaloneKafka.freePort());
         start();
+    }
+
+    /** Not started: {@link #start} it. */
+    RestartablePostgres(Path dataDirectory, int port) {
+        this.port = port;
+        this.dataDirectory = dataDirectory;
     }
 
     String jdbcUrl() {
