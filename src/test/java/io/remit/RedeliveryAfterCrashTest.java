@@ -35,7 +35,7 @@ class RedeliveryAfterCrashTest {
         properties.put("remit.worker.shutdown-timeout", "100ms");
         properties.put("remit.api.timeout", "10s");
         properties.put("server.port", "0");
-        return new SpringApplicationBuilder(RemitApplication.class).properties(properties).run();
+        return new SpringApplicationBuilder(RemitApplication.class).run(TestSettings.asArguments(properties));
     }
 
     @Test

@@ -23,6 +23,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import io.remit.testing.CommandMix;
 import io.remit.sandbox.Ledger;
 
 /**
@@ -49,13 +50,13 @@ final class ChaosChecks {
                 .stream().mapToLong(name -> counts.getOrDefault(name, 0L)).sum();
     }
 
-    void outcomes(ChaosLoad load, JdbcTemplate jdbc, Ledger ledger) {
+    void outcomes(CommandMix load, JdbcTemplate jdbc, Ledger ledger) {
         Map<String, String[]> rows = new HashMap<>();
         jdbc.query("select request_id, status, error_code from command_outcome where request_id like ?",
                 (java.sql.ResultSet r) -> { rows.put(r.getString(1), new String[] {r.getString(2), r.getString(3)}); },
                 "c-" + load.run + "-%");
         long lost = 0, wrong = 0, exhausted = 0, succeeded = 0, dead = 0, noEffect = 0, deadWithEffect = 0;
-        for (ChaosLoad.Expected e : load.byKey.values()) {
+        for (CommandMix.Expected e : load.byKey.values()) {
             String[] row = rows.get(e.key());
             if (row == null || row[0].equals("RETRYING")) {
                 lost++;
@@ -92,7 +93,7 @@ final class ChaosChecks {
         counts.put("dead letter with effect", deadWithEffect);
     }
 
-    void deadLetters(ChaosLoad load, JdbcTemplate jdbc, String bootstrap, String topic) {
+    void deadLetters(CommandMix load, JdbcTemplate jdbc, String bootstrap, String topic) {
         Set<String> deadRows = new java.util.HashSet<>(jdbc.queryForList(
                 "select request_id from command_outcome where status = 'DEAD_LETTERED' and request_id like ?", String.class,
                 "c-" + load.run + "-%"));

@@ -24,9 +24,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import io.remit.RemitApplication;
+import io.remit.testing.CommandMix;
 import io.remit.sandbox.FaultsJson;
 import io.remit.sandbox.SandboxOptions;
 import io.remit.sandbox.SandboxServer;
+
+import io.remit.testing.JavaProcess;
 
 /**
  * The exactly-once proof: N commands through 3 remit processes in one group while workers are
@@ -77,7 +80,7 @@ public final class ChaosRun {
              RestartablePostgres postgres = new RestartablePostgres(dir.resolve("pg"));
              SandboxServer sandbox = SandboxServer.start(new SandboxOptions("127.0.0.1", 0, SandboxOptions.DEFAULT_KEY,
                      apiSecret, FaultsJson.merge(io.remit.sandbox.Faults.NONE, FAULTS), false))) {
-            ChaosLoad load = new ChaosLoad(run, options.commands(), sandbox);
+            CommandMix load = new CommandMix(run, options.commands(), sandbox, 5, 5);
             for (int i = 0; i < options.workers(); i++) {
                 workers.add(worker(i, kafka, postgres, sandbox, apiSecret, dbPassword, dir));
             }
@@ -182,14 +185,14 @@ public final class ChaosRun {
         }
     }
 
-    private static void feed(String bootstrap, ChaosLoad load, Duration over) throws InterruptedException {
+    private static void feed(String bootstrap, CommandMix load, Duration over) throws InterruptedException {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.LINGER_MS_CONFIG, 10, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
-            List<ChaosLoad.Expected> commands = load.inOrder();
+            List<CommandMix.Expected> commands = load.inOrder();
             long start = System.nanoTime();
             for (int i = 0; i < commands.size(); i++) {
-                ChaosLoad.Expected c = commands.get(i);
+                CommandMix.Expected c = commands.get(i);
                 producer.send(new ProducerRecord<>(COMMANDS, c.key().getBytes(StandardCharsets.UTF_8), c.value().getBytes(StandardCharsets.UTF_8)));
                 long due = start + over.toNanos() * i / commands.size();
                 long wait = due - System.nanoTime();
@@ -199,7 +202,7 @@ public final class ChaosRun {
         }
     }
 
-    private static boolean awaitQuiet(JdbcTemplate jdbc, ChaosLoad load, Duration timeout) throws InterruptedException {
+    private static boolean awaitQuiet(JdbcTemplate jdbc, CommandMix load, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             try {

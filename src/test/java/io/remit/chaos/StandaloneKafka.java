@@ -11,6 +11,8 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
+import io.remit.testing.JavaProcess;
+
 /**
  * A single-node KRaft Kafka broker in its own JVM, from the test classpath, on fixed ports and a
  * kept log directory, so it can be killed and started again with its data.

@@ -37,7 +37,7 @@ class StartupWaitsForPostgresTest {
         settings.put("spring.datasource.password", "postgres");
         settings.put("server.port", "0");
         CompletableFuture<ConfigurableApplicationContext> starting = CompletableFuture.supplyAsync(
-                () -> new SpringApplicationBuilder(RemitApplication.class).properties(settings).run());
+                () -> new SpringApplicationBuilder(RemitApplication.class).run(TestSettings.asArguments(settings)));
         try {
             Thread.sleep(4000);
             assertThat(starting).isNotDone();

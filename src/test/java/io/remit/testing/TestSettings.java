@@ -10,6 +10,11 @@ public final class TestSettings {
     private TestSettings() {
     }
 
+    /** Settings as command-line arguments, which take precedence over any application.yaml (./config/ included). */
+    public static String[] asArguments(Map<String, ?> settings) {
+        return settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+    }
+
     /** A remit reading {@code commands} in consumer group {@code group}; the map may be changed. */
     public static Map<String, String> remit(Infrastructure infra, String commands, String deadLetters, String group) {
         Map<String, String> settings = new HashMap<>();

@@ -1,4 +1,4 @@
-package io.remit.chaos;
+package io.remit.testing;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,18 +10,22 @@ import io.remit.sandbox.SandboxServer;
 import io.remit.testing.Commands;
 
 /**
- * The commands of a chaos run and what must become of each: 60 % invoices created, 15 %
- * approvals and 15 % payments of distinct invoices (all must succeed), 5 % the API refuses
- * (404/409) and 5 % invalid (both must be dead-lettered with their code).
+ * A realistic mix of commands and what must become of each: invoices created, approvals and
+ * payments of distinct seeded invoices (all must succeed), a share the API refuses (404/409) and
+ * a share that is invalid (both must be dead-lettered with their code). Keys are {@code c-<run>-<n>}.
  */
-final class ChaosLoad {
+public final class CommandMix {
     /** One command and its expected end: SUCCEEDED, or DEAD_LETTERED with {@code code}. */
-    record Expected(String key, String value, String status, String code) {}
+    public record Expected(String key, String value, String status, String code) {}
 
-    final String run;
-    final Map<String, Expected> byKey = new LinkedHashMap<>();
+    public final String run;
+    public final Map<String, Expected> byKey = new LinkedHashMap<>();
 
-    ChaosLoad(String run, int commands, SandboxServer sandbox) {
+    /**
+     * 15 % approvals, 15 % payments, {@code refusedPercent} refused by the API, {@code invalidPercent}
+     * invalid, the rest invoice creations.
+     */
+    public CommandMix(String run, int commands, SandboxServer sandbox, int refusedPercent, int invalidPercent) {
         this.run = run;
         int approvals = commands * 15 / 100;
         int payments = commands * 15 / 100;
@@ -30,17 +34,17 @@ final class ChaosLoad {
         int a = 0, p = 0;
         for (int n = 0; n < commands; n++) {
             String key = "c-" + run + "-" + n;
-            int slot = n % 20;
+            int slot = n % 100;
             Expected expected;
-            if (slot < 3 && a < approvals) {
+            if (slot < 15 && a < approvals) {
                 expected = new Expected(key, Commands.approve(submitted.get(a++)), "SUCCEEDED", null);
-            } else if (slot < 6 && p < payments) {
+            } else if (slot < 30 && p < payments) {
                 expected = new Expected(key, Commands.pay(approved.get(p++), "80.00", "EUR"), "SUCCEEDED", null);
-            } else if (slot == 6) {
-                boolean unknown = n % 40 == 6;
+            } else if (slot >= 30 && slot < 30 + refusedPercent) {
+                boolean unknown = n % 2 == 0;
                 expected = new Expected(key, Commands.createInvoice(unknown ? "conn_unknown" : "conn_demo_suspended", key, "10.00", "USD"),
                         "DEAD_LETTERED", unknown ? "CONNECTION_NOT_FOUND" : "CONNECTION_NOT_ACTIVE");
-            } else if (slot == 7) {
+            } else if (slot >= 30 + refusedPercent && slot < 30 + refusedPercent + invalidPercent) {
                 expected = new Expected(key, Commands.createInvoice("conn_demo", key, "1.005", "USD"), "DEAD_LETTERED", "COMMAND_INVALID");
             } else {
                 expected = new Expected(key, Commands.createInvoice(key), "SUCCEEDED", null);
@@ -49,7 +53,7 @@ final class ChaosLoad {
         }
     }
 
-    List<Expected> inOrder() {
+    public List<Expected> inOrder() {
         return new ArrayList<>(byKey.values());
     }
 }

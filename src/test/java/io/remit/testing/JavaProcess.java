@@ -1,4 +1,4 @@
-package io.remit.chaos;
+package io.remit.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,18 +7,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A JVM started from this JVM's classpath, its output appended to a log file; killed with SIGKILL. */
-final class JavaProcess {
+public final class JavaProcess {
     private final String name;
     private final List<String> command;
     private final Path log;
     private final java.util.Map<String, String> environment;
     private Process process;
 
-    JavaProcess(String name, String mainClass, List<String> jvmArgs, List<String> args, Path log) {
+    public JavaProcess(String name, String mainClass, List<String> jvmArgs, List<String> args, Path log) {
         this(name, mainClass, jvmArgs, args, java.util.Map.of(), log);
     }
 
-    JavaProcess(String name, String mainClass, List<String> jvmArgs, List<String> args, java.util.Map<String, String> environment,
+    public JavaProcess(String name, String mainClass, List<String> jvmArgs, List<String> args, java.util.Map<String, String> environment,
                 Path log) {
         this.name = name;
         this.log = log;
@@ -34,7 +34,7 @@ final class JavaProcess {
     }
 
     /** This JVM's application classpath: exec:java's class loader, else java.class.path (Surefire's booter jar). */
-    static String classpath() {
+    public static String classpath() {
         if (Thread.currentThread().getContextClassLoader() instanceof java.net.URLClassLoader loader && loader.getURLs().length > 1) {
             return java.util.Arrays.stream(loader.getURLs()).map(url -> {
                 try {
@@ -47,7 +47,7 @@ final class JavaProcess {
         return System.getProperty("java.class.path");
     }
 
-    synchronized void start() {
+    public synchronized void start() {
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -59,7 +59,7 @@ final class JavaProcess {
     }
 
     /** SIGKILL: no shutdown hook, no graceful anything. */
-    synchronized void kill() {
+    public synchronized void kill() {
         if (process == null) return;
         process.destroyForcibly();
         try {
@@ -69,15 +69,20 @@ final class JavaProcess {
         }
     }
 
-    synchronized boolean isAlive() {
+    /** The running process, for CPU and memory readings; empty when not started. */
+    public synchronized java.util.Optional<ProcessHandle> handle() {
+        return process == null ? java.util.Optional.empty() : java.util.Optional.of(process.toHandle());
+    }
+
+    public synchronized boolean isAlive() {
         return process != null && process.isAlive();
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 }
