@@ -79,7 +79,7 @@ through SPRING_CONFIG_ADDITIONAL_LOCATION=file:/config/. config.extra is deep-me
       "partitions" $v.topics.partitions
       "replication-factor" $v.topics.replicationFactor)
     "retry" (dict "delays" $v.retry.delays "codes" $v.retry.codes)
-    "worker" (dict "halt-probe-interval" $v.halt.probeInterval "shutdown-timeout" $v.shutdownTimeout))
+    "worker" (dict "group-id" $v.kafka.consumerGroup "halt-probe-interval" $v.halt.probeInterval "shutdown-timeout" $v.shutdownTimeout))
 -}}
 {{- toYaml (mustMergeOverwrite $cfg (deepCopy $v.config.extra)) }}
 {{- end }}
