@@ -24,6 +24,9 @@ public final class PaymentsApi {
     /** One call: its outcome and how long the API took to give it. */
     public record Attempt(Outcome outcome, Duration latency) {}
 
+    /** The request a command becomes: a POST of {@code body} to {@code path}. */
+    public record Request(String path, byte[] body) {}
+
     private final ApiProperties properties;
     private final ResponseClassifier classifier;
     private final JsonMapper json;
@@ -40,9 +43,13 @@ public final class PaymentsApi {
     }
 
     public Attempt send(Command command) throws InterruptedException {
-        HttpRequest request = authorized(path(command))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body(command)))).build();
-        return call(request);
+        Request request = requestFor(command);
+        return call(authorized(request.path()).POST(HttpRequest.BodyPublishers.ofByteArray(request.body())).build());
+    }
+
+    /** The path and body remit sends for a command, with the command's requestId in the body. */
+    public Request requestFor(Command command) {
+        return new Request(path(command), json.writeValueAsBytes(body(command)));
     }
 
     /** Whether the API accepts remit's credentials now: a read that changes nothing. */
