@@ -1,6 +1,7 @@
 package io.remit.api;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Instant;
@@ -53,7 +54,8 @@ public final class ResponseClassifier {
     }
 
     public Outcome classify(IOException failure) {
-        boolean timeout = failure instanceof HttpTimeoutException;
+        boolean timeout = failure instanceof HttpTimeoutException || failure instanceof SocketTimeoutException
+                || failure instanceof org.apache.hc.client5.http.ConnectTimeoutException;
         String code = timeout ? "TIMEOUT" : "CONNECTION_ERROR";
         String message = timeout ? "no answer within the timeout" : failure.getClass().getSimpleName() + ": " + failure.getMessage();
         return new Outcome.Transient(0, code, truncate(message), null);

@@ -21,18 +21,74 @@ public final class SandboxLoadBenchmark {
     public static void main(String[] args) throws Exception {
         int seconds = intArg(args, "--seconds", 10);
         int clients = intArg(args, "--clients", 64);
+        String client = "raw";
+        for (int i = 0; i + 1 < args.length; i++) if (args[i].equals("--client")) client = args[i + 1];
         try (SandboxServer sandbox = SandboxServer.start()) {
-            run(sandbox, clients, 2, "warm-up");
-            Result result = run(sandbox, clients, seconds, "measured");
-            System.out.printf("%n| clients | seconds | requests | errors | requests/s |%n|---|---|---|---|---|%n");
-            System.out.printf("| %d | %d | %d | %d | %.0f |%n", clients, seconds, result.requests, result.errors,
+            run(sandbox, client, clients, 2, "warm-up");
+            Result result = run(sandbox, client, clients, seconds, "measured");
+            System.out.printf("%n| client | clients | seconds | requests | errors | requests/s |%n|---|---|---|---|---|---|%n");
+            System.out.printf("| %s | %d | %d | %d | %d | %.0f |%n", client, clients, seconds, result.requests, result.errors,
                     result.requests / (double) seconds);
         }
     }
 
     record Result(long requests, long errors) {}
 
-    private static Result run(SandboxServer sandbox, int clients, int seconds, String phase) throws Exception {
+    /** One way of sending a POST and reading its status. */
+    interface Poster extends AutoCloseable {
+        int post(String path, String body) throws IOException;
+    }
+
+    private static Poster poster(String client, int port) throws IOException {
+        return switch (client) {
+            case "raw" -> new KeepAliveClient(port);
+            case "jdk" -> new JdkPoster(port);
+            case "apache" -> new ApachePoster(port);
+            default -> throw new IllegalArgumentException("--client raw|jdk|apache");
+        };
+    }
+
+    private static final java.net.http.HttpClient JDK = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+
+    private record JdkPoster(int port) implements Poster {
+        public int post(String path, String body) throws IOException {
+            try {
+                return JDK.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
+                        .header("X-API-Key", SandboxOptions.DEFAULT_KEY).header("X-API-Secret", SandboxOptions.DEFAULT_SECRET)
+                        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofByteArray()).statusCode();
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+        }
+
+        public void close() {
+        }
+    }
+
+    private static final org.apache.hc.client5.http.impl.classic.CloseableHttpClient APACHE =
+            org.apache.hc.client5.http.impl.classic.HttpClients.custom().setConnectionManager(
+                    org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder.create()
+                            .setMaxConnTotal(1024).setMaxConnPerRoute(1024).build()).disableAutomaticRetries().build();
+
+    private record ApachePoster(int port) implements Poster {
+        public int post(String path, String body) throws IOException {
+            var post = new org.apache.hc.client5.http.classic.methods.HttpPost("http://127.0.0.1:" + port + path);
+            post.setHeader("X-API-Key", SandboxOptions.DEFAULT_KEY);
+            post.setHeader("X-API-Secret", SandboxOptions.DEFAULT_SECRET);
+            post.setEntity(new org.apache.hc.core5.http.io.entity.StringEntity(body, org.apache.hc.core5.http.ContentType.APPLICATION_JSON));
+            return APACHE.execute(post, response -> {
+                org.apache.hc.core5.http.io.entity.EntityUtils.consume(response.getEntity());
+                return response.getCode();
+            });
+        }
+
+        public void close() {
+        }
+    }
+
+    private static Result run(SandboxServer sandbox, String client, int clients, int seconds, String phase) throws Exception {
         LongAdder requests = new LongAdder();
         LongAdder errors = new LongAdder();
         AtomicLong ids = new AtomicLong();
@@ -40,16 +96,16 @@ public final class SandboxLoadBenchmark {
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             threads.add(Thread.ofVirtual().start(() -> {
-                try (KeepAliveClient client = new KeepAliveClient(sandbox.port())) {
+                try (Poster poster = poster(client, sandbox.port())) {
                     while (System.nanoTime() < deadline) {
                         long id = ids.incrementAndGet();
                         String body = """
                                 {"requestId":"%s-%d","connectionId":"conn_demo","invoiceNumber":"B-%s-%d","amount":"10.00","currency":"USD","dueDate":"2026-12-31"}"""
                                 .formatted(phase, id, phase, id);
-                        if (client.post("/api/v1/invoices", body) != 201) errors.increment();
+                        if (poster.post("/api/v1/invoices", body) != 201) errors.increment();
                         requests.increment();
                     }
-                } catch (IOException e) {
+                } catch (Exception e) {
                     errors.increment();
                 }
             }));
@@ -62,7 +118,7 @@ public final class SandboxLoadBenchmark {
      * The leanest HTTP/1.1 client that keeps a connection alive: the JDK's HttpClient costs more
      * CPU per request than the server under test, and both share the same two cores.
      */
-    private static final class KeepAliveClient implements AutoCloseable {
+    private static final class KeepAliveClient implements Poster {
         private final Socket socket;
         private final OutputStream out;
         private final BufferedInputStream in;
@@ -74,7 +130,7 @@ public final class SandboxLoadBenchmark {
             in = new BufferedInputStream(socket.getInputStream());
         }
 
-        int post(String path, String body) throws IOException {
+        public int post(String path, String body) throws IOException {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     + "X-API-Key: " + SandboxOptions.DEFAULT_KEY + "\r\nX-API-Secret: " + SandboxOptions.DEFAULT_SECRET

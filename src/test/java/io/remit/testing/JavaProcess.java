@@ -58,6 +58,18 @@ public final class JavaProcess {
         }
     }
 
+    /** SIGTERM, then SIGKILL if the process has not ended within {@code grace}. */
+    public synchronized void stop(java.time.Duration grace) {
+        if (process == null) return;
+        process.destroy();
+        try {
+            if (!process.waitFor(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) kill();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            kill();
+        }
+    }
+
     /** SIGKILL: no shutdown hook, no graceful anything. */
     public synchronized void kill() {
         if (process == null) return;

@@ -49,7 +49,7 @@ class ReferenceListener {
             topicSuffixingStrategy = TopicSuffixingStrategy.SUFFIX_WITH_INDEX_VALUE, dltTopicSuffix = ".dlt",
             autoCreateTopics = "true", numPartitions = "12", replicationFactor = "1",
             include = TransientApiException.class)
-    @KafkaListener(topics = "${reference.topic}", concurrency = "${reference.concurrency}", groupId = "reference")
+    @KafkaListener(topics = "${reference.topic}", concurrency = "${reference.concurrency}", groupId = "${reference.group:reference}")
     void onCommand(@Header(KafkaHeaders.RECEIVED_KEY) String requestId, String value, KafkaMessageHeaderAccessor headers) {
         int attempt = headers.getNonBlockingRetryDeliveryAttempt();
         JsonNode command = readable(value);

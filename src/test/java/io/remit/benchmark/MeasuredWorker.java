@@ -1,0 +1,120 @@
+package io.remit.benchmark;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.remit.testing.JavaProcess;
+
+/**
+ * A worker under measurement, in its own JVM: CPU time from the OS, peak RSS from
+ * {@code /proc/<pid>/status} (VmHWM), and heap in use sampled every 250 ms from Actuator.
+ */
+final class MeasuredWorker implements AutoCloseable {
+    static final List<String> JVM = List.of("-Xms64m", "-Xmx512m", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
+    private static final Pattern VALUE = Pattern.compile("\"value\":([0-9.Ee+-]+)");
+
+    private final JavaProcess process;
+    private final int port;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final AtomicLong peakHeap = new AtomicLong();
+    private final AtomicLong peakLiveData = new AtomicLong();
+    private Thread sampler;
+
+    MeasuredWorker(String name, String mainClass, List<String> jvmExtras, List<String> args, int port, Path log) {
+        this.port = port;
+        List<String> jvm = new java.util.ArrayList<>(JVM);
+        jvm.addAll(jvmExtras);
+        this.process = new JavaProcess(name, mainClass, jvm, args, log);
+    }
+
+    void start() throws InterruptedException {
+        process.start();
+        awaitReady(Duration.ofSeconds(120));
+        sampler = Thread.ofVirtual().start(this::sample);
+    }
+
+    /** CPU time the worker's JVM has used so far. */
+    Duration cpu() {
+        return process.handle().flatMap(h -> h.info().totalCpuDuration()).orElse(Duration.ZERO);
+    }
+
+    long peakHeapBytes() {
+        return peakHeap.get();
+    }
+
+    /** The largest old-generation size right after a collection: what the worker really keeps. */
+    long peakLiveDataBytes() {
+        return peakLiveData.get();
+    }
+
+    /** Peak resident set size of the JVM (VmHWM), in bytes. */
+    long peakRssBytes() {
+        long pid = process.handle().map(ProcessHandle::pid).orElse(-1L);
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException e) {
+            // not Linux, or gone
+        }
+        return 0;
+    }
+
+    private void sample() {
+        while (process.isAlive()) {
+            peakHeap.accumulateAndGet(metric("jvm.memory.used?tag=area:heap"), Math::max);
+            peakLiveData.accumulateAndGet(metric("jvm.gc.live.data.size"), Math::max);
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private long metric(String path) {
+        try {
+            String body = get("/actuator/metrics/" + path).body();
+            Matcher value = VALUE.matcher(body);
+            return value.find() ? (long) Double.parseDouble(value.group(1)) : 0;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private void awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (get("/actuator/health").statusCode() == 200) return;
+            } catch (IOException e) {
+                // not listening yet
+            }
+            if (!process.isAlive()) break;
+            Thread.sleep(300);
+        }
+        throw new IllegalStateException(process.name() + " did not start; see " + process.log());
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Stops the worker as a platform would (SIGTERM), so it leaves its consumer group at once. */
+    @Override
+    public void close() {
+        process.stop(Duration.ofSeconds(30));
+        if (sampler != null) sampler.interrupt();
+    }
+}
