@@ -22,6 +22,7 @@ public final class RemitMetrics {
     private final MeterRegistry registry;
     private final Map<String, Map<String, Long>> lagByConsumer = new ConcurrentHashMap<>();
     private final java.util.Set<String> lagTopics = ConcurrentHashMap.newKeySet();
+    private final Map<String, Timer> apiTimers = new ConcurrentHashMap<>();
 
     public RemitMetrics(MeterRegistry registry, Map<String, String> tierByTopic, java.util.function.BooleanSupplier halted) {
         this.registry = registry;
@@ -46,12 +47,14 @@ public final class RemitMetrics {
                 .tags("type", type, "code", code).register(registry).increment();
     }
 
+    /** Called once per API call: the timer is looked up in a local map, not rebuilt and re-registered. */
     public void apiCall(String operation, int status, String code, Duration latency) {
         String statusTag = status != 0 ? Integer.toString(status) : "TIMEOUT".equals(code) ? "timeout" : "io_error";
-        Timer.builder("remit.api.latency").description("Payments API latency, by operation and status")
+        apiTimers.computeIfAbsent(operation + ' ' + statusTag, key -> Timer.builder("remit.api.latency")
+                .description("Payments API latency, by operation and status")
                 .tags("operation", operation, "status", statusTag)
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
-                .register(registry).record(latency);
+                .register(registry)).record(latency);
     }
 
     /** The lag one consumer sees on its assigned partitions, by topic; gauges sum over consumers. */

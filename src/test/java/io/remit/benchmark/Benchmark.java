@@ -26,6 +26,7 @@ import io.remit.RemitApplication;
 import io.remit.api.ApiProperties;
 import io.remit.api.PaymentsApi;
 import io.remit.api.ResponseClassifier;
+import io.remit.command.Command;
 import io.remit.command.CommandParser;
 import io.remit.command.ParsedCommand;
 import io.remit.benchmark.reference.ReferenceWorker;
@@ -194,19 +195,16 @@ public final class Benchmark {
     private Row ceiling(int latency) throws Exception {
         calmSandbox(latency);
         CommandMix mix = new CommandMix("ceiling-" + latency + "-" + (runs++), options.commands(), infra.sandbox, 1, 0);
-        Ceiling.Result result = Ceiling.run(infra.sandbox.baseUrl(), SandboxOptions.DEFAULT_KEY, SandboxOptions.DEFAULT_SECRET,
-                mix.inOrder().stream().map(this::asRemitWouldSend).toList(), options.maxInFlight());
+        Ceiling.Result result = Ceiling.run(api, mix.inOrder().stream().map(this::command).toList());
         double seconds = result.elapsed().toMillis() / 1000.0;
-        return new Row("ceiling (API client alone)", result.succeeded() + result.failed(),
+        return new Row("ceiling (remit's API client alone)", result.succeeded() + result.failed(),
                 (result.succeeded() + result.failed()) / seconds, Double.NaN, Double.NaN, Double.NaN, -1, -1, -1, List.of());
     }
 
-    /** The very request remit makes of a command (same path, same body). */
-    private Ceiling.Request asRemitWouldSend(CommandMix.Expected command) {
+    private Command command(CommandMix.Expected command) {
         var parsed = (ParsedCommand.Valid) parser.parse(command.key().getBytes(StandardCharsets.UTF_8),
                 command.value().getBytes(StandardCharsets.UTF_8));
-        PaymentsApi.Request request = api.requestFor(parsed.command());
-        return new Ceiling.Request(request.path(), new String(request.body(), StandardCharsets.UTF_8));
+        return parsed.command();
     }
 
     private void calmSandbox(int latency) {

@@ -1,89 +1,55 @@
 package io.remit.benchmark;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.remit.api.Outcome;
+import io.remit.api.PaymentsApi;
+import io.remit.command.Command;
+
 /**
- * The ceiling of the benchmark: what remit's API client could do with no Kafka and no PostgreSQL.
- * Sends every request straight to the API over HTTP/1.1, at most {@code maxInFlight} at once
- * (one virtual thread each), and retries a 429, 5xx or I/O error at once, up to
- * {@value #RETRIES} times: no delays, no records, no offsets. No worker can beat this number on
- * the same API; how close one comes is the measure.
+ * The ceiling of the benchmark: what remit's own API client ({@link PaymentsApi}, with its
+ * in-flight bound) does with no Kafka and no PostgreSQL. Every command is sent at once on its
+ * own virtual thread, and a transient answer is retried immediately, up to {@value #RETRIES}
+ * times: no delays, no records, no offsets. No worker using this client can beat it on the same
+ * API; how close one comes is the measure.
  */
-public final class Ceiling {
+final class Ceiling {
     /** Retries after the first attempt, as remit's ladder has six tiers. */
     static final int RETRIES = 6;
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-    /** One API call: a path under the base URL and the JSON body to POST. */
-    public record Request(String path, String jsonBody) {}
-
-    /** Requests that ended in a 2xx, requests that did not, and the wall-clock time for all of them. */
-    public record Result(long succeeded, long failed, Duration elapsed) {
-        public double perSecond() {
-            return (succeeded + failed) / (elapsed.toNanos() / 1e9);
-        }
-    }
+    /** Commands applied, commands refused or given up, and the wall-clock time for all of them. */
+    record Result(long succeeded, long failed, Duration elapsed) {}
 
     private Ceiling() {
     }
 
-    public static Result run(String baseUrl, String key, String secret, List<Request> requests, int maxInFlight)
-            throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build();
-        Semaphore inFlight = new Semaphore(maxInFlight);
+    static Result run(PaymentsApi api, List<Command> commands) throws InterruptedException {
         AtomicLong succeeded = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         long start = System.nanoTime();
-        try (http; ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (Request request : requests) {
-                inFlight.acquire();
-                HttpRequest call = post(baseUrl, key, secret, request);
-                threads.execute(() -> {
-                    try {
-                        (succeeded(http, call) ? succeeded : failed).incrementAndGet();
-                    } finally {
-                        inFlight.release();
-                    }
-                });
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Command command : commands) {
+                threads.execute(() -> (applied(api, command) ? succeeded : failed).incrementAndGet());
             }
         }
         return new Result(succeeded.get(), failed.get(), Duration.ofNanos(System.nanoTime() - start));
     }
 
-    /** Whether the API applied the request within {@link #RETRIES} immediate retries. */
-    private static boolean succeeded(HttpClient http, HttpRequest call) {
-        for (int attempt = 0; attempt <= RETRIES; attempt++) {
-            try {
-                int status = http.send(call, HttpResponse.BodyHandlers.discarding()).statusCode();
-                if (status / 100 == 2) return true;
-                if (status != 429 && status < 500) return false;
-            } catch (IOException e) {
-                // no answer: the same request is sent again, as a transient failure would be
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
+    private static boolean applied(PaymentsApi api, Command command) {
+        try {
+            for (int attempt = 0; attempt <= RETRIES; attempt++) {
+                Outcome outcome = api.send(command).outcome();
+                if (outcome instanceof Outcome.Succeeded) return true;
+                if (!(outcome instanceof Outcome.Transient)) return false;
             }
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
-        return false;
-    }
-
-    private static HttpRequest post(String baseUrl, String key, String secret, Request request) {
-        return HttpRequest.newBuilder(URI.create(baseUrl.replaceAll("/+$", "") + request.path()))
-                .timeout(TIMEOUT)
-                .header("X-API-Key", key)
-                .header("X-API-Secret", secret)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(request.jsonBody()))
-                .build();
     }
 }

@@ -17,7 +17,7 @@ import io.remit.testing.JavaProcess;
 
 /**
  * A worker under measurement, in its own JVM: CPU time from the OS, peak RSS from
- * {@code /proc/<pid>/status} (VmHWM), and heap in use sampled every 250 ms from Actuator.
+ * {@code /proc/<pid>/status} (VmHWM), and heap in use sampled every second from Actuator.
  */
 final class MeasuredWorker implements AutoCloseable {
     static final List<String> JVM = List.of("-Xms64m", "-Xmx512m", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
@@ -75,7 +75,7 @@ final class MeasuredWorker implements AutoCloseable {
             peakHeap.accumulateAndGet(metric("jvm.memory.used?tag=area:heap"), Math::max);
             peakLiveData.accumulateAndGet(metric("jvm.gc.live.data.size"), Math::max);
             try {
-                Thread.sleep(250);
+                Thread.sleep(1000);
             } catch (InterruptedException e) {
                 return;
             }

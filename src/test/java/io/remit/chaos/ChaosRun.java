@@ -23,6 +23,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
+import io.remit.testing.Ports;
 import io.remit.RemitApplication;
 import io.remit.testing.CommandMix;
 import io.remit.sandbox.FaultsJson;
@@ -118,7 +119,7 @@ public final class ChaosRun {
 
     private static JavaProcess worker(int index, StandaloneKafka kafka, RestartablePostgres postgres, SandboxServer sandbox,
                                       String apiSecret, String dbPassword, Path dir) throws Exception {
-        int port = StandaloneKafka.freePort();
+        int port = Ports.free();
         List<String> args = List.of(
                 "--server.port=" + port,
                 "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),

@@ -3,6 +3,7 @@ package io.remit.chaos;
 import java.io.IOException;
 import java.nio.file.Path;
 
+import io.remit.testing.Ports;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /** A real PostgreSQL on a fixed port and a kept data directory, so it can be stopped and started with its data. */
@@ -12,7 +13,7 @@ final class RestartablePostgres implements AutoCloseable {
     private EmbeddedPostgres postgres;
 
     RestartablePostgres(Path dataDirectory) throws IOException {
-        this(dataDirectory, StandaloneKafka.freePort());
+        this(dataDirectory, Ports.free());
         start();
     }
 

@@ -1,7 +1,6 @@
 package io.remit.chaos;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +10,7 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
+import io.remit.testing.Ports;
 import io.remit.testing.JavaProcess;
 
 /**
@@ -22,8 +22,8 @@ final class StandaloneKafka implements AutoCloseable {
     private final JavaProcess process;
 
     StandaloneKafka(Path dir) throws IOException, InterruptedException {
-        this.port = freePort();
-        int controllerPort = freePort();
+        this.port = Ports.free();
+        int controllerPort = Ports.free();
         Path config = dir.resolve("server.properties");
         Files.writeString(config, String.join("\n",
                 "process.roles=broker,controller",
@@ -77,12 +77,6 @@ final class StandaloneKafka implements AutoCloseable {
             }
         }
         throw new IllegalStateException("Kafka did not start; see " + process.log());
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     @Override

@@ -16,6 +16,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
+import io.remit.testing.Ports;
 import io.remit.RemitApplication;
 import io.remit.testing.Commands;
 import io.remit.testing.Infrastructure;
@@ -30,7 +31,7 @@ class StartupWaitsForPostgresTest {
     @Test
     void aWorkerStartedBeforePostgresWaitsForItAndThenWorks() throws Exception {
         Infrastructure infra = Infrastructure.get();
-        RestartablePostgres postgres = new RestartablePostgres(Files.createTempDirectory("remit-late-pg"), StandaloneKafka.freePort());
+        RestartablePostgres postgres = new RestartablePostgres(Files.createTempDirectory("remit-late-pg"), Ports.free());
         Map<String, Object> settings = new HashMap<>(TestSettings.remit(infra, "late.commands", "late.commands.dlq", "late"));
         settings.put("spring.datasource.url", postgres.jdbcUrl());
         settings.put("spring.datasource.username", "postgres");
