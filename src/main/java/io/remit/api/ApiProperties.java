@@ -15,7 +15,9 @@ import io.remit.config.InvalidConfigurationException;
  *
  * @param baseUrl     the API's root, e.g. {@code https://sandbox.expereon.example}
  * @param timeout     the longest remit waits for one answer; a timeout is a transient failure
+ * @param connectTimeout the longest wait to open a connection
  * @param maxInFlight the most API calls in flight at once, per instance
+ * @param probePath   while halted, where an empty POST tests the credentials (refused on its merits, no effect)
  * @param paths       request paths per command type wire name; {@code {id}} stands for the invoice id
  */
 @ConfigurationProperties("remit.api")
@@ -26,7 +28,7 @@ public record ApiProperties(
         @DefaultValue("10s") Duration timeout,
         @DefaultValue("2s") Duration connectTimeout,
         @DefaultValue("256") int maxInFlight,
-        @DefaultValue("/api/v1/invoices?limit=1") String probePath,
+        @DefaultValue("/api/v1/payments") String probePath,
         Map<String, String> paths) {
 
     static final Map<String, String> DEFAULT_PATHS = Map.of(

@@ -4,9 +4,13 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
-import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -30,7 +34,7 @@ import io.remit.command.Command;
  * API or the network did: every answer becomes an {@link Outcome}. At most
  * {@code remit.api.max-in-flight} calls are in flight; callers wait for a slot.
  */
-public final class PaymentsApi {
+public final class PaymentsApi implements AutoCloseable {
     /** One call: its outcome and how long the API took to give it. */
     public record Attempt(Outcome outcome, Duration latency) {}
 
@@ -40,6 +44,9 @@ public final class PaymentsApi {
     private final ApiProperties properties;
     private final ResponseClassifier classifier;
     private final JsonMapper json;
+    private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("remit-api-deadlines").daemon().factory());
+
     private final CloseableHttpClient http;
     private final Semaphore inFlight;
     private final String baseUrl;
@@ -89,14 +96,22 @@ public final class PaymentsApi {
         return new Request(path(command), json.writeValueAsBytes(body(command)));
     }
 
-    /** Whether the API accepts remit's credentials now: a read that changes nothing. */
+    /**
+     * Whether the API accepts remit's credentials for writes now: an empty POST to
+     * {@code remit.api.probe-path}, which the API refuses on its merits (400) without any effect
+     * when the key and its write scope are good, and with 401/403 when they are not.
+     */
     public Outcome probe() throws InterruptedException {
-        return call(authorized(new HttpGet(baseUrl + properties.probePath()))).outcome();
+        HttpPost post = new HttpPost(baseUrl + properties.probePath());
+        post.setEntity(new ByteArrayEntity("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), ContentType.APPLICATION_JSON));
+        return call(authorized(post)).outcome();
     }
 
     private Attempt call(HttpUriRequestBase request) throws InterruptedException {
         inFlight.acquire();
         long start = System.nanoTime();
+        // socket timeouts bound the silence between reads; this bounds the whole answer
+        ScheduledFuture<?> deadline = DEADLINES.schedule(request::cancel, properties.timeout().toNanos(), TimeUnit.NANOSECONDS);
         try {
             Outcome outcome = http.execute(request, response -> {
                 Header reset = response.getFirstHeader("X-RateLimit-Reset");
@@ -106,14 +121,20 @@ public final class PaymentsApi {
             return new Attempt(outcome, Duration.ofNanos(System.nanoTime() - start));
         } catch (IOException e) {
             if (Thread.currentThread().isInterrupted()) throw new InterruptedException("abandoned while calling the API");
-            return new Attempt(classifier.classify(e), Duration.ofNanos(System.nanoTime() - start));
+            IOException failure = request.isCancelled() ? new SocketTimeoutException("no complete answer within " + properties.timeout()) : e;
+            return new Attempt(classifier.classify(failure), Duration.ofNanos(System.nanoTime() - start));
         } finally {
+            deadline.cancel(false);
             inFlight.release();
         }
     }
 
+    @Override
+    public void close() throws IOException {
+        http.close();
+    }
+
     private <R extends HttpUriRequestBase> R authorized(R request) {
-        request.setHeader("Content-Type", "application/json");
         request.setHeader("X-API-Key", properties.key());
         request.setHeader("X-API-Secret", properties.secret());
         return request;

@@ -1,8 +1,10 @@
 package io.remit.api;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
-import java.net.http.HttpTimeoutException;
+
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -15,7 +17,8 @@ import io.remit.routing.RetryProperties;
 
 /**
  * Turns an HTTP answer, or the lack of one, into an {@link Outcome}, following the API's error
- * guide: 2xx succeeded; 429 and 5xx transient; 401 and 403 halt; other 4xx rejected. Matches on
+ * guide: 2xx succeeded; 429 and 5xx transient; 401 and 403 halt (so do 1xx and 3xx: remit is misconfigured,
+ * e.g. redirected to another address); other 4xx rejected. Matches on
  * the body's {@code error} code, never on its message. Per-code overrides from
  * {@code remit.retry.codes} can then turn a code into a retry or a dead letter.
  */
@@ -45,7 +48,8 @@ public final class ResponseClassifier {
             outcome = new Outcome.Transient(status, code, message, resetInstant(rateLimitReset));
         } else if (status >= 500) {
             outcome = new Outcome.Transient(status, code, message, null);
-        } else if (status == 401 || status == 403) {
+        } else if (status == 401 || status == 403 || status < 400) {
+            // refused credentials, or an answer (1xx, 3xx) that means remit is not talking to the API it thinks
             return new Outcome.Halt(status, code, message);
         } else {
             outcome = new Outcome.Rejected(status, code, message);
@@ -54,8 +58,8 @@ public final class ResponseClassifier {
     }
 
     public Outcome classify(IOException failure) {
-        boolean timeout = failure instanceof HttpTimeoutException || failure instanceof SocketTimeoutException
-                || failure instanceof org.apache.hc.client5.http.ConnectTimeoutException;
+        boolean timeout = failure instanceof SocketTimeoutException || failure instanceof ConnectTimeoutException
+                || failure instanceof InterruptedIOException;
         String code = timeout ? "TIMEOUT" : "CONNECTION_ERROR";
         String message = timeout ? "no answer within the timeout" : failure.getClass().getSimpleName() + ": " + failure.getMessage();
         return new Outcome.Transient(0, code, truncate(message), null);
@@ -70,7 +74,7 @@ public final class ResponseClassifier {
         };
     }
 
-    /** When a 429 may be retried: X-RateLimit-Reset as epoch seconds or as seconds to wait. */
+    /** When a 429 may be retried: X-RateLimit-Reset as epoch seconds, epoch milliseconds, or seconds to wait. */
     Instant resetInstant(String header) {
         if (header == null) return null;
         try {

@@ -42,8 +42,8 @@ public final class KafkaClients {
         this.ladder = ladder;
     }
 
-    /** The commands topic and every retry topic: what remit consumes. */
-    public List<String> consumedTopics() {
+    /** The commands topic and the retry topics of the current ladder: what remit creates. */
+    private List<String> ownTopics() {
         List<String> consumed = new ArrayList<>();
         consumed.add(topics.commands());
         ladder.tiers().forEach(tier -> consumed.add(tier.topic()));
@@ -84,7 +84,7 @@ public final class KafkaClients {
     /** Creates the commands, retry and dead-letter topics where absent. */
     public void createTopics(Duration timeout) throws InterruptedException {
         List<NewTopic> wanted = new ArrayList<>();
-        consumedTopics().forEach(name -> wanted.add(new NewTopic(name, topics.partitions(), topics.replicationFactor())));
+        ownTopics().forEach(name -> wanted.add(new NewTopic(name, topics.partitions(), topics.replicationFactor())));
         wanted.add(new NewTopic(topics.deadLetter(), topics.partitions(), topics.replicationFactor()));
         try (Admin admin = Admin.create(kafka.buildAdminProperties())) {
             for (var result : admin.createTopics(wanted).values().entrySet()) {

@@ -21,6 +21,7 @@ import io.remit.api.ResponseClassifier;
 import io.remit.command.CommandParser;
 import io.remit.engine.EngineLifecycle;
 import io.remit.engine.IntakeGate;
+import io.remit.ops.IntakeHealthIndicator;
 import io.remit.ops.RemitMetrics;
 import io.remit.outcome.OutcomeStore;
 import io.remit.routing.OutboundRecords;
@@ -58,6 +59,11 @@ class RemitConfiguration {
     @Bean
     IntakeGate intakeGate(ApplicationEventPublisher events) {
         return new IntakeGate(events);
+    }
+
+    @Bean
+    IntakeHealthIndicator intakeHealthIndicator(IntakeGate gate) {
+        return new IntakeHealthIndicator(gate);
     }
 
     @Bean

@@ -30,7 +30,7 @@ record Batch(List<ConsumerRecord<byte[], byte[]>> ready, Map<TopicPartition, Pau
         List<ConsumerRecord<byte[], byte[]>> ready = new ArrayList<>(records.count());
         Map<TopicPartition, Pause> pauses = new LinkedHashMap<>();
         for (TopicPartition partition : records.partitions()) {
-            boolean delayed = ladder.byTopic(partition.topic()).isPresent();
+            boolean delayed = ladder.isRetryTopic(partition.topic());
             for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
                 Instant due = delayed ? dueAt(record) : null;
                 if (due != null && due.isAfter(now)) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -29,9 +30,12 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.utils.ExponentialBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
+import org.springframework.transaction.TransactionException;
 
 import io.remit.routing.Decision;
 import io.remit.routing.OutboundRecords;
+import io.remit.routing.RetryLadder;
 
 /**
  * One consumer's loop. Each poll becomes a batch: records that are due are processed
@@ -45,27 +49,29 @@ final class CommandEngine implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(CommandEngine.class);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration LAG_EVERY = Duration.ofSeconds(2);
+    private static final Duration COMMITTED_TIMEOUT = Duration.ofSeconds(30);
 
     private final String name;
     private final Consumer<byte[], byte[]> consumer;
     private final Supplier<Producer<byte[], byte[]>> producers;
-    private final Collection<String> topics;
+    private final Pattern topics;
     private final CommandProcessor processor;
     private final BatchRecorder recorder;
     private final OutboundRecords outbound;
     private final IntakeGate gate;
-    private final io.remit.routing.RetryLadder ladder;
+    private final RetryLadder ladder;
     private final Clock clock;
     private final ExponentialBackoff backoff = new ExponentialBackoff(100, 2, 30_000, 0.2);
-    private final Map<TopicPartition, Instant> pausedUntil = new HashMap<>();
+    private final PartitionPauses pauses;
+    private List<ConsumerRecord<byte[], byte[]>> toRewind = List.of();
     private Producer<byte[], byte[]> producer;
     private long failures;
     private Instant lagReportedAt = Instant.EPOCH;
     private volatile boolean running = true;
 
     CommandEngine(String name, Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers,
-                  Collection<String> topics, CommandProcessor processor, BatchRecorder recorder, OutboundRecords outbound,
-                  IntakeGate gate, io.remit.routing.RetryLadder ladder, Clock clock) {
+                  Pattern topics, CommandProcessor processor, BatchRecorder recorder, OutboundRecords outbound,
+                  IntakeGate gate, RetryLadder ladder, Clock clock) {
         this.name = name;
         this.consumer = consumer;
         this.producers = producers;
@@ -76,6 +82,7 @@ final class CommandEngine implements Runnable {
         this.gate = gate;
         this.ladder = ladder;
         this.clock = clock;
+        this.pauses = new PartitionPauses(consumer);
     }
 
     @Override
@@ -85,13 +92,17 @@ final class CommandEngine implements Runnable {
             consumer.subscribe(topics, new Rebalance());
             while (running) step();
         } catch (WakeupException | InterruptedException e) {
-            if (running) log.error("{} stopped unexpectedly", name, e);
-        } catch (RuntimeException e) {
-            log.error("{} failed and stops; the batch in hand was not committed; liveness is now DOWN", name, e);
-            gate.broken();
+            if (running) died(e);
+        } catch (RuntimeException | Error e) {
+            died(e);
         } finally {
             closeQuietly();
         }
+    }
+
+    private void died(Throwable cause) {
+        log.error("{} failed and stops; the batch in hand was not committed; liveness is now DOWN", name, cause);
+        gate.broken();
     }
 
     /** Asks the loop to stop after the batch in hand. */
@@ -101,23 +112,51 @@ final class CommandEngine implements Runnable {
     }
 
     private void step() throws InterruptedException {
-        applyGateAndDuePauses();
+        if (!toRewind.isEmpty() && !rewound()) return;
+        pauses.apply(gate.isHalted(), clock.instant());
         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
         reportLag();
         if (records.isEmpty()) return;
         Batch batch = Batch.of(records, ladder, clock.instant());
-        batch.pauses().forEach(this::pauseUntilDue);
+        batch.pauses().forEach((partition, pause) -> pauses.pauseUntil(partition, pause.offset(), pause.until()));
         if (batch.ready().isEmpty()) return;
         try {
             handle(batch.ready());
             failures = 0;
-        } catch (KafkaException | org.springframework.dao.DataAccessException
-                 | org.springframework.transaction.TransactionException e) {
-            rewind(batch.ready());
+        } catch (KafkaException | DataAccessException | TransactionException e) {
+            toRewind = batch.ready();
             long wait = backoff.backoff(failures++);
-            log.warn("{}: batch of {} records not committed ({}); trying again in {} ms", name, batch.ready().size(),
+            log.warn("{}: batch of {} records not committed ({}); reading it again in {} ms", name, batch.ready().size(),
                     e.getClass().getSimpleName(), wait);
             Thread.sleep(wait);
+        }
+    }
+
+    /**
+     * Seeks the failed batch's partitions back to what the group has committed (a commit that
+     * timed out may in fact have succeeded: reading from the batch's start would repeat it), or to
+     * the batch's start where nothing is committed. Until that works, nothing is polled.
+     */
+    private boolean rewound() throws InterruptedException {
+        Map<TopicPartition, Long> first = new LinkedHashMap<>();
+        Set<TopicPartition> assigned = consumer.assignment();
+        for (ConsumerRecord<byte[], byte[]> r : toRewind) {
+            TopicPartition partition = partitionOf(r);
+            if (assigned.contains(partition)) first.putIfAbsent(partition, r.offset());
+        }
+        try {
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(first.keySet(), COMMITTED_TIMEOUT);
+            first.forEach((partition, offset) -> {
+                OffsetAndMetadata done = committed.get(partition);
+                consumer.seek(partition, done == null ? offset : done.offset());
+            });
+            toRewind = List.of();
+            return true;
+        } catch (KafkaException e) {
+            long wait = backoff.backoff(failures++);
+            log.warn("{}: cannot read the committed offsets yet ({}); trying again in {} ms", name, e.getClass().getSimpleName(), wait);
+            Thread.sleep(wait);
+            return false;
         }
     }
 
@@ -134,7 +173,7 @@ final class CommandEngine implements Runnable {
         Map<TopicPartition, Long> haltedAt = new LinkedHashMap<>();
         List<Processed> kept = new ArrayList<>(processed.size());
         for (Processed p : processed) {
-            TopicPartition partition = new TopicPartition(p.record().topic(), p.record().partition());
+            TopicPartition partition = partitionOf(p.record());
             if (haltedAt.containsKey(partition)) continue;
             if (p.decision() instanceof Decision.Halt halt) {
                 haltedAt.put(partition, p.record().offset());
@@ -155,8 +194,7 @@ final class CommandEngine implements Runnable {
             for (Processed p : kept) {
                 ProducerRecord<byte[], byte[]> record = outboundRecord(p);
                 if (record != null) producer.send(record);
-                offsets.put(new TopicPartition(p.record().topic(), p.record().partition()),
-                        new OffsetAndMetadata(p.record().offset() + 1));
+                offsets.put(partitionOf(p.record()), new OffsetAndMetadata(p.record().offset() + 1));
             }
             producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
             producer.commitTransaction();
@@ -181,37 +219,8 @@ final class CommandEngine implements Runnable {
         };
     }
 
-    private void applyGateAndDuePauses() {
-        if (gate.isHalted()) {
-            consumer.pause(consumer.assignment());
-            return;
-        }
-        Instant now = clock.instant();
-        List<TopicPartition> resume = new ArrayList<>();
-        for (TopicPartition partition : consumer.paused()) {
-            Instant until = pausedUntil.get(partition);
-            if (until == null || !until.isAfter(now)) {
-                resume.add(partition);
-                pausedUntil.remove(partition);
-            }
-        }
-        if (!resume.isEmpty()) consumer.resume(resume);
-    }
-
-    private void pauseUntilDue(TopicPartition partition, Batch.Pause pause) {
-        consumer.seek(partition, pause.offset());
-        consumer.pause(List.of(partition));
-        pausedUntil.put(partition, pause.until());
-    }
-
-    /** Seeks each still-assigned partition of the batch back to its first record. */
-    private void rewind(List<ConsumerRecord<byte[], byte[]>> records) {
-        Map<TopicPartition, Long> first = new LinkedHashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) first.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.offset());
-        Set<TopicPartition> assigned = consumer.assignment();
-        first.forEach((partition, offset) -> {
-            if (assigned.contains(partition)) consumer.seek(partition, offset);
-        });
+    private static TopicPartition partitionOf(ConsumerRecord<?, ?> record) {
+        return new TopicPartition(record.topic(), record.partition());
     }
 
     private void reportLag() {
@@ -219,8 +228,8 @@ final class CommandEngine implements Runnable {
         if (Duration.between(lagReportedAt, now).compareTo(LAG_EVERY) < 0) return;
         lagReportedAt = now;
         Map<String, Long> lag = new HashMap<>();
-        topics.forEach(topic -> lag.put(topic, 0L));
         for (TopicPartition partition : consumer.assignment()) {
+            lag.putIfAbsent(partition.topic(), 0L);
             consumer.currentLag(partition).ifPresent(n -> lag.merge(partition.topic(), n, Long::sum));
         }
         recorder.lag(name, lag);
@@ -263,7 +272,7 @@ final class CommandEngine implements Runnable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            partitions.forEach(pausedUntil::remove);
+            pauses.forget(partitions);
         }
 
         @Override

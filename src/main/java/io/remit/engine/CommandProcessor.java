@@ -172,7 +172,7 @@ final class CommandProcessor {
     }
 
     private int attemptOf(ConsumerRecord<byte[], byte[]> record) {
-        if (ladder.byTopic(record.topic()).isEmpty()) return 1;
+        if (!ladder.isRetryTopic(record.topic())) return 1;
         try {
             int attempt = Integer.parseInt(String.valueOf(OutboundRecords.text(record, RemitHeaders.ATTEMPT)));
             return Math.clamp(attempt, 1, ladder.maxAttempts());

@@ -71,12 +71,12 @@ public final class EngineLifecycle implements SmartLifecycle {
         for (int i = 0; i < worker.consumers(); i++) {
             int index = i;
             CommandEngine engine = new CommandEngine("consumer-" + i, kafka.consumer(i), () -> producerWhenAvailable(index),
-                    kafka.consumedTopics(), processor, recorder, outbound, gate, ladder, clock);
+                    ladder.consumedTopics(), processor, recorder, outbound, gate, ladder, clock);
             engines.add(engine);
             threads.add(Thread.ofPlatform().name("remit-consumer-" + i).start(engine));
         }
         probe = Thread.ofVirtual().name("remit-halt-probe").start(this::probeWhileHalted);
-        log.info("remit started: {} consumer(s) on {}", worker.consumers(), kafka.consumedTopics());
+        log.info("remit started: {} consumer(s) on topics matching {}", worker.consumers(), ladder.consumedTopics());
     }
 
     /** A worker starting while Kafka is down waits for it rather than exiting. */
@@ -113,13 +113,18 @@ public final class EngineLifecycle implements SmartLifecycle {
         }
     }
 
+    /** Resumes intake once the API judges a write on its merits again (any answer but 401/403, 5xx, 429, or none). */
     private void probeWhileHalted() {
         while (running) {
             try {
                 Thread.sleep(worker.haltProbeInterval());
-                if (gate.isHalted() && api.probe() instanceof Outcome.Succeeded) gate.resume();
+                if (!gate.isHalted()) continue;
+                Outcome outcome = api.probe();
+                if (outcome instanceof Outcome.Rejected || outcome instanceof Outcome.Succeeded) gate.resume();
             } catch (InterruptedException e) {
                 return;
+            } catch (RuntimeException e) {
+                log.warn("halt probe failed; trying again in {}", worker.haltProbeInterval(), e);
             }
         }
     }

@@ -15,14 +15,30 @@ public final class RetryLadder {
     public record Tier(int index, Duration delay, String name, String topic) {}
 
     private final List<Tier> tiers;
+    private final String topicPrefix;
 
     public RetryLadder(TopicsProperties topics, RetryProperties retry) {
+        this.topicPrefix = topics.commands() + ".retry.";
         List<Tier> built = new ArrayList<>();
         for (Duration delay : retry.delays()) {
             String name = shortName(delay);
-            built.add(new Tier(built.size(), delay, name, topics.commands() + ".retry." + name));
+            built.add(new Tier(built.size(), delay, name, topicPrefix + name));
         }
         this.tiers = List.copyOf(built);
+    }
+
+    /**
+     * Whether a topic holds delayed retries: any {@code <commands>.retry.*}, also of a delay no
+     * longer configured, so that records left there when the ladder changes are still read.
+     */
+    public boolean isRetryTopic(String topic) {
+        return topic.startsWith(topicPrefix);
+    }
+
+    /** Every topic remit consumes: the commands topic and all its retry topics, present and past. */
+    public java.util.regex.Pattern consumedTopics() {
+        String commands = topicPrefix.substring(0, topicPrefix.length() - ".retry.".length());
+        return java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(commands) + "|" + java.util.regex.Pattern.quote(topicPrefix) + ".+");
     }
 
     /** The tier for a command whose {@code failedAttempt}-th attempt (1-based) failed, if any is left. */

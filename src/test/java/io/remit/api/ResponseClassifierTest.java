@@ -5,8 +5,6 @@ import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -70,7 +68,10 @@ class ResponseClassifierTest {
                 argumentSet("401", 401, null, error("INVALID_API_KEY", "unknown key"), new Outcome.Halt(401, "INVALID_API_KEY", "unknown key")),
                 argumentSet("403", 403, null, error("ENVIRONMENT_MISMATCH", "production key on sandbox"),
                         new Outcome.Halt(403, "ENVIRONMENT_MISMATCH", "production key on sandbox")),
-                argumentSet("403 whose body is not JSON", 403, null, NOT_JSON, new Outcome.Halt(403, "HTTP_403", null)));
+                argumentSet("403 whose body is not JSON", 403, null, NOT_JSON, new Outcome.Halt(403, "HTTP_403", null)),
+                argumentSet("301: redirected, so remit is pointed at the wrong address", 301, null, NOT_JSON,
+                        new Outcome.Halt(301, "HTTP_301", null)),
+                argumentSet("100 as a final answer", 100, null, "", new Outcome.Halt(100, "HTTP_100", null)));
     }
 
     @ParameterizedTest
@@ -81,9 +82,9 @@ class ResponseClassifierTest {
 
     static Stream<Arguments> failures() {
         return Stream.of(
-                argumentSet("a request timeout", new HttpTimeoutException("request timed out"),
+                argumentSet("a request timeout", new java.net.SocketTimeoutException("Read timed out"),
                         new Outcome.Transient(0, "TIMEOUT", "no answer within the timeout", null)),
-                argumentSet("a connect timeout", new HttpConnectTimeoutException("HTTP connect timed out"),
+                argumentSet("a connect timeout", new org.apache.hc.client5.http.ConnectTimeoutException("Connect to 127.0.0.1:9 timed out"),
                         new Outcome.Transient(0, "TIMEOUT", "no answer within the timeout", null)),
                 argumentSet("a refused connection", new ConnectException("Connection refused"),
                         new Outcome.Transient(0, "CONNECTION_ERROR", "ConnectException: Connection refused", null)),

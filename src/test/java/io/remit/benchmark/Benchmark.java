@@ -147,29 +147,30 @@ public final class Benchmark {
     /**
      * Throughput is measured between the moments 10 % and 90 % of the commands are final: the
      * steady state, without the JVM's start nor the tail of the last retries (1 s, 2 s, … later).
+     * A worker that cannot get there within {@code limit} is measured from its first final
+     * command to the limit.
      */
     private Row drain(Kind kind, MeasuredWorker worker, CommandMix mix, Duration limit) throws InterruptedException {
         int n = mix.byKey.size();
         long deadline = System.nanoTime() + limit.toNanos();
-        long[] at = new long[2];
-        long done = 0;
+        long startedAt = 0, startCount = 0, done = 0;
         Duration cpuAtStart = Duration.ZERO;
-        while (done < n && System.nanoTime() < deadline) {
+        while (System.nanoTime() < deadline && (startedAt == 0 || done < n * 9L / 10)) {
             done = finalRows(kind, mix.run);
-            if (at[0] == 0 && done >= n / 10) {
-                at[0] = System.nanoTime();
+            if (startedAt == 0 && done > 0 && (done >= n / 10 || kind == Kind.REFERENCE)) {
+                startedAt = System.nanoTime();
+                startCount = done;
                 cpuAtStart = worker.cpu();
-                at[1] = done;
             }
-            if (at[0] != 0 && done >= n * 9 / 10) break;
             Thread.sleep(50);
         }
-        long steadyNanos = System.nanoTime() - at[0];
-        long steadyCommands = done - at[1];
+        done = finalRows(kind, mix.run);
+        double seconds = (System.nanoTime() - startedAt) / 1e9;
+        long steadyCommands = done - startCount;
         Duration cpu = worker.cpu().minus(cpuAtStart);
         if (kind == Kind.REMIT) awaitFinal(kind, mix.run, n, Duration.ofMinutes(5));
         List<String> problems = kind == Kind.REMIT && options.check() ? check(mix) : List.of();
-        double perSecond = at[0] == 0 ? 0 : steadyCommands / (steadyNanos / 1e9);
+        double perSecond = startedAt == 0 ? 0 : steadyCommands / seconds;
         return new Row(kind.label, finalRows(kind, mix.run), perSecond, 0, 0, cpu.toMillis() / 1000.0 / Math.max(1, steadyCommands / 1000.0),
                 worker.peakHeapBytes() >> 20, worker.peakLiveDataBytes() >> 20, worker.peakRssBytes() >> 20, problems);
     }
