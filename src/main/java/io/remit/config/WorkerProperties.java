@@ -25,7 +25,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record WorkerProperties(
         String instanceId,
         @DefaultValue("remit") String groupId,
-        @DefaultValue("1") int consumers,
+        @DefaultValue("4") int consumers,
         @DefaultValue("500") int maxPollRecords,
         @DefaultValue("20s") Duration shutdownTimeout,
         @DefaultValue("60s") Duration transactionTimeout,

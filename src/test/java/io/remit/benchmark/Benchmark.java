@@ -59,7 +59,7 @@ public final class Benchmark {
                     Duration.ofSeconds(Long.parseLong(flags.getOrDefault("--paced-seconds", "20"))),
                     ints(flags.getOrDefault("--backlogs", "10000,100000,1000000")),
                     Integer.parseInt(flags.getOrDefault("--max-in-flight", "256")),
-                    Integer.parseInt(flags.getOrDefault("--consumers", "2")),
+                    Integer.parseInt(flags.getOrDefault("--consumers", "4")),
                     Boolean.parseBoolean(flags.getOrDefault("--check", "true")),
                     Boolean.parseBoolean(flags.getOrDefault("--profile", "false")));
         }
@@ -135,6 +135,7 @@ public final class Benchmark {
         createTopic(pacedTopic);
         double[] e2e;
         try (MeasuredWorker worker = kind.start(this, pacedTopic)) {
+            Thread.sleep(5_000); // let the consumers join the group before the clock starts
             Map<String, Long> pacedSentAt = produce(pacedTopic, paced.inOrder(), drained.perSecond() / 2);
             awaitFinal(kind, paced.run, paced.byKey.size(), Duration.ofMinutes(3));
             e2e = percentiles(kind, paced.run, pacedSentAt);
