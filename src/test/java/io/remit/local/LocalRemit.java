@@ -11,8 +11,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 import io.remit.RemitApplication;
 import io.remit.sandbox.FaultsJson;
-import io.remit.sandbox.SandboxOptions;
 import io.remit.testing.Infrastructure;
+import io.remit.testing.TestSettings;
 
 /**
  * {@code ./mvnw spring-boot:test-run}: remit on embedded defaults. Starts a real Kafka broker,
@@ -28,17 +28,15 @@ public final class LocalRemit {
     public static void main(String[] args) {
         Infrastructure infra = Infrastructure.start();
         infra.sandbox.setFaults(FaultsJson.merge(infra.sandbox.faults(), FAULTS));
-        System.setProperty("spring.kafka.bootstrap-servers", infra.bootstrapServers);
-        System.setProperty("spring.datasource.url", infra.jdbcUrl);
-        System.setProperty("spring.datasource.username", infra.dbUser);
-        System.setProperty("spring.datasource.password", infra.dbPassword);
-        System.setProperty("remit.api.base-url", infra.sandbox.baseUrl());
-        System.setProperty("remit.api.key", SandboxOptions.DEFAULT_KEY);
-        System.setProperty("remit.api.secret", SandboxOptions.DEFAULT_SECRET);
-        System.setProperty("remit.api.timeout", "2s");
-        System.setProperty("remit.worker.instance-id", "local");
+        Map<String, String> settings = TestSettings.remit(infra, "remit.commands", "remit.commands.dlq", "remit");
+        settings.remove("remit.retry.delays");           // the production ladder, 1s … 30s
+        settings.remove("remit.topics.partitions");
+        settings.put("remit.api.timeout", "2s");
+        settings.put("remit.worker.instance-id", "local");
+        settings.put("remit.worker.halt-probe-interval", "5s");
         // the broker's and PostgreSQL's own shutdown hooks race remit's: do not wait long for a batch
-        System.setProperty("remit.worker.shutdown-timeout", "3s");
+        settings.put("remit.worker.shutdown-timeout", "3s");
+        settings.forEach(System::setProperty);
         SpringApplication application = new SpringApplication(RemitApplication.class);
         application.setRegisterShutdownHook(false); // stopped below, before the servers it needs
         ConfigurableApplicationContext remit = application.run(args);

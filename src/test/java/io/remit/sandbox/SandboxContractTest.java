@@ -4,35 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The documented behaviour of the API, error code by error code, over real HTTP. */
-class SandboxContractTest {
-    private static SandboxServer sandbox;
-    private SandboxClient api;
-
-    @BeforeAll
-    static void start() {
-        sandbox = SandboxServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        sandbox.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        sandbox.reset();
-        sandbox.setFaults(Faults.NONE);
-        api = new SandboxClient(sandbox);
-    }
+class SandboxContractTest extends SandboxTestSupport {
 
     @ParameterizedTest(name = "{0}/{1} -> {2} {3}")
     @CsvSource(nullValues = "null", value = {

@@ -7,38 +7,13 @@ import java.io.IOException;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Rate limits and every injected fault, observed over real HTTP and in the ledger. */
-class SandboxFaultsTest {
-    private static SandboxServer sandbox;
-    private SandboxClient api;
+class SandboxFaultsTest extends SandboxTestSupport {
 
-    @BeforeAll
-    static void start() {
-        sandbox = SandboxServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        sandbox.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        sandbox.reset();
-        sandbox.setFaults(Faults.NONE);
-        api = new SandboxClient(sandbox);
-    }
-
-    private void faults(String json) {
-        sandbox.setFaults(SandboxServer.merge(Faults.NONE, (tools.jackson.databind.node.ObjectNode) SandboxServer.JSON.readTree(json)));
-    }
 
     private SandboxClient.Answer create(String requestId) throws IOException {
         return api.post("/api/v1/invoices", SandboxClient.invoice(requestId, "conn_demo", "N-" + requestId, "10.00", "USD"));
