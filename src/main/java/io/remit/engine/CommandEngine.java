@@ -211,7 +211,7 @@ final class CommandEngine implements Runnable {
     private ProducerRecord<byte[], byte[]> outboundRecord(Processed p) {
         if (p.provenance() == Processed.Provenance.ALREADY_SUCCEEDED) return null;
         return switch (p.decision()) {
-            case Decision.Retry r -> outbound.retry(p.record(), r.tier(), r.nextAttempt(), r.dueAt());
+            case Decision.Retry r -> outbound.retry(p.record(), r.tier(), r.nextAttempt(), r.rateLimited(), r.dueAt());
             case Decision.DeadLetter d -> outbound.deadLetter(p.record(), p.commandType(), p.attempts(), d.status(), d.code(),
                     d.message(), p.decidedAt());
             case Decision.Complete c -> null;

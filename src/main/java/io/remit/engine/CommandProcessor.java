@@ -140,14 +140,16 @@ final class CommandProcessor {
         AttemptRecord attemptRecord = new AttemptRecord(command.requestId(), attempt, command.type().wireName(),
                 outcome.status() == 0 ? null : outcome.status(), code, answer.latency().toMillis(), startedAt);
         return new Processed(record, command.requestId(), command.type().wireName(), Processed.Provenance.FRESH,
-                router.route(outcome, attempt), attempt, attemptRecord, clock.instant());
+                router.route(outcome, attempt, rateLimitedOf(record)), attempt, attemptRecord, clock.instant());
     }
 
     private Decision replay(StoredOutcome prior) {
         int status = statusOf(prior);
         if (prior.status() == OutcomeStatus.RETRYING) {
             RetryLadder.Tier tier = ladder.byTopic(prior.retryTopic()).orElse(ladder.tiers().getLast());
-            return new Decision.Retry(tier, prior.dueAt(), prior.attempts() + 1, status, prior.errorCode(), prior.errorMessage());
+            int rateLimited = status == 429 ? 1 : 0; // the count itself is not stored: a replay may exhaust a little sooner
+            return new Decision.Retry(tier, prior.dueAt(), prior.attempts() + 1, rateLimited, status, prior.errorCode(),
+                    prior.errorMessage());
         }
         return new Decision.DeadLetter(status, prior.errorCode(), prior.errorMessage());
     }
@@ -175,9 +177,19 @@ final class CommandProcessor {
         if (!ladder.isRetryTopic(record.topic())) return 1;
         try {
             int attempt = Integer.parseInt(String.valueOf(OutboundRecords.text(record, RemitHeaders.ATTEMPT)));
-            return Math.clamp(attempt, 1, ladder.maxAttempts());
+            return Math.max(1, attempt); // 429s do not use up the ladder, so attempts may exceed its length
         } catch (NumberFormatException e) {
             return ladder.maxAttempts();
+        }
+    }
+
+    /** 429s so far, from a retry record's header: they do not use up the ladder. */
+    private int rateLimitedOf(ConsumerRecord<byte[], byte[]> record) {
+        if (!ladder.isRetryTopic(record.topic())) return 0;
+        try {
+            return Math.max(0, Integer.parseInt(String.valueOf(OutboundRecords.text(record, RemitHeaders.RATE_LIMITED))));
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 

@@ -7,8 +7,11 @@ public sealed interface Decision {
     /** Done: recorded as SUCCEEDED, its offset committed, nothing produced. */
     record Complete(int status, String resourceId) implements Decision {}
 
-    /** Produced to {@code tier}'s topic, to be attempted again (attempt {@code nextAttempt}) no sooner than {@code dueAt}. */
-    record Retry(RetryLadder.Tier tier, Instant dueAt, int nextAttempt, int status, String code, String message)
+    /**
+     * Produced to {@code tier}'s topic, to be attempted again (attempt {@code nextAttempt}) no sooner than {@code dueAt};
+     * {@code rateLimited} counts the 429s so far, which do not use up the ladder.
+     */
+    record Retry(RetryLadder.Tier tier, Instant dueAt, int nextAttempt, int rateLimited, int status, String code, String message)
             implements Decision {}
 
     /** Produced to the dead-letter topic with headers that say why; never attempted again. */

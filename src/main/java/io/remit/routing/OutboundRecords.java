@@ -23,8 +23,14 @@ public final class OutboundRecords {
 
     public ProducerRecord<byte[], byte[]> retry(ConsumerRecord<byte[], byte[]> source, RetryLadder.Tier tier, int nextAttempt,
                                                 Instant dueAt) {
+        return retry(source, tier, nextAttempt, 0, dueAt);
+    }
+
+    public ProducerRecord<byte[], byte[]> retry(ConsumerRecord<byte[], byte[]> source, RetryLadder.Tier tier, int nextAttempt,
+                                                int rateLimited, Instant dueAt) {
         Headers headers = carried(source);
         set(headers, RemitHeaders.ATTEMPT, Integer.toString(nextAttempt));
+        set(headers, RemitHeaders.RATE_LIMITED, Integer.toString(rateLimited));
         set(headers, RemitHeaders.DUE_AT, dueAt.toString());
         return new ProducerRecord<>(tier.topic(), null, source.key(), source.value(), headers);
     }

@@ -16,7 +16,9 @@ import io.remit.api.Outcome;
  *   <li>halt → halt;</li>
  *   <li>transient with tiers left → the next tier, its delay plus up to {@code jitter} of it, and never
  *       before the API's own {@code notBefore} (429, waited for an hour at most), which then picks the tier;</li>
- *   <li>transient with no tier left → dead letter {@code RETRIES_EXHAUSTED}, keeping the last status.</li>
+ *   <li>transient with no tier left → dead letter {@code RETRIES_EXHAUSTED}, keeping the last status; 429s
+ *       never use up the ladder (found by the chaos run: retries of a batch that come back together after a
+ *       429 can meet the next burst together, again and again, and were dead-lettered for it).</li>
  * </ul>
  */
 public final class OutcomeRouter {
@@ -37,34 +39,46 @@ public final class OutcomeRouter {
     }
 
     public Decision route(Outcome outcome, int attempt) {
+        return route(outcome, attempt, 0);
+    }
+
+    /**
+     * @param attempt     the API attempt that came to {@code outcome} (1 for the first)
+     * @param rateLimited how many of the earlier attempts were answered 429: they do not use up the ladder,
+     *                    since being told to slow down says nothing of the command
+     */
+    public Decision route(Outcome outcome, int attempt, int rateLimited) {
+        int failures = attempt - rateLimited;
         return switch (outcome) {
             case Outcome.Succeeded s -> new Decision.Complete(s.status(), s.resourceId());
             case Outcome.Rejected r -> new Decision.DeadLetter(r.status(), r.code(), r.message());
             case Outcome.Halt h -> new Decision.Halt(h.status(), h.code(), h.message());
-            case Outcome.Transient t when isExhausted(attempt) -> new Decision.DeadLetter(t.status(), RETRIES_EXHAUSTED,
+            case Outcome.Transient t when t.notBefore() != null -> retryNoSoonerThan(t, attempt, rateLimited);
+            case Outcome.Transient t when isExhausted(failures) -> new Decision.DeadLetter(t.status(), RETRIES_EXHAUSTED,
                     "gave up after " + attempt + " attempts; last: " + t.code() + (t.message() == null ? "" : " " + t.message()));
-            case Outcome.Transient t when t.notBefore() != null -> retryNoSoonerThan(t, attempt);
-            case Outcome.Transient t -> retryOnNextTier(t, attempt);
+            case Outcome.Transient t -> retryOnNextTier(t, attempt, rateLimited);
         };
     }
 
-    private boolean isExhausted(int attempt) {
-        return ladder.afterAttempt(attempt).isEmpty();
+    private boolean isExhausted(int failures) {
+        return ladder.afterAttempt(failures).isEmpty();
     }
 
-    private Decision retryOnNextTier(Outcome.Transient failure, int attempt) {
-        RetryLadder.Tier tier = ladder.afterAttempt(attempt).orElseThrow();
+    private Decision retryOnNextTier(Outcome.Transient failure, int attempt, int rateLimited) {
+        RetryLadder.Tier tier = ladder.afterAttempt(attempt - rateLimited).orElseThrow();
         Instant due = clock.instant().plus(withJitter(tier.delay()));
-        return new Decision.Retry(tier, due, attempt + 1, failure.status(), failure.code(), failure.message());
+        return new Decision.Retry(tier, due, attempt + 1, rateLimited, failure.status(), failure.code(), failure.message());
     }
 
-    private Decision retryNoSoonerThan(Outcome.Transient failure, int attempt) {
+    /** A 429: retried no sooner than the API said, on the tier whose delay covers the wait; the ladder is not used up. */
+    private Decision retryNoSoonerThan(Outcome.Transient failure, int attempt, int rateLimited) {
         Instant now = clock.instant();
         Duration wait = !failure.notBefore().isAfter(now) ? Duration.ZERO
                 : failure.notBefore().isAfter(now.plus(MAX_RATE_LIMIT_WAIT)) ? MAX_RATE_LIMIT_WAIT
                 : Duration.between(now, failure.notBefore());
         Instant due = now.plus(withJitter(wait));
-        return new Decision.Retry(ladder.forWait(wait), due, attempt + 1, failure.status(), failure.code(), failure.message());
+        return new Decision.Retry(ladder.forWait(wait), due, attempt + 1, rateLimited + 1, failure.status(), failure.code(),
+                failure.message());
     }
 
     private Duration withJitter(Duration delay) {

@@ -7,6 +7,8 @@ public final class RemitHeaders {
 
     /** On retry records: the number of the API attempt this record is for (2 for the first retry). */
     public static final String ATTEMPT = "remit.attempt";
+    /** On retry records: how many attempts so far were answered 429 (they do not use up the retry ladder). */
+    public static final String RATE_LIMITED = "remit.rate-limited";
     /** On retry records: ISO-8601 instant before which the record is not processed. */
     public static final String DUE_AT = "remit.due-at";
 

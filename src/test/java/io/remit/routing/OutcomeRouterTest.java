@@ -80,11 +80,11 @@ class OutcomeRouterTest {
 
     @ParameterizedTest
     @ValueSource(ints = {4, 7})
-    void deadLettersARateLimitedCommandOnceTheLadderIsExhaustedWhateverItsReset(int attempt) {
+    void retriesARateLimitedCommandEvenPastTheLaddersLength(int attempt) {
         Decision decision = router(0.5).route(new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", null, NOW.plusSeconds(5)), attempt);
 
-        assertThat(decision).isEqualTo(new Decision.DeadLetter(429, OutcomeRouter.RETRIES_EXHAUSTED,
-                "gave up after " + attempt + " attempts; last: RATE_LIMIT_EXCEEDED"));
+        assertThat(decision).isInstanceOfSatisfying(Decision.Retry.class,
+                retry -> assertThat(retry.dueAt()).isAfterOrEqualTo(NOW.plusSeconds(5)));
     }
 
     @ParameterizedTest
@@ -130,6 +130,29 @@ class OutcomeRouterTest {
 
         assertThat(decision).isInstanceOfSatisfying(Decision.Retry.class,
                 retry -> assertThat(retry.dueAt()).isBefore(NOW.plus(Duration.ofDays(1))));
+    }
+
+    @Test
+    void neverUsesUpTheLadderOnRateLimits() {
+        Outcome.Transient tooMany = new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", null, NOW.plusSeconds(1));
+
+        Decision decision = router(0.5).route(tooMany, 40, 39);
+
+        assertThat(decision).isInstanceOfSatisfying(Decision.Retry.class, retry -> {
+            assertThat(retry.nextAttempt()).isEqualTo(41);
+            assertThat(retry.rateLimited()).isEqualTo(40);
+            assertThat(retry.dueAt()).isAfterOrEqualTo(NOW.plusSeconds(1));
+        });
+    }
+
+    @Test
+    void countsOnlyFailuresOtherThanRateLimitsAgainstTheLadder() {
+        Outcome.Transient unavailable = new Outcome.Transient(503, "SERVICE_UNAVAILABLE", null, null);
+
+        assertThat(router(0.5).route(unavailable, 5, 2)).isInstanceOfSatisfying(Decision.Retry.class,
+                retry -> assertThat(retry.tier()).isEqualTo(LADDER.tiers().get(2)));
+        assertThat(router(0.5).route(unavailable, 6, 2)).isInstanceOfSatisfying(Decision.DeadLetter.class,
+                dead -> assertThat(dead.code()).isEqualTo(OutcomeRouter.RETRIES_EXHAUSTED));
     }
 
     private static OutcomeRouter router(double random) {
