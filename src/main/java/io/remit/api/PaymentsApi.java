@@ -19,7 +19,11 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.client5.http.impl.DefaultHttpRequestRetryStrategy;
 import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.util.TimeValue;
@@ -78,10 +82,32 @@ public final class PaymentsApi implements AutoCloseable {
                                 .build())
                         .build())
                 .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(timeout).build())
-                .disableAutomaticRetries()
+                .setRetryStrategy(new StaleConnectionRetry())
                 .disableRedirectHandling()
                 .disableCookieManagement()
                 .build();
+    }
+
+    /**
+     * A request that failed on a pooled connection the server had already closed (no answer at
+     * all, at once) is sent again once, on a fresh connection. Safe for POSTs here: every write
+     * carries its requestId, so the API applies it at most once. Answers are never retried by the
+     * client: 429 and 5xx go to the retry ladder.
+     */
+    private static final class StaleConnectionRetry extends DefaultHttpRequestRetryStrategy {
+        StaleConnectionRetry() {
+            super(1, TimeValue.ZERO_MILLISECONDS);
+        }
+
+        @Override
+        protected boolean handleAsIdempotent(HttpRequest request) {
+            return true;
+        }
+
+        @Override
+        public boolean retryRequest(HttpResponse response, int execCount, HttpContext context) {
+            return false;
+        }
     }
 
     public Attempt send(Command command) throws InterruptedException {

@@ -39,6 +39,8 @@ public final class SandboxServer implements AutoCloseable {
 
     private SandboxServer(SandboxOptions options) throws IOException {
         System.setProperty("sun.net.httpserver.nodelay", "true");
+        // keep-alive for every client connection (the JDK keeps 200 idle ones and closes the rest)
+        System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
         this.faults = new AtomicReference<>(options.faults());
         this.keys = new ApiKeys(options.key(), options.secret());
         this.admin = new AdminApi(this);
