@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.utils.ExponentialBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -81,26 +82,27 @@ public final class EngineLifecycle implements SmartLifecycle {
 
     /** A worker starting while Kafka is down waits for it rather than exiting. */
     private void createTopicsWhenKafkaAnswers() throws InterruptedException {
-        long wait = 1_000;
-        while (true) {
+        ExponentialBackoff backoff = new ExponentialBackoff(1_000, 2, 30_000, 0);
+        for (long failures = 0; ; failures++) {
             try {
                 kafka.createTopics(Duration.ofSeconds(15));
                 return;
             } catch (RuntimeException e) {
+                long wait = backoff.backoff(failures);
                 log.warn("cannot create or check remit's topics yet ({}); trying again in {} ms", e.getMessage(), wait);
                 Thread.sleep(wait);
-                wait = Math.min(wait * 2, 30_000);
             }
         }
     }
 
     private Producer<byte[], byte[]> producerWhenAvailable(int index) {
-        long wait = 500;
-        while (true) {
+        ExponentialBackoff backoff = new ExponentialBackoff(500, 2, 10_000, 0);
+        for (long failures = 0; ; failures++) {
             try {
                 return kafka.producer(index);
             } catch (RuntimeException e) {
                 if (!running) throw e;
+                long wait = backoff.backoff(failures);
                 log.warn("consumer-{}: transactional producer unavailable ({}); trying again in {} ms", index, e.getMessage(), wait);
                 try {
                     Thread.sleep(wait);
@@ -108,7 +110,6 @@ public final class EngineLifecycle implements SmartLifecycle {
                     Thread.currentThread().interrupt();
                     throw e;
                 }
-                wait = Math.min(wait * 2, 10_000);
             }
         }
     }
