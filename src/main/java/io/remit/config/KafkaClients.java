@@ -1,57 +1,73 @@
 package io.remit.config;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.ProducerFactory;
 
 import io.remit.routing.RetryLadder;
 import io.remit.routing.TopicsProperties;
 
 /**
- * Builds remit's Kafka clients from {@code spring.kafka.*} plus what remit's guarantees need:
- * bytes in and out (a command is forwarded unchanged), manual commits, read_committed, and one
- * transactional producer per consumer with a stable transactional.id.
+ * Builds remit's Kafka clients from the configuration of Boot's {@link ConsumerFactory},
+ * {@link ProducerFactory} and {@link KafkaAdmin} (so every {@code spring.kafka.*} setting applies,
+ * SSL bundles included), plus what remit's guarantees need: bytes in and out (a command is
+ * forwarded unchanged), manual commits, read_committed, and one transactional producer per
+ * consumer with a stable transactional.id. The engine keeps its own loop (Spring's container
+ * cannot give per-partition commit points), so it takes raw clients.
  */
 public final class KafkaClients {
-    private final KafkaProperties kafka;
+    /** The producer's default {@code max.request.size}; remit's records stay below it and below a topic's default limit. */
+    private static final int DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
+
+    private final Map<String, Object> consumerConfig;
+    private final Map<String, Object> producerConfig;
+    private final KafkaAdmin admin;
     private final WorkerProperties worker;
     private final TopicsProperties topics;
     private final RetryLadder ladder;
 
-    public KafkaClients(KafkaProperties kafka, WorkerProperties worker, TopicsProperties topics, RetryLadder ladder) {
-        this.kafka = kafka;
+    public KafkaClients(ConsumerFactory<?, ?> consumers, ProducerFactory<?, ?> producers, KafkaAdmin admin, WorkerProperties worker,
+                        TopicsProperties topics, RetryLadder ladder) {
+        this.consumerConfig = Map.copyOf(withoutNulls(consumers.getConfigurationProperties()));
+        this.producerConfig = Map.copyOf(withoutNulls(producers.getConfigurationProperties()));
+        this.admin = admin;
         this.worker = worker;
         this.topics = topics;
         this.ladder = ladder;
     }
 
-    /** The commands topic and the retry topics of the current ladder: what remit creates. */
-    private List<String> ownTopics() {
-        List<String> consumed = new ArrayList<>();
-        consumed.add(topics.commands());
-        ladder.tiers().forEach(tier -> consumed.add(tier.topic()));
-        return consumed;
+    private static Map<String, Object> withoutNulls(Map<String, Object> config) {
+        Map<String, Object> copy = new HashMap<>();
+        config.forEach((key, value) -> {
+            if (value != null) copy.put(key, value);
+        });
+        return copy;
+    }
+
+    /**
+     * The largest record remit produces, uncompressed (the producer checks that size): below the producer's
+     * {@code max.request.size} and the broker's default topic limit, with room to spare.
+     */
+    public int maxRecordBytes() {
+        Object configured = producerConfig.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        int maxRequest = configured == null ? DEFAULT_MAX_REQUEST_SIZE : Integer.parseInt(configured.toString());
+        return Math.min(maxRequest, DEFAULT_MAX_REQUEST_SIZE) - 48_576;
     }
 
     public Consumer<byte[], byte[]> consumer(int index) {
-        Map<String, Object> config = kafka.buildConsumerProperties();
+        Map<String, Object> config = new HashMap<>(consumerConfig);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, worker.groupId());
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId(index));
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -64,13 +80,15 @@ public final class KafkaClients {
 
     /** A transactional producer, its transactions initialised (which fences a former holder of its id). */
     public Producer<byte[], byte[]> producer(int index) {
-        Map<String, Object> config = kafka.buildProducerProperties();
+        Map<String, Object> config = new HashMap<>(producerConfig);
+        config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId(index));
         config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clientId(index));
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) worker.transactionTimeout().toMillis());
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
         try {
             producer.initTransactions();
@@ -81,25 +99,12 @@ public final class KafkaClients {
         }
     }
 
-    /** Creates the commands, retry and dead-letter topics where absent. */
+    /**
+     * Creates the commands, retry and dead-letter topics where absent, or only checks them
+     * ({@code remit.topics.create=false}): see {@link RemitTopics}. The admin is Boot's.
+     */
     public void createTopics(Duration timeout) throws InterruptedException {
-        List<NewTopic> wanted = new ArrayList<>();
-        ownTopics().forEach(name -> wanted.add(new NewTopic(name, topics.partitions(), topics.replicationFactor())));
-        wanted.add(new NewTopic(topics.deadLetter(), topics.partitions(), topics.replicationFactor()));
-        try (Admin admin = Admin.create(kafka.buildAdminProperties())) {
-            for (var result : admin.createTopics(wanted).values().entrySet()) {
-                try {
-                    result.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create topic " + result.getKey() + ": " + e.getCause().getMessage(), e);
-                    }
-                } catch (TimeoutException e) {
-                    throw new IllegalStateException("Kafka did not answer within " + timeout + " while creating topic "
-                            + result.getKey() + " (spring.kafka.bootstrap-servers=" + kafka.getBootstrapServers() + ")", e);
-                }
-            }
-        }
+        new RemitTopics(admin, topics, ladder).ensure(timeout);
     }
 
     private String clientId(int index) {

@@ -7,11 +7,13 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -74,8 +76,9 @@ class RemitConfiguration {
     }
 
     @Bean
-    KafkaClients kafkaClients(KafkaProperties kafka, WorkerProperties worker, TopicsProperties topics, RetryLadder ladder) {
-        return new KafkaClients(kafka, worker, topics, ladder);
+    KafkaClients kafkaClients(ConsumerFactory<?, ?> consumers, ProducerFactory<?, ?> producers, KafkaAdmin admin,
+                              WorkerProperties worker, TopicsProperties topics, RetryLadder ladder) {
+        return new KafkaClients(consumers, producers, admin, worker, topics, ladder);
     }
 
     @Bean
@@ -84,6 +87,6 @@ class RemitConfiguration {
                                     RemitMetrics metrics, Clock clock) {
         OutcomeRouter router = new OutcomeRouter(ladder, retry.jitter(), clock, () -> ThreadLocalRandom.current().nextDouble());
         return new EngineLifecycle(kafka, worker, new CommandParser(), api, router, ladder, store,
-                new OutboundRecords(topics), gate, metrics, clock);
+                new OutboundRecords(topics, kafka.maxRecordBytes()), gate, metrics, retry.jitter(), clock);
     }
 }

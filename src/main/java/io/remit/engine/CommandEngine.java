@@ -3,13 +3,19 @@ package io.remit.engine;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -19,212 +25,426 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.utils.ExponentialBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.dao.DataAccessException;
 import org.springframework.transaction.TransactionException;
 
+import io.remit.outcome.OutcomeStore;
+import io.remit.outcome.StoredOutcome;
 import io.remit.routing.Decision;
-import io.remit.routing.OutboundRecords;
-import io.remit.routing.RetryLadder;
 
 /**
- * One consumer's loop. Each poll becomes a batch: records that are due are processed
- * ({@link CommandProcessor}), their outcomes written to PostgreSQL, and then their retry and
- * dead-letter records and their offsets committed in one Kafka transaction. So after a crash
- * at any point the batch is redelivered, and what it did before is found in PostgreSQL.
- * If PostgreSQL or Kafka fails, the batch is rewound and tried again with backoff; no command
- * is dead-lettered for it.
+ * One consumer's loop. Records flow: each polled record is dispatched at once (one record of a
+ * requestId at a time, in order), the consumer keeps polling while calls run, and a partition is
+ * paused only while its window of uncommitted records is full, its next retry is not yet due, or
+ * intake is halted.
+ * <ol>
+ *   <li>Every {@code store-interval}, the decisions made since are written to PostgreSQL in one
+ *       transaction (group commit).</li>
+ *   <li>Every {@code commit-interval}, one Kafka transaction ({@link Commits}) produces the retry and
+ *       dead-letter records of every record the partitions' commit points pass, and commits those
+ *       offsets: a record's outbound records are committed with the offset that passes it, never
+ *       earlier, never later.</li>
+ * </ol>
+ * After a crash or a rebalance, the records past a commit point are redelivered and replay their
+ * stored decisions without calling the API. If PostgreSQL fails, decisions wait in memory (and
+ * windows fill and pause) until it answers; if Kafka refuses a commit, see {@link Commits}.
  */
 final class CommandEngine implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(CommandEngine.class);
-    private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration IDLE_POLL = Duration.ofMillis(100);
+    private static final Duration BUSY_POLL = Duration.ofMillis(5);
     private static final Duration LAG_EVERY = Duration.ofSeconds(2);
-    private static final Duration COMMITTED_TIMEOUT = Duration.ofSeconds(30);
+    private static final int STORE_BATCH = 1_000;
 
     private final String name;
     private final Consumer<byte[], byte[]> consumer;
-    private final Supplier<Producer<byte[], byte[]>> producers;
     private final Pattern topics;
     private final CommandProcessor processor;
-    private final BatchRecorder recorder;
-    private final OutboundRecords outbound;
+    private final OutcomeStore store;
+    private final Recorder recorder;
     private final IntakeGate gate;
-    private final RetryLadder ladder;
+    private final DueTime dueTime;
+    private final EngineSettings settings;
     private final Clock clock;
+    private final Commits commits;
     private final ExponentialBackoff backoff = new ExponentialBackoff(100, 2, 30_000, 0.2);
-    private final PartitionPauses pauses;
-    private List<ConsumerRecord<byte[], byte[]>> toRewind = List.of();
-    private Producer<byte[], byte[]> producer;
-    private long failures;
+
+    private final Map<TopicPartition, PartitionWindow> windows = new HashMap<>();
+    private final Map<TopicPartition, Instant> dueAt = new HashMap<>();
+    private final Map<String, KeyChain> chains = new HashMap<>();
+    private final LinkedBlockingQueue<Pending> completed = new LinkedBlockingQueue<>();
+    private final List<Pending> unstored = new ArrayList<>();
+    private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
+    private int inFlight;
+    private long storeFailures;
+    private long storeRetryAtNanos;
+    private long storedAtNanos = System.nanoTime();
+    private long commitDueNanos = System.nanoTime();
     private Instant lagReportedAt = Instant.EPOCH;
     private volatile boolean running = true;
 
-    CommandEngine(String name, Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers,
-                  Pattern topics, CommandProcessor processor, BatchRecorder recorder, OutboundRecords outbound,
-                  IntakeGate gate, RetryLadder ladder, Clock clock) {
+    /**
+     * The records of one requestId on this consumer, decided one at a time, in order, and what is known of
+     * the requestId: the stored outcome when the first of them arrived, then each fresh decision made here.
+     * It lives while any of its records is uncommitted, so it never lags behind PostgreSQL.
+     */
+    private static final class KeyChain {
+        final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+        int pending;
+        boolean busy;
+        StoredOutcome latest;
+
+        KeyChain(StoredOutcome stored) {
+            this.latest = stored;
+        }
+    }
+
+    CommandEngine(String name, Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers, Pattern topics,
+                  CommandProcessor processor, OutcomeStore store, Recorder recorder, Outbound outbound, IntakeGate gate,
+                  DueTime dueTime, EngineSettings settings, Clock clock) {
         this.name = name;
         this.consumer = consumer;
-        this.producers = producers;
         this.topics = topics;
         this.processor = processor;
+        this.store = store;
         this.recorder = recorder;
-        this.outbound = outbound;
         this.gate = gate;
-        this.ladder = ladder;
+        this.dueTime = dueTime;
+        this.settings = settings;
         this.clock = clock;
-        this.pauses = new PartitionPauses(consumer);
+        this.commits = new Commits(name, consumer, producers, outbound, settings.maxRecordsPerCommit());
     }
 
     @Override
     public void run() {
         try {
-            producer = producers.get();
+            commits.start();
             consumer.subscribe(topics, new Rebalance());
             while (running) step();
+            drain();
         } catch (WakeupException | InterruptedException e) {
             if (running) died(e);
         } catch (RuntimeException | Error e) {
             died(e);
         } finally {
+            calls.shutdownNow();
+            recorder.forget(name);
             closeQuietly();
         }
     }
 
     private void died(Throwable cause) {
-        log.error("{} failed and stops; the batch in hand was not committed; liveness is now DOWN", name, cause);
+        log.error("{} failed and stops: {}; its uncommitted records are redelivered to the next owner; liveness is now DOWN",
+                name, Causes.chain(cause), cause);
         gate.broken();
     }
 
-    /** Asks the loop to stop after the batch in hand. */
+    /** Asks the loop to stop: no more polling; calls in flight finish and are committed ({@link #drain}). */
     void stop() {
         running = false;
-        consumer.wakeup();
     }
 
     private void step() throws InterruptedException {
-        if (!toRewind.isEmpty() && !rewound()) return;
-        pauses.apply(gate.isHalted(), clock.instant());
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-        reportLag();
-        if (records.isEmpty()) return;
-        Batch batch = Batch.of(records, ladder, clock.instant());
-        batch.pauses().forEach((partition, pause) -> pauses.pauseUntil(partition, pause.offset(), pause.until()));
-        if (batch.ready().isEmpty()) return;
+        applyPauses();
+        ConsumerRecords<byte[], byte[]> records;
         try {
-            handle(batch.ready());
-            failures = 0;
-        } catch (KafkaException | DataAccessException | TransactionException e) {
-            toRewind = batch.ready();
-            long wait = backoff.backoff(failures++);
-            log.warn("{}: batch of {} records not committed ({}); reading it again in {} ms", name, batch.ready().size(),
-                    e.getClass().getSimpleName(), wait);
-            Thread.sleep(wait);
+            records = consumer.poll(inFlight > 0 || !unstored.isEmpty() || hasPending() ? BUSY_POLL : IDLE_POLL);
+        } catch (WakeupException e) {
+            return;
+        }
+        if (!records.isEmpty()) admit(records);
+        takeCompleted(0);
+        storeDue(false);
+        if (System.nanoTime() - commitDueNanos >= 0) commit();
+        report();
+    }
+
+    /**
+     * After {@link #stop}: lets the calls in flight finish within the shutdown timeout, then stores and
+     * commits what is done. Whatever is still running is abandoned uncommitted (redelivered to the next owner).
+     */
+    private void drain() throws InterruptedException {
+        long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
+        while (inFlight > 0 && System.nanoTime() < deadline) {
+            takeCompleted(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            storeDue(false);
+        }
+        storeDue(true);
+        commit();
+        if (inFlight > 0) log.warn("{}: {} API call(s) still running at shutdown; their records are left uncommitted", name, inFlight);
+    }
+
+    // ------------------------------------------------------------------ intake
+
+    private void admit(ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
+        Instant now = clock.instant();
+        long nowNanos = System.nanoTime();
+        List<Pending> admitted = new ArrayList<>(records.count());
+        for (TopicPartition partition : records.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
+                Instant due = dueTime.of(record, now);
+                if (due != null && due.isAfter(now)) {
+                    consumer.seek(partition, record.offset());
+                    dueAt.put(partition, due);
+                    break;
+                }
+                admitted.add(processor.admit(record, nowNanos));
+            }
+        }
+        if (admitted.isEmpty()) return;
+        if (!lookUp(admitted)) return;
+        for (Pending p : admitted) {
+            windows.computeIfAbsent(partitionOf(p), PartitionWindow::new).add(p);
+            KeyChain chain = chains.get(p.requestId);
+            if (chain == null) {
+                chain = new KeyChain(p.lookedUp);
+                chains.put(p.requestId, chain);
+            }
+            chain.pending++;
+            if (chain.busy) chain.waiting.addLast(p);
+            else start(p, chain);
         }
     }
 
     /**
-     * Seeks the failed batch's partitions back to what the group has committed (a commit that
-     * timed out may in fact have succeeded: reading from the batch's start would repeat it), or to
-     * the batch's start where nothing is committed. Until that works, nothing is polled.
+     * The stored outcomes of the records' requestIds, in one query; a requestId this consumer already
+     * holds records of is known better here. If PostgreSQL does not answer, the records are read again later.
      */
-    private boolean rewound() throws InterruptedException {
-        Map<TopicPartition, Long> first = new LinkedHashMap<>();
-        Set<TopicPartition> assigned = consumer.assignment();
-        for (ConsumerRecord<byte[], byte[]> r : toRewind) {
-            TopicPartition partition = partitionOf(r);
-            if (assigned.contains(partition)) first.putIfAbsent(partition, r.offset());
+    private boolean lookUp(List<Pending> admitted) throws InterruptedException {
+        Set<String> unknown = new HashSet<>();
+        for (Pending p : admitted) {
+            if (!chains.containsKey(p.requestId)) unknown.add(p.requestId); // else the chain knows better
         }
         try {
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(first.keySet(), COMMITTED_TIMEOUT);
-            first.forEach((partition, offset) -> {
-                OffsetAndMetadata done = committed.get(partition);
-                consumer.seek(partition, done == null ? offset : done.offset());
-            });
-            toRewind = List.of();
+            Map<String, StoredOutcome> found = store.find(unknown);
+            for (Pending p : admitted) p.lookedUp = found.get(p.requestId);
             return true;
-        } catch (KafkaException e) {
-            long wait = backoff.backoff(failures++);
-            log.warn("{}: cannot read the committed offsets yet ({}); trying again in {} ms", name, e.getClass().getSimpleName(), wait);
-            Thread.sleep(wait);
+        } catch (DataAccessException | TransactionException e) {
+            Map<TopicPartition, Long> first = new LinkedHashMap<>();
+            admitted.forEach(p -> first.putIfAbsent(partitionOf(p), p.offset()));
+            first.forEach(consumer::seek);
+            long wait = backoff.backoff(storeFailures++);
+            log.warn("{}: cannot read stored outcomes ({}); reading {} records again in {} ms", name, Causes.chain(e),
+                    admitted.size(), wait);
+            Thread.sleep(Math.min(wait, 1_000));
             return false;
         }
     }
 
-    private void handle(List<ConsumerRecord<byte[], byte[]>> ready) throws InterruptedException {
-        List<Processed> processed = processor.process(ready);
-        List<Processed> kept = keepBeforeHalt(processed);
-        recorder.store(kept, processed);
-        commit(kept);
-        recorder.count(kept);
+    /** Decides a record: at once where no call is needed, else on a virtual thread. */
+    private void start(Pending p, KeyChain chain) {
+        chain.busy = true;
+        Processed decided = processor.decideWithoutCall(p, chain.latest);
+        if (decided != null) {
+            p.result = decided;
+            finished(p, chain);
+            return;
+        }
+        inFlight++;
+        calls.execute(() -> {
+            MDC.put("requestId", p.requestId);
+            MDC.put("topic", p.record.topic());
+            MDC.put("partition", Integer.toString(p.record.partition()));
+            MDC.put("offset", Long.toString(p.offset()));
+            try {
+                p.result = processor.call(p);
+            } catch (InterruptedException e) {
+                return; // abandoned at shutdown: nothing of it is committed
+            } catch (RuntimeException e) {
+                log.error("{}: calling the API for {} failed: {}; retried like a transient failure", name, p.requestId,
+                        Causes.chain(e), e);
+                p.result = processor.failed(p, e);
+            } finally {
+                MDC.clear();
+            }
+            completed.add(p);
+        });
     }
 
-    /** Everything of a partition from its first halted record on is left uncommitted, to be read again after the halt. */
-    private List<Processed> keepBeforeHalt(List<Processed> processed) {
-        Map<TopicPartition, Long> haltedAt = new LinkedHashMap<>();
-        List<Processed> kept = new ArrayList<>(processed.size());
-        for (Processed p : processed) {
-            TopicPartition partition = partitionOf(p.record());
-            if (haltedAt.containsKey(partition)) continue;
-            if (p.decision() instanceof Decision.Halt halt) {
-                haltedAt.put(partition, p.record().offset());
-                gate.halt(halt);
-            } else {
-                kept.add(p);
+    /** Takes the decisions made on worker threads, waiting up to {@code waitMillis} for the first. */
+    private void takeCompleted(long waitMillis) throws InterruptedException {
+        Pending p = waitMillis > 0 ? completed.poll(waitMillis, TimeUnit.MILLISECONDS) : completed.poll();
+        while (p != null) {
+            inFlight--;
+            finished(p, chains.get(p.requestId));
+            p = completed.poll();
+        }
+    }
+
+    private void finished(Pending p, KeyChain chain) {
+        chain.busy = false;
+        if (!p.discarded) {
+            if (p.result.decision() instanceof Decision.Halt halt) {
+                halted(p, halt);
+            } else if (p.result.provenance() == Processed.Provenance.FRESH) {
+                chain.latest = CommandProcessor.toStored(p.result);
+                unstored.add(p);
             }
         }
-        haltedAt.forEach(consumer::seek);
-        return kept;
+        while (!chain.busy && !chain.waiting.isEmpty()) {
+            Pending next = chain.waiting.pollFirst();
+            if (!next.discarded) start(next, chain);
+        }
+        if (!chain.busy && chain.pending == 0) chains.remove(p.requestId);
     }
 
-    private void commit(List<Processed> kept) {
-        if (kept.isEmpty()) return;
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    /** Nothing of the partition from the halted record on is committed; it is read again once intake resumes. */
+    private void halted(Pending p, Decision.Halt halt) {
+        gate.halt(halt);
+        TopicPartition partition = partitionOf(p);
+        discard(partition, p.offset());
+        if (consumer.assignment().contains(partition)) consumer.seek(partition, p.offset());
+    }
+
+    /** Drops a partition's records from {@code offset} on: their results, whenever they come, are not committed. */
+    private void discard(TopicPartition partition, long offset) {
+        PartitionWindow window = windows.get(partition);
+        if (window == null) return;
+        for (Pending dropped : window.discardFrom(offset)) release(dropped);
+        if (window.isEmpty()) windows.remove(partition);
+    }
+
+    /** A record leaves this consumer (committed or discarded): its requestId's chain ends with its last record. */
+    private void release(Pending p) {
+        KeyChain chain = chains.get(p.requestId);
+        if (chain != null && --chain.pending == 0 && !chain.busy) chains.remove(p.requestId);
+    }
+
+    // ------------------------------------------------------------------ PostgreSQL
+
+    /** Group commit: the decisions made since the last write, in one transaction, every store-interval. */
+    private void storeDue(boolean now) throws InterruptedException {
+        if (unstored.isEmpty()) return;
+        long t = System.nanoTime();
+        if (t - storeRetryAtNanos < 0) return;
+        if (!now && unstored.size() < STORE_BATCH && t - storedAtNanos < settings.storeInterval().toNanos()) return;
         try {
-            producer.beginTransaction();
-            for (Processed p : kept) {
-                ProducerRecord<byte[], byte[]> record = outboundRecord(p);
-                if (record != null) producer.send(record);
-                offsets.put(partitionOf(p.record()), new OffsetAndMetadata(p.record().offset() + 1));
-            }
-            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-            producer.commitTransaction();
-        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
-                 | AuthorizationException e) {
-            replaceProducer();
-            throw e;
-        } catch (KafkaException e) {
-            abortQuietly();
-            throw e;
+            recorder.store(unstored);
+            unstored.forEach(p -> p.stored = true);
+            unstored.clear();
+            storedAtNanos = t;
+            storeFailures = 0;
+        } catch (DataAccessException | TransactionException e) {
+            long wait = backoff.backoff(storeFailures++);
+            storeRetryAtNanos = t + TimeUnit.MILLISECONDS.toNanos(wait);
+            log.warn("{}: {} decisions not yet stored ({}); trying again in {} ms; their offsets wait", name, unstored.size(),
+                    Causes.chain(e), wait);
         }
     }
 
-    private ProducerRecord<byte[], byte[]> outboundRecord(Processed p) {
-        if (p.provenance() == Processed.Provenance.ALREADY_SUCCEEDED) return null;
-        return switch (p.decision()) {
-            case Decision.Retry r -> outbound.retry(p.record(), r.tier(), r.nextAttempt(), r.rateLimited(), r.dueAt());
-            case Decision.DeadLetter d -> outbound.deadLetter(p.record(), p.commandType(), p.attempts(), d.status(), d.code(),
-                    d.message(), p.decidedAt());
-            case Decision.Complete c -> null;
-            case Decision.Halt h -> null;
-        };
+    // ------------------------------------------------------------------ Kafka commit
+
+    private void commit() {
+        commitDueNanos = System.nanoTime() + settings.commitInterval().toNanos();
+        Map<TopicPartition, List<Pending>> ready = new LinkedHashMap<>();
+        windows.forEach((partition, window) -> {
+            List<Pending> run = window.committable(Integer.MAX_VALUE);
+            if (!run.isEmpty()) ready.put(partition, run);
+        });
+        if (ready.isEmpty()) return;
+        Commits.Result result = commits.commit(ready);
+        result.committed().forEach((partition, count) -> {
+            PartitionWindow window = windows.get(partition);
+            List<Pending> done = ready.get(partition).subList(0, count);
+            window.committed(count);
+            done.forEach(this::release);
+            recorder.count(done);
+            if (window.isEmpty()) windows.remove(partition);
+        });
+        result.refused().forEach(this::refused);
+        if (!result.rewind().isEmpty()) rewind(result.rewind());
+        if (result.backoff() != null) commitDueNanos = System.nanoTime() + result.backoff().toNanos();
     }
 
-    private static TopicPartition partitionOf(ConsumerRecord<?, ?> record) {
-        return new TopicPartition(record.topic(), record.partition());
+    /**
+     * Kafka refused the outbound record of one record, on its own, again and again (too large, invalid):
+     * it is dead-lettered with the bounded minimum and code {@code OUTBOUND_REFUSED}, the full record kept
+     * in PostgreSQL.
+     */
+    private void refused(Pending p, String reason) {
+        Processed was = p.result;
+        p.result = new Processed(was.record(), was.requestId(), was.commandType(), Processed.Provenance.FRESH,
+                new Decision.DeadLetter(0, Outbound.OUTBOUND_REFUSED, reason), was.attempts(), null, clock.instant());
+        p.minimalOutbound = true;
+        p.stored = false;
+        unstored.add(p);
+        log.error("{}: Kafka refuses the outbound record of {} at {}-{}@{} ({}); dead-lettering it as {} with key and headers only; "
+                        + "the whole record is kept in PostgreSQL (dead_letter)", name, p.requestId, p.record.topic(),
+                p.record.partition(), p.offset(), reason, Outbound.OUTBOUND_REFUSED);
     }
 
-    private void reportLag() {
+    /**
+     * After a commit that may or may not have happened (a fenced or broken producer, a timed-out commit),
+     * the partitions are read again from what the group has committed: records the commit did pass are not
+     * redelivered, and those it did not replay their stored decisions.
+     */
+    private void rewind(Set<TopicPartition> partitions) {
+        Set<TopicPartition> assigned = consumer.assignment();
+        Map<TopicPartition, OffsetAndMetadata> committed;
+        try {
+            committed = consumer.committed(partitions, Duration.ofSeconds(30));
+        } catch (KafkaException e) {
+            log.warn("{}: cannot read the committed offsets ({}); reading from the first uncommitted record", name, Causes.chain(e));
+            committed = Map.of();
+        }
+        for (TopicPartition partition : partitions) {
+            PartitionWindow window = windows.get(partition);
+            long first = window == null ? -1 : window.firstOffset();
+            discard(partition, Long.MIN_VALUE);
+            OffsetAndMetadata done = committed.get(partition);
+            long from = done != null ? done.offset() : first;
+            if (from >= 0 && assigned.contains(partition)) consumer.seek(partition, from);
+        }
+    }
+
+    // ------------------------------------------------------------------ pauses, metrics, rebalance
+
+    /** Paused: everything while halted; else a retry partition until its next record is due, and any full window. */
+    private void applyPauses() {
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (assigned.isEmpty()) return;
+        Set<TopicPartition> paused = consumer.paused();
+        if (gate.isHalted()) {
+            if (paused.size() < assigned.size()) consumer.pause(assigned);
+            return;
+        }
         Instant now = clock.instant();
+        List<TopicPartition> pause = new ArrayList<>();
+        List<TopicPartition> resume = new ArrayList<>();
+        for (TopicPartition partition : assigned) {
+            Instant due = dueAt.get(partition);
+            if (due != null && !due.isAfter(now)) {
+                dueAt.remove(partition);
+                due = null;
+            }
+            PartitionWindow window = windows.get(partition);
+            boolean wait = due != null || window != null && window.isFull(settings.maxPendingRecords(), settings.maxPendingBytes());
+            if (wait && !paused.contains(partition)) pause.add(partition);
+            if (!wait && paused.contains(partition)) resume.add(partition);
+        }
+        if (!pause.isEmpty()) consumer.pause(pause);
+        if (!resume.isEmpty()) consumer.resume(resume);
+    }
+
+    private boolean hasPending() {
+        return !windows.isEmpty();
+    }
+
+    private void report() {
+        Instant now = clock.instant();
+        long oldest = -1;
+        for (PartitionWindow window : windows.values()) {
+            long admitted = window.oldestAdmittedNanos();
+            if (admitted >= 0 && (oldest < 0 || admitted < oldest)) oldest = admitted;
+        }
+        recorder.pendingSince(name, oldest < 0 ? 0 : System.nanoTime() - oldest);
         if (Duration.between(lagReportedAt, now).compareTo(LAG_EVERY) < 0) return;
         lagReportedAt = now;
         Map<String, Long> lag = new HashMap<>();
@@ -235,22 +455,8 @@ final class CommandEngine implements Runnable {
         recorder.lag(name, lag);
     }
 
-    private void replaceProducer() {
-        log.warn("{}: producer fenced or broken; creating a new one", name);
-        try {
-            producer.close(Duration.ZERO);
-        } catch (RuntimeException ignored) {
-            // already unusable
-        }
-        producer = producers.get();
-    }
-
-    private void abortQuietly() {
-        try {
-            producer.abortTransaction();
-        } catch (RuntimeException e) {
-            replaceProducer();
-        }
+    private static TopicPartition partitionOf(Pending p) {
+        return new TopicPartition(p.record.topic(), p.record.partition());
     }
 
     private void closeQuietly() {
@@ -259,25 +465,43 @@ final class CommandEngine implements Runnable {
         } catch (RuntimeException e) {
             log.debug("{}: closing the consumer failed", name, e);
         }
-        if (producer != null) {
-            try {
-                producer.close(Duration.ofSeconds(5));
-            } catch (RuntimeException e) {
-                log.debug("{}: closing the producer failed", name, e);
-            }
-        }
+        commits.close();
     }
 
-    /** Forgets the due-time pauses of revoked partitions; newly assigned ones start halted if intake is. */
+    /**
+     * Revoked partitions: what is done is committed while the partitions are still ours, the rest is
+     * abandoned uncommitted (calls in flight finish, their results dropped) and redelivered to the next
+     * owner. Nothing here waits for a call: a rebalance never waits on the API.
+     */
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            pauses.forget(partitions);
+            try {
+                storeDue(true);
+                commit();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.warn("{}: committing before giving partitions up failed ({}); they are redelivered", name, Causes.chain(e));
+            }
+            forget(partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            forget(partitions);
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             if (gate.isHalted()) consumer.pause(partitions);
+        }
+
+        private void forget(Collection<TopicPartition> partitions) {
+            for (TopicPartition partition : partitions) {
+                discard(partition, Long.MIN_VALUE);
+                dueAt.remove(partition);
+            }
         }
     }
 }

@@ -2,15 +2,6 @@ package io.remit.engine;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -21,7 +12,6 @@ import io.remit.command.CommandParser;
 import io.remit.command.ParsedCommand;
 import io.remit.outcome.AttemptRecord;
 import io.remit.outcome.OutcomeStatus;
-import io.remit.outcome.OutcomeStore;
 import io.remit.outcome.StoredOutcome;
 import io.remit.ops.RemitMetrics;
 import io.remit.routing.Decision;
@@ -31,99 +21,70 @@ import io.remit.routing.RemitHeaders;
 import io.remit.routing.RetryLadder;
 
 /**
- * Decides what happens to each record of a batch. Records are processed concurrently, one
- * virtual thread per requestId, so records with the same key stay in order; the API client
- * bounds the calls in flight. A command that already succeeded is never sent again, and a
- * record redelivered after a crash replays its stored decision instead of calling the API.
+ * Decides what happens to one record. A command that already succeeded is never sent again, a
+ * record redelivered after a crash replays its stored decision instead of calling the API, and
+ * bad input is dead-lettered without a call. Only {@link #call} does I/O; the engine runs it on a
+ * virtual thread, one record of a requestId at a time, and the API client bounds the calls in flight.
  */
 final class CommandProcessor {
     private final CommandParser parser;
     private final PaymentsApi api;
     private final OutcomeRouter router;
     private final RetryLadder ladder;
-    private final OutcomeStore store;
     private final RemitMetrics metrics;
     private final Clock clock;
 
-    CommandProcessor(CommandParser parser, PaymentsApi api, OutcomeRouter router, RetryLadder ladder, OutcomeStore store,
-                     RemitMetrics metrics, Clock clock) {
+    CommandProcessor(CommandParser parser, PaymentsApi api, OutcomeRouter router, RetryLadder ladder, RemitMetrics metrics,
+                     Clock clock) {
         this.parser = parser;
         this.api = api;
         this.router = router;
         this.ladder = ladder;
-        this.store = store;
         this.metrics = metrics;
         this.clock = clock;
     }
 
-    private record Item(ConsumerRecord<byte[], byte[]> record, ParsedCommand parsed, String requestId) {}
-
-    /** Processes the records and answers one {@link Processed} per record, in the given order. */
-    List<Processed> process(List<ConsumerRecord<byte[], byte[]>> records) throws InterruptedException {
-        Map<String, List<Item>> byRequestId = new LinkedHashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            ParsedCommand parsed = parser.parse(record.key(), record.value());
-            String requestId = requestId(record, parsed);
-            byRequestId.computeIfAbsent(requestId, id -> new ArrayList<>()).add(new Item(record, parsed, requestId));
-        }
-        Map<String, StoredOutcome> stored = store.find(byRequestId.keySet());
-        Map<ConsumerRecord<byte[], byte[]>, Processed> results = new HashMap<>();
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<List<Processed>>> groups = new ArrayList<>();
-            for (List<Item> group : byRequestId.values()) {
-                groups.add(threads.submit(() -> processInOrder(group, stored.get(group.getFirst().requestId()))));
-            }
-            try {
-                for (Future<List<Processed>> group : groups) {
-                    for (Processed processed : group.get()) results.put(processed.record(), processed);
-                }
-            } catch (InterruptedException e) {
-                threads.shutdownNow(); // abandon in-flight calls: nothing of this batch is committed
-                throw e;
-            }
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException failure) throw failure;
-            throw new IllegalStateException("processing a record failed", e.getCause());
-        }
-        return records.stream().map(results::get).toList();
+    /** Parses a polled record; never throws. */
+    Pending admit(ConsumerRecord<byte[], byte[]> record, long nowNanos) {
+        ParsedCommand parsed = parser.parse(record.key(), record.value());
+        return new Pending(record, parsed, requestId(record, parsed), nowNanos);
     }
 
-    private List<Processed> processInOrder(List<Item> group, StoredOutcome stored) throws InterruptedException {
-        List<Processed> processed = new ArrayList<>(group.size());
-        StoredOutcome latest = stored;
-        Decision.Halt halt = null;
-        for (Item item : group) {
-            if (halt != null) {
-                processed.add(new Processed(item.record(), item.requestId(), item.parsed().typeName(),
-                        Processed.Provenance.FRESH, halt, 0, null, clock.instant()));
-                continue;
-            }
-            Processed result = processOne(item, latest);
-            processed.add(result);
-            if (result.decision() instanceof Decision.Halt h) halt = h;
-            if (result.provenance() == Processed.Provenance.FRESH && !result.isHalt()) latest = toStored(result);
-        }
-        return processed;
-    }
-
-    private Processed processOne(Item item, StoredOutcome prior) throws InterruptedException {
-        ConsumerRecord<byte[], byte[]> record = item.record();
-        String type = item.parsed().typeName();
+    /**
+     * The decision that needs no API call, given the latest stored outcome of the requestId: already
+     * succeeded, replayed, or bad input. Null when the API must be called.
+     */
+    Processed decideWithoutCall(Pending item, StoredOutcome prior) {
+        ConsumerRecord<byte[], byte[]> record = item.record;
         if (prior != null && prior.status() == OutcomeStatus.SUCCEEDED) {
-            return new Processed(record, item.requestId(), prior.commandType(), Processed.Provenance.ALREADY_SUCCEEDED,
+            return new Processed(record, item.requestId, prior.commandType(), Processed.Provenance.ALREADY_SUCCEEDED,
                     new Decision.Complete(statusOf(prior), prior.resourceId()), prior.attempts(), null, prior.updatedAt());
         }
         if (prior != null && prior.isFor(record.topic(), record.partition(), record.offset())) {
-            return new Processed(record, item.requestId(), prior.commandType(), Processed.Provenance.REPLAYED,
+            return new Processed(record, item.requestId, prior.commandType(), Processed.Provenance.REPLAYED,
                     replay(prior), prior.attempts(), null, prior.updatedAt());
         }
-        int attempt = attemptOf(record);
-        Instant now = clock.instant();
-        return switch (item.parsed()) {
-            case ParsedCommand.Invalid invalid -> new Processed(record, item.requestId(), type, Processed.Provenance.FRESH,
-                    router.route(new Outcome.Rejected(0, invalid.code(), invalid.message()), attempt), attempt - 1, null, now);
-            case ParsedCommand.Valid valid -> call(record, valid.command(), attempt);
-        };
+        if (item.parsed instanceof ParsedCommand.Invalid invalid) {
+            int attempt = attemptOf(record);
+            return new Processed(record, item.requestId, invalid.typeName(), Processed.Provenance.FRESH,
+                    router.route(new Outcome.Rejected(0, invalid.code(), invalid.message()), attempt), attempt - 1, null,
+                    clock.instant());
+        }
+        return null;
+    }
+
+    /** Calls the API for a valid command and routes the answer. */
+    Processed call(Pending item) throws InterruptedException {
+        Command command = ((ParsedCommand.Valid) item.parsed).command();
+        return call(item.record, command, attemptOf(item.record));
+    }
+
+    /** A call that failed in remit itself (a bug, not the API): retried like a transient failure, so it cannot hold its partition. */
+    Processed failed(Pending item, RuntimeException e) {
+        int attempt = attemptOf(item.record);
+        Outcome outcome = new Outcome.Transient(0, "REMIT_ERROR", Causes.chain(e), null);
+        return new Processed(item.record, item.requestId, item.parsed.typeName(), Processed.Provenance.FRESH,
+                router.route(outcome, attempt, rateLimitedOf(item.record)), attempt, null, clock.instant());
     }
 
     private Processed call(ConsumerRecord<byte[], byte[]> record, Command command, int attempt) throws InterruptedException {

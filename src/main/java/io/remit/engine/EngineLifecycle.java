@@ -14,6 +14,7 @@ import org.springframework.context.SmartLifecycle;
 import io.remit.api.Outcome;
 import io.remit.api.PaymentsApi;
 import io.remit.command.CommandParser;
+import io.remit.config.InvalidConfigurationException;
 import io.remit.config.KafkaClients;
 import io.remit.config.WorkerProperties;
 import io.remit.ops.RemitMetrics;
@@ -24,8 +25,8 @@ import io.remit.routing.RetryLadder;
 
 /**
  * Starts remit's consumers once the application is up, and stops them first on shutdown: each
- * finishes its batch in hand within {@code remit.worker.shutdown-timeout}, or abandons it
- * uncommitted. While intake is halted, a probe asks the API every
+ * stops polling, lets its calls in flight finish within {@code remit.worker.shutdown-timeout} and
+ * commits what is done; the rest is abandoned uncommitted. While intake is halted, a probe asks the API every
  * {@code remit.worker.halt-probe-interval} whether it accepts the credentials again.
  */
 public final class EngineLifecycle implements SmartLifecycle {
@@ -34,10 +35,13 @@ public final class EngineLifecycle implements SmartLifecycle {
     private final KafkaClients kafka;
     private final WorkerProperties worker;
     private final CommandProcessor processor;
-    private final BatchRecorder recorder;
-    private final OutboundRecords outbound;
+    private final OutcomeStore store;
+    private final Recorder recorder;
+    private final Outbound outbound;
     private final IntakeGate gate;
     private final RetryLadder ladder;
+    private final DueTime dueTime;
+    private final EngineSettings settings;
     private final PaymentsApi api;
     private final Clock clock;
     private final List<CommandEngine> engines = new ArrayList<>();
@@ -47,14 +51,18 @@ public final class EngineLifecycle implements SmartLifecycle {
 
     public EngineLifecycle(KafkaClients kafka, WorkerProperties worker, CommandParser parser, PaymentsApi api,
                            OutcomeRouter router, RetryLadder ladder, OutcomeStore store, OutboundRecords outbound,
-                           IntakeGate gate, RemitMetrics metrics, Clock clock) {
+                           IntakeGate gate, RemitMetrics metrics, double jitter, Clock clock) {
         this.kafka = kafka;
         this.worker = worker;
-        this.processor = new CommandProcessor(parser, api, router, ladder, store, metrics, clock);
-        this.recorder = new BatchRecorder(store, metrics);
-        this.outbound = outbound;
+        this.processor = new CommandProcessor(parser, api, router, ladder, metrics, clock);
+        this.store = store;
+        this.recorder = new Recorder(store, metrics);
+        this.outbound = new Outbound(outbound);
         this.gate = gate;
         this.ladder = ladder;
+        this.dueTime = new DueTime(ladder, OutcomeRouter.MAX_RATE_LIMIT_WAIT, jitter);
+        this.settings = new EngineSettings(worker.storeInterval(), worker.commitInterval(), worker.maxPendingRecords(),
+                worker.maxPendingBytes().toBytes(), 10_000, worker.shutdownTimeout());
         this.api = api;
         this.clock = clock;
     }
@@ -72,7 +80,7 @@ public final class EngineLifecycle implements SmartLifecycle {
         for (int i = 0; i < worker.consumers(); i++) {
             int index = i;
             CommandEngine engine = new CommandEngine("consumer-" + i, kafka.consumer(i), () -> producerWhenAvailable(index),
-                    ladder.consumedTopics(), processor, recorder, outbound, gate, ladder, clock);
+                    ladder.consumedTopics(), processor, store, recorder, outbound, gate, dueTime, settings, clock);
             engines.add(engine);
             threads.add(Thread.ofPlatform().name("remit-consumer-" + i).start(engine));
         }
@@ -87,6 +95,8 @@ public final class EngineLifecycle implements SmartLifecycle {
             try {
                 kafka.createTopics(Duration.ofSeconds(15));
                 return;
+            } catch (InvalidConfigurationException e) {
+                throw e; // a verdict (a topic missing, a right not granted), not a broker that is not answering yet
             } catch (RuntimeException e) {
                 long wait = backoff.backoff(failures);
                 log.warn("cannot create or check remit's topics yet ({}); trying again in {} ms", e.getMessage(), wait);
@@ -135,12 +145,13 @@ public final class EngineLifecycle implements SmartLifecycle {
         running = false;
         if (probe != null) probe.interrupt();
         engines.forEach(CommandEngine::stop);
-        long deadline = System.nanoTime() + worker.shutdownTimeout().toNanos();
+        // each engine lets its calls finish within the shutdown timeout, then commits; a little more for that commit
+        long deadline = System.nanoTime() + worker.shutdownTimeout().toNanos() + Duration.ofSeconds(10).toNanos();
         for (Thread thread : threads) {
             try {
                 thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
                 if (thread.isAlive()) {
-                    log.warn("{} did not finish its batch within {}; abandoning it uncommitted", thread.getName(),
+                    log.warn("{} did not finish its work in hand within {}; abandoning it uncommitted", thread.getName(),
                             worker.shutdownTimeout());
                     thread.interrupt();
                     thread.join(Duration.ofSeconds(5));
@@ -152,6 +163,7 @@ public final class EngineLifecycle implements SmartLifecycle {
         }
         engines.clear();
         threads.clear();
+        log.info("remit stopped");
     }
 
     @Override

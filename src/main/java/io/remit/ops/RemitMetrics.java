@@ -1,6 +1,8 @@
 package io.remit.ops;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -9,6 +11,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
+import io.remit.command.CommandParser;
+import io.remit.command.CommandType;
+import io.remit.routing.OutcomeRouter;
+
 /**
  * remit's meters, named as the README lists them (Prometheus names in brackets):
  * {@code remit.commands} [remit_commands_total] by type, outcome, code;
@@ -16,10 +22,12 @@ import io.micrometer.core.instrument.Timer;
  * {@code remit.retries.scheduled} [remit_retries_scheduled_total] by tier;
  * {@code remit.dead.letters} [remit_dead_letters_total] by type, code;
  * {@code remit.halted} [remit_halted]; {@code remit.consumer.lag} [remit_consumer_lag] by topic;
- * {@code remit.retry.backlog} [remit_retry_backlog] by tier.
+ * {@code remit.retry.backlog} [remit_retry_backlog] by tier. The counters of known tiers, types and
+ * remit's own codes exist at zero from the start.
  */
 public final class RemitMetrics {
     private final MeterRegistry registry;
+    private final Map<String, Long> pendingByConsumer = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Long>> lagByConsumer = new ConcurrentHashMap<>();
     private final java.util.Set<String> lagTopics = ConcurrentHashMap.newKeySet();
     private final Map<String, Timer> apiTimers = new ConcurrentHashMap<>();
@@ -30,21 +38,55 @@ public final class RemitMetrics {
                 .description("1 while intake is halted because the API refused remit's credentials").register(registry);
         tierByTopic.forEach((topic, tier) -> Gauge.builder("remit.retry.backlog", () -> lag(topic))
                 .description("Records waiting in a delayed-retry topic").tag("tier", tier).register(registry));
+        preRegister(tierByTopic.values());
+    }
+
+    /**
+     * Registers at zero the counters of the decisions known in advance, so that their first event is
+     * an increase (rate() and increase() see nothing of a series that starts at 1): each tier, each
+     * command type succeeding, and each of remit's own dead-letter codes with the types it can
+     * carry. The API's error codes are an open set; their series appear with their first event.
+     */
+    private void preRegister(Collection<String> tiers) {
+        tiers.forEach(this::retriesScheduled);
+        for (CommandType type : CommandType.values()) {
+            commands(type.wireName(), "succeeded", null);
+            List.of(CommandParser.INVALID, OutcomeRouter.RETRIES_EXHAUSTED).forEach(code -> deadLetterSeries(type.wireName(), code));
+        }
+        List.of(CommandParser.MISSING_KEY, CommandParser.INVALID, CommandParser.UNREADABLE)
+                .forEach(code -> deadLetterSeries(CommandType.UNKNOWN, code));
+    }
+
+    /** A dead letter's two series: its own and its decision among {@code remit.commands}. */
+    private void deadLetterSeries(String type, String code) {
+        commands(type, "dead_lettered", code);
+        deadLetters(type, code);
+    }
+
+    private Counter commands(String type, String outcome, String code) {
+        return Counter.builder("remit.commands").description("Commands decided, by type, outcome and error code")
+                .tags("type", type, "outcome", outcome, "code", code == null ? "none" : code).register(registry);
+    }
+
+    private Counter retriesScheduled(String tier) {
+        return Counter.builder("remit.retries.scheduled").description("Retries scheduled, by tier").tag("tier", tier).register(registry);
+    }
+
+    private Counter deadLetters(String type, String code) {
+        return Counter.builder("remit.dead.letters").description("Commands dead-lettered, by type and error code")
+                .tags("type", type, "code", code).register(registry);
     }
 
     public void command(String type, String outcome, String code) {
-        Counter.builder("remit.commands").description("Commands decided, by type, outcome and error code")
-                .tags("type", type, "outcome", outcome, "code", code == null ? "none" : code).register(registry).increment();
+        commands(type, outcome, code).increment();
     }
 
     public void retryScheduled(String tier) {
-        Counter.builder("remit.retries.scheduled").description("Retries scheduled, by tier")
-                .tag("tier", tier).register(registry).increment();
+        retriesScheduled(tier).increment();
     }
 
     public void deadLettered(String type, String code) {
-        Counter.builder("remit.dead.letters").description("Commands dead-lettered, by type and error code")
-                .tags("type", type, "code", code).register(registry).increment();
+        deadLetters(type, code).increment();
     }
 
     /** Called once per API call: the timer is looked up in a local map, not rebuilt and re-registered. */
@@ -69,5 +111,19 @@ public final class RemitMetrics {
 
     private double lag(String topic) {
         return lagByConsumer.values().stream().mapToLong(m -> m.getOrDefault(topic, 0L)).sum();
+    }
+
+    /** How long the oldest record one consumer holds uncommitted has waited (0: none); the gauge is the largest over consumers. */
+    public void pending(String consumer, long nanos) {
+        if (pendingByConsumer.isEmpty()) {
+            Gauge.builder("remit.pending.oldest.age", this::oldestPendingSeconds).baseUnit("seconds")
+                    .description("Age of the oldest record polled but not yet committed on this instance (0 when none): "
+                            + "a partition whose commit point does not move shows here").register(registry);
+        }
+        pendingByConsumer.put(consumer, nanos);
+    }
+
+    private double oldestPendingSeconds() {
+        return pendingByConsumer.values().stream().mapToLong(Long::longValue).max().orElse(0) / 1e9;
     }
 }

@@ -7,13 +7,17 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The outcomes and attempts in PostgreSQL. A batch's rows are written in one transaction with
@@ -49,6 +53,15 @@ public final class OutcomeStore {
                 http_status = excluded.http_status, error_code = excluded.error_code,
                 latency_ms = excluded.latency_ms, attempted_at = excluded.attempted_at""";
 
+    private static final String INSERT_DEAD_LETTER = """
+            insert into dead_letter (request_id, command_type, error_code, http_status, error_message, attempts, record_key,
+                record_value, headers, value_truncated, origin_topic, origin_partition, origin_offset, source_topic,
+                source_partition, source_offset, dead_lettered_at)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)
+            on conflict (source_topic, source_partition, source_offset) do nothing""";
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transaction;
 
@@ -74,10 +87,19 @@ public final class OutcomeStore {
 
     /** Writes the rows in one transaction; at most one outcome per requestId and one attempt per (requestId, attempt). */
     public void save(List<StoredOutcome> outcomes, List<AttemptRecord> attempts) {
-        if (outcomes.isEmpty() && attempts.isEmpty()) return;
+        save(outcomes, attempts, List.of());
+    }
+
+    /**
+     * Writes the rows in one transaction; at most one outcome per requestId and one attempt per (requestId, attempt).
+     * A dead letter already stored for its record (a redelivery) is not written again.
+     */
+    public void save(List<StoredOutcome> outcomes, List<AttemptRecord> attempts, List<DeadLetterRecord> deadLetters) {
+        if (outcomes.isEmpty() && attempts.isEmpty() && deadLetters.isEmpty()) return;
         transaction.executeWithoutResult(status -> {
             if (!attempts.isEmpty()) jdbc.batchUpdate(UPSERT_ATTEMPT, attempts, attempts.size(), OutcomeStore::bind);
             if (!outcomes.isEmpty()) jdbc.batchUpdate(UPSERT_OUTCOME, outcomes, outcomes.size(), OutcomeStore::bind);
+            if (!deadLetters.isEmpty()) jdbc.batchUpdate(INSERT_DEAD_LETTER, deadLetters, deadLetters.size(), OutcomeStore::bind);
         });
     }
 
@@ -106,6 +128,39 @@ public final class OutcomeStore {
         s.setString(5, a.errorCode());
         s.setInt(6, (int) Math.min(Integer.MAX_VALUE, a.latencyMs()));
         s.setTimestamp(7, timestamp(a.attemptedAt()));
+    }
+
+    private static void bind(PreparedStatement s, DeadLetterRecord d) throws SQLException {
+        s.setString(1, d.requestId());
+        s.setString(2, d.commandType());
+        s.setString(3, d.errorCode());
+        s.setObject(4, d.httpStatus(), Types.INTEGER);
+        s.setString(5, d.errorMessage());
+        s.setInt(6, d.attempts());
+        s.setBytes(7, d.key());
+        s.setBytes(8, d.value());
+        s.setString(9, headersJson(d.headers()));
+        s.setBoolean(10, d.valueTruncated());
+        s.setString(11, d.originTopic());
+        s.setInt(12, d.originPartition());
+        s.setLong(13, d.originOffset());
+        s.setString(14, d.sourceTopic());
+        s.setInt(15, d.sourcePartition());
+        s.setLong(16, d.sourceOffset());
+        s.setTimestamp(17, timestamp(d.deadLetteredAt()));
+    }
+
+    /** {@code [{"key": "...", "value": "<base64>"}, ...]}, in the record's order. */
+    static String headersJson(List<DeadLetterRecord.HeaderValue> headers) {
+        Base64.Encoder base64 = Base64.getEncoder();
+        List<Map<String, String>> rows = new ArrayList<>(headers.size());
+        for (DeadLetterRecord.HeaderValue header : headers) {
+            Map<String, String> row = new LinkedHashMap<>();
+            row.put("key", header.key());
+            row.put("value", header.value() == null ? null : base64.encodeToString(header.value()));
+            rows.add(row);
+        }
+        return JSON.writeValueAsString(rows);
     }
 
     private static StoredOutcome read(ResultSet row) throws SQLException {

@@ -12,13 +12,29 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 /**
  * Builds the records remit produces: a retry or a dead letter keeps the command's key and value
  * bytes unchanged and its foreign headers once; remit's own headers are set afresh, so a record
- * does not grow with each attempt.
+ * does not grow with each attempt. Every record fits what Kafka accepts: foreign headers are
+ * bounded in count and bytes (the number dropped is in {@code remit.headers-dropped}), and a dead
+ * letter whose value would not fit keeps a prefix of it ({@code remit.value-truncated: <original
+ * size>}); the whole record is kept in PostgreSQL.
  */
 public final class OutboundRecords {
+    /** The most foreign headers carried, and their most bytes (keys and values). */
+    static final int MAX_FOREIGN_HEADERS = 64;
+    static final int MAX_FOREIGN_HEADER_BYTES = 16 * 1024;
+    /** Room kept for the record's framing and remit's own headers. */
+    private static final int OVERHEAD = 8 * 1024;
+
     private final String deadLetterTopic;
+    private final int maxRecordBytes;
 
     public OutboundRecords(TopicsProperties topics) {
+        this(topics, 1_000_000);
+    }
+
+    /** @param maxRecordBytes the largest record the producer and the topics accept (uncompressed: the producer checks that size) */
+    public OutboundRecords(TopicsProperties topics, int maxRecordBytes) {
         this.deadLetterTopic = topics.deadLetter();
+        this.maxRecordBytes = maxRecordBytes;
     }
 
     public ProducerRecord<byte[], byte[]> retry(ConsumerRecord<byte[], byte[]> source, RetryLadder.Tier tier, int nextAttempt,
@@ -44,29 +60,80 @@ public final class OutboundRecords {
         set(headers, RemitHeaders.ATTEMPTS, Integer.toString(attempts));
         set(headers, RemitHeaders.COMMAND_TYPE, commandType);
         set(headers, RemitHeaders.DEAD_LETTERED_AT, at.toString());
-        return new ProducerRecord<>(deadLetterTopic, null, source.key(), source.value(), headers);
+        byte[] value = source.value();
+        int room = maxRecordBytes - OVERHEAD - length(source.key()) - size(headers);
+        if (value != null && value.length > room) {
+            set(headers, RemitHeaders.VALUE_TRUNCATED, Integer.toString(value.length));
+            value = java.util.Arrays.copyOf(value, Math.max(0, room));
+        }
+        return new ProducerRecord<>(deadLetterTopic, null, source.key(), value, headers);
+    }
+
+    /**
+     * The least a dead letter can be, for a record Kafka refused even on its own: the key and remit's headers
+     * (no value, no foreign headers; {@code remit.value-truncated} gives the value's size). The whole record
+     * is in PostgreSQL.
+     */
+    public ProducerRecord<byte[], byte[]> minimalDeadLetter(ConsumerRecord<byte[], byte[]> source, String commandType, int attempts,
+                                                            int status, String code, String message, Instant at) {
+        ProducerRecord<byte[], byte[]> full = deadLetter(source, commandType, attempts, status, code, message, at);
+        Headers headers = new RecordHeaders();
+        for (Header header : full.headers()) {
+            if (header.key().startsWith(RemitHeaders.PREFIX)) headers.add(header);
+        }
+        set(headers, RemitHeaders.VALUE_TRUNCATED, Integer.toString(length(source.value())));
+        byte[] key = source.key() != null && source.key().length <= 1024 ? source.key() : null;
+        return new ProducerRecord<>(deadLetterTopic, null, key, null, headers);
     }
 
     /** The source's foreign headers, and where the command first arrived (kept from a retry record, else the source). */
     private static Headers carried(ConsumerRecord<byte[], byte[]> source) {
         Headers headers = new RecordHeaders();
+        int count = 0;
+        int bytes = 0;
+        int dropped = 0;
         for (Header header : source.headers()) {
-            if (!header.key().startsWith(RemitHeaders.PREFIX)) headers.add(header);
+            if (header.key().startsWith(RemitHeaders.PREFIX)) continue;
+            int size = header.key().length() + length(header.value());
+            if (count < MAX_FOREIGN_HEADERS && bytes + size <= MAX_FOREIGN_HEADER_BYTES) {
+                headers.add(header);
+                count++;
+                bytes += size;
+            } else {
+                dropped++;
+            }
         }
+        if (dropped > 0) set(headers, RemitHeaders.HEADERS_DROPPED, Integer.toString(dropped));
         String topic = text(source, RemitHeaders.ORIGINAL_TOPIC);
-        boolean firstArrival = topic == null;
+        String partition = text(source, RemitHeaders.ORIGINAL_PARTITION);
+        String offset = text(source, RemitHeaders.ORIGINAL_OFFSET);
+        boolean firstArrival = topic == null || !isOrigin(topic, partition, offset);
         set(headers, RemitHeaders.ORIGINAL_TOPIC, firstArrival ? source.topic() : topic);
-        set(headers, RemitHeaders.ORIGINAL_PARTITION,
-                firstArrival ? Integer.toString(source.partition()) : text(source, RemitHeaders.ORIGINAL_PARTITION));
-        set(headers, RemitHeaders.ORIGINAL_OFFSET,
-                firstArrival ? Long.toString(source.offset()) : text(source, RemitHeaders.ORIGINAL_OFFSET));
+        set(headers, RemitHeaders.ORIGINAL_PARTITION, firstArrival ? Integer.toString(source.partition()) : partition);
+        set(headers, RemitHeaders.ORIGINAL_OFFSET, firstArrival ? Long.toString(source.offset()) : offset);
         return headers;
+    }
+
+    /** Whether carried origin headers are what remit writes (a forged or oversized one is replaced by the record's own). */
+    private static boolean isOrigin(String topic, String partition, String offset) {
+        return topic.length() <= 249 && partition != null && partition.matches("[0-9]{1,10}") && offset != null
+                && offset.matches("[0-9]{1,19}");
     }
 
     /** A remit header of a consumed record as text, or null. */
     public static String text(ConsumerRecord<?, ?> record, String name) {
         Header header = record.headers().lastHeader(name);
         return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private static int length(byte[] bytes) {
+        return bytes == null ? 0 : bytes.length;
+    }
+
+    private static int size(Headers headers) {
+        int size = 0;
+        for (Header header : headers) size += header.key().length() + length(header.value()) + 8;
+        return size;
     }
 
     private static void set(Headers headers, String name, String value) {

@@ -24,7 +24,7 @@ import io.remit.api.Outcome;
 public final class OutcomeRouter {
     public static final String RETRIES_EXHAUSTED = "RETRIES_EXHAUSTED";
     /** The longest a 429 is waited for: a Reset further away is implausible, and would pause its tier's partition for as long. */
-    static final Duration MAX_RATE_LIMIT_WAIT = Duration.ofHours(1);
+    public static final Duration MAX_RATE_LIMIT_WAIT = Duration.ofHours(1);
 
     private final RetryLadder ladder;
     private final double jitter;

@@ -27,6 +27,11 @@ public final class RemitHeaders {
     public static final String ORIGINAL_PARTITION = "remit.original.partition";
     public static final String ORIGINAL_OFFSET = "remit.original.offset";
 
+    /** On dead letters whose value did not fit: the original value's size in bytes (the whole value is in PostgreSQL). */
+    public static final String VALUE_TRUNCATED = "remit.value-truncated";
+    /** On retry records and dead letters: how many foreign headers were left out (too many, or too large). */
+    public static final String HEADERS_DROPPED = "remit.headers-dropped";
+
     private RemitHeaders() {
     }
 }

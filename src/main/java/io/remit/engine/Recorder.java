@@ -1,42 +1,49 @@
 package io.remit.engine;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.remit.ops.RemitMetrics;
 import io.remit.outcome.AttemptRecord;
+import io.remit.outcome.DeadLetterRecord;
 import io.remit.outcome.OutcomeStore;
 import io.remit.outcome.StoredOutcome;
-import io.remit.ops.RemitMetrics;
 import io.remit.routing.Decision;
 
-/** Writes a batch's fresh decisions and API attempts to PostgreSQL, and counts what was committed. */
-final class BatchRecorder {
+/** Writes fresh decisions, API attempts and dead letters to PostgreSQL, and counts what was committed. */
+final class Recorder {
     private final OutcomeStore store;
     private final RemitMetrics metrics;
 
-    BatchRecorder(OutcomeStore store, RemitMetrics metrics) {
+    Recorder(OutcomeStore store, RemitMetrics metrics) {
         this.store = store;
         this.metrics = metrics;
     }
 
-    /** The outcomes of {@code kept} and the attempts of {@code all}, one row per requestId (the last decision wins). */
-    void store(List<Processed> kept, List<Processed> all) {
+    /** The decisions of {@code decided} in one transaction: one outcome row per requestId (the last wins), every attempt. */
+    void store(List<Pending> decided) {
         Map<String, StoredOutcome> outcomes = new LinkedHashMap<>();
-        for (Processed p : kept) {
-            if (p.provenance() == Processed.Provenance.FRESH) outcomes.put(p.requestId(), CommandProcessor.toStored(p));
-        }
         Map<String, AttemptRecord> attempts = new LinkedHashMap<>();
-        for (Processed p : all) {
+        List<DeadLetterRecord> deadLetters = new ArrayList<>();
+        for (Pending pending : decided) {
+            Processed p = pending.result;
+            outcomes.put(p.requestId(), CommandProcessor.toStored(p));
             AttemptRecord a = p.apiAttempt();
             if (a != null) attempts.put(a.requestId() + '\u0000' + a.attempt(), a);
+            if (p.decision() instanceof Decision.DeadLetter d) {
+                deadLetters.add(DeadLetterRecord.of(p.record(), p.requestId(), p.commandType(), d.code(), d.status(), d.message(),
+                        p.attempts(), pending.minimalOutbound, p.decidedAt()));
+            }
         }
-        store.save(List.copyOf(outcomes.values()), List.copyOf(attempts.values()));
+        store.save(List.copyOf(outcomes.values()), List.copyOf(attempts.values()), deadLetters);
     }
 
     /** Counts decisions once they are committed. */
-    void count(List<Processed> kept) {
-        for (Processed p : kept) {
+    void count(List<Pending> committed) {
+        for (Pending pending : committed) {
+            Processed p = pending.result;
             switch (p.decision()) {
                 case Decision.Complete c -> metrics.command(p.commandType(), "succeeded",
                         p.provenance() == Processed.Provenance.ALREADY_SUCCEEDED ? "ALREADY_SUCCEEDED" : null);
@@ -55,5 +62,14 @@ final class BatchRecorder {
 
     void lag(String consumer, Map<String, Long> lagByTopic) {
         metrics.lag(consumer, lagByTopic);
+    }
+
+    /** How long the oldest uncommitted record of a consumer has waited, in nanoseconds (0: none). */
+    void pendingSince(String consumer, long nanos) {
+        metrics.pending(consumer, nanos);
+    }
+
+    void forget(String consumer) {
+        metrics.pending(consumer, 0);
     }
 }

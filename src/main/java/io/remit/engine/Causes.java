@@ -1,0 +1,19 @@
+package io.remit.engine;
+
+/** An exception's message chain for a log line: what went wrong, not only which class said so. */
+final class Causes {
+    private Causes() {
+    }
+
+    /** {@code "SimpleName: message <- SimpleName: message"} for each cause, at most 5 deep, at most 1,000 characters. */
+    static String chain(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        int depth = 0;
+        for (Throwable t = e; t != null && depth < 5; t = t.getCause() == t ? null : t.getCause(), depth++) {
+            if (depth > 0) text.append(" <- ");
+            text.append(t.getClass().getSimpleName());
+            if (t.getMessage() != null) text.append(": ").append(t.getMessage());
+        }
+        return text.length() > 1_000 ? text.substring(0, 1_000) + "…" : text.toString();
+    }
+}

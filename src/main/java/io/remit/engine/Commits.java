@@ -1,0 +1,221 @@
+package io.remit.engine;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.utils.ExponentialBackoff;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Commits commit points: one Kafka transaction produces the outbound records of the records passed
+ * and commits their offsets ({@code sendOffsetsToTransaction}), so a {@code read_committed} consumer
+ * sees a record's retry or dead letter exactly when its offset is committed.
+ * <ul>
+ *   <li>A transaction that was surely not committed (aborted) is tried again from memory.</li>
+ *   <li>One that may have been (fenced or broken producer, a commit that keeps timing out) is not: its
+ *       partitions are rewound to what the group has committed, and their records replay their stored
+ *       decisions.</li>
+ *   <li>One that keeps failing is narrowed down: records are committed one per transaction until the one
+ *       Kafka refuses on its own is found; it is then dead-lettered in its bounded minimum form. No record
+ *       can hold a partition forever.</li>
+ * </ul>
+ */
+final class Commits implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Commits.class);
+    private static final int NARROW_AFTER = 2;
+    private static final int COMMIT_TIMEOUT_RETRIES = 2;
+
+    /**
+     * What a commit came to.
+     *
+     * @param committed per partition, how many of the records offered were committed (a prefix)
+     * @param refused   a record Kafka refuses on its own, and why: to be dead-lettered in its minimum form
+     * @param rewind    partitions to read again from the group's committed offsets
+     * @param backoff   wait this long before the next commit, or null
+     */
+    record Result(Map<TopicPartition, Integer> committed, Map<Pending, String> refused, Set<TopicPartition> rewind,
+                  Duration backoff) {
+        static Result nothing(Duration backoff) {
+            return new Result(Map.of(), Map.of(), Set.of(), backoff);
+        }
+    }
+
+    private final String name;
+    private final Consumer<byte[], byte[]> consumer;
+    private final Supplier<Producer<byte[], byte[]>> producers;
+    private final Outbound outbound;
+    private final int maxRecords;
+    private final ExponentialBackoff backoff = new ExponentialBackoff(100, 2, 30_000, 0.2);
+    private Producer<byte[], byte[]> producer;
+    private long failures;
+    /** Records still to commit one per transaction, after a transaction of several failed. */
+    private int narrowing;
+    private Pending suspect;
+    private int suspectFailures;
+
+    Commits(String name, Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers, Outbound outbound,
+            int maxRecords) {
+        this.name = name;
+        this.consumer = consumer;
+        this.producers = producers;
+        this.outbound = outbound;
+        this.maxRecords = maxRecords;
+    }
+
+    void start() {
+        producer = producers.get();
+    }
+
+    /** Commits a prefix of each partition's done records (all of them, unless narrowing down a failure). */
+    Result commit(Map<TopicPartition, List<Pending>> ready) {
+        Map<TopicPartition, List<Pending>> offered = narrowing > 0 ? first(ready) : bounded(ready);
+        Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
+        Map<TopicPartition, Integer> counts = new LinkedHashMap<>();
+        try {
+            producer.beginTransaction();
+            offered.forEach((partition, records) -> {
+                for (Pending p : records) {
+                    ProducerRecord<byte[], byte[]> record = outbound.of(p);
+                    if (record != null) producer.send(record);
+                }
+                offsets.put(partition, new OffsetAndMetadata(records.getLast().offset() + 1));
+                counts.put(partition, records.size());
+            });
+            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            commitTransaction();
+        } catch (KafkaException e) {
+            return failed(offered, e);
+        }
+        failures = 0;
+        if (narrowing > 0) narrowing--;
+        if (suspect != null && offered.values().stream().anyMatch(list -> list.contains(suspect))) suspect = null;
+        return new Result(counts, Map.of(), Set.of(), null);
+    }
+
+    /** A commit that timed out may be retried as it is: the same transaction completes, or not, once. */
+    private void commitTransaction() {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                producer.commitTransaction();
+                return;
+            } catch (TimeoutException e) {
+                if (attempt >= COMMIT_TIMEOUT_RETRIES) throw new UncertainCommit(e);
+                log.warn("{}: committing timed out ({}); completing the same transaction", name, Causes.chain(e));
+            }
+        }
+    }
+
+    private Result failed(Map<TopicPartition, List<Pending>> offered, KafkaException e) {
+        Duration wait = Duration.ofMillis(backoff.backoff(failures++));
+        Set<TopicPartition> partitions = new HashSet<>(offered.keySet());
+        if (e instanceof UncertainCommit || !abort()) {
+            log.warn("{}: commit of {} partition(s) may or may not have happened ({}); reading them again from the committed "
+                    + "offsets in {} ms; their records replay their stored decisions", name, partitions.size(), Causes.chain(e), wait.toMillis());
+            replaceProducer();
+            narrowing = 0;
+            return new Result(Map.of(), Map.of(), partitions, wait);
+        }
+        int offeredRecords = offered.values().stream().mapToInt(List::size).sum();
+        if (offeredRecords == 1) {
+            Pending only = offered.values().iterator().next().getFirst();
+            suspectFailures = only == suspect ? suspectFailures + 1 : 1;
+            suspect = only;
+            if ((isRecordFault(e) || suspectFailures >= NARROW_AFTER) && !only.minimalOutbound) {
+                suspect = null;
+                log.warn("{}: Kafka refuses the outbound record of {} on its own ({})", name, only.requestId, Causes.chain(e));
+                return new Result(Map.of(), Map.of(only, Causes.chain(e)), Set.of(), null);
+            }
+        } else if (isRecordFault(e) || failures >= NARROW_AFTER) {
+            narrowing = offeredRecords;
+            log.warn("{}: a transaction of {} records failed {} time(s) ({}); committing them one at a time to find the one Kafka "
+                    + "refuses", name, offeredRecords, failures, Causes.chain(e));
+            return Result.nothing(null);
+        }
+        log.warn("{}: transaction of {} records aborted ({}); trying again in {} ms", name, offeredRecords, Causes.chain(e),
+                wait.toMillis());
+        return Result.nothing(wait);
+    }
+
+    private static boolean isRecordFault(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RecordTooLargeException || t instanceof RecordBatchTooLargeException || t instanceof InvalidRecordException
+                    || t instanceof CorruptRecordException || t instanceof SerializationException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Aborts the open transaction; false when the producer cannot (it is then replaced by the caller). */
+    private boolean abort() {
+        try {
+            producer.abortTransaction();
+            return true;
+        } catch (RuntimeException e) {
+            log.debug("{}: abort failed", name, e);
+            return false;
+        }
+    }
+
+    private void replaceProducer() {
+        try {
+            producer.close(Duration.ZERO);
+        } catch (RuntimeException ignored) {
+            // already unusable
+        }
+        producer = producers.get();
+    }
+
+    private static Map<TopicPartition, List<Pending>> first(Map<TopicPartition, List<Pending>> ready) {
+        Map.Entry<TopicPartition, List<Pending>> first = ready.entrySet().iterator().next();
+        return Map.of(first.getKey(), List.of(first.getValue().getFirst()));
+    }
+
+    private Map<TopicPartition, List<Pending>> bounded(Map<TopicPartition, List<Pending>> ready) {
+        Map<TopicPartition, List<Pending>> offered = new LinkedHashMap<>();
+        int left = maxRecords;
+        for (Map.Entry<TopicPartition, List<Pending>> entry : ready.entrySet()) {
+            if (left <= 0) break;
+            List<Pending> records = entry.getValue();
+            List<Pending> taken = records.size() <= left ? records : records.subList(0, left);
+            offered.put(entry.getKey(), taken);
+            left -= taken.size();
+        }
+        return offered;
+    }
+
+    @Override
+    public void close() {
+        if (producer == null) return;
+        try {
+            producer.close(Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+            log.debug("{}: closing the producer failed", name, e);
+        }
+    }
+
+    /** A commit that kept timing out: it may have happened or not. */
+    private static final class UncertainCommit extends KafkaException {
+        UncertainCommit(Throwable cause) {
+            super("commit outcome unknown after " + (COMMIT_TIMEOUT_RETRIES + 1) + " timeouts", cause);
+        }
+    }
+}

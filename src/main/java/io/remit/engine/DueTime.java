@@ -1,0 +1,46 @@
+package io.remit.engine;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import io.remit.routing.OutboundRecords;
+import io.remit.routing.RemitHeaders;
+import io.remit.routing.RetryLadder;
+
+/**
+ * When a record of a retry topic is due. A record on a retry topic waits: its partition is paused
+ * until then, so waiting on one partition never blocks another. The header is only believed within
+ * what remit itself could have written: no later than the record's timestamp plus the longest wait
+ * remit schedules. A forged {@code remit.due-at: 9999-12-31T00:00:00Z} cannot pause a partition
+ * until 9999; a missing or unreadable one is due at once rather than never.
+ */
+final class DueTime {
+    private final RetryLadder ladder;
+    private final Duration longestWait;
+
+    DueTime(RetryLadder ladder, Duration longestRateLimitWait, double jitter) {
+        this.ladder = ladder;
+        Duration longestTier = ladder.tiers().isEmpty() ? Duration.ZERO : ladder.tiers().getLast().delay();
+        Duration longest = longestTier.compareTo(longestRateLimitWait) > 0 ? longestTier : longestRateLimitWait;
+        this.longestWait = longest.plusMillis((long) Math.ceil(longest.toMillis() * jitter)).plusMinutes(1);
+    }
+
+    /** When the record may be processed; null when at once (not a retry topic, or no usable header). */
+    Instant of(ConsumerRecord<byte[], byte[]> record, Instant now) {
+        if (!ladder.isRetryTopic(record.topic())) return null;
+        String text = OutboundRecords.text(record, RemitHeaders.DUE_AT);
+        if (text == null) return null;
+        Instant due;
+        try {
+            due = Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+        Instant written = record.timestamp() > 0 ? Instant.ofEpochMilli(record.timestamp()) : now;
+        Instant latest = (written.isAfter(now) ? now : written).plus(longestWait);
+        return due.isAfter(latest) ? latest : due;
+    }
+}

@@ -1,0 +1,46 @@
+package io.remit.engine;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import io.remit.command.ParsedCommand;
+import io.remit.outcome.StoredOutcome;
+
+/**
+ * One polled record on its way to its commit point. Owned by the consumer's loop thread, except
+ * that a worker thread fills {@link #result} of a record it calls the API for; the loop reads it
+ * only after taking the record from the completion queue.
+ */
+final class Pending {
+    final ConsumerRecord<byte[], byte[]> record;
+    final ParsedCommand parsed;
+    final String requestId;
+    final long size;
+    final long admittedAtNanos;
+    /** What PostgreSQL held for the requestId when the record was admitted (null: nothing). */
+    StoredOutcome lookedUp;
+    /** The decision, once made. */
+    Processed result;
+    /** Whether the decision is in PostgreSQL (a fresh one must be before its offset is committed). */
+    boolean stored;
+    /** Dropped from its window (halt, rewind, revocation): whatever becomes of it is not committed. */
+    boolean discarded;
+    /** Its outbound record was refused by Kafka: write the bounded minimum (key and remit's headers) instead. */
+    boolean minimalOutbound;
+
+    Pending(ConsumerRecord<byte[], byte[]> record, ParsedCommand parsed, String requestId, long admittedAtNanos) {
+        this.record = record;
+        this.parsed = parsed;
+        this.requestId = requestId;
+        this.admittedAtNanos = admittedAtNanos;
+        this.size = Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize()) + 64L;
+    }
+
+    /** Decided and, where the decision is fresh, stored: its offset may be committed. */
+    boolean isDone() {
+        return result != null && (stored || result.provenance() != Processed.Provenance.FRESH);
+    }
+
+    long offset() {
+        return record.offset();
+    }
+}
