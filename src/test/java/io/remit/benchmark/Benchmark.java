@@ -22,7 +22,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import io.remit.testing.Ports;
-import io.remit.RemitApplication;
 import io.remit.api.ApiProperties;
 import io.remit.api.PaymentsApi;
 import io.remit.api.ResponseClassifier;
@@ -350,11 +349,13 @@ public final class Benchmark {
                         "--reference.api.secret=" + SandboxOptions.DEFAULT_SECRET, "--reference.topic=" + topic, "--reference.group=bench-" + topic,
                         "--reference.concurrency=" + bench.options.partitions()));
             }
-            String main = this == REMIT ? RemitApplication.class.getName() : ReferenceWorker.class.getName();
             List<String> jvm = bench.options.profile()
                     ? List.of("-XX:StartFlightRecording=settings=profile,filename=" + bench.logs.resolve(topic + ".jfr"))
                     : List.of();
-            MeasuredWorker worker = new MeasuredWorker(name() + "-" + topic, main, jvm, args, port, bench.logs.resolve(topic + ".log"));
+            Path log = bench.logs.resolve(topic + ".log");
+            MeasuredWorker worker = this == REMIT
+                    ? MeasuredWorker.shipped(name() + "-" + topic, jvm, args, port, log)
+                    : MeasuredWorker.fromClasspath(name() + "-" + topic, ReferenceWorker.class.getName(), jvm, args, port, log);
             worker.start();
             return worker;
         }

@@ -11,7 +11,7 @@ import io.remit.testing.Infrastructure;
  * ceiling, with remit's correctness checked (one final outcome per command, one sandbox effect
  * per success). Speed is not asserted here; docs/benchmarks.md has the full-size figures.
  */
-class BenchmarkSmokeTest {
+class BenchmarkSmokeIT {
     @Test
     void runsEveryWorkerAndRemitKeepsItsGuarantees() throws Exception {
         Benchmark.Options options = Benchmark.Options.parse("--commands", "3000", "--latencies", "10", "--reference-seconds", "10",

@@ -8,12 +8,15 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.remit.testing.JavaProcess;
+import io.remit.testing.Shipped;
 
 /**
  * A worker under measurement, in its own JVM: CPU time from the OS, peak RSS from
@@ -30,11 +33,25 @@ final class MeasuredWorker implements AutoCloseable {
     private final AtomicLong peakLiveData = new AtomicLong();
     private Thread sampler;
 
-    MeasuredWorker(String name, String mainClass, List<String> jvmExtras, List<String> args, int port, Path log) {
+    private MeasuredWorker(JavaProcess process, int port) {
+        this.process = process;
         this.port = port;
-        List<String> jvm = new java.util.ArrayList<>(JVM);
-        jvm.addAll(jvmExtras);
-        this.process = new JavaProcess(name, mainClass, jvm, args, log);
+    }
+
+    /** remit as it ships: the packaged jar, started with {@code java -jar}. */
+    static MeasuredWorker shipped(String name, List<String> jvmExtras, List<String> args, int port, Path log) {
+        return new MeasuredWorker(JavaProcess.ofJar(name, Shipped.jar(), jvm(jvmExtras), args, Map.of(), log), port);
+    }
+
+    /** A worker that exists only in the test sources (the reference worker). */
+    static MeasuredWorker fromClasspath(String name, String mainClass, List<String> jvmExtras, List<String> args, int port, Path log) {
+        return new MeasuredWorker(new JavaProcess(name, mainClass, jvm(jvmExtras), args, log), port);
+    }
+
+    private static List<String> jvm(List<String> extras) {
+        List<String> jvm = new ArrayList<>(JVM);
+        jvm.addAll(extras);
+        return jvm;
     }
 
     void start() throws InterruptedException {

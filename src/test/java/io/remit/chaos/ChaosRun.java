@@ -24,13 +24,13 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import io.remit.testing.Ports;
-import io.remit.RemitApplication;
 import io.remit.testing.CommandMix;
 import io.remit.sandbox.FaultsJson;
 import io.remit.sandbox.SandboxOptions;
 import io.remit.sandbox.SandboxServer;
 
 import io.remit.testing.JavaProcess;
+import io.remit.testing.Shipped;
 
 /**
  * The exactly-once proof: N commands through 3 remit processes in one group while workers are
@@ -140,7 +140,7 @@ public final class ChaosRun {
                 "--remit.worker.static-membership=true",
                 "--remit.worker.transaction-timeout=20s");
         Map<String, String> secrets = Map.of("REMIT_API_SECRET", apiSecret, "SPRING_DATASOURCE_PASSWORD", dbPassword);
-        return new JavaProcess("worker-" + index + ":" + port, RemitApplication.class.getName(),
+        return JavaProcess.ofJar("worker-" + index + ":" + port, Shipped.jar(),
                 List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), args, secrets, dir.resolve("worker-" + index + ".log"));
     }
 

@@ -3,34 +3,50 @@ package io.remit.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
-/** A JVM started from this JVM's classpath, its output appended to a log file; killed with SIGKILL. */
+/**
+ * A JVM started from this JVM's classpath ({@link #JavaProcess(String, String, List, List, Map, Path)}) or from a jar
+ * with {@code java -jar} ({@link #ofJar}), its output appended to a log file; stopped with SIGTERM or killed with SIGKILL.
+ */
 public final class JavaProcess {
     private final String name;
     private final List<String> command;
     private final Path log;
-    private final java.util.Map<String, String> environment;
+    private final Map<String, String> environment;
     private Process process;
 
     public JavaProcess(String name, String mainClass, List<String> jvmArgs, List<String> args, Path log) {
-        this(name, mainClass, jvmArgs, args, java.util.Map.of(), log);
+        this(name, mainClass, jvmArgs, args, Map.of(), log);
     }
 
-    public JavaProcess(String name, String mainClass, List<String> jvmArgs, List<String> args, java.util.Map<String, String> environment,
+    public JavaProcess(String name, String mainClass, List<String> jvmArgs, List<String> args, Map<String, String> environment,
                 Path log) {
+        this(name, List.of("-cp", classpath(), mainClass), jvmArgs, args, environment, log);
+    }
+
+    private JavaProcess(String name, List<String> launch, List<String> jvmArgs, List<String> args, Map<String, String> environment,
+                        Path log) {
         this.name = name;
         this.log = log;
         this.environment = environment;
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(jvmArgs);
-        command.add("-cp");
-        command.add(classpath());
-        command.add(mainClass);
+        command.addAll(launch);
         command.addAll(args);
         this.command = List.copyOf(command);
+    }
+
+    /** {@code java <jvmArgs> -jar <jar> <args>}: the artifact as production starts it, nothing of this JVM's classpath. */
+    public static JavaProcess ofJar(String name, Path jar, List<String> jvmArgs, List<String> args, Map<String, String> environment,
+                                    Path log) {
+        return new JavaProcess(name, List.of("-jar", jar.toString()), jvmArgs, args, environment, log);
     }
 
     /** This JVM's application classpath: exec:java's class loader, else java.class.path (Surefire's booter jar). */
@@ -58,16 +74,22 @@ public final class JavaProcess {
         }
     }
 
-    /** SIGTERM, then SIGKILL if the process has not ended within {@code grace}. */
-    public synchronized void stop(java.time.Duration grace) {
-        if (process == null) return;
+    /** SIGTERM, then SIGKILL if the process has not ended within {@code grace}; answers whether it ended by itself. */
+    public synchronized boolean stop(Duration grace) {
+        if (process == null) return true;
         process.destroy();
         try {
-            if (!process.waitFor(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) kill();
+            if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            kill();
         }
+        kill();
+        return false;
+    }
+
+    /** The exit code of an ended process. */
+    public synchronized int exitValue() {
+        return process.exitValue();
     }
 
     /** SIGKILL: no shutdown hook, no graceful anything. */
@@ -82,8 +104,8 @@ public final class JavaProcess {
     }
 
     /** The running process, for CPU and memory readings; empty when not started. */
-    public synchronized java.util.Optional<ProcessHandle> handle() {
-        return process == null ? java.util.Optional.empty() : java.util.Optional.of(process.toHandle());
+    public synchronized Optional<ProcessHandle> handle() {
+        return process == null ? Optional.empty() : Optional.of(process.toHandle());
     }
 
     public synchronized boolean isAlive() {

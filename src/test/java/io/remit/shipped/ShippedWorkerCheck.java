@@ -1,0 +1,104 @@
+package io.remit.shipped;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+import io.remit.sandbox.SandboxOptions;
+import io.remit.testing.Commands;
+import io.remit.testing.Infrastructure;
+import io.remit.testing.KafkaProbe;
+
+/**
+ * What every shipped form of remit (the jar, the image, the chart's Deployment) must do against a real broker,
+ * PostgreSQL and the sandbox: become ready, take one command through to SUCCEEDED and dead-letter one bad command.
+ * Settings are environment variables, as a container or the chart passes them.
+ */
+final class ShippedWorkerCheck {
+    static final String DEAD_LETTER_CODE = "COMMAND_INVALID";
+
+    final String commands;
+    final String deadLetters;
+    final Infrastructure infra;
+    final int port;
+    private final JdbcTemplate jdbc;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    ShippedWorkerCheck(Infrastructure infra, String name, int port) {
+        this.infra = infra;
+        this.commands = name + ".commands";
+        this.deadLetters = name + ".commands.dlq";
+        this.port = port;
+        this.jdbc = new JdbcTemplate(new DriverManagerDataSource(infra.jdbcUrl, infra.dbUser, infra.dbPassword));
+    }
+
+    /** The settings as environment variables (relaxed binding), secrets included: what a Deployment's env gives. */
+    Map<String, String> environment(String instanceId) {
+        Map<String, String> env = new HashMap<>();
+        env.put("SERVER_PORT", Integer.toString(port));
+        env.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers);
+        env.put("SPRING_DATASOURCE_URL", infra.jdbcUrl);
+        env.put("SPRING_DATASOURCE_USERNAME", infra.dbUser);
+        env.put("SPRING_DATASOURCE_PASSWORD", infra.dbPassword);
+        env.put("REMIT_API_BASE_URL", infra.sandbox.baseUrl());
+        env.put("REMIT_API_KEY", SandboxOptions.DEFAULT_KEY);
+        env.put("REMIT_API_SECRET", SandboxOptions.DEFAULT_SECRET);
+        env.put("REMIT_TOPICS_COMMANDS", commands);
+        env.put("REMIT_TOPICS_DEAD_LETTER", deadLetters);
+        env.put("REMIT_TOPICS_PARTITIONS", "2");
+        env.put("REMIT_WORKER_GROUP_ID", instanceId);
+        env.put("REMIT_WORKER_INSTANCE_ID", instanceId);
+        env.put("REMIT_WORKER_CONSUMERS", "1");
+        return env;
+    }
+
+    void awaitReady(Duration timeout) {
+        await().atMost(timeout).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .until(() -> get("/actuator/health/readiness").statusCode() == 200);
+    }
+
+    /** One valid command succeeds (one effect at the sandbox), one invalid one is dead-lettered once with its code. */
+    void oneSucceedsAndOneIsDeadLettered() {
+        String good = "shipped-ok-" + UUID.randomUUID();
+        String bad = "shipped-bad-" + UUID.randomUUID();
+        try (KafkaProbe kafka = new KafkaProbe(infra.bootstrapServers)) {
+            kafka.send(commands, good, Commands.createInvoice("INV-" + good.substring(11, 19)));
+            kafka.send(commands, bad, "{\"type\":\"invoice.create\",\"amount\":\"-1\"}");
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> "SUCCEEDED".equals(status(good)) && "DEAD_LETTERED".equals(status(bad)));
+            assertThat(infra.sandbox.ledger().effects(good)).isEqualTo(1);
+            List<ConsumerRecord<byte[], byte[]>> dead = kafka.readUntil(List.of(deadLetters), Duration.ofSeconds(30),
+                    read -> read.stream().anyMatch(r -> bad.equals(KafkaProbe.key(r))));
+            assertThat(dead).filteredOn(r -> bad.equals(KafkaProbe.key(r))).singleElement()
+                    .satisfies(r -> assertThat(KafkaProbe.header(r, "remit.error.code")).isEqualTo(DEAD_LETTER_CODE));
+        }
+    }
+
+    /** The metrics endpoint answers with remit's series: the actuator is what the chart's probes and monitors use. */
+    void exposesMetrics() throws Exception {
+        assertThat(get("/actuator/prometheus").body()).contains("remit_commands_total");
+    }
+
+    private String status(String requestId) {
+        List<String> found = jdbc.queryForList("select status from command_outcome where request_id = ?", String.class, requestId);
+        return found.isEmpty() ? null : found.getFirst();
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
