@@ -130,14 +130,27 @@ run_check() {
   fi
 }
 
-# Value sets the chart is linted, rendered and validated with.
-VALUE_SETS=(default keda-servicemonitor existing-secret hpa)
+# Value sets the chart is linted, rendered and validated with. "default" is a cluster without
+# the Prometheus Operator CRDs (no ServiceMonitor, no PrometheusRule), "monitoring-crds" one with
+# them; "tls-sasl" is helm/remit/examples/tls-sasl.yaml (TLS + SASL to Kafka, verify-full to
+# PostgreSQL, credentials as files, NetworkPolicy); "alert-values" forces the monitoring objects
+# and sets every kind of alert value.
+VALUE_SETS=(default monitoring-crds keda-servicemonitor existing-secret hpa tls-sasl networkpolicy alert-values)
 values_for() {
   case "$1" in
-    default) ;;
-    keda-servicemonitor) echo "--set autoscaling.keda.enabled=true --set serviceMonitor.enabled=true --set serviceMonitor.labels.release=kube-prometheus-stack --set prometheusRule.labels.release=kube-prometheus-stack" ;;
+    default | monitoring-crds) ;;
+    keda-servicemonitor) echo "--set autoscaling.keda.enabled=true --set serviceMonitor.force=true --set serviceMonitor.labels.release=kube-prometheus-stack --set prometheusRule.labels.release=kube-prometheus-stack" ;;
     existing-secret) echo "--set secrets.existingSecret=remit-credentials --set secrets.keys.apiKey=REMIT_API_KEY --set secrets.keys.datasourcePassword=password" ;;
     hpa) echo "--set autoscaling.hpa.enabled=true --set-string retry.codes.INVOICE_NOT_FOUND=retry" ;;
+    tls-sasl) echo "-f $CHART/examples/tls-sasl.yaml" ;;
+    networkpolicy) echo "--set networkPolicy.enabled=true --set kafka.bootstrapServers=kafka-0.kafka:9094\,kafka-1.kafka:9094\,kafka-2.kafka:9095 --set datasource.url=jdbc:postgresql://pg-a:5433\,pg-b:5434/remit --set api.baseUrl=https://api.expereon.example:8443 --set consumers=8 --set shutdownTimeout=30s --set logging.structuredFormat=logstash --set topics.create=false" ;;
+    alert-values) echo "--set prometheusRule.force=true --set serviceMonitor.force=true --set prometheusRule.runbookBaseUrl=https://wiki.example.com/remit/runbook --set prometheusRule.upSelector=job=\"remit\"\\,namespace=\"payments\" --set prometheusRule.alerts.RemitPartitionNotCommitting.threshold=600 --set-json prometheusRule.alerts.RemitApiErrorRatioHigh.threshold=0.2 --set prometheusRule.alerts.RemitDeadLettersRising.for=15m --set prometheusRule.alerts.RemitWorkerDown.severity=critical --set prometheusRule.alerts.RemitHalted.enabled=false" ;;
+  esac
+}
+# API groups the render assumes the cluster serves (helm template talks to no cluster).
+api_versions_for() {
+  case "$1" in
+    monitoring-crds) echo "--api-versions monitoring.coreos.com/v1" ;;
   esac
 }
 
@@ -153,8 +166,50 @@ check_helm_lint() {
 
 check_helm_template() {
   # shellcheck disable=SC2046
-  "$HELM" template remit "$CHART" --namespace payments $(values_for "$1") >"$OUT/rendered-$1.yaml"
+  "$HELM" template remit "$CHART" --namespace payments $(values_for "$1") $(api_versions_for "$1") >"$OUT/rendered-$1.yaml"
   grep -c '^kind:' "$OUT/rendered-$1.yaml"
+}
+
+check_monitoring_crds() {
+  python3 - "$OUT" <<'PY'
+import sys, yaml
+out = sys.argv[1]
+def kinds(name):
+    return {d['kind'] for d in yaml.safe_load_all(open(f'{out}/rendered-{name}.yaml')) if d}
+monitoring = {'ServiceMonitor', 'PrometheusRule'}
+assert not monitoring & kinds('default'), 'without the CRDs the chart must render no ServiceMonitor/PrometheusRule'
+for name in ('monitoring-crds', 'alert-values'):
+    assert monitoring <= kinds(name), f'{name}: ServiceMonitor and PrometheusRule expected'
+assert 'ServiceMonitor' in kinds('keda-servicemonitor'), 'keda-servicemonitor: serviceMonitor.force renders it'
+print('without monitoring.coreos.com/v1: neither; with it, or forced: ServiceMonitor and PrometheusRule')
+PY
+}
+
+# remit's worst-case stop, recomputed from each render's own application.yaml (not the chart's
+# arithmetic): shutdown-timeout + 10 s for the last commit + 5 s per consumer (abandoning its
+# work; see EngineLifecycle.stop), then the web server's graceful phase, then 5 s to exit.
+# The grace period must exceed it.
+check_stop_budget() {
+  python3 - "$OUT" "${VALUE_SETS[@]}" <<'PY'
+import re, sys, yaml
+out, sets = sys.argv[1], sys.argv[2:]
+def seconds(d):
+    n, unit = re.fullmatch(r'(\d+)(ms|s|m|h|d)', str(d)).groups()
+    return -(-int(n) * {'ms': 1, 's': 1000, 'm': 60000, 'h': 3600000, 'd': 86400000}[unit] // 1000)
+for name in sets:
+    docs = [d for d in yaml.safe_load_all(open(f'{out}/rendered-{name}.yaml')) if d]
+    dep = next(d for d in docs if d['kind'] == 'Deployment')
+    cm = next(d for d in docs if d['kind'] == 'ConfigMap' and 'application.yaml' in d.get('data', {}))
+    cfg = yaml.safe_load(cm['data']['application.yaml'])
+    worker = cfg['remit']['worker']
+    engine = seconds(worker['shutdown-timeout']) + 10 + 5 * int(worker['consumers'])
+    phase = seconds(cfg['spring']['lifecycle']['timeout-per-shutdown-phase'])
+    worst = engine + phase + 5
+    grace = dep['spec']['template']['spec']['terminationGracePeriodSeconds']
+    assert grace > worst, f'{name}: grace {grace} s <= worst-case stop {worst} s'
+    assert phase >= engine, f'{name}: timeout-per-shutdown-phase {phase} s < engine stop {engine} s'
+    print(f'{name}: grace {grace} s > worst-case stop {worst} s (engine {engine} s + web phase {phase} s + 5 s)')
+PY
 }
 
 check_chart_guard_rails() {
@@ -175,7 +230,27 @@ check_chart_guard_rails() {
   if out="$("$HELM" template remit "$CHART" --set api.timeout=10 2>&1)"; then
     echo "api.timeout without a unit was accepted"; return 1
   fi
-  echo "guard rails reject: keda+hpa, replicas > partitions, unknown keys, unit-less durations"
+  if out="$("$HELM" template remit "$CHART" --set terminationGracePeriodSeconds=45 2>&1)"; then
+    echo "a grace period shorter than the worst-case stop was accepted"; return 1
+  fi
+  grep -q "must exceed remit's worst-case stop, 105 s" <<<"$out"
+  if out="$("$HELM" template remit "$CHART" --set terminationGracePeriodSeconds=110 --set config.extra.remit.worker.consumers=8 2>&1)"; then
+    echo "a grace period made too short by config.extra was accepted"; return 1
+  fi
+  grep -q "worst-case stop, 145 s" <<<"$out"
+  "$HELM" template remit "$CHART" --set terminationGracePeriodSeconds=106 >/dev/null
+  if out="$("$HELM" template remit "$CHART" --set shutdownTimeout=5s 2>&1)"; then
+    echo "shutdownTimeout < api.timeout was accepted"; return 1
+  fi
+  grep -q 'shutdownTimeout must be at least api.timeout' <<<"$out"
+  if out="$("$HELM" template remit "$CHART" --set prometheusRule.alerts.RemitHalted.threshold=1 2>&1)"; then
+    echo "a threshold for an alert that has none was accepted"; return 1
+  fi
+  if out="$("$HELM" template remit "$CHART" --set logging.structuredFormat=json 2>&1)"; then
+    echo "an unknown structured log format was accepted"; return 1
+  fi
+  echo "guard rails reject: keda+hpa, replicas > partitions, unknown keys, unit-less durations, a grace"
+  echo "period not above the worst-case stop, shutdownTimeout < api.timeout, misplaced alert values, unknown log formats"
 }
 
 check_manifests() {
@@ -210,18 +285,47 @@ check_alert_copies() {
     echo "the chart's copy differs: cp config/prometheus/remit-alerts.yaml $CHART/alerts/remit-alerts.yaml"
     return 1
   }
-  python3 - config/prometheus/remit-alerts.yaml "$OUT/rendered-default.yaml" <<'PY'
-import sys, yaml
+  python3 - config/prometheus/remit-alerts.yaml "$OUT/rendered-monitoring-crds.yaml" docs/runbook.md <<'PY'
+import re, sys, yaml
 plain = yaml.safe_load(open(sys.argv[1]))['groups']
 rules = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d and d.get('kind') == 'PrometheusRule']
 assert len(rules) == 1, f'expected 1 PrometheusRule, got {len(rules)}'
-assert rules[0]['spec']['groups'] == plain, 'PrometheusRule spec.groups differ from config/prometheus/remit-alerts.yaml'
+assert rules[0]['spec']['groups'] == plain, 'PrometheusRule spec.groups (default values) differ from config/prometheus/remit-alerts.yaml'
 alerts = sorted(r['alert'] for g in plain for r in g['rules'] if 'alert' in r)
 expected = sorted(['RemitDeadLettersRising', 'RemitHalted', 'RemitRetryBacklogGrowing',
-                   'RemitConsumerLagGrowing', 'RemitApiErrorRatioHigh'])
+                   'RemitConsumerLagGrowing', 'RemitApiErrorRatioHigh', 'RemitPartitionNotCommitting',
+                   'RemitWorkerDown', 'RemitWorkersAbsent'])
 assert alerts == expected, f'alerts {alerts} != {expected}'
+# every alert links its own section of docs/runbook.md
+sections = {h.lower() for h in re.findall(r'^## (\w+)\s*$', open(sys.argv[3]).read(), re.M)}
+for r in (r for g in plain for r in g['rules']):
+    anchor = r['alert'].lower()
+    url = r['annotations'].get('runbook_url')
+    assert url == f'https://github.com/remit/remit/blob/main/docs/runbook.md#{anchor}', f'{r["alert"]}: runbook_url {url}'
+    assert anchor in sections, f'{r["alert"]}: no section "## {r["alert"]}" in docs/runbook.md'
 print('PrometheusRule groups == config/prometheus/remit-alerts.yaml groups:', ', '.join(alerts))
+print('each alert links its section of docs/runbook.md')
 PY
+}
+
+check_alert_values() {
+  python3 - "$OUT/rendered-alert-values.yaml" "$OUT/alert-values-rules.yaml" <<'PY'
+import sys, yaml
+rule = next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d.get('kind') == 'PrometheusRule')
+groups = rule['spec']['groups']
+by = {r['alert']: r for g in groups for r in g['rules']}
+assert 'RemitHalted' not in by, 'a disabled alert was rendered'
+assert '> 600  # threshold' in by['RemitPartitionNotCommitting']['expr']
+assert '> 0.2  # threshold' in by['RemitApiErrorRatioHigh']['expr']
+assert '> 5  # threshold' in by['RemitDeadLettersRising']['expr'] and by['RemitDeadLettersRising']['for'] == '15m'
+assert by['RemitWorkerDown']['labels']['severity'] == 'critical'
+assert 'up{job="remit",namespace="payments"} == 0' in by['RemitWorkerDown']['expr'], by['RemitWorkerDown']['expr']
+assert 'absent(up{job="remit",namespace="payments"} == 1)' in by['RemitWorkersAbsent']['expr']
+assert all(r['annotations']['runbook_url'] == 'https://wiki.example.com/remit/runbook#' + a.lower() for a, r in by.items())
+yaml.safe_dump({'groups': groups}, open(sys.argv[2], 'w'))
+print(f'{len(by)} alerts rendered with the threshold, for, severity, enabled, runbook base URL and up selector of the values')
+PY
+  promtool check rules "$OUT/alert-values-rules.yaml"
 }
 
 check_promtool_rules() {
@@ -260,11 +364,14 @@ text = open(sys.argv[1]).read()
 # join continuation lines, drop comments
 lines = [l for l in re.sub(r'\\\n', ' ', text).splitlines() if l.strip() and not l.lstrip().startswith('#')]
 stages, cur = {}, None
+# global ARGs before the first FROM: FROM ${BUILD_IMAGE} is checked as its default
+args = dict(re.findall(r'^ARG\s+(\w+)=(\S+)$', text.split('\nFROM ')[0], re.M))
 for l in lines:
     m = re.match(r'FROM\s+(\S+)(?:\s+AS\s+(\S+))?', l, re.I)
     if m:
         cur = (m.group(2) or str(len(stages))).lower()
-        stages[cur] = {'from': m.group(1), 'lines': []}
+        image = re.sub(r'\$\{?(\w+)\}?', lambda v: args.get(v.group(1), v.group(0)), m.group(1))
+        stages[cur] = {'from': image, 'lines': []}
     elif cur:
         stages[cur]['lines'].append(l)
 errors = []
@@ -422,6 +529,7 @@ def metric_names(expr):
     """Exact series names in a PromQL expression (Grafana variables allowed)."""
     s = re.sub(r'"(?:\\.|[^"\\])*"', '""', expr)
     s = re.sub(r"'(?:\\.|[^'\\])*'", "''", s)
+    s = re.sub(r'#.*', ' ', s)                    # comments (the chart's "# threshold" markers)
     s = re.sub(r'\{[^}]*\}', ' ', s)              # label matchers
     s = re.sub(r'\[[^\]]*\]', ' ', s)             # range and subquery selectors
     s = re.sub(r'\blabel_values\s*\(\s*([A-Za-z_:][A-Za-z0-9_:]*)\s*,[^)]*\)', r' \1 ', s)
@@ -455,7 +563,7 @@ for e in exprs:
 # The worker's metrics contract (Micrometer -> /actuator/prometheus).
 REMIT = {'remit_commands_total', 'remit_dead_letters_total', 'remit_retries_scheduled_total',
          'remit_api_latency_seconds_bucket', 'remit_api_latency_seconds_count', 'remit_api_latency_seconds_sum',
-         'remit_halted', 'remit_consumer_lag', 'remit_retry_backlog'}
+         'remit_halted', 'remit_consumer_lag', 'remit_retry_backlog', 'remit_pending_oldest_age_seconds'}
 bad = sorted(n for n in names if not (n in REMIT or n.startswith(('jvm_', 'process_')) or n == 'up'))
 with open(out_path, 'w') as f:
     f.write(''.join(n + '\n' for n in sorted(names)))
@@ -477,9 +585,12 @@ for set in "${VALUE_SETS[@]}"; do
   run_check "helm template ($set)" check_helm_template "$set"
 done
 run_check "chart guard rails reject bad values" check_chart_guard_rails
+run_check "monitoring objects only with the Prometheus Operator CRDs (or forced)" check_monitoring_crds
+run_check "termination grace above the worst-case stop (every value set)" check_stop_budget
 run_check "rendered manifests: schemas, unknown fields, chart contract" check_manifests
 run_check "values.yaml: every key commented" check_values_commented
 run_check "alerts: chart copy and PrometheusRule identical to config/prometheus" check_alert_copies
+run_check "alerts: thresholds, durations, severities, runbook URLs from chart values" check_alert_values
 run_check "promtool check rules" check_promtool_rules
 run_check "promtool test rules" check_promtool_tests
 run_check "promtool check config (compose Prometheus)" check_promtool_config

@@ -10,8 +10,9 @@
 //     into a generated .ts file as a literal typed with the same package's interface
 //     (IDeployment, ...) and `tsc --noEmit` rejects misspelt or misplaced keys.
 //  3. chart contract: restricted security context, Actuator probes on port "http", /tmp
-//     emptyDir, /config ConfigMap, the Secret-backed env vars, grace period vs shutdown, the
-//     dashboard ConfigMap, selectors that match the pods.
+//     emptyDir, /config ConfigMap, the credentials from the Secret (env vars, or files read as a
+//     Spring config tree), every file the configuration names on a mounted volume, grace period
+//     vs shutdown, the dashboard ConfigMap, selectors that match the pods (NetworkPolicy too).
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join, resolve, basename } from 'node:path';
 import { createRequire } from 'node:module';
@@ -156,12 +157,43 @@ function checkContract(docs, file) {
   if (env.REMIT_WORKER_INSTANCE_ID?.valueFrom?.fieldRef?.fieldPath !== 'metadata.name') fail(w, 'REMIT_WORKER_INSTANCE_ID must come from metadata.name');
   if (!/-XX:MaxRAMPercentage=/.test(env.JAVA_TOOL_OPTIONS?.value ?? '')) fail(w, 'JAVA_TOOL_OPTIONS must set -XX:MaxRAMPercentage');
   const secrets = by('Secret');
-  for (const name of ['REMIT_API_KEY', 'REMIT_API_SECRET', 'SPRING_DATASOURCE_USERNAME', 'SPRING_DATASOURCE_PASSWORD']) {
-    const ref = env[name]?.valueFrom?.secretKeyRef;
+  const mountOf = (file) => (c.volumeMounts ?? []).find((m) => file === m.mountPath || file.startsWith(m.mountPath.replace(/\/?$/, '/')));
+  const imports = [].concat(appConfig?.spring?.config?.import ?? []);
+  const credentials = { REMIT_API_KEY: 'remit.api.key', REMIT_API_SECRET: 'remit.api.secret',
+    SPRING_DATASOURCE_USERNAME: 'spring.datasource.username', SPRING_DATASOURCE_PASSWORD: 'spring.datasource.password' };
+  for (const [name, property] of Object.entries(credentials)) {
+    // as an environment variable from the Secret, or as a file of a Secret volume read as a config tree
+    let ref = env[name]?.valueFrom?.secretKeyRef;
+    if (!env[name]) {
+      const mount = (c.volumeMounts ?? []).find((m) => (volumes[m.name]?.secret?.items ?? []).some((i) => i.path === property));
+      const tree = mount && `optional:configtree:${mount.mountPath.replace(/\/?$/, '/')}`;
+      if (!mount) { fail(w, `${name} is neither an env var nor a file ${property} of a mounted Secret`); continue; }
+      if (!imports.includes(tree)) fail(w, `${property} is mounted at ${mount.mountPath} but spring.config.import lacks ${tree}`);
+      const vol = volumes[mount.name].secret;
+      ref = { name: vol.secretName, key: vol.items.find((i) => i.path === property).key };
+    }
     if (!ref?.name || !ref?.key) { fail(w, `${name} must come from a secretKeyRef`); continue; }
     const s = secrets.find((x) => x.metadata.name === ref.name);
     if (s && !(ref.key in (s.stringData ?? {})) && !(ref.key in (s.data ?? {}))) fail(w, `${name}: Secret ${ref.name} has no key ${ref.key}`);
     if (!s) console.log(`  note: ${name} reads the existing Secret ${ref.name} (key ${ref.key}), not rendered by the chart`);
+  }
+
+  // every file the configuration names (file: locations, config trees, JDBC certificates) is on a mounted volume
+  const files = [];
+  const collect = (node) => {
+    if (typeof node === 'string') {
+      for (const m of node.matchAll(/(?:^|[=:,])(?:optional:)?(?:configtree:|file:)(\/[^\s,;&]*)/g)) files.push(m[1]);
+    } else if (node && typeof node === 'object') Object.values(node).forEach(collect);
+  };
+  collect(appConfig);
+  for (const m of String(appConfig?.spring?.datasource?.url ?? '').matchAll(/[?&](?:sslrootcert|sslcert|sslkey)=(\/[^&]*)/g)) files.push(m[1]);
+  for (const f of files) {
+    if (f.startsWith('/config/')) continue;
+    if (!mountOf(f)) fail(w, `the configuration reads ${f}, which is on no mounted volume`);
+  }
+  for (const m of c.volumeMounts ?? []) {
+    if (!volumes[m.name]) fail(w, `volumeMount ${m.name} has no volume`);
+    if (!['/tmp'].includes(m.mountPath) && m.readOnly !== true) fail(w, `volumeMount ${m.mountPath} should be readOnly`);
   }
 
   // shutdown: grace period > graceful shutdown phase >= API timeout
@@ -191,6 +223,13 @@ function checkContract(docs, file) {
       if (svc && !svc.spec.ports.some((p) => p.name === ep.port)) fail(`${file} ServiceMonitor`, `Service has no port ${ep.port}`);
       if (ep.path !== '/actuator/prometheus') fail(`${file} ServiceMonitor`, 'path must be /actuator/prometheus');
     }
+  }
+  for (const np of by('NetworkPolicy')) {
+    const where = `${file} NetworkPolicy/${np.metadata.name}`;
+    if (!matches(np.spec.podSelector.matchLabels, podLabels)) fail(where, 'podSelector does not match the pods');
+    if (!(np.spec.ingress ?? []).some((r) => (r.ports ?? []).some((p) => p.port === 'http' || p.port === 8080))) fail(where, 'ingress must admit port http (probes, metrics)');
+    const egressPorts = (np.spec.egress ?? []).flatMap((r) => (r.ports ?? []).map((p) => p.port));
+    if (!egressPorts.includes(53)) fail(where, 'egress must admit DNS (53)');
   }
   for (const pdb of by('PodDisruptionBudget')) {
     if (!matches(pdb.spec.selector.matchLabels, podLabels)) fail(`${file} PodDisruptionBudget`, 'selector does not match the pods');

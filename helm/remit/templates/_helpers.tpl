@@ -62,12 +62,21 @@ through SPRING_CONFIG_ADDITIONAL_LOCATION=file:/config/. config.extra is deep-me
 */}}
 {{- define "remit.applicationYaml" -}}
 {{- $v := .Values -}}
+{{- $budget := include "remit.stopBudget" . | fromJson -}}
+{{- $spring := dict
+  "kafka" (dict "bootstrap-servers" $v.kafka.bootstrapServers)
+  "datasource" (dict "url" $v.datasource.url)
+  "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (int $budget.phase))) -}}
+{{- $trees := $v.config.configTrees -}}
+{{- if $v.secrets.asFiles }}{{ $trees = prepend $trees $v.secrets.filesPath }}{{ end -}}
+{{- if $trees -}}
+{{- $imports := list -}}
+{{- range $trees }}{{ $imports = append $imports (printf "optional:configtree:%s/" (trimSuffix "/" .)) }}{{ end -}}
+{{- $_ := set $spring "config" (dict "import" $imports) -}}
+{{- end -}}
 {{- $cfg := dict
   "server" (dict "port" 8080)
-  "spring" (dict
-    "kafka" (dict "bootstrap-servers" $v.kafka.bootstrapServers)
-    "datasource" (dict "url" $v.datasource.url)
-    "lifecycle" (dict "timeout-per-shutdown-phase" $v.shutdownTimeout))
+  "spring" $spring
   "management" (dict
     "endpoints" (dict "web" (dict "exposure" (dict "include" "health,info,prometheus")))
     "endpoint" (dict "health" (dict "probes" (dict "enabled" true))))
@@ -77,11 +86,106 @@ through SPRING_CONFIG_ADDITIONAL_LOCATION=file:/config/. config.extra is deep-me
       "commands" $v.topics.commands
       "dead-letter" $v.topics.deadLetter
       "partitions" $v.topics.partitions
-      "replication-factor" $v.topics.replicationFactor)
+      "replication-factor" $v.topics.replicationFactor
+      "create" $v.topics.create
+      "dead-letter-retention" $v.topics.deadLetterRetention)
     "retry" (dict "delays" $v.retry.delays "codes" $v.retry.codes)
-    "worker" (dict "group-id" $v.kafka.consumerGroup "halt-probe-interval" $v.halt.probeInterval "shutdown-timeout" $v.shutdownTimeout))
+    "worker" (dict "group-id" $v.kafka.consumerGroup "halt-probe-interval" $v.halt.probeInterval
+      "shutdown-timeout" $v.shutdownTimeout "consumers" $v.consumers))
 -}}
+{{- with $v.logging.structuredFormat }}
+{{- $_ := set $cfg "logging" (dict "structured" (dict "format" (dict "console" .))) }}
+{{- end }}
 {{- toYaml (mustMergeOverwrite $cfg (deepCopy $v.config.extra)) }}
+{{- end }}
+
+{{/* Seconds in a Spring duration written <number><ms|s|m|h|d> (milliseconds round up). */}}
+{{- define "remit.seconds" -}}
+{{- $d := toString . -}}
+{{- if not (regexMatch "^[0-9]+(ms|s|m|h|d)$" $d) }}
+{{- fail (printf "cannot read the duration %q: write it as <number><ms|s|m|h|d>, e.g. 20s" $d) }}
+{{- end }}
+{{- $n := regexReplaceAll "^([0-9]+)(ms|s|m|h|d)$" $d "${1}" | int64 -}}
+{{- $unit := regexReplaceAll "^([0-9]+)(ms|s|m|h|d)$" $d "${2}" -}}
+{{- $factor := get (dict "s" 1 "m" 60 "h" 3600 "d" 86400) $unit -}}
+{{- if eq $unit "ms" }}{{ div (add $n 999) 1000 }}{{ else }}{{ mul $n $factor }}{{ end -}}
+{{- end }}
+
+{{/*
+remit's worst-case stop after SIGTERM, in seconds, as JSON, from the settings in force
+(config.extra included):
+  engine = remit.worker.shutdown-timeout (the work in hand finishes its API calls)
+           + 10 s (EngineLifecycle's allowance for the last PostgreSQL write and Kafka commit)
+           + 5 s per consumer thread (a consumer still busy at that deadline is interrupted, its
+           work abandoned uncommitted, and EngineLifecycle waits up to 5 s for it to close)
+  phase  = spring.lifecycle.timeout-per-shutdown-phase, rendered = engine: the web server's
+           graceful phase follows the engine's and may last that long
+  worst  = engine + phase + 5 s for the JVM to exit
+  grace  = terminationGracePeriodSeconds, or worst + 5 s when it is 0.
+*/}}
+{{- define "remit.stopBudget" -}}
+{{- $v := .Values -}}
+{{- $extra := $v.config.extra | default dict -}}
+{{- $shutdown := include "remit.seconds" (dig "remit" "worker" "shutdown-timeout" $v.shutdownTimeout $extra) | int -}}
+{{- $consumers := dig "remit" "worker" "consumers" $v.consumers $extra | int -}}
+{{- $engine := add $shutdown 10 (mul 5 $consumers) -}}
+{{- $phase := include "remit.seconds" (dig "spring" "lifecycle" "timeout-per-shutdown-phase" (printf "%ds" $engine) $extra) | int -}}
+{{- $worst := add $engine $phase 5 -}}
+{{- $grace := int $v.terminationGracePeriodSeconds | default (add $worst 5) -}}
+{{- toJson (dict "shutdown" $shutdown "consumers" $consumers "engine" $engine "phase" $phase "worst" $worst "grace" $grace) -}}
+{{- end }}
+
+{{/*
+The rule groups of alerts/remit-alerts.yaml with prometheusRule.* applied: per alert, enabled,
+the number before "# threshold" in its expression, for and severity; runbook_url from
+runbookBaseUrl; the scrape selector job="remit" from upSelector. The defaults change nothing.
+*/}}
+{{- define "remit.alertGroups" -}}
+{{- $values := .Values.prometheusRule -}}
+{{- $selector := $values.upSelector | default (printf "job=%q" (include "remit.name" .)) -}}
+{{- $groups := list -}}
+{{- range (.Files.Get "alerts/remit-alerts.yaml" | fromYaml).groups -}}
+{{- $rules := list -}}
+{{- range .rules -}}
+{{- $rule := deepCopy . -}}
+{{- $set := get $values.alerts $rule.alert | default dict -}}
+{{- if ne (toString (get $set "enabled")) "false" -}}
+{{- if hasKey $set "threshold" -}}
+{{- $_ := set $rule "expr" (regexReplaceAll "[0-9][0-9.e+-]*(\\s*# threshold)" $rule.expr (printf "%v${1}" $set.threshold)) -}}
+{{- end -}}
+{{- $_ := set $rule "expr" (replace "{job=\"remit\"}" (printf "{%s}" $selector) $rule.expr) -}}
+{{- with $set.for }}{{ $_ := set $rule "for" . }}{{ end -}}
+{{- with $set.severity }}{{ $_ := set $rule.labels "severity" . }}{{ end -}}
+{{- $_ := set $rule.annotations "runbook_url" (printf "%s#%s" (trimSuffix "/" $values.runbookBaseUrl) (lower $rule.alert)) -}}
+{{- $rules = append $rules $rule -}}
+{{- end -}}
+{{- end -}}
+{{- $groups = append $groups (dict "name" .name "rules" $rules) -}}
+{{- end -}}
+{{- toYaml (dict "groups" $groups) -}}
+{{- end }}
+
+{{/* TCP ports of a list of host:port (default when a host names none), as a JSON list. */}}
+{{- define "remit.ports" -}}
+{{- $ports := list -}}
+{{- range .hosts -}}
+{{- $port := regexFind ":[0-9]+$" (trim .) | trimPrefix ":" -}}
+{{- $ports = append $ports (int (default $.default $port)) -}}
+{{- end -}}
+{{- toJson (uniq $ports) -}}
+{{- end }}
+
+{{/* Egress ports: the configured ones, else those named by bootstrapServers, datasource.url, api.baseUrl. */}}
+{{- define "remit.egressPorts" -}}
+{{- $v := .Values -}}
+{{- $egress := $v.networkPolicy.egress -}}
+{{- $api := urlParse $v.api.baseUrl -}}
+{{- $apiDefault := ternary 443 80 (eq (lower $api.scheme) "https") -}}
+{{- $dbHosts := regexFind "//[^/?]*" $v.datasource.url | trimPrefix "//" | splitList "," -}}
+{{- toJson (dict
+  "kafka" ($egress.kafka.ports | default (include "remit.ports" (dict "hosts" (splitList "," $v.kafka.bootstrapServers) "default" 9092) | fromJsonArray))
+  "postgres" ($egress.postgres.ports | default (include "remit.ports" (dict "hosts" $dbHosts "default" 5432) | fromJsonArray))
+  "api" ($egress.api.ports | default (include "remit.ports" (dict "hosts" (list $api.host) "default" $apiDefault) | fromJsonArray))) -}}
 {{- end }}
 
 {{/* Guard rails for value combinations that cannot work. */}}
@@ -97,5 +201,12 @@ through SPRING_CONFIG_ADDITIONAL_LOCATION=file:/config/. config.extra is deep-me
 {{- end }}
 {{- if and (not .Values.autoscaling.keda.enabled) (not .Values.autoscaling.hpa.enabled) (gt (int .Values.replicaCount) (int .Values.topics.partitions)) }}
 {{- fail "replicaCount must not exceed topics.partitions: extra consumers would sit idle" }}
+{{- end }}
+{{- $budget := include "remit.stopBudget" . | fromJson }}
+{{- if le (int $budget.grace) (int $budget.worst) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed remit's worst-case stop, %d s: shutdownTimeout %d s + 10 s commit + 5 s x %d consumers + timeout-per-shutdown-phase %d s + 5 s to exit; raise it or set it to 0 (computed)" (int $budget.grace) (int $budget.worst) (int $budget.shutdown) (int $budget.consumers) (int $budget.phase)) }}
+{{- end }}
+{{- if lt (int (include "remit.seconds" .Values.shutdownTimeout)) (int (include "remit.seconds" .Values.api.timeout)) }}
+{{- fail "shutdownTimeout must be at least api.timeout: a batch in hand waits for its API calls" }}
 {{- end }}
 {{- end }}

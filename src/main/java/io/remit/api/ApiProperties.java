@@ -40,7 +40,7 @@ public record ApiProperties(
 
     public ApiProperties {
         if (baseUrl == null) throw new InvalidConfigurationException("remit.api.base-url is not set");
-        if (!"http".equals(baseUrl.getScheme()) && !"https".equals(baseUrl.getScheme())) {
+        if (!scheme(baseUrl).equals("http") && !scheme(baseUrl).equals("https")) {
             throw new InvalidConfigurationException("remit.api.base-url must be an http(s) URL, not " + baseUrl);
         }
         if (key == null || key.isBlank()) throw new InvalidConfigurationException("remit.api.key is not set");
@@ -48,6 +48,10 @@ public record ApiProperties(
         if (key.startsWith("exp_prod_") && looksLikeSandbox(baseUrl)) {
             throw new InvalidConfigurationException("remit.api.key is a production key (exp_prod_) but remit.api.base-url "
                     + baseUrl + " is a sandbox: the API would answer 403 ENVIRONMENT_MISMATCH");
+        }
+        if (key.startsWith("exp_prod_") && !scheme(baseUrl).equals("https")) {
+            throw new InvalidConfigurationException("remit.api.key is a production key (exp_prod_) but remit.api.base-url "
+                    + baseUrl + " is not https: the key and secret would cross the network in clear text");
         }
         if (key.startsWith("exp_sand_") && host(baseUrl).contains("prod")) {
             throw new InvalidConfigurationException("remit.api.key is a sandbox key (exp_sand_) but remit.api.base-url "
@@ -61,6 +65,10 @@ public record ApiProperties(
         java.util.HashMap<String, String> merged = new java.util.HashMap<>(DEFAULT_PATHS);
         if (paths != null) merged.putAll(paths);
         paths = Map.copyOf(merged);
+    }
+
+    private static String scheme(URI url) {
+        return url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static String host(URI url) {

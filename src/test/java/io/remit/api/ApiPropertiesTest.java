@@ -66,6 +66,27 @@ class ApiPropertiesTest {
         assertThat(properties(baseUrl, key, SECRET, 1).key()).isEqualTo(key);
     }
 
+    @ParameterizedTest
+    @CsvSource({
+            "http://api.expereon.example",
+            "http://api.prod.expereon.example:8080/",
+            "HTTP://API.EXPEREON.EXAMPLE"})
+    void refusesAProductionKeyOverPlainHttpSoTheSecretNeverCrossesInClearText(String baseUrl) {
+        assertThatThrownBy(() -> properties(baseUrl, PRODUCTION_KEY, SECRET, 1))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("remit.api.base-url " + baseUrl + " is not https")
+                .hasMessageNotContaining(SECRET)
+                .hasMessageNotContaining(PRODUCTION_KEY);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "HTTPS://api.expereon.example, exp_prod_8e1d3c5a0f",
+            "HTTP://localhost:8089,        exp_sand_4f9c2a7d1b"})
+    void readsTheSchemeWithoutRegardToCase(String baseUrl, String key) {
+        assertThat(properties(baseUrl, key, SECRET, 1).baseUrl()).isEqualTo(URI.create(baseUrl));
+    }
+
     @Test
     void refusesAZeroTimeout() {
         assertThatThrownBy(() -> new ApiProperties(URI.create(SANDBOX), SANDBOX_KEY, SECRET, Duration.ZERO, Duration.ofSeconds(2), 256,
