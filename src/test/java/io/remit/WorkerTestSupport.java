@@ -51,6 +51,7 @@ abstract class WorkerTestSupport {
     @AfterEach
     void calmTheSandbox() {
         sandbox.setFaults(Faults.NONE);
+        sandbox.holdRequestIds(null, null);
         sandbox.setKeyRevoked(SandboxOptions.DEFAULT_KEY, false);
     }
 

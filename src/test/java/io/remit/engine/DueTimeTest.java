@@ -48,19 +48,28 @@ class DueTimeTest {
     }
 
     @Test
-    void aDueTimeBeyondWhatRemitCouldHaveWrittenIsCutToTheLongestWaitAfterTheRecordWasWritten() {
+    void onTheLastTierADueTimeIsBelievedUpToA429sHourAfterTheRecordWasWritten() {
         Instant written = NOW.minusSeconds(10);
         Instant due = DUE.of(record("c.retry.4s", "9999-12-31T00:00:00Z", written), NOW);
 
-        // the longest wait remit schedules: a 429's hour, plus its jitter, plus a minute of slack
-        assertThat(due).isEqualTo(written.plus(Duration.ofHours(1)).plus(Duration.ofMinutes(6)).plus(Duration.ofMinutes(1)));
+        // a 429's hour, plus 10 % jitter, plus 5 s of clock slack
+        assertThat(due).isEqualTo(written.plus(Duration.ofMinutes(66)).plusSeconds(5));
+    }
+
+    @Test
+    void onAnEarlierTierADueTimeIsBelievedUpToThatTiersDelay() {
+        Instant written = NOW.minusSeconds(10);
+        Instant due = DUE.of(record("c.retry.1s", "9999-12-31T00:00:00Z", written), NOW);
+
+        // remit never tells a record of the 1s tier to wait longer than 1 s plus its jitter: 429 waits pick a longer tier
+        assertThat(due).isEqualTo(written.plusMillis(1_100).plusSeconds(5));
     }
 
     @Test
     void aRecordStampedInTheFutureIsCutFromNow() {
         Instant due = DUE.of(record("c.retry.4s", "9999-12-31T00:00:00Z", NOW.plus(Duration.ofDays(365))), NOW);
 
-        assertThat(due).isEqualTo(NOW.plus(Duration.ofMinutes(67)));
+        assertThat(due).isEqualTo(NOW.plus(Duration.ofMinutes(66)).plusSeconds(5));
     }
 
     private static ConsumerRecord<byte[], byte[]> record(String topic, String dueAt, Instant timestamp) {

@@ -30,6 +30,7 @@ public final class SandboxServer implements AutoCloseable {
     private final HttpServer http;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicReference<Faults> faults;
+    private final AtomicReference<Map.Entry<String, Duration>> held = new AtomicReference<>();
     private final ApiKeys keys;
     private final Expereon expereon = new Expereon();
     private final Idempotency idempotency = new Idempotency();
@@ -83,6 +84,14 @@ public final class SandboxServer implements AutoCloseable {
         faults.set(next);
     }
 
+    /**
+     * Holds every write whose requestId starts with {@code prefix} for {@code delay} before answering it
+     * (tests of one slow call among fast ones; null clears it).
+     */
+    public void holdRequestIds(String prefix, Duration delay) {
+        held.set(prefix == null ? null : Map.entry(prefix, delay));
+    }
+
     /** Revokes (or restores) an API key at run time, as an administrator of the real API would. */
     public boolean setKeyRevoked(String key, boolean revoked) {
         return keys.setRevoked(key, revoked);
@@ -134,6 +143,8 @@ public final class SandboxServer implements AutoCloseable {
             String requestId = json == null ? null : requestId(json);
             if (requestId != null) ledger.recordCall(requestId);
             sleep(current.sampleLatency());
+            Map.Entry<String, Duration> hold = held.get();
+            if (hold != null && requestId != null && requestId.startsWith(hold.getKey())) sleep(hold.getValue());
             injectFailure(current, route);
             keys.authorize(exchange.getRequestHeaders().getFirst("X-API-Key"),
                     exchange.getRequestHeaders().getFirst("X-API-Secret"),
