@@ -9,8 +9,16 @@ import java.time.Instant;
 public sealed interface Outcome {
     int status();
 
-    /** Applied now, or earlier for this requestId. Recorded; never retried. */
-    record Succeeded(int status, String resourceId) implements Outcome {}
+    /**
+     * Applied now, or earlier for this requestId. Recorded; never retried.
+     *
+     * @param body the API's JSON answer (null when it gave none or it was too large to keep)
+     */
+    record Succeeded(int status, String resourceId, String body) implements Outcome {
+        public Succeeded(int status, String resourceId) {
+            this(status, resourceId, null);
+        }
+    }
 
     /** Refused on its merits; the same request can never succeed. Dead-lettered. */
     record Rejected(int status, String code, String message) implements Outcome {}

@@ -40,7 +40,7 @@ public final class ResponseClassifier {
     }
 
     public Outcome classify(int status, String rateLimitReset, byte[] body) {
-        if (status >= 200 && status < 300) return new Outcome.Succeeded(status, field(body, "id"));
+        if (status >= 200 && status < 300) return new Outcome.Succeeded(status, field(body, "id"), kept(body));
         String code = errorCode(status, body);
         String message = truncate(field(body, "message"));
         Outcome outcome;
@@ -106,5 +106,19 @@ public final class ResponseClassifier {
     private static String truncate(String message) {
         if (message == null) return null;
         return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE) + "…";
+    }
+
+    /** The largest success body kept (it travels in the outcome event and the outcome row). */
+    static final int MAX_KEPT_BODY = 64 * 1024;
+
+    /** A success body as text, when it is JSON of a reasonable size; else null. */
+    private String kept(byte[] body) {
+        if (body == null || body.length == 0 || body.length > MAX_KEPT_BODY) return null;
+        try {
+            json.readTree(body);
+            return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 }

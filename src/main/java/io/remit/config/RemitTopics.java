@@ -57,6 +57,7 @@ public final class RemitTopics {
         List<NewTopic> wanted = new ArrayList<>();
         wanted.add(topic(topics.commands()).build());
         ladder.tiers().forEach(tier -> wanted.add(topic(tier.topic()).build()));
+        if (topics.outcomeEvents()) wanted.add(topic(topics.outcomes()).build());
         wanted.add(topic(topics.deadLetter())
                 .config(TopicConfig.RETENTION_MS_CONFIG, Long.toString(topics.deadLetterRetention().toMillis())).build());
         return wanted;

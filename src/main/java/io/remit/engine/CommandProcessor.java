@@ -56,6 +56,12 @@ final class CommandProcessor {
      */
     Processed decideWithoutCall(Pending item, StoredOutcome prior) {
         ConsumerRecord<byte[], byte[]> record = item.record;
+        if (prior != null && prior.status() == OutcomeStatus.SUCCEEDED && prior.isFor(record.topic(), record.partition(), record.offset())) {
+            // this very record succeeded, but its commit (and outcome event) may not have happened: replay it
+            return new Processed(record, item.requestId, prior.commandType(), Processed.Provenance.REPLAYED,
+                    new Decision.Complete(statusOf(prior), prior.resourceId(), prior.response()), prior.attempts(), null,
+                    prior.updatedAt());
+        }
         if (prior != null && prior.status() == OutcomeStatus.SUCCEEDED) {
             return new Processed(record, item.requestId, prior.commandType(), Processed.Provenance.ALREADY_SUCCEEDED,
                     new Decision.Complete(statusOf(prior), prior.resourceId()), prior.attempts(), null, prior.updatedAt());
@@ -119,19 +125,21 @@ final class CommandProcessor {
     static StoredOutcome toStored(Processed p) {
         ConsumerRecord<byte[], byte[]> r = p.record();
         return switch (p.decision()) {
-            case Decision.Complete c -> stored(p, OutcomeStatus.SUCCEEDED, c.status(), null, null, c.resourceId(), null, null);
+            case Decision.Complete c -> stored(p, OutcomeStatus.SUCCEEDED, c.status(), null, null, c.resourceId(), null, null,
+                    c.response());
             case Decision.Retry retry -> stored(p, OutcomeStatus.RETRYING, retry.status(), retry.code(), retry.message(), null,
-                    retry.tier().topic(), retry.dueAt());
-            case Decision.DeadLetter d -> stored(p, OutcomeStatus.DEAD_LETTERED, d.status(), d.code(), d.message(), null, null, null);
+                    retry.tier().topic(), retry.dueAt(), null);
+            case Decision.DeadLetter d -> stored(p, OutcomeStatus.DEAD_LETTERED, d.status(), d.code(), d.message(), null, null, null,
+                    null);
             case Decision.Halt h -> throw new IllegalArgumentException("a halt is not stored: " + r.topic() + "/" + r.partition());
         };
     }
 
     private static StoredOutcome stored(Processed p, OutcomeStatus status, int httpStatus, String code, String message,
-                                        String resourceId, String retryTopic, Instant dueAt) {
+                                        String resourceId, String retryTopic, Instant dueAt, String response) {
         ConsumerRecord<byte[], byte[]> r = p.record();
         return new StoredOutcome(p.requestId(), p.commandType(), status, p.attempts(), httpStatus == 0 ? null : httpStatus,
-                code, message, resourceId, retryTopic, dueAt, r.topic(), r.partition(), r.offset(), p.decidedAt());
+                code, message, resourceId, retryTopic, dueAt, r.topic(), r.partition(), r.offset(), p.decidedAt(), response);
     }
 
     private int attemptOf(ConsumerRecord<byte[], byte[]> record) {

@@ -93,8 +93,7 @@ final class Commits implements AutoCloseable {
             producer.beginTransaction();
             offered.forEach((partition, records) -> {
                 for (Pending p : records) {
-                    ProducerRecord<byte[], byte[]> record = outbound.of(p);
-                    if (record != null) producer.send(record);
+                    for (ProducerRecord<byte[], byte[]> record : outbound.of(p)) producer.send(record);
                 }
                 offsets.put(partition, new OffsetAndMetadata(records.getLast().offset() + 1));
                 counts.put(partition, records.size());

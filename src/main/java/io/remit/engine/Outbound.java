@@ -1,5 +1,8 @@
 package io.remit.engine;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import io.remit.routing.Decision;
@@ -16,10 +19,31 @@ final class Outbound {
         this.records = records;
     }
 
-    /** Null when the decision produces nothing (success, or a command that already succeeded). */
-    ProducerRecord<byte[], byte[]> of(Pending pending) {
+    /**
+     * The records a decision produces: a retry; a dead letter and its outcome event; a success's outcome event;
+     * nothing for a command that already succeeded through another record.
+     */
+    List<ProducerRecord<byte[], byte[]>> of(Pending pending) {
         Processed p = pending.result;
-        if (p.provenance() == Processed.Provenance.ALREADY_SUCCEEDED) return null;
+        if (p.provenance() == Processed.Provenance.ALREADY_SUCCEEDED) return List.of();
+        List<ProducerRecord<byte[], byte[]>> produced = new ArrayList<>(2);
+        ProducerRecord<byte[], byte[]> routed = routed(pending);
+        if (routed != null) produced.add(routed);
+        ProducerRecord<byte[], byte[]> event = switch (p.decision()) {
+            case Decision.Complete c -> records.outcomeEvent(p.record(), new OutboundRecords.OutcomeEvent(p.requestId(),
+                    p.commandType(), "SUCCEEDED", c.resourceId(), c.status(), null, null, p.attempts(), p.decidedAt(), c.response()));
+            case Decision.DeadLetter d -> records.outcomeEvent(p.record(), new OutboundRecords.OutcomeEvent(p.requestId(),
+                    p.commandType(), "DEAD_LETTERED", null, d.status() == 0 ? null : d.status(), d.code(), d.message(), p.attempts(),
+                    p.decidedAt(), null));
+            case Decision.Retry r -> null;
+            case Decision.Halt h -> null;
+        };
+        if (event != null) produced.add(event);
+        return produced;
+    }
+
+    private ProducerRecord<byte[], byte[]> routed(Pending pending) {
+        Processed p = pending.result;
         return switch (p.decision()) {
             case Decision.Retry r -> records.retry(p.record(), r.tier(), r.nextAttempt(), r.rateLimited(), r.dueAt());
             case Decision.DeadLetter d -> pending.minimalOutbound

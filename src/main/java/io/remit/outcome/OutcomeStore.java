@@ -27,19 +27,19 @@ import tools.jackson.databind.json.JsonMapper;
 public final class OutcomeStore {
     private static final String SELECT = """
             select request_id, command_type, status, attempts, http_status, error_code, error_message, resource_id,
-                   retry_topic, due_at, source_topic, source_partition, source_offset, updated_at
+                   retry_topic, due_at, source_topic, source_partition, source_offset, updated_at, response
             from command_outcome where request_id = any(?)""";
 
     private static final String UPSERT_OUTCOME = """
             insert into command_outcome (request_id, command_type, status, attempts, http_status, error_code, error_message,
-                resource_id, retry_topic, due_at, source_topic, source_partition, source_offset, updated_at)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                resource_id, retry_topic, due_at, source_topic, source_partition, source_offset, updated_at, response)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             on conflict (request_id) do update set
                 command_type = excluded.command_type, status = excluded.status, attempts = excluded.attempts,
                 http_status = excluded.http_status, error_code = excluded.error_code, error_message = excluded.error_message,
                 resource_id = excluded.resource_id, retry_topic = excluded.retry_topic, due_at = excluded.due_at,
                 source_topic = excluded.source_topic, source_partition = excluded.source_partition,
-                source_offset = excluded.source_offset, updated_at = excluded.updated_at
+                source_offset = excluded.source_offset, updated_at = excluded.updated_at, response = excluded.response
             where command_outcome.status <> 'SUCCEEDED'
               and (command_outcome.status, command_outcome.attempts, command_outcome.source_topic,
                    command_outcome.source_partition, command_outcome.source_offset)
@@ -118,6 +118,7 @@ public final class OutcomeStore {
         s.setInt(12, o.sourcePartition());
         s.setLong(13, o.sourceOffset());
         s.setTimestamp(14, timestamp(o.updatedAt()));
+        s.setString(15, o.response());
     }
 
     private static void bind(PreparedStatement s, AttemptRecord a) throws SQLException {
@@ -169,7 +170,7 @@ public final class OutcomeStore {
                 (Integer) row.getObject("http_status"), row.getString("error_code"), row.getString("error_message"),
                 row.getString("resource_id"), row.getString("retry_topic"), instant(row.getTimestamp("due_at")),
                 row.getString("source_topic"), row.getInt("source_partition"), row.getLong("source_offset"),
-                instant(row.getTimestamp("updated_at")));
+                instant(row.getTimestamp("updated_at")), row.getString("response"));
     }
 
     private static Timestamp timestamp(Instant instant) {

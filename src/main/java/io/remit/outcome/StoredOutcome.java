@@ -12,7 +12,15 @@ public record StoredOutcome(
         Integer httpStatus, String errorCode, String errorMessage, String resourceId,
         String retryTopic, Instant dueAt,
         String sourceTopic, int sourcePartition, long sourceOffset,
-        Instant updatedAt) {
+        Instant updatedAt, String response) {
+
+    /** A row without the API's answer. */
+    public StoredOutcome(String requestId, String commandType, OutcomeStatus status, int attempts, Integer httpStatus,
+                         String errorCode, String errorMessage, String resourceId, String retryTopic, Instant dueAt,
+                         String sourceTopic, int sourcePartition, long sourceOffset, Instant updatedAt) {
+        this(requestId, commandType, status, attempts, httpStatus, errorCode, errorMessage, resourceId, retryTopic, dueAt,
+                sourceTopic, sourcePartition, sourceOffset, updatedAt, null);
+    }
 
     public boolean isFor(String topic, int partition, long offset) {
         return sourceTopic.equals(topic) && sourcePartition == partition && sourceOffset == offset;

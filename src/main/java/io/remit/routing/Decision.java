@@ -4,8 +4,12 @@ import java.time.Instant;
 
 /** Where a command goes next, decided by {@link OutcomeRouter} from an outcome alone. */
 public sealed interface Decision {
-    /** Done: recorded as SUCCEEDED, its offset committed, nothing produced. */
-    record Complete(int status, String resourceId) implements Decision {}
+    /** Done: recorded as SUCCEEDED, its offset committed, an outcome event produced; {@code response} is the API's JSON answer. */
+    record Complete(int status, String resourceId, String response) implements Decision {
+        public Complete(int status, String resourceId) {
+            this(status, resourceId, null);
+        }
+    }
 
     /**
      * Produced to {@code tier}'s topic, to be attempted again (attempt {@code nextAttempt}) no sooner than {@code dueAt};

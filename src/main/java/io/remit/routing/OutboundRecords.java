@@ -2,12 +2,15 @@ package io.remit.routing;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Builds the records remit produces: a retry or a dead letter keeps the command's key and value
@@ -24,7 +27,10 @@ public final class OutboundRecords {
     /** Room kept for the record's framing and remit's own headers. */
     private static final int OVERHEAD = 8 * 1024;
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
     private final String deadLetterTopic;
+    private final String outcomesTopic;
     private final int maxRecordBytes;
 
     public OutboundRecords(TopicsProperties topics) {
@@ -34,7 +40,37 @@ public final class OutboundRecords {
     /** @param maxRecordBytes the largest record the producer and the topics accept (uncompressed: the producer checks that size) */
     public OutboundRecords(TopicsProperties topics, int maxRecordBytes) {
         this.deadLetterTopic = topics.deadLetter();
+        this.outcomesTopic = topics.outcomeEvents() ? topics.outcomes() : null;
         this.maxRecordBytes = maxRecordBytes;
+    }
+
+    /** What an outcome event says (config/outcome.schema.json). */
+    public record OutcomeEvent(String requestId, String commandType, String status, String resourceId, Integer httpStatus,
+                               String errorCode, String message, int attempts, Instant decidedAt, String response) {}
+
+    /**
+     * The outcome event of a final decision, or null when outcome events are off: key = requestId, a JSON value,
+     * and the {@code remit.original.*} headers. The API's answer is embedded as JSON.
+     */
+    public ProducerRecord<byte[], byte[]> outcomeEvent(ConsumerRecord<byte[], byte[]> source, OutcomeEvent event) {
+        if (outcomesTopic == null) return null;
+        Map<String, Object> value = new LinkedHashMap<>();
+        value.put("requestId", event.requestId());
+        value.put("commandType", event.commandType());
+        value.put("status", event.status());
+        value.put("resourceId", event.resourceId());
+        value.put("httpStatus", event.httpStatus());
+        value.put("errorCode", event.errorCode());
+        value.put("message", event.message());
+        value.put("attempts", event.attempts());
+        value.put("decidedAt", event.decidedAt().toString());
+        value.put("response", event.response() == null ? null : JSON.readTree(event.response()));
+        Headers headers = new RecordHeaders();
+        for (Header header : carried(source)) {
+            if (header.key().startsWith(RemitHeaders.PREFIX)) headers.add(header);
+        }
+        return new ProducerRecord<>(outcomesTopic, null, event.requestId().getBytes(StandardCharsets.UTF_8),
+                JSON.writeValueAsBytes(value), headers);
     }
 
     public ProducerRecord<byte[], byte[]> retry(ConsumerRecord<byte[], byte[]> source, RetryLadder.Tier tier, int nextAttempt,

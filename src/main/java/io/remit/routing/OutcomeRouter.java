@@ -50,7 +50,7 @@ public final class OutcomeRouter {
     public Decision route(Outcome outcome, int attempt, int rateLimited) {
         int failures = attempt - rateLimited;
         return switch (outcome) {
-            case Outcome.Succeeded s -> new Decision.Complete(s.status(), s.resourceId());
+            case Outcome.Succeeded s -> new Decision.Complete(s.status(), s.resourceId(), s.body());
             case Outcome.Rejected r -> new Decision.DeadLetter(r.status(), r.code(), r.message());
             case Outcome.Halt h -> new Decision.Halt(h.status(), h.code(), h.message());
             case Outcome.Transient t when t.notBefore() != null -> retryNoSoonerThan(t, attempt, rateLimited);

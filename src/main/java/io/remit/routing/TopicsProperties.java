@@ -19,6 +19,9 @@ import io.remit.config.InvalidConfigurationException;
  * @param replicationFactor    replicas of the topics remit creates
  * @param create               whether remit creates its missing topics (it needs the Kafka CREATE right);
  *                             when false it only checks that they exist and stops if one is missing
+ * @param outcomes             the topic of outcome events: one record per final decision (SUCCEEDED or DEAD_LETTERED),
+ *                             key = requestId, JSON value (config/outcome.schema.json)
+ * @param outcomeEvents        whether outcome events are produced
  * @param deadLetterRetention  {@code retention.ms} of the dead-letter topic when remit creates it: dead letters
  *                             wait for a human, so they are kept longer than the broker's default (7 days)
  */
@@ -29,13 +32,21 @@ public record TopicsProperties(
         @DefaultValue("12") int partitions,
         @DefaultValue("1") short replicationFactor,
         @DefaultValue("true") boolean create,
-        @DefaultValue("30d") Duration deadLetterRetention) {
+        @DefaultValue("30d") Duration deadLetterRetention,
+        @DefaultValue("remit.outcomes") String outcomes,
+        @DefaultValue("true") boolean outcomeEvents) {
 
     public static final Duration DEFAULT_DEAD_LETTER_RETENTION = Duration.ofDays(30);
 
     @ConstructorBinding
     public TopicsProperties {
         if (commands.isBlank() || deadLetter.isBlank()) throw new InvalidConfigurationException("remit.topics names must not be blank");
+        if (outcomeEvents && (outcomes == null || outcomes.isBlank())) {
+            throw new InvalidConfigurationException("remit.topics.outcomes must name a topic (or set remit.topics.outcome-events=false)");
+        }
+        if (outcomes != null && (outcomes.equals(commands) || outcomes.equals(deadLetter) || outcomes.startsWith(commands + ".retry."))) {
+            throw new InvalidConfigurationException("remit.topics.outcomes must not be remit's commands, retry or dead-letter topic");
+        }
         if (commands.equals(deadLetter)) throw new InvalidConfigurationException("remit.topics.commands and remit.topics.dead-letter are the same topic");
         if (partitions < 1 || replicationFactor < 1) throw new InvalidConfigurationException("remit.topics partitions and replication-factor must be positive");
         if (deadLetterRetention == null || deadLetterRetention.isNegative() || deadLetterRetention.isZero()) {
@@ -45,6 +56,6 @@ public record TopicsProperties(
 
     /** Topics remit creates when absent, the dead-letter topic kept {@link #DEFAULT_DEAD_LETTER_RETENTION}. */
     public TopicsProperties(String commands, String deadLetter, int partitions, short replicationFactor) {
-        this(commands, deadLetter, partitions, replicationFactor, true, DEFAULT_DEAD_LETTER_RETENTION);
+        this(commands, deadLetter, partitions, replicationFactor, true, DEFAULT_DEAD_LETTER_RETENTION, "remit.outcomes", true);
     }
 }

@@ -29,8 +29,9 @@ class ResponseClassifierTest {
 
     static Stream<Arguments> answers() {
         return Stream.of(
-                argumentSet("201 created", 201, null, "{\"id\":\"inv_1\",\"status\":\"submitted\"}", new Outcome.Succeeded(201, "inv_1")),
-                argumentSet("200 already applied", 200, null, "{\"id\":\"pay_1\"}", new Outcome.Succeeded(200, "pay_1")),
+                argumentSet("201 created", 201, null, "{\"id\":\"inv_1\",\"status\":\"submitted\"}",
+                        new Outcome.Succeeded(201, "inv_1", "{\"id\":\"inv_1\",\"status\":\"submitted\"}")),
+                argumentSet("200 already applied", 200, null, "{\"id\":\"pay_1\"}", new Outcome.Succeeded(200, "pay_1", "{\"id\":\"pay_1\"}")),
                 argumentSet("200 without a body", 200, null, "", new Outcome.Succeeded(200, null)),
                 argumentSet("201 with a body that is not JSON", 201, null, NOT_JSON, new Outcome.Succeeded(201, null)),
                 argumentSet("400", 400, null, error("INVALID_REQUEST", "amount must be positive"),
@@ -120,7 +121,7 @@ class ResponseClassifierTest {
                 argumentSet("DEAD_LETTER never touches a 403", Map.of("ENVIRONMENT_MISMATCH", CodeAction.DEAD_LETTER),
                         403, error("ENVIRONMENT_MISMATCH", null), new Outcome.Halt(403, "ENVIRONMENT_MISMATCH", null)),
                 argumentSet("overrides never touch a success", Map.of("HTTP_201", CodeAction.DEAD_LETTER),
-                        201, "{\"id\":\"inv_1\"}", new Outcome.Succeeded(201, "inv_1")));
+                        201, "{\"id\":\"inv_1\"}", new Outcome.Succeeded(201, "inv_1", "{\"id\":\"inv_1\"}")));
     }
 
     @ParameterizedTest

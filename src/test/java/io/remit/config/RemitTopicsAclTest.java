@@ -64,14 +64,14 @@ class RemitTopicsAclTest {
 
     @Test
     void startsWhereItsTopicsExistThoughItMayNotCreateTopics() {
-        TopicsProperties properties = new TopicsProperties("acl.present", "acl.present.dlq", 1, (short) 1, true, Duration.ofDays(30));
+        TopicsProperties properties = new TopicsProperties("acl.present", "acl.present.dlq", 1, (short) 1, true, Duration.ofDays(30), "unused.outcomes", false);
 
         assertThatNoException().isThrownBy(() -> remitTopics(properties).ensure(TIMEOUT));
     }
 
     @Test
     void stopsNamingTheMissingTopicsAndTheRightToGrantWhenKafkaRefusesToCreateThem() {
-        TopicsProperties properties = new TopicsProperties("acl.partial", "acl.partial.dlq", 1, (short) 1, true, Duration.ofDays(30));
+        TopicsProperties properties = new TopicsProperties("acl.partial", "acl.partial.dlq", 1, (short) 1, true, Duration.ofDays(30), "unused.outcomes", false);
 
         assertThatThrownBy(() -> remitTopics(properties).ensure(TIMEOUT))
                 .isInstanceOf(InvalidConfigurationException.class)

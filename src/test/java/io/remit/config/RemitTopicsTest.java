@@ -49,7 +49,7 @@ class RemitTopicsTest {
     @Test
     void createsTheMissingTopicsAndKeepsDeadLettersForTheirOwnRetention() throws Exception {
         String commands = unique();
-        TopicsProperties properties = new TopicsProperties(commands, commands + ".dlq", 3, (short) 1, true, Duration.ofDays(45));
+        TopicsProperties properties = new TopicsProperties(commands, commands + ".dlq", 3, (short) 1, true, Duration.ofDays(45), "unused.outcomes", false);
 
         remitTopics(properties).ensure(TIMEOUT);
 
@@ -64,7 +64,7 @@ class RemitTopicsTest {
     void leavesATopicThatExistsAsItIs() throws Exception {
         String commands = unique();
         create(List.of(new NewTopic(commands + ".dlq", 1, (short) 1)));
-        TopicsProperties properties = new TopicsProperties(commands, commands + ".dlq", 3, (short) 1, true, Duration.ofDays(30));
+        TopicsProperties properties = new TopicsProperties(commands, commands + ".dlq", 3, (short) 1, true, Duration.ofDays(30), "unused.outcomes", false);
 
         remitTopics(properties).ensure(TIMEOUT);
 
@@ -78,7 +78,7 @@ class RemitTopicsTest {
         String commands = unique();
         List<String> all = List.of(commands, commands + ".retry.1s", commands + ".retry.2s", commands + ".dlq");
         create(all.stream().map(name -> new NewTopic(name, 2, (short) 1)).toList());
-        TopicsProperties properties = new TopicsProperties(commands, commands + ".dlq", 3, (short) 1, false, Duration.ofDays(30));
+        TopicsProperties properties = new TopicsProperties(commands, commands + ".dlq", 3, (short) 1, false, Duration.ofDays(30), "unused.outcomes", false);
 
         assertThatNoException().isThrownBy(() -> remitTopics(properties).ensure(TIMEOUT));
         assertThat(visible(all).values()).allSatisfy(topic -> assertThat(topic.partitions()).hasSize(2));
@@ -88,7 +88,7 @@ class RemitTopicsTest {
     void refusesToStartNamingTheMissingTopicsWhenItMayNotCreateThem() throws Exception {
         String commands = unique();
         create(List.of(new NewTopic(commands, 3, (short) 1), new NewTopic(commands + ".retry.1s", 3, (short) 1)));
-        TopicsProperties properties = new TopicsProperties(commands, commands + ".dlq", 3, (short) 1, false, Duration.ofDays(30));
+        TopicsProperties properties = new TopicsProperties(commands, commands + ".dlq", 3, (short) 1, false, Duration.ofDays(30), "unused.outcomes", false);
 
         assertThatThrownBy(() -> remitTopics(properties).ensure(TIMEOUT))
                 .isInstanceOf(InvalidConfigurationException.class)
@@ -101,7 +101,7 @@ class RemitTopicsTest {
     @Test
     void aBrokerThatDoesNotAnswerIsNoVerdictSoTheCallerTriesAgain() {
         KafkaAdmin nowhere = new KafkaAdmin(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + Ports.free()));
-        TopicsProperties properties = new TopicsProperties(unique(), "nowhere.dlq", 3, (short) 1, false, Duration.ofDays(30));
+        TopicsProperties properties = new TopicsProperties(unique(), "nowhere.dlq", 3, (short) 1, false, Duration.ofDays(30), "unused.outcomes", false);
 
         assertThatThrownBy(() -> new RemitTopics(nowhere, properties, ladder(properties)).ensure(Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalStateException.class)

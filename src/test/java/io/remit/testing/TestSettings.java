@@ -28,6 +28,7 @@ public final class TestSettings {
         settings.put("remit.api.timeout", "1s");
         settings.put("remit.topics.commands", commands);
         settings.put("remit.topics.dead-letter", deadLetters);
+        settings.put("remit.topics.outcomes", commands + ".outcomes");
         settings.put("remit.topics.partitions", "3");
         settings.put("remit.retry.delays", "300ms,600ms,1s");
         settings.put("remit.worker.instance-id", group);
