@@ -294,7 +294,7 @@ assert rules[0]['spec']['groups'] == plain, 'PrometheusRule spec.groups (default
 alerts = sorted(r['alert'] for g in plain for r in g['rules'] if 'alert' in r)
 expected = sorted(['RemitDeadLettersRising', 'RemitHalted', 'RemitRetryBacklogGrowing',
                    'RemitConsumerLagGrowing', 'RemitApiErrorRatioHigh', 'RemitPartitionNotCommitting',
-                   'RemitWorkerDown', 'RemitWorkersAbsent'])
+                   'RemitWorkerDown', 'RemitWorkersAbsent', 'RemitApiOutage'])
 assert alerts == expected, f'alerts {alerts} != {expected}'
 # every alert links its own section of docs/runbook.md
 sections = {h.lower() for h in re.findall(r'^## (\w+)\s*$', open(sys.argv[3]).read(), re.M)}
@@ -563,7 +563,8 @@ for e in exprs:
 # The worker's metrics contract (Micrometer -> /actuator/prometheus).
 REMIT = {'remit_commands_total', 'remit_dead_letters_total', 'remit_retries_scheduled_total',
          'remit_api_latency_seconds_bucket', 'remit_api_latency_seconds_count', 'remit_api_latency_seconds_sum',
-         'remit_halted', 'remit_consumer_lag', 'remit_retry_backlog', 'remit_pending_oldest_age_seconds'}
+         'remit_halted', 'remit_consumer_lag', 'remit_retry_backlog', 'remit_pending_oldest_age_seconds',
+         'remit_breaker_state'}
 bad = sorted(n for n in names if not (n in REMIT or n.startswith(('jvm_', 'process_')) or n == 'up'))
 with open(out_path, 'w') as f:
     f.write(''.join(n + '\n' for n in sorted(names)))

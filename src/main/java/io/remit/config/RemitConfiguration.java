@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
@@ -18,6 +19,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.remit.api.ApiProperties;
+import io.remit.api.BreakerProperties;
+import io.remit.api.OutageBreaker;
 import io.remit.api.PaymentsApi;
 import io.remit.api.ResponseClassifier;
 import io.remit.command.CommandParser;
@@ -34,7 +37,7 @@ import io.remit.routing.TopicsProperties;
 
 /** Wires remit's pieces; every knob comes from the {@code remit.*} properties records. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({ApiProperties.class, RetryProperties.class, TopicsProperties.class, WorkerProperties.class})
+@EnableConfigurationProperties({ApiProperties.class, BreakerProperties.class, RetryProperties.class, TopicsProperties.class, WorkerProperties.class})
 class RemitConfiguration {
 
     @Bean
@@ -51,6 +54,14 @@ class RemitConfiguration {
     PaymentsApi paymentsApi(ApiProperties api, RetryProperties retry, Clock clock) {
         JsonMapper json = JsonMapper.builder().build();
         return new PaymentsApi(api, new ResponseClassifier(json, clock, retry.codes()), json);
+    }
+
+    @Bean
+    OutageBreaker outageBreaker(BreakerProperties properties, MeterRegistry registry) {
+        OutageBreaker breaker = new OutageBreaker(properties);
+        Gauge.builder("remit.breaker.state", breaker::stateCode)
+                .description("The outage breaker: 0 closed, 1 open (intake paused: the API is down), 2 half-open").register(registry);
+        return breaker;
     }
 
     @Bean
@@ -82,11 +93,12 @@ class RemitConfiguration {
     }
 
     @Bean
-    EngineLifecycle engineLifecycle(KafkaClients kafka, WorkerProperties worker, PaymentsApi api, RetryLadder ladder,
+    EngineLifecycle engineLifecycle(KafkaClients kafka, WorkerProperties worker, PaymentsApi api, OutageBreaker breaker,
+                                    RetryLadder ladder,
                                     RetryProperties retry, TopicsProperties topics, OutcomeStore store, IntakeGate gate,
                                     RemitMetrics metrics, Clock clock) {
         OutcomeRouter router = new OutcomeRouter(ladder, retry.jitter(), clock, () -> ThreadLocalRandom.current().nextDouble());
-        return new EngineLifecycle(kafka, worker, new CommandParser(), api, router, ladder, store,
+        return new EngineLifecycle(kafka, worker, new CommandParser(), api, breaker, router, ladder, store,
                 new OutboundRecords(topics, kafka.maxRecordBytes()), gate, metrics, retry.jitter(), clock);
     }
 }

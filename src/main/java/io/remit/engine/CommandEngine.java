@@ -406,12 +406,12 @@ final class CommandEngine implements Runnable {
 
     // ------------------------------------------------------------------ pauses, metrics, rebalance
 
-    /** Paused: everything while halted; else a retry partition until its next record is due, and any full window. */
+    /** Paused: everything while halted or while the API is down (outage breaker open); else a retry partition until its next record is due, and any full window. */
     private void applyPauses() {
         Set<TopicPartition> assigned = consumer.assignment();
         if (assigned.isEmpty()) return;
         Set<TopicPartition> paused = consumer.paused();
-        if (gate.isHalted()) {
+        if (gate.isHalted() || processor.apiDown()) {
             if (paused.size() < assigned.size()) consumer.pause(assigned);
             return;
         }

@@ -5,6 +5,7 @@ import java.time.Instant;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
+import io.remit.api.OutageBreaker;
 import io.remit.api.Outcome;
 import io.remit.api.PaymentsApi;
 import io.remit.command.Command;
@@ -32,16 +33,23 @@ final class CommandProcessor {
     private final OutcomeRouter router;
     private final RetryLadder ladder;
     private final RemitMetrics metrics;
+    private final OutageBreaker breaker;
     private final Clock clock;
 
-    CommandProcessor(CommandParser parser, PaymentsApi api, OutcomeRouter router, RetryLadder ladder, RemitMetrics metrics,
-                     Clock clock) {
+    CommandProcessor(CommandParser parser, PaymentsApi api, OutageBreaker breaker, OutcomeRouter router, RetryLadder ladder,
+                     RemitMetrics metrics, Clock clock) {
         this.parser = parser;
         this.api = api;
+        this.breaker = breaker;
         this.router = router;
         this.ladder = ladder;
         this.metrics = metrics;
         this.clock = clock;
+    }
+
+    /** Whether the API is down (the outage breaker is open): intake pauses. */
+    boolean apiDown() {
+        return breaker.isOpen();
     }
 
     /** Parses a polled record; never throws. */
@@ -95,7 +103,9 @@ final class CommandProcessor {
 
     private Processed call(ConsumerRecord<byte[], byte[]> record, Command command, int attempt) throws InterruptedException {
         Instant startedAt = clock.instant();
+        breaker.awaitPermission();
         PaymentsApi.Attempt answer = api.send(command);
+        breaker.record(answer.outcome(), answer.latency());
         Outcome outcome = answer.outcome();
         String code = switch (outcome) {
             case Outcome.Succeeded s -> null;

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
+import io.remit.api.OutageBreaker;
 import io.remit.api.Outcome;
 import io.remit.api.PaymentsApi;
 import io.remit.command.CommandParser;
@@ -49,12 +50,12 @@ public final class EngineLifecycle implements SmartLifecycle {
     private Thread probe;
     private volatile boolean running;
 
-    public EngineLifecycle(KafkaClients kafka, WorkerProperties worker, CommandParser parser, PaymentsApi api,
+    public EngineLifecycle(KafkaClients kafka, WorkerProperties worker, CommandParser parser, PaymentsApi api, OutageBreaker breaker,
                            OutcomeRouter router, RetryLadder ladder, OutcomeStore store, OutboundRecords outbound,
                            IntakeGate gate, RemitMetrics metrics, double jitter, Clock clock) {
         this.kafka = kafka;
         this.worker = worker;
-        this.processor = new CommandProcessor(parser, api, router, ladder, metrics, clock);
+        this.processor = new CommandProcessor(parser, api, breaker, router, ladder, metrics, clock);
         this.store = store;
         this.recorder = new Recorder(store, metrics);
         this.outbound = new Outbound(outbound);

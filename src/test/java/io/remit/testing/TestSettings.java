@@ -29,6 +29,8 @@ public final class TestSettings {
         settings.put("remit.topics.commands", commands);
         settings.put("remit.topics.dead-letter", deadLetters);
         settings.put("remit.topics.outcomes", commands + ".outcomes");
+        settings.put("remit.breaker.open-for", "3s");
+        settings.put("remit.breaker.window", "10s");
         settings.put("remit.topics.partitions", "3");
         settings.put("remit.retry.delays", "300ms,600ms,1s");
         settings.put("remit.worker.instance-id", group);

@@ -1,0 +1,92 @@
+package io.remit.api;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pauses intake while the API is down. Transient failures (5xx, timeouts, connection errors) count
+ * against it, answers on a command's merits (2xx, 4xx) for it; 429 and 401/403 are neither (being
+ * told to slow down, or a credentials problem, say nothing of an outage). When open, the engine
+ * pauses every partition (readiness stays UP: the API is down, not remit) and calls wait here;
+ * calls already in flight finish and are routed as usual. After {@code open-for} a few calls go
+ * through: their success closes it, a failure re-opens it. The state machine is resilience4j's.
+ */
+public final class OutageBreaker {
+    private static final Logger log = LoggerFactory.getLogger(OutageBreaker.class);
+    private static final long WAIT_STEP_MILLIS = 50;
+
+    private final CircuitBreaker breaker;
+    private final boolean enabled;
+
+    public OutageBreaker(BreakerProperties properties) {
+        this.enabled = properties.enabled();
+        this.breaker = CircuitBreaker.of("payments-api", CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
+                .slidingWindowSize((int) Math.max(1, properties.window().toSeconds()))
+                .minimumNumberOfCalls(properties.minimumCalls())
+                .failureRateThreshold(properties.failureRateThreshold())
+                .waitDurationInOpenState(properties.openFor())
+                .permittedNumberOfCallsInHalfOpenState(properties.halfOpenCalls())
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                .build());
+        breaker.getEventPublisher().onStateTransition(event -> {
+            CircuitBreaker.StateTransition transition = event.getStateTransition();
+            switch (transition.getToState()) {
+                case OPEN -> log.warn("Outage breaker OPEN: {} % of the API calls in the last {} failed transiently; intake paused "
+                                + "on every partition for {} (calls in flight finish as usual)",
+                        Math.round(breaker.getMetrics().getFailureRate()), seconds(properties.window()), seconds(properties.openFor()));
+                case HALF_OPEN -> log.info("Outage breaker HALF_OPEN: {} call(s) try the API", properties.halfOpenCalls());
+                case CLOSED -> log.info("Outage breaker CLOSED: the API answers again; intake resumed");
+                default -> log.info("Outage breaker {}", transition.getToState());
+            }
+        });
+    }
+
+    private static String seconds(Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
+    }
+
+    /** Waits until a call may go to the API (at once unless the breaker is open or its half-open calls are taken). */
+    public void awaitPermission() throws InterruptedException {
+        if (!enabled) return;
+        while (!breaker.tryAcquirePermission()) Thread.sleep(WAIT_STEP_MILLIS);
+    }
+
+    /** Records what a permitted call came to. */
+    public void record(Outcome outcome, Duration latency) {
+        if (!enabled) return;
+        switch (outcome) {
+            case Outcome.Transient t when t.status() == 429 -> breaker.releasePermission();
+            case Outcome.Transient t -> breaker.onError(latency.toNanos(), TimeUnit.NANOSECONDS, new TransientFailure(t));
+            case Outcome.Halt h -> breaker.releasePermission();
+            case Outcome.Succeeded s -> breaker.onSuccess(latency.toNanos(), TimeUnit.NANOSECONDS);
+            case Outcome.Rejected r -> breaker.onSuccess(latency.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Whether intake should pause: the breaker is open (half-open lets a few calls through, so intake runs). */
+    public boolean isOpen() {
+        return enabled && breaker.getState() == CircuitBreaker.State.OPEN;
+    }
+
+    /** 0 closed, 1 open, 2 half-open (the gauge remit_breaker_state). */
+    public int stateCode() {
+        return switch (breaker.getState()) {
+            case OPEN, FORCED_OPEN -> 1;
+            case HALF_OPEN -> 2;
+            default -> 0;
+        };
+    }
+
+    /** What the breaker counted as a failure: the answer, not an exception of remit's. */
+    private static final class TransientFailure extends RuntimeException {
+        TransientFailure(Outcome.Transient failure) {
+            super(failure.status() + " " + failure.code(), null, false, false);
+        }
+    }
+}
