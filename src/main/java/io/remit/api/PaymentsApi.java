@@ -78,11 +78,16 @@ public final class PaymentsApi implements AutoCloseable {
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(Timeout.of(properties.connectTimeout()))
                                 .setSocketTimeout(timeout)
-                                .setValidateAfterInactivity(TimeValue.ofSeconds(1))
+                                // a connection idle this long is checked before reuse (at most 1 ms, and rare under load):
+                                // servers close idle keep-alive connections, some after a second or less
+                                .setValidateAfterInactivity(TimeValue.ofMilliseconds(100))
                                 .build())
                         .build())
                 .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(timeout).build())
                 .setRetryStrategy(new StaleConnectionRetry())
+                // a server that closes idle keep-alive connections leaves stale ones in the pool: drop them before use
+                .evictIdleConnections(TimeValue.ofSeconds(2))
+                .evictExpiredConnections()
                 .disableRedirectHandling()
                 .disableCookieManagement()
                 .build();
@@ -90,13 +95,15 @@ public final class PaymentsApi implements AutoCloseable {
 
     /**
      * A request that failed on a pooled connection the server had already closed (no answer at
-     * all, at once) is sent again once, on a fresh connection. Safe for POSTs here: every write
+     * all, at once) is sent again, up to three times (the next pooled connection may be stale too;
+     * found by a long run against a server that closes idle keep-alive connections, where a single
+     * resend still let 9 of 20,000 commands run out of retries). Safe for POSTs here: every write
      * carries its requestId, so the API applies it at most once. Answers are never retried by the
      * client: 429 and 5xx go to the retry ladder.
      */
     private static final class StaleConnectionRetry extends DefaultHttpRequestRetryStrategy {
         StaleConnectionRetry() {
-            super(1, TimeValue.ZERO_MILLISECONDS);
+            super(3, TimeValue.ZERO_MILLISECONDS);
         }
 
         @Override

@@ -29,6 +29,7 @@ public final class OutboundRecords {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    private final String commandsTopic;
     private final String deadLetterTopic;
     private final String outcomesTopic;
     private final int maxRecordBytes;
@@ -39,6 +40,7 @@ public final class OutboundRecords {
 
     /** @param maxRecordBytes the largest record the producer and the topics accept (uncompressed: the producer checks that size) */
     public OutboundRecords(TopicsProperties topics, int maxRecordBytes) {
+        this.commandsTopic = topics.commands();
         this.deadLetterTopic = topics.deadLetter();
         this.outcomesTopic = topics.outcomeEvents() ? topics.outcomes() : null;
         this.maxRecordBytes = maxRecordBytes;
@@ -123,7 +125,7 @@ public final class OutboundRecords {
     }
 
     /** The source's foreign headers, and where the command first arrived (kept from a retry record, else the source). */
-    private static Headers carried(ConsumerRecord<byte[], byte[]> source) {
+    private Headers carried(ConsumerRecord<byte[], byte[]> source) {
         Headers headers = new RecordHeaders();
         int count = 0;
         int bytes = 0;
@@ -143,7 +145,8 @@ public final class OutboundRecords {
         String topic = text(source, RemitHeaders.ORIGINAL_TOPIC);
         String partition = text(source, RemitHeaders.ORIGINAL_PARTITION);
         String offset = text(source, RemitHeaders.ORIGINAL_OFFSET);
-        boolean firstArrival = topic == null || !isOrigin(topic, partition, offset);
+        // on the commands topic a record arrives for the first time, whatever its headers claim (a producer may forge them)
+        boolean firstArrival = source.topic().equals(commandsTopic) || topic == null || !isOrigin(topic, partition, offset);
         set(headers, RemitHeaders.ORIGINAL_TOPIC, firstArrival ? source.topic() : topic);
         set(headers, RemitHeaders.ORIGINAL_PARTITION, firstArrival ? Integer.toString(source.partition()) : partition);
         set(headers, RemitHeaders.ORIGINAL_OFFSET, firstArrival ? Long.toString(source.offset()) : offset);
