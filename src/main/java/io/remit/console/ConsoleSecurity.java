@@ -1,0 +1,84 @@
+package io.remit.console;
+
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.HttpStatusEntryPoint;
+
+/**
+ * Who may reach what. Three filter chains, tried in this order:
+ * <ol>
+ * <li>the JSON API ({@link #API}): HTTP Basic on every request, no session (so a browser's console
+ *     session cookie cannot be used against it, and CSRF does not apply), 401 without credentials;
+ *     {@code VIEWER} reads, {@code OPERATOR} posts;</li>
+ * <li>the triage page (everything else under {@code /ops/}): a login form, a session, CSRF tokens on
+ *     every form, a strict Content-Security-Policy;</li>
+ * <li>everything else: the Actuator health groups and the Prometheus scrape are open (probes and
+ *     scrapers carry no credentials; {@link #OPEN_ACTUATOR}), every other path is refused.</li>
+ * </ol>
+ * When the console is closed (off, or no users) one chain refuses every {@code /ops/} request with 403.
+ */
+public final class ConsoleSecurity {
+    /** The JSON API's paths. */
+    public static final String[] API = {"/ops/dead-letters/**", "/ops/redrives/**"};
+    /** The triage page's paths (after the API's). */
+    public static final String[] PAGE = {"/ops", "/ops/**"};
+    /**
+     * The Actuator endpoints open to anyone, when exposed: probes, the scrape, and the same numbers as the scrape
+     * ({@code metrics}, used by the benchmark). Others (env, loggers, heapdump …) stay refused even if exposed.
+     */
+    public static final String[] OPEN_ACTUATOR = {"/actuator/health", "/actuator/health/**", "/actuator/prometheus", "/actuator/info",
+            "/actuator/metrics", "/actuator/metrics/**"};
+    static final String CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self';"
+            + " frame-ancestors 'none'; base-uri 'none'";
+
+    private ConsoleSecurity() {
+    }
+
+    public static SecurityFilterChain api(HttpSecurity http) throws Exception {
+        return http.securityMatcher(API)
+                .csrf(AbstractHttpConfigurer::disable)
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(AbstractHttpConfigurer::disable)
+                .httpBasic(basic -> basic.realmName("remit operator's console"))
+                .authorizeHttpRequests(a -> a
+                        .requestMatchers(HttpMethod.GET, API).hasRole(ConsoleRole.VIEWER.name())
+                        .anyRequest().hasRole(ConsoleRole.OPERATOR.name()))
+                .build();
+    }
+
+    public static SecurityFilterChain page(HttpSecurity http) throws Exception {
+        return http.securityMatcher(PAGE)
+                .headers(h -> h.contentSecurityPolicy(csp -> csp.policyDirectives(CSP)))
+                .formLogin(form -> form.loginPage("/ops/login").defaultSuccessUrl("/ops/").permitAll())
+                .logout(logout -> logout.logoutUrl("/ops/logout").logoutSuccessUrl("/ops/login?logout").permitAll())
+                .authorizeHttpRequests(a -> a
+                        .requestMatchers(HttpMethod.POST, "/ops/ui/redrives", "/ops/ui/redrives/**").hasRole(ConsoleRole.OPERATOR.name())
+                        .anyRequest().hasRole(ConsoleRole.VIEWER.name()))
+                .build();
+    }
+
+    /** The console is off or has no users: every request under /ops/ gets 403, whatever credentials it carries. */
+    public static SecurityFilterChain closed(HttpSecurity http, String... paths) throws Exception {
+        return http.securityMatcher(paths)
+                .csrf(AbstractHttpConfigurer::disable)
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .exceptionHandling(e -> e.authenticationEntryPoint(new HttpStatusEntryPoint(HttpStatus.FORBIDDEN)))
+                .authorizeHttpRequests(a -> a.anyRequest().denyAll())
+                .build();
+    }
+
+    /** Actuator's probes and scrape stay open to unauthenticated callers; nothing else is served. */
+    public static SecurityFilterChain rest(HttpSecurity http) throws Exception {
+        return http
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .authorizeHttpRequests(a -> a
+                        .requestMatchers(OPEN_ACTUATOR).permitAll()
+                        .requestMatchers("/error").permitAll()
+                        .anyRequest().denyAll())
+                .build();
+    }
+}

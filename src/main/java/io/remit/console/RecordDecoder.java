@@ -1,0 +1,88 @@
+package io.remit.console;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Shows a record's bytes to a person: text where they are UTF-8 without control characters,
+ * base64 otherwise; the command as JSON where the value parses. Also reads the stored headers
+ * ({@code [{"key": …, "value": <base64>}]}) back into bytes for a redrive.
+ */
+public final class RecordDecoder {
+    private final JsonMapper json;
+    private final JsonMapper pretty;
+
+    public RecordDecoder(JsonMapper json) {
+        this.json = json;
+        this.pretty = json.rebuild().enable(SerializationFeature.INDENT_OUTPUT).build();
+    }
+
+    /** Bytes as a person reads them: {@code utf8} text or {@code base64}; null stays null. */
+    public record Shown(String encoding, String text, int length) {}
+
+    /** One header, its value shown. */
+    public record HeaderView(String key, Shown value) {}
+
+    /** One header as stored: its value's bytes (null for a null value). */
+    public record RawHeader(String key, byte[] value) {}
+
+    public Shown show(byte[] bytes) {
+        if (bytes == null) return null;
+        String text = utf8(bytes);
+        if (text != null && isPrintable(text)) return new Shown("utf8", text, bytes.length);
+        return new Shown("base64", Base64.getEncoder().encodeToString(bytes), bytes.length);
+    }
+
+    /** The value as a JSON tree, or null when it is not JSON. */
+    public JsonNode command(byte[] value) {
+        if (value == null || utf8(value) == null) return null;
+        try {
+            JsonNode tree = json.readTree(value);
+            return tree == null || tree.isMissingNode() ? null : tree;
+        } catch (JacksonException e) {
+            return null;
+        }
+    }
+
+    public String indented(JsonNode tree) {
+        return tree == null ? null : pretty.writeValueAsString(tree);
+    }
+
+    public List<HeaderView> headers(String stored) {
+        return raw(stored).stream().map(h -> new HeaderView(h.key(), show(h.value()))).toList();
+    }
+
+    public List<RawHeader> raw(String stored) {
+        List<RawHeader> headers = new ArrayList<>();
+        if (stored == null) return headers;
+        for (JsonNode header : json.readTree(stored)) {
+            JsonNode value = header.get("value");
+            byte[] bytes = value == null || value.isNull() ? null : Base64.getDecoder().decode(value.asString());
+            headers.add(new RawHeader(header.get("key").asString(), bytes));
+        }
+        return headers;
+    }
+
+    static String utf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private static boolean isPrintable(String text) {
+        return text.codePoints().noneMatch(c -> Character.isISOControl(c) && c != '\n' && c != '\r' && c != '\t');
+    }
+}

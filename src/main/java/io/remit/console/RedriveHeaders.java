@@ -1,0 +1,48 @@
+package io.remit.console;
+
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * The headers a redriven command carries, written and read here: {@code remit.redrive.id} (the
+ * redrive) and {@code remit.redrive.dead-letter} (the dead letter it comes from). remit's other
+ * headers of the dead letter ({@code remit.error.*}, {@code remit.attempt} …) are not carried: a
+ * redriven command starts afresh. Foreign headers are carried unchanged.
+ */
+public final class RedriveHeaders {
+    /** The redrive that published this record. */
+    public static final String REDRIVE_ID = "remit.redrive.id";
+    /** The {@code dead_letter.id} this record was published from. */
+    public static final String DEAD_LETTER = "remit.redrive.dead-letter";
+    /** remit's own headers start with this; they are not carried into a redriven command. */
+    static final String REMIT_PREFIX = "remit.";
+
+    private RedriveHeaders() {
+    }
+
+    static boolean isCarried(String key) {
+        return !key.startsWith(REMIT_PREFIX);
+    }
+
+    static void write(Headers headers, UUID redrive, long deadLetter) {
+        headers.add(REDRIVE_ID, redrive.toString().getBytes(StandardCharsets.UTF_8));
+        headers.add(DEAD_LETTER, Long.toString(deadLetter).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The dead letter this record was published from by {@code redrive}, or -1 when it is not such a record. */
+    static long deadLetterOf(Headers headers, UUID redrive) {
+        if (!redrive.toString().equals(text(headers.lastHeader(REDRIVE_ID)))) return -1;
+        try {
+            return Long.parseLong(String.valueOf(text(headers.lastHeader(DEAD_LETTER))));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static String text(Header header) {
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,16 @@
+package io.remit.console;
+
+/**
+ * What an operator asks for: the dead letters of {@code filter}, published again at most
+ * {@code ratePerSecond} a second (null: the default), with a reason. A dry run only counts them.
+ * Without {@code force}, a dead letter redriven before is skipped. Absent flags are false.
+ */
+public record RedriveRequest(DeadLetterFilter filter, Boolean dryRun, String reason, Integer ratePerSecond, Boolean force) {
+
+    public RedriveRequest {
+        if (filter == null) filter = DeadLetterFilter.all();
+        reason = reason == null || reason.isBlank() ? null : reason.strip();
+        dryRun = Boolean.TRUE.equals(dryRun);
+        force = Boolean.TRUE.equals(force);
+    }
+}

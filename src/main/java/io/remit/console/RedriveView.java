@@ -1,0 +1,19 @@
+package io.remit.console;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * A redrive's audit and progress; {@code topic} is the commands topic it publishes to. {@code matched}: dead letters of the filter when it was
+ * requested; {@code eligible}: those to publish (not redriven before unless forced, with a key, one
+ * per requestId); {@code redriven}, {@code skipped}, {@code sending}: what became of those selected so far.
+ */
+public record RedriveView(UUID id, String topic, boolean dryRun, boolean force, String reason, DeadLetterFilter filter, int ratePerSecond,
+                          RedriveState state, String requestedBy, Instant requestedAt, Instant finishedAt, String cancelledBy,
+                          String lastError, int matched, int eligible, int redriven, int skipped, int sending) {
+
+    /** Whether it may still publish (and so be cancelled). */
+    public boolean running() {
+        return state == RedriveState.RUNNING;
+    }
+}

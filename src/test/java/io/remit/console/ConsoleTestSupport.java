@@ -1,0 +1,124 @@
+package io.remit.console;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import io.remit.RemitApplication;
+import io.remit.testing.Infrastructure;
+import io.remit.testing.KafkaProbe;
+import io.remit.testing.TestSettings;
+
+/**
+ * remit with the operator's console on, the whole application on the real broker, PostgreSQL and
+ * sandbox of {@link Infrastructure}: an operator and a viewer, redrives polled for every 200 ms.
+ * Tests share it and keep apart by unique requestIds and codes.
+ */
+@SpringBootTest(classes = RemitApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+abstract class ConsoleTestSupport {
+    static final String COMMANDS = "console.commands";
+    static final String DEAD_LETTERS = "console.commands.dlq";
+    static final String OPERATOR = "olivia";
+    static final String OPERATOR_PASSWORD = "olivia-" + UUID.randomUUID();
+    static final String VIEWER = "victor";
+    static final String VIEWER_PASSWORD = "victor-" + UUID.randomUUID();
+    static final String OPERATOR_HASH = "{bcrypt}" + new BCryptPasswordEncoder(4).encode(OPERATOR_PASSWORD);
+    static final String VIEWER_HASH = "{bcrypt}" + new BCryptPasswordEncoder(4).encode(VIEWER_PASSWORD);
+    static final Infrastructure infra = Infrastructure.get();
+    static final KafkaProbe kafka = new KafkaProbe(infra.bootstrapServers);
+    static final JsonMapper json = JsonMapper.builder().build();
+
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Value("${local.server.port}")
+    int port;
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @DynamicPropertySource
+    static void remit(DynamicPropertyRegistry registry) {
+        TestSettings.remit(infra, COMMANDS, DEAD_LETTERS, "console").forEach((name, value) -> registry.add(name, () -> value));
+        registry.add("remit.ops.enabled", () -> "true");
+        registry.add("remit.ops.users." + OPERATOR + ".password", () -> OPERATOR_HASH);
+        registry.add("remit.ops.users." + OPERATOR + ".roles", () -> "OPERATOR");
+        registry.add("remit.ops.users." + VIEWER + ".password", () -> VIEWER_HASH);
+        registry.add("remit.ops.users." + VIEWER + ".roles", () -> "VIEWER");
+        registry.add("remit.ops.redrive.poll-interval", () -> "200ms");
+    }
+
+    StoredDeadLetters stored() {
+        return new StoredDeadLetters(jdbc, COMMANDS);
+    }
+
+    static String id(String label) {
+        return label + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** A code no other test stores, so a filter on it sees only this test's dead letters. */
+    static String code(String label) {
+        return label.toUpperCase() + "_" + UUID.randomUUID().toString().substring(0, 6).toUpperCase();
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + port + path;
+    }
+
+    static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    HttpResponse<String> get(String path, String authorization) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20));
+        if (authorization != null) request.header("Authorization", authorization);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String path, String authorization, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) request.header("Authorization", authorization);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    JsonNode asOperator(String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = get(path, basic(OPERATOR, OPERATOR_PASSWORD));
+        if (response.statusCode() != 200) throw new AssertionError("GET " + path + ": " + response.statusCode() + " " + response.body());
+        return json.readTree(response.body());
+    }
+
+    /** POSTs a redrive request as the operator and answers the redrive (201 expected). */
+    JsonNode redrive(String body) throws IOException, InterruptedException {
+        HttpResponse<String> response = post("/ops/redrives", basic(OPERATOR, OPERATOR_PASSWORD), body);
+        if (response.statusCode() != 201) throw new AssertionError("POST /ops/redrives: " + response.statusCode() + " " + response.body());
+        return json.readTree(response.body());
+    }
+
+    /** The records of the commands topic that carry {@code remit.redrive.id = redrive}, read as a read_committed consumer. */
+    static List<ConsumerRecord<byte[], byte[]>> redriven(String redrive, int expected, Duration within) {
+        return kafka.readUntil(List.of(COMMANDS), within, read -> ofRedrive(read, redrive).size() >= expected).stream()
+                .filter(r -> redrive.equals(KafkaProbe.header(r, RedriveHeaders.REDRIVE_ID))).toList();
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> ofRedrive(List<ConsumerRecord<byte[], byte[]>> read, String redrive) {
+        return read.stream().filter(r -> redrive.equals(KafkaProbe.header(r, RedriveHeaders.REDRIVE_ID))).toList();
+    }
+}
