@@ -141,7 +141,7 @@ values_for() {
     default | monitoring-crds) ;;
     keda-servicemonitor) echo "--set autoscaling.keda.enabled=true --set serviceMonitor.force=true --set serviceMonitor.labels.release=kube-prometheus-stack --set prometheusRule.labels.release=kube-prometheus-stack" ;;
     existing-secret) echo "--set secrets.existingSecret=remit-credentials --set secrets.keys.apiKey=REMIT_API_KEY --set secrets.keys.datasourcePassword=password" ;;
-    hpa) echo "--set autoscaling.hpa.enabled=true --set-string retry.codes.INVOICE_NOT_FOUND=retry" ;;
+    hpa) echo "--set autoscaling.hpa.enabled=true --set-string retry.codes.INVOICE_NOT_FOUND=retry --set-string retry.codes.INSUFFICIENT_BALANCE=1h\\,2h\\,4h" ;;
     tls-sasl) echo "-f $CHART/examples/tls-sasl.yaml" ;;
     networkpolicy) echo "--set networkPolicy.enabled=true --set kafka.bootstrapServers=kafka-0.kafka:9094\,kafka-1.kafka:9094\,kafka-2.kafka:9095 --set datasource.url=jdbc:postgresql://pg-a:5433\,pg-b:5434/remit --set api.baseUrl=https://api.expereon.example:8443 --set consumers=8 --set shutdownTimeout=30s --set logging.structuredFormat=logstash --set topics.create=false" ;;
     alert-values) echo "--set prometheusRule.force=true --set serviceMonitor.force=true --set prometheusRule.runbookBaseUrl=https://wiki.example.com/remit/runbook --set prometheusRule.upSelector=job=\"remit\"\\,namespace=\"payments\" --set prometheusRule.alerts.RemitPartitionNotCommitting.threshold=600 --set-json prometheusRule.alerts.RemitApiErrorRatioHigh.threshold=0.2 --set prometheusRule.alerts.RemitDeadLettersRising.for=15m --set prometheusRule.alerts.RemitWorkerDown.severity=critical --set prometheusRule.alerts.RemitHalted.enabled=false" ;;

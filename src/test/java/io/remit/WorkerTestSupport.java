@@ -29,7 +29,8 @@ import io.remit.testing.TestSettings;
 
 /**
  * One remit, the whole application, on the real broker, PostgreSQL and sandbox of
- * {@link Infrastructure}, with a short retry ladder (300ms, 600ms, 1s). Tests share it and keep
+ * {@link Infrastructure}, with a short retry ladder (300ms, 600ms, 1s) and one of INSUFFICIENT_BALANCE's own
+ * (400ms, 800ms, 1200ms). Tests share it and keep
  * apart by unique requestIds.
  */
 @SpringBootTest(classes = RemitApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -46,12 +47,14 @@ abstract class WorkerTestSupport {
     @DynamicPropertySource
     static void remit(DynamicPropertyRegistry registry) {
         TestSettings.remit(infra, COMMANDS, DEAD_LETTERS, "it").forEach((name, value) -> registry.add(name, () -> value));
+        registry.add("remit.retry.codes.INSUFFICIENT_BALANCE", () -> "400ms,800ms,1200ms"); // LaddersAndOrderTest
     }
 
     @AfterEach
     void calmTheSandbox() {
         sandbox.setFaults(Faults.NONE);
         sandbox.holdRequestIds(null, null);
+        sandbox.failRequestIds(null, 0);
         sandbox.setKeyRevoked(SandboxOptions.DEFAULT_KEY, false);
     }
 

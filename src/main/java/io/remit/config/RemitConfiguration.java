@@ -53,7 +53,7 @@ class RemitConfiguration {
     @Bean
     PaymentsApi paymentsApi(ApiProperties api, RetryProperties retry, Clock clock) {
         JsonMapper json = JsonMapper.builder().build();
-        return new PaymentsApi(api, new ResponseClassifier(json, clock, retry.codes()), json);
+        return new PaymentsApi(api, new ResponseClassifier(json, clock, retry.codeActions()), json);
     }
 
     @Bean

@@ -215,7 +215,9 @@ final class CommandEngine implements Runnable {
 
     /**
      * The stored outcomes of the records' requestIds, in one query; a requestId this consumer already
-     * holds records of is known better here. If PostgreSQL does not answer, the records are read again later.
+     * holds records of is known better here. Then, in one more query, for commands that name an invoice, an
+     * earlier command for it that is RETRYING (per-invoice order). If PostgreSQL does not answer, the records
+     * are read again later.
      */
     private boolean lookUp(List<Pending> admitted) throws InterruptedException {
         Set<String> unknown = new HashSet<>();
@@ -225,6 +227,13 @@ final class CommandEngine implements Runnable {
         try {
             Map<String, StoredOutcome> found = store.find(unknown);
             for (Pending p : admitted) p.lookedUp = found.get(p.requestId);
+            Map<String, String> invoices = new HashMap<>();
+            for (Pending p : admitted) {
+                String invoice = CommandProcessor.invoiceOf(p.parsed);
+                if (invoice != null) invoices.put(p.requestId, invoice);
+            }
+            Map<String, OutcomeStore.EarlierCommand> earlier = store.earlierRetrying(invoices);
+            for (Pending p : admitted) p.earlier = earlier.get(p.requestId);
             return true;
         } catch (DataAccessException | TransactionException e) {
             Map<TopicPartition, Long> first = new LinkedHashMap<>();
@@ -284,7 +293,7 @@ final class CommandEngine implements Runnable {
             if (p.result.decision() instanceof Decision.Halt halt) {
                 halted(p, halt);
             } else if (p.result.provenance() == Processed.Provenance.FRESH) {
-                chain.latest = CommandProcessor.toStored(p.result);
+                chain.latest = CommandProcessor.toStored(p);
                 unstored.add(p);
             }
         }

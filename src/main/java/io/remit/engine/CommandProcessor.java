@@ -15,6 +15,7 @@ import io.remit.outcome.AttemptRecord;
 import io.remit.outcome.OutcomeStatus;
 import io.remit.outcome.StoredOutcome;
 import io.remit.ops.RemitMetrics;
+import io.remit.routing.CodeRetries;
 import io.remit.routing.Decision;
 import io.remit.routing.OutboundRecords;
 import io.remit.routing.OutcomeRouter;
@@ -84,6 +85,12 @@ final class CommandProcessor {
                     router.route(new Outcome.Rejected(0, invalid.code(), invalid.message()), attempt), attempt - 1, null,
                     clock.instant());
         }
+        if (item.earlier != null) { // per-invoice order: an earlier command for the invoice is being retried
+            int attempt = attemptOf(record);
+            return new Processed(record, item.requestId, item.parsed.typeName(), Processed.Provenance.FRESH,
+                    router.waitFor(item.earlier.requestId(), item.earlier.dueAt(), attempt, rateLimitedOf(record), codeRetriesOf(record)),
+                    attempt - 1, null, clock.instant());
+        }
         return null;
     }
 
@@ -98,7 +105,7 @@ final class CommandProcessor {
         int attempt = attemptOf(item.record);
         Outcome outcome = new Outcome.Transient(0, "REMIT_ERROR", Causes.chain(e), null);
         return new Processed(item.record, item.requestId, item.parsed.typeName(), Processed.Provenance.FRESH,
-                router.route(outcome, attempt, rateLimitedOf(item.record)), attempt, null, clock.instant());
+                router.route(outcome, attempt, rateLimitedOf(item.record), codeRetriesOf(item.record)), attempt, null, clock.instant());
     }
 
     private Processed call(ConsumerRecord<byte[], byte[]> record, Command command, int attempt) throws InterruptedException {
@@ -117,13 +124,13 @@ final class CommandProcessor {
         AttemptRecord attemptRecord = new AttemptRecord(command.requestId(), attempt, command.type().wireName(),
                 outcome.status() == 0 ? null : outcome.status(), code, answer.latency().toMillis(), startedAt);
         return new Processed(record, command.requestId(), command.type().wireName(), Processed.Provenance.FRESH,
-                router.route(outcome, attempt, rateLimitedOf(record)), attempt, attemptRecord, clock.instant());
+                router.route(outcome, attempt, rateLimitedOf(record), codeRetriesOf(record)), attempt, attemptRecord, clock.instant());
     }
 
     private Decision replay(StoredOutcome prior) {
         int status = statusOf(prior);
         if (prior.status() == OutcomeStatus.RETRYING) {
-            RetryLadder.Tier tier = ladder.byTopic(prior.retryTopic()).orElse(ladder.tiers().getLast());
+            RetryLadder.Tier tier = ladder.byTopic(prior.retryTopic()).orElse(ladder.longest());
             int rateLimited = status == 429 ? 1 : 0; // the count itself is not stored: a replay may exhaust a little sooner
             return new Decision.Retry(tier, prior.dueAt(), prior.attempts() + 1, rateLimited, status, prior.errorCode(),
                     prior.errorMessage());
@@ -132,24 +139,36 @@ final class CommandProcessor {
     }
 
     /** The row a fresh decision leaves in {@code command_outcome}. */
-    static StoredOutcome toStored(Processed p) {
+    static StoredOutcome toStored(Pending pending) {
+        Processed p = pending.result;
         ConsumerRecord<byte[], byte[]> r = p.record();
+        String invoice = invoiceOf(pending.parsed);
         return switch (p.decision()) {
-            case Decision.Complete c -> stored(p, OutcomeStatus.SUCCEEDED, c.status(), null, null, c.resourceId(), null, null,
-                    c.response());
-            case Decision.Retry retry -> stored(p, OutcomeStatus.RETRYING, retry.status(), retry.code(), retry.message(), null,
-                    retry.tier().topic(), retry.dueAt(), null);
-            case Decision.DeadLetter d -> stored(p, OutcomeStatus.DEAD_LETTERED, d.status(), d.code(), d.message(), null, null, null,
-                    null);
+            case Decision.Complete c -> stored(p, invoice, OutcomeStatus.SUCCEEDED, c.status(), null, null, c.resourceId(), null,
+                    null, c.response());
+            case Decision.Retry retry -> stored(p, invoice, OutcomeStatus.RETRYING, retry.status(), retry.code(), retry.message(),
+                    null, retry.tier().topic(), retry.dueAt(), null);
+            case Decision.DeadLetter d -> stored(p, invoice, OutcomeStatus.DEAD_LETTERED, d.status(), d.code(), d.message(), null,
+                    null, null, null);
             case Decision.Halt h -> throw new IllegalArgumentException("a halt is not stored: " + r.topic() + "/" + r.partition());
         };
     }
 
-    private static StoredOutcome stored(Processed p, OutcomeStatus status, int httpStatus, String code, String message,
-                                        String resourceId, String retryTopic, Instant dueAt, String response) {
+    private static StoredOutcome stored(Processed p, String invoice, OutcomeStatus status, int httpStatus, String code,
+                                        String message, String resourceId, String retryTopic, Instant dueAt, String response) {
         ConsumerRecord<byte[], byte[]> r = p.record();
         return new StoredOutcome(p.requestId(), p.commandType(), status, p.attempts(), httpStatus == 0 ? null : httpStatus,
-                code, message, resourceId, retryTopic, dueAt, r.topic(), r.partition(), r.offset(), p.decidedAt(), response);
+                code, message, resourceId, retryTopic, dueAt, r.topic(), r.partition(), r.offset(), p.decidedAt(), response, invoice);
+    }
+
+    /** The invoice a valid command names (approve, dispute, cancel, payment); null for an invoice creation or bad input. */
+    static String invoiceOf(ParsedCommand parsed) {
+        if (!(parsed instanceof ParsedCommand.Valid valid)) return null;
+        return switch (valid.command()) {
+            case Command.InvoiceAction action -> action.invoiceId();
+            case Command.CreatePayment payment -> payment.invoiceId();
+            case Command.CreateInvoice create -> null;
+        };
     }
 
     private int attemptOf(ConsumerRecord<byte[], byte[]> record) {
@@ -170,6 +189,12 @@ final class CommandProcessor {
         } catch (NumberFormatException e) {
             return 0;
         }
+    }
+
+    /** Failures so far on codes' own ladders, from a retry record's header. */
+    private CodeRetries codeRetriesOf(ConsumerRecord<byte[], byte[]> record) {
+        if (!ladder.isRetryTopic(record.topic())) return CodeRetries.NONE;
+        return CodeRetries.parse(OutboundRecords.text(record, RemitHeaders.CODE_RETRIES));
     }
 
     private static int statusOf(StoredOutcome stored) {

@@ -14,7 +14,7 @@ import io.remit.routing.RetryLadder;
  * When a record of a retry topic is due. A record on a retry topic waits: its partition is paused
  * until then, so waiting on one partition never blocks another. The header is only believed within
  * what remit itself could have written to that tier: no later than the record's timestamp plus the
- * tier's delay and jitter (a 429's wait picks the shortest tier that covers it; the last tier, and a
+ * tier's delay and jitter (a 429's wait picks the shortest tier that covers it; the longest tier, and a
  * tier no longer configured, may hold a 429's hour). A forged {@code remit.due-at:
  * 9999-12-31T00:00:00Z} cannot pause a partition until 9999; a missing or unreadable one is due at
  * once rather than never. Five seconds of slack allow for clocks that differ between instances.
@@ -29,7 +29,7 @@ final class DueTime {
     DueTime(RetryLadder ladder, Duration longestRateLimitWait, double jitter) {
         this.ladder = ladder;
         this.jitter = jitter;
-        Duration longestTier = ladder.tiers().isEmpty() ? Duration.ZERO : ladder.tiers().getLast().delay();
+        Duration longestTier = ladder.longest().delay();
         this.longestWait = withJitter(longestTier.compareTo(longestRateLimitWait) > 0 ? longestTier : longestRateLimitWait);
     }
 
@@ -39,7 +39,7 @@ final class DueTime {
 
     /** The longest a record of this topic can have been told to wait. */
     private Duration longestWait(String topic) {
-        return ladder.byTopic(topic).filter(tier -> tier.index() < ladder.tiers().size() - 1)
+        return ladder.byTopic(topic).filter(tier -> !tier.equals(ladder.longest()))
                 .map(tier -> withJitter(tier.delay())).orElse(longestWait);
     }
 

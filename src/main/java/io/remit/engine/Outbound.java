@@ -45,7 +45,7 @@ final class Outbound {
     private ProducerRecord<byte[], byte[]> routed(Pending pending) {
         Processed p = pending.result;
         return switch (p.decision()) {
-            case Decision.Retry r -> records.retry(p.record(), r.tier(), r.nextAttempt(), r.rateLimited(), r.dueAt());
+            case Decision.Retry r -> records.retry(p.record(), r);
             case Decision.DeadLetter d -> pending.minimalOutbound
                     ? records.minimalDeadLetter(p.record(), p.commandType(), p.attempts(), d.status(), d.code(), d.message(), p.decidedAt())
                     : records.deadLetter(p.record(), p.commandType(), p.attempts(), d.status(), d.code(), d.message(), p.decidedAt());

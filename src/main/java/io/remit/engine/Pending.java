@@ -3,6 +3,7 @@ package io.remit.engine;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import io.remit.command.ParsedCommand;
+import io.remit.outcome.OutcomeStore;
 import io.remit.outcome.StoredOutcome;
 
 /**
@@ -18,6 +19,8 @@ final class Pending {
     final long admittedAtNanos;
     /** What PostgreSQL held for the requestId when the record was admitted (null: nothing). */
     StoredOutcome lookedUp;
+    /** An earlier command for the same invoice that was RETRYING when the record was admitted: this one waits for it. */
+    OutcomeStore.EarlierCommand earlier;
     /** The decision, once made. */
     Processed result;
     /** Whether the decision is in PostgreSQL (a fresh one must be before its offset is committed). */

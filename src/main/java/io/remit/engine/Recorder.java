@@ -29,7 +29,7 @@ final class Recorder {
         List<DeadLetterRecord> deadLetters = new ArrayList<>();
         for (Pending pending : decided) {
             Processed p = pending.result;
-            outcomes.put(p.requestId(), CommandProcessor.toStored(p));
+            outcomes.put(p.requestId(), CommandProcessor.toStored(pending));
             AttemptRecord a = p.apiAttempt();
             if (a != null) attempts.put(a.requestId() + '\u0000' + a.attempt(), a);
             if (p.decision() instanceof Decision.DeadLetter d) {

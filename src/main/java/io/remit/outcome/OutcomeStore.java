@@ -27,19 +27,33 @@ import tools.jackson.databind.json.JsonMapper;
 public final class OutcomeStore {
     private static final String SELECT = """
             select request_id, command_type, status, attempts, http_status, error_code, error_message, resource_id,
-                   retry_topic, due_at, source_topic, source_partition, source_offset, updated_at, response
+                   retry_topic, due_at, source_topic, source_partition, source_offset, updated_at, response, invoice_id
             from command_outcome where request_id = any(?)""";
+
+    /**
+     * For each (requestId, invoiceId): the earliest other command for the invoice that is RETRYING and was first stored
+     * before this one (or at all, when this one has no row yet). One abandoned for a day past its due time is ignored.
+     */
+    private static final String EARLIER_RETRYING = """
+            select distinct on (w.request_id) w.request_id as waiting, o.request_id, o.due_at
+            from unnest(?::text[], ?::text[]) as w(request_id, invoice_id)
+            join command_outcome o on o.invoice_id = w.invoice_id and o.status = 'RETRYING' and o.request_id <> w.request_id
+            left join command_outcome self on self.request_id = w.request_id
+            where (self.created_at is null or (o.created_at, o.request_id) < (self.created_at, self.request_id))
+              and (o.due_at is null or o.due_at > now() - interval '24 hours')
+            order by w.request_id, o.created_at, o.request_id""";
 
     private static final String UPSERT_OUTCOME = """
             insert into command_outcome (request_id, command_type, status, attempts, http_status, error_code, error_message,
-                resource_id, retry_topic, due_at, source_topic, source_partition, source_offset, updated_at, response)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                resource_id, retry_topic, due_at, source_topic, source_partition, source_offset, updated_at, response, invoice_id)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             on conflict (request_id) do update set
                 command_type = excluded.command_type, status = excluded.status, attempts = excluded.attempts,
                 http_status = excluded.http_status, error_code = excluded.error_code, error_message = excluded.error_message,
                 resource_id = excluded.resource_id, retry_topic = excluded.retry_topic, due_at = excluded.due_at,
                 source_topic = excluded.source_topic, source_partition = excluded.source_partition,
-                source_offset = excluded.source_offset, updated_at = excluded.updated_at, response = excluded.response
+                source_offset = excluded.source_offset, updated_at = excluded.updated_at, response = excluded.response,
+                invoice_id = coalesce(excluded.invoice_id, command_outcome.invoice_id)
             where command_outcome.status <> 'SUCCEEDED'
               and (command_outcome.status, command_outcome.attempts, command_outcome.source_topic,
                    command_outcome.source_partition, command_outcome.source_offset)
@@ -85,6 +99,29 @@ public final class OutcomeStore {
         return found;
     }
 
+    /** An earlier command for the same invoice, being retried: a later one waits for it (per-invoice order). */
+    public record EarlierCommand(String requestId, Instant dueAt) {}
+
+    /**
+     * For commands that name an invoice (requestId → invoiceId), the earliest other command for the same invoice that is
+     * RETRYING and was stored first; commands with none are left out. One query.
+     */
+    public Map<String, EarlierCommand> earlierRetrying(Map<String, String> invoiceByRequestId) {
+        Map<String, EarlierCommand> found = new HashMap<>();
+        if (invoiceByRequestId.isEmpty()) return found;
+        List<String> requestIds = new ArrayList<>(invoiceByRequestId.keySet());
+        List<String> invoiceIds = requestIds.stream().map(invoiceByRequestId::get).toList();
+        jdbc.query(connection -> {
+            PreparedStatement statement = connection.prepareStatement(EARLIER_RETRYING);
+            statement.setArray(1, connection.createArrayOf("text", requestIds.toArray()));
+            statement.setArray(2, connection.createArrayOf("text", invoiceIds.toArray()));
+            return statement;
+        }, (ResultSet row) -> {
+            found.put(row.getString("waiting"), new EarlierCommand(row.getString("request_id"), instant(row.getTimestamp("due_at"))));
+        });
+        return found;
+    }
+
     /** Writes the rows in one transaction; at most one outcome per requestId and one attempt per (requestId, attempt). */
     public void save(List<StoredOutcome> outcomes, List<AttemptRecord> attempts) {
         save(outcomes, attempts, List.of());
@@ -119,6 +156,7 @@ public final class OutcomeStore {
         s.setLong(13, o.sourceOffset());
         s.setTimestamp(14, timestamp(o.updatedAt()));
         s.setString(15, o.response());
+        s.setString(16, o.invoiceId());
     }
 
     private static void bind(PreparedStatement s, AttemptRecord a) throws SQLException {
@@ -170,7 +208,7 @@ public final class OutcomeStore {
                 (Integer) row.getObject("http_status"), row.getString("error_code"), row.getString("error_message"),
                 row.getString("resource_id"), row.getString("retry_topic"), instant(row.getTimestamp("due_at")),
                 row.getString("source_topic"), row.getInt("source_partition"), row.getLong("source_offset"),
-                instant(row.getTimestamp("updated_at")), row.getString("response"));
+                instant(row.getTimestamp("updated_at")), row.getString("response"), row.getString("invoice_id"));
     }
 
     private static Timestamp timestamp(Instant instant) {

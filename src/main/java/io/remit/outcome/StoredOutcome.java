@@ -6,13 +6,22 @@ import java.time.Instant;
  * A row of {@code command_outcome}: the last decision for a requestId and the Kafka record
  * ({@code sourceTopic/Partition/Offset}) it was made for. A record that arrives again with the
  * same coordinates was redelivered after a crash, and its decision is replayed, not remade.
+ * {@code invoiceId}: the invoice the command names (approve, dispute, cancel, payment), else null.
  */
 public record StoredOutcome(
         String requestId, String commandType, OutcomeStatus status, int attempts,
         Integer httpStatus, String errorCode, String errorMessage, String resourceId,
         String retryTopic, Instant dueAt,
         String sourceTopic, int sourcePartition, long sourceOffset,
-        Instant updatedAt, String response) {
+        Instant updatedAt, String response, String invoiceId) {
+
+    /** A row of a command that names no invoice. */
+    public StoredOutcome(String requestId, String commandType, OutcomeStatus status, int attempts, Integer httpStatus,
+                         String errorCode, String errorMessage, String resourceId, String retryTopic, Instant dueAt,
+                         String sourceTopic, int sourcePartition, long sourceOffset, Instant updatedAt, String response) {
+        this(requestId, commandType, status, attempts, httpStatus, errorCode, errorMessage, resourceId, retryTopic, dueAt,
+                sourceTopic, sourcePartition, sourceOffset, updatedAt, response, null);
+    }
 
     /** A row without the API's answer. */
     public StoredOutcome(String requestId, String commandType, OutcomeStatus status, int attempts, Integer httpStatus,

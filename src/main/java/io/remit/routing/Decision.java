@@ -13,10 +13,16 @@ public sealed interface Decision {
 
     /**
      * Produced to {@code tier}'s topic, to be attempted again (attempt {@code nextAttempt}) no sooner than {@code dueAt};
-     * {@code rateLimited} counts the 429s so far, which do not use up the ladder.
+     * {@code rateLimited} counts the 429s so far and {@code codeRetries} the failures on codes' own ladders, neither of
+     * which uses up the default ladder. {@code waitingFor}: the requestId of an earlier command for the same invoice that
+     * this one waits for, without using up an attempt (null when the command failed).
      */
-    record Retry(RetryLadder.Tier tier, Instant dueAt, int nextAttempt, int rateLimited, int status, String code, String message)
-            implements Decision {}
+    record Retry(RetryLadder.Tier tier, Instant dueAt, int nextAttempt, int rateLimited, CodeRetries codeRetries, String waitingFor,
+                 int status, String code, String message) implements Decision {
+        public Retry(RetryLadder.Tier tier, Instant dueAt, int nextAttempt, int rateLimited, int status, String code, String message) {
+            this(tier, dueAt, nextAttempt, rateLimited, CodeRetries.NONE, null, status, code, message);
+        }
+    }
 
     /** Produced to the dead-letter topic with headers that say why; never attempted again. */
     record DeadLetter(int status, String code, String message) implements Decision {}

@@ -82,11 +82,19 @@ public final class OutboundRecords {
 
     public ProducerRecord<byte[], byte[]> retry(ConsumerRecord<byte[], byte[]> source, RetryLadder.Tier tier, int nextAttempt,
                                                 int rateLimited, Instant dueAt) {
+        return retry(source, new Decision.Retry(tier, dueAt, nextAttempt, rateLimited, 0, null, null));
+    }
+
+    /** The record that carries a command to its retry tier, with what the next attempt needs to know in remit's headers. */
+    public ProducerRecord<byte[], byte[]> retry(ConsumerRecord<byte[], byte[]> source, Decision.Retry retry) {
         Headers headers = carried(source);
-        set(headers, RemitHeaders.ATTEMPT, Integer.toString(nextAttempt));
-        set(headers, RemitHeaders.RATE_LIMITED, Integer.toString(rateLimited));
-        set(headers, RemitHeaders.DUE_AT, dueAt.toString());
-        return new ProducerRecord<>(tier.topic(), null, source.key(), source.value(), headers);
+        set(headers, RemitHeaders.ATTEMPT, Integer.toString(retry.nextAttempt()));
+        set(headers, RemitHeaders.RATE_LIMITED, Integer.toString(retry.rateLimited()));
+        set(headers, RemitHeaders.DUE_AT, retry.dueAt().toString());
+        String codeRetries = retry.codeRetries().header();
+        if (codeRetries != null) set(headers, RemitHeaders.CODE_RETRIES, codeRetries);
+        if (retry.waitingFor() != null) set(headers, RemitHeaders.WAITING_FOR, retry.waitingFor());
+        return new ProducerRecord<>(retry.tier().topic(), null, source.key(), source.value(), headers);
     }
 
     public ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> source, String commandType, int attempts,

@@ -11,6 +11,10 @@ public final class RemitHeaders {
     public static final String RATE_LIMITED = "remit.rate-limited";
     /** On retry records: ISO-8601 instant before which the record is not processed. */
     public static final String DUE_AT = "remit.due-at";
+    /** On retry records: failures so far per code that has a ladder of its own, e.g. {@code INSUFFICIENT_BALANCE=2}. */
+    public static final String CODE_RETRIES = "remit.code-retries";
+    /** On retry records of a command that waits for an earlier one of its invoice: that one's requestId. */
+    public static final String WAITING_FOR = "remit.waiting-for";
 
     /** On dead letters: why. The API's error code, or remit's own (COMMAND_INVALID, RETRIES_EXHAUSTED, …). */
     public static final String ERROR_CODE = "remit.error.code";

@@ -87,6 +87,14 @@ final class Expereon {
         connections.put(id, connection);
     }
 
+    void setBalance(String connectionId, String currency, BigDecimal amount) {
+        Connection connection = connections.get(connectionId);
+        if (connection == null) throw new IllegalArgumentException("no connection " + connectionId);
+        synchronized (connection) {
+            connection.balances.put(currency, amount);
+        }
+    }
+
     /** Forgets every invoice and restores the seeded connections and balances. */
     void reset() {
         invoices.clear();

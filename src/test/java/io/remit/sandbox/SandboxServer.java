@@ -31,6 +31,7 @@ public final class SandboxServer implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicReference<Faults> faults;
     private final AtomicReference<Map.Entry<String, Duration>> held = new AtomicReference<>();
+    private final AtomicReference<Map.Entry<String, Integer>> failing = new AtomicReference<>();
     private final ApiKeys keys;
     private final Expereon expereon = new Expereon();
     private final Idempotency idempotency = new Idempotency();
@@ -92,6 +93,19 @@ public final class SandboxServer implements AutoCloseable {
         held.set(prefix == null ? null : Map.entry(prefix, delay));
     }
 
+    /**
+     * Answers 503, without any effect, to the first {@code times} calls of every requestId that starts with
+     * {@code prefix} (tests of one command that is being retried; null clears it).
+     */
+    public void failRequestIds(String prefix, int times) {
+        failing.set(prefix == null ? null : Map.entry(prefix, times));
+    }
+
+    /** Sets a connection's buyer balance in a currency, as money arriving (or leaving) would. */
+    public void setBalance(String connectionId, String currency, String amount) {
+        expereon.setBalance(connectionId, currency, new java.math.BigDecimal(amount));
+    }
+
     /** Revokes (or restores) an API key at run time, as an administrator of the real API would. */
     public boolean setKeyRevoked(String key, boolean revoked) {
         return keys.setRevoked(key, revoked);
@@ -145,6 +159,10 @@ public final class SandboxServer implements AutoCloseable {
             sleep(current.sampleLatency());
             Map.Entry<String, Duration> hold = held.get();
             if (hold != null && requestId != null && requestId.startsWith(hold.getKey())) sleep(hold.getValue());
+            Map.Entry<String, Integer> fail = failing.get();
+            if (fail != null && requestId != null && requestId.startsWith(fail.getKey()) && ledger.calls(requestId) <= fail.getValue()) {
+                throw serverError(503, route);
+            }
             injectFailure(current, route);
             keys.authorize(exchange.getRequestHeaders().getFirst("X-API-Key"),
                     exchange.getRequestHeaders().getFirst("X-API-Secret"),
