@@ -1,5 +1,6 @@
 package io.remit.benchmark;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +34,7 @@ import io.remit.sandbox.FaultsJson;
 import io.remit.sandbox.Faults;
 import io.remit.sandbox.SandboxOptions;
 import io.remit.testing.CommandMix;
+import io.remit.testing.Commands;
 import io.remit.testing.Infrastructure;
 
 /**
@@ -41,13 +43,22 @@ import io.remit.testing.Infrastructure;
  * payments; 5 % transient 503s that succeed on retry, 1 % permanent 404/409) is drained by remit,
  * then by the reference worker ({@code @KafkaListener} + {@code @RetryableTopic}), then sent by the
  * bare API client with remit's in-flight bound (the ceiling). End-to-end latency is measured in a
- * second phase at half each worker's throughput. Prints one table per latency. Not a test:
- * {@code ./mvnw -q exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.remit.benchmark.Benchmark -Dexec.args="--commands 100000"}.
+ * second phase at half each worker's throughput (or {@code --paced-rate}). Prints one table per latency. Not a test:
+ * {@code ./mvnw -q -DskipTests package exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.remit.benchmark.Benchmark -Dexec.args="--commands 100000"}.
+ * <p>
+ * {@code --scenario tail}: a slow tail that is not a failure, remit only. Per latency L, N invoice creations (no
+ * injected errors) are drained twice in one run, once with every call taking L ms and once with a share
+ * ({@code --tail-share}, 0.01) taking {@code --tail-ms} (5000) instead; then each is paced at {@code --paced-rate}
+ * commands/s for {@code --paced-seconds}, measuring e2e to the decision and to the Kafka commit of the offset:
+ * {@code --scenario tail --commands 20000 --partitions 3 --latencies 50 --paced-rate 1000 --paced-seconds 20}.
+ * {@code --remit-props k=v,k=v} passes more settings to remit (e.g. {@code remit.worker.max-pending-records=8000}).
  */
 public final class Benchmark {
     /** What is measured and how much. */
     record Options(int commands, List<Integer> latenciesMs, int partitions, Duration referenceLimit, Duration paced,
-                   List<Integer> backlogs, int maxInFlight, int consumers, boolean check, boolean profile) {
+                   List<Integer> backlogs, int maxInFlight, int consumers, boolean check, boolean profile,
+                   String scenario, long tailMs, double tailShare, double pacedRate, List<String> remitProps,
+                   List<Variant> variants) {
         static Options parse(String... args) {
             Map<String, String> flags = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) flags.put(args[i], args[i + 1]);
@@ -60,7 +71,36 @@ public final class Benchmark {
                     Integer.parseInt(flags.getOrDefault("--max-in-flight", "256")),
                     Integer.parseInt(flags.getOrDefault("--consumers", "4")),
                     Boolean.parseBoolean(flags.getOrDefault("--check", "true")),
-                    Boolean.parseBoolean(flags.getOrDefault("--profile", "false")));
+                    Boolean.parseBoolean(flags.getOrDefault("--profile", "false")),
+                    scenario(flags.getOrDefault("--scenario", "latencies")),
+                    Long.parseLong(flags.getOrDefault("--tail-ms", "5000")),
+                    Double.parseDouble(flags.getOrDefault("--tail-share", "0.01")),
+                    Double.parseDouble(flags.getOrDefault("--paced-rate", "0")),
+                    strings(flags.getOrDefault("--remit-props", "")),
+                    variants(flags.getOrDefault("--variants", ""), strings(flags.getOrDefault("--remit-props", ""))));
+        }
+
+        /** {@code label@jar[@k=v,k=v]} separated by {@code ;}; jar {@code -} is the packaged jar. Default: one, the packaged jar. */
+        private static List<Variant> variants(String spec, List<String> props) {
+            if (spec.isBlank()) return List.of(new Variant("remit", null, props));
+            List<Variant> variants = new ArrayList<>();
+            for (String one : spec.split(";")) {
+                String[] parts = one.trim().split("@", 3);
+                if (parts.length < 2) throw new IllegalArgumentException("--variants label@jar[@k=v,k=v];...: " + one);
+                List<String> all = new ArrayList<>(props);
+                if (parts.length == 3) all.addAll(strings(parts[2]));
+                variants.add(new Variant(parts[0], parts[1].equals("-") ? null : Path.of(parts[1]), List.copyOf(all)));
+            }
+            return List.copyOf(variants);
+        }
+
+        private static String scenario(String name) {
+            if (!name.equals("latencies") && !name.equals("tail")) throw new IllegalArgumentException("--scenario latencies|tail: " + name);
+            return name;
+        }
+
+        private static List<String> strings(String csv) {
+            return csv.isBlank() ? List.of() : Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         }
 
         private static List<Integer> ints(String csv) {
@@ -68,9 +108,46 @@ public final class Benchmark {
         }
     }
 
+    /** A remit build and settings to measure: {@code jar} null is the packaged jar (target/remit-*.jar or -Dremit.jar). */
+    record Variant(String label, Path jar, List<String> props) {
+        Variant {
+            for (String prop : props) if (prop.indexOf('=') < 1) throw new IllegalArgumentException("remit setting k=v expected: " + prop);
+        }
+
+        Path jarOrShipped() {
+            return jar != null ? jar : io.remit.testing.Shipped.jar();
+        }
+    }
+
+    /** A set of commands and what must become of each; keys are {@code c-<run>-<n>}. */
+    record Load(String run, Map<String, CommandMix.Expected> byKey) {
+        static Load of(CommandMix mix) {
+            return new Load(mix.run, mix.byKey);
+        }
+
+        /** {@code commands} invoice creations on conn_demo, each of which must succeed. */
+        static Load creates(String run, int commands) {
+            Map<String, CommandMix.Expected> byKey = new LinkedHashMap<>();
+            for (int n = 0; n < commands; n++) {
+                String key = "c-" + run + "-" + n;
+                byKey.put(key, new CommandMix.Expected(key, Commands.createInvoice(key), "SUCCEEDED", null));
+            }
+            return new Load(run, byKey);
+        }
+
+        List<CommandMix.Expected> inOrder() {
+            return new ArrayList<>(byKey.values());
+        }
+    }
+
+    /** One line of the slow-tail table: the drain, then the paced phase. */
+    record TailRow(String api, Row drained, double pacedRate, double[] decided, double[] committed,
+                   long lastDecidedAfterLastSentMs, long committedAfterLastSentMs, double[] decidedLater, double[] committedLater) {}
+
     /** One measured line of a table. */
     record Row(String who, long completed, double perSecond, double e2eP50Ms, double e2eP99Ms, double cpuSecondsPer1k,
-               long peakHeapMb, long peakLiveMb, long peakRssMb, List<String> problems) {}
+               long peakHeapMb, long peakLiveMb, long peakRssMb, List<String> problems, double machineCpuSecondsPer1k,
+               double foreignCpuShare) {}
 
     private final Options options;
     private final Infrastructure infra;
@@ -79,10 +156,12 @@ public final class Benchmark {
     private final CommandParser parser = new CommandParser();
     private final PaymentsApi api;
     private int runs;
+    private Variant variant;
 
     Benchmark(Options options, Infrastructure infra) throws Exception {
         this.options = options;
         this.infra = infra;
+        this.variant = options.variants().getFirst();
         this.jdbc = new JdbcTemplate(new DriverManagerDataSource(infra.jdbcUrl, infra.dbUser, infra.dbPassword));
         this.logs = Files.createTempDirectory("remit-benchmark-");
         ApiProperties properties = new ApiProperties(java.net.URI.create(infra.sandbox.baseUrl()), SandboxOptions.DEFAULT_KEY,
@@ -106,6 +185,10 @@ public final class Benchmark {
         System.out.printf("%nremit benchmark: %d commands, %d partitions, max in flight %d, %d remit consumer(s), %d cores; logs in %s%n",
                 options.commands(), options.partitions(), options.maxInFlight(), options.consumers(),
                 Runtime.getRuntime().availableProcessors(), logs);
+        if (options.scenario().equals("tail")) {
+            for (int latency : options.latenciesMs()) problems.addAll(tailScenario(latency));
+            return problems;
+        }
         for (int latency : options.latenciesMs()) {
             Row remit = measure(Kind.REMIT, latency, options.commands(), Duration.ofMinutes(30));
             Row reference = measure(Kind.REFERENCE, latency, options.commands(), options.referenceLimit());
@@ -125,23 +208,25 @@ public final class Benchmark {
         Map<String, Long> sentAt = produce(topic, mix.inOrder(), 0);
         Row drained;
         try (MeasuredWorker worker = kind.start(this, topic)) {
-            drained = drain(kind, worker, mix, limit);
+            drained = drain(kind, worker, Load.of(mix), limit);
         }
-        // end-to-end latency at half the measured throughput, on a fresh topic and worker
-        CommandMix paced = new CommandMix(mix.run + "-paced", (int) Math.max(50, drained.perSecond() / 2 * options.paced().toSeconds()),
+        // end-to-end latency at half the measured throughput (or --paced-rate), on a fresh topic and worker
+        double rate = options.pacedRate() > 0 ? options.pacedRate() : drained.perSecond() / 2;
+        CommandMix paced = new CommandMix(mix.run + "-paced", (int) Math.max(50, rate * options.paced().toSeconds()),
                 infra.sandbox, 1, 0);
         String pacedTopic = "bench." + paced.run;
         createTopic(pacedTopic);
         double[] e2e;
         try (MeasuredWorker worker = kind.start(this, pacedTopic)) {
             Thread.sleep(5_000); // let the consumers join the group before the clock starts
-            Map<String, Long> pacedSentAt = produce(pacedTopic, paced.inOrder(), drained.perSecond() / 2);
+            Map<String, Long> pacedSentAt = produce(pacedTopic, paced.inOrder(), rate);
             awaitFinal(kind, paced.run, paced.byKey.size(), Duration.ofMinutes(3));
             e2e = percentiles(kind, paced.run, pacedSentAt);
         }
         sentAt.clear();
         return new Row(drained.who(), drained.completed(), drained.perSecond(), e2e[0], e2e[1], drained.cpuSecondsPer1k(),
-                drained.peakHeapMb(), drained.peakLiveMb(), drained.peakRssMb(), drained.problems());
+                drained.peakHeapMb(), drained.peakLiveMb(), drained.peakRssMb(), drained.problems(), drained.machineCpuSecondsPer1k(),
+                drained.foreignCpuShare());
     }
 
     /**
@@ -150,47 +235,316 @@ public final class Benchmark {
      * A worker that cannot get there within {@code limit} is measured from its first final
      * command to the limit.
      */
-    private Row drain(Kind kind, MeasuredWorker worker, CommandMix mix, Duration limit) throws InterruptedException {
-        int n = mix.byKey.size();
+    private Row drain(Kind kind, MeasuredWorker worker, Load mix, Duration limit) throws InterruptedException {
+        int n = mix.byKey().size();
         long deadline = System.nanoTime() + limit.toNanos();
         long startedAt = 0, startCount = 0, done = 0;
         Duration cpuAtStart = Duration.ZERO;
+        double machineAtStart = 0, foreignAtStart = 0;
         while (System.nanoTime() < deadline && (startedAt == 0 || done < n * 9L / 10)) {
-            done = finalRows(kind, mix.run);
+            done = finalRows(kind, mix.run());
             if (startedAt == 0 && done > 0 && (done >= n / 10 || kind == Kind.REFERENCE)) {
                 startedAt = System.nanoTime();
                 startCount = done;
                 cpuAtStart = worker.cpu();
+                machineAtStart = machineCpuSeconds();
+                foreignAtStart = machineAtStart - ourCpuSeconds();
             }
             Thread.sleep(50);
         }
-        done = finalRows(kind, mix.run);
+        done = finalRows(kind, mix.run());
         double seconds = (System.nanoTime() - startedAt) / 1e9;
         long steadyCommands = done - startCount;
         Duration cpu = worker.cpu().minus(cpuAtStart);
-        if (kind == Kind.REMIT) awaitFinal(kind, mix.run, n, Duration.ofMinutes(5));
+        double machineNow = machineCpuSeconds();
+        double machine = machineNow - machineAtStart;
+        double foreign = machineNow - ourCpuSeconds() - foreignAtStart;
+        if (kind == Kind.REMIT) awaitFinal(kind, mix.run(), n, Duration.ofMinutes(5));
         List<String> problems = kind == Kind.REMIT && options.check() ? check(mix) : List.of();
         double perSecond = startedAt == 0 ? 0 : steadyCommands / seconds;
-        return new Row(kind.label, finalRows(kind, mix.run), perSecond, 0, 0, cpu.toMillis() / 1000.0 / Math.max(1, steadyCommands / 1000.0),
-                worker.peakHeapBytes() >> 20, worker.peakLiveDataBytes() >> 20, worker.peakRssBytes() >> 20, problems);
+        return new Row(kind.label, finalRows(kind, mix.run()), perSecond, 0, 0, cpu.toMillis() / 1000.0 / Math.max(1, steadyCommands / 1000.0),
+                worker.peakHeapBytes() >> 20, worker.peakLiveDataBytes() >> 20, worker.peakRssBytes() >> 20, problems,
+                machine / Math.max(1, steadyCommands / 1000.0),
+                foreign / (seconds * Runtime.getRuntime().availableProcessors()));
+    }
+
+    /**
+     * CPU time of this JVM (the harness, the broker, the sandbox) and of this benchmark's PostgreSQL (its postmaster, found
+     * by port), each with its children: the live ones (the worker, the backends) and the ones it has reaped (short-lived
+     * backends of the harness's queries). What the machine spent minus this is other work on the machine (and the kernel's
+     * own threads), which a measurement should not have. Linux only (NaN elsewhere).
+     */
+    private double ourCpuSeconds() {
+        String port = "-p " + java.net.URI.create(infra.jdbcUrl.substring("jdbc:".length())).getPort() + " ";
+        List<ProcessHandle> roots = new ArrayList<>(List.of(ProcessHandle.current()));
+        ProcessHandle.allProcesses().filter(h -> h.info().commandLine().map(c -> c.contains("postgres") && c.contains(port)).orElse(false))
+                .forEach(roots::add);
+        double seconds = 0;
+        for (ProcessHandle root : roots) {
+            seconds += ticks(root.pid(), true);
+            for (ProcessHandle child : root.descendants().toList()) seconds += ticks(child.pid(), false);
+        }
+        return seconds;
+    }
+
+    /** utime + stime (+ cutime + cstime: reaped children) of a process from /proc/[pid]/stat, in seconds. */
+    private static double ticks(long pid, boolean reapedChildren) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            if (reapedChildren) t += Long.parseLong(f[13]) + Long.parseLong(f[14]);
+            return t / 100.0; // USER_HZ
+        } catch (IOException | RuntimeException e) {
+            return 0; // gone
+        }
+    }
+
+    /** CPU time the whole machine has spent busy so far (all processes: broker, PostgreSQL, sandbox, harness, worker), from /proc/stat. */
+    static double machineCpuSeconds() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < Math.min(f.length, 9); i++) if (i != 4 && i != 5) busy += Long.parseLong(f[i]); // not idle, iowait
+            return busy / 100.0; // USER_HZ
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     /** remit's guarantees held: one final row per command as expected, one effect per success, none otherwise. */
-    private List<String> check(CommandMix mix) {
+    private List<String> check(Load mix) {
         List<String> problems = new ArrayList<>();
         Map<String, String> status = new HashMap<>();
         jdbc.query("select request_id, status from command_outcome where request_id like ?",
-                (java.sql.ResultSet r) -> { status.put(r.getString(1), r.getString(2)); }, "c-" + mix.run + "-%");
+                (java.sql.ResultSet r) -> { status.put(r.getString(1), r.getString(2)); }, "c-" + mix.run() + "-%");
         long wrong = 0, effects = 0;
-        for (CommandMix.Expected e : mix.byKey.values()) {
+        for (CommandMix.Expected e : mix.byKey().values()) {
             if (!e.status().equals(status.get(e.key()))) wrong++;
             int n = infra.sandbox.ledger().effects(e.key());
             if (n != (e.status().equals("SUCCEEDED") ? 1 : 0)) effects++;
         }
-        if (status.size() != mix.byKey.size()) problems.add(mix.run + ": " + status.size() + " outcome rows for " + mix.byKey.size() + " commands");
-        if (wrong > 0) problems.add(mix.run + ": " + wrong + " commands with an unexpected outcome");
-        if (effects > 0) problems.add(mix.run + ": " + effects + " commands without exactly the expected sandbox effects");
+        if (status.size() != mix.byKey().size()) problems.add(mix.run() + ": " + status.size() + " outcome rows for " + mix.byKey().size() + " commands");
+        if (wrong > 0) problems.add(mix.run() + ": " + wrong + " commands with an unexpected outcome");
+        if (effects > 0) problems.add(mix.run() + ": " + effects + " commands without exactly the expected sandbox effects");
         return problems;
+    }
+
+    // ------------------------------------------------------------------ the slow tail (issue 10)
+
+    /**
+     * The same invoice creations, no injected errors, drained and then paced twice in this run: every call
+     * taking {@code latency} ms, then a share of calls taking {@code --tail-ms} instead (answered normally).
+     */
+    private List<String> tailScenario(int latency) throws Exception {
+        String uniform = "{\"latency\":\"fixed\",\"latencyMs\":" + latency + "}";
+        String tail = "{\"latency\":\"tail\",\"latencyMs\":" + latency + ",\"latencyMaxMs\":" + options.tailMs()
+                + ",\"latencyTailShare\":" + options.tailShare() + "}";
+        String share = String.format("%s %%", num(100 * options.tailShare()).replaceAll("\\.00$", ""));
+        List<String> problems = new ArrayList<>();
+        List<TailRow[]> summary = new ArrayList<>();
+        for (Variant v : options.variants()) {
+            variant = v;
+            TailRow flat = measureCreates("uniform " + latency + " ms", "flat" + latency, uniform);
+            TailRow slow = measureCreates(share + " at " + String.format("%,d", options.tailMs()) + " ms (else " + latency + " ms)",
+                    "tail" + latency, tail);
+            summary.add(new TailRow[] {flat, slow});
+            printTail(v, flat, slow);
+            problems.addAll(flat.drained().problems());
+            problems.addAll(slow.drained().problems());
+        }
+        if (options.variants().size() > 1) {
+            System.out.printf("%n### Summary: %,d invoice creations on %d partitions; paced at %s commands/s%n%n"
+                    + "| remit | uniform: commands/s | tail: commands/s | tail / uniform | uniform: e2e p50 / p99 (ms) "
+                    + "| tail: e2e p50 / p99 / p99.9 (ms) | tail: offset committed p50 / p99 (ms) | CPU s / 1k (uniform, tail) "
+                    + "| machine CPU s / 1k (uniform, tail) | other work on the machine (uniform, tail) |%n|---|---|---|---|---|---|---|---|---|---|%n",
+                    options.commands(), options.partitions(), summary.getFirst()[0].pacedRate() > 0
+                            ? String.format("%,.0f", summary.getFirst()[0].pacedRate()) : "half the throughput");
+            for (int i = 0; i < summary.size(); i++) {
+                TailRow flat = summary.get(i)[0], slow = summary.get(i)[1];
+                System.out.printf("| %s | %,.0f | %,.0f | %.0f %% | %s / %s | %s / %s / %s | %s / %s | %s, %s | %s, %s | %.0f %%, %.0f %% |%n",
+                        options.variants().get(i).label(), flat.drained().perSecond(), slow.drained().perSecond(),
+                        100 * slow.drained().perSecond() / flat.drained().perSecond(), num(flat.decided()[0]), num(flat.decided()[1]),
+                        num(slow.decided()[0]), num(slow.decided()[1]), num(slow.decided()[2]), num(slow.committed()[0]),
+                        num(slow.committed()[1]), num(flat.drained().cpuSecondsPer1k()), num(slow.drained().cpuSecondsPer1k()),
+                        num(flat.drained().machineCpuSecondsPer1k()), num(slow.drained().machineCpuSecondsPer1k()),
+                        100 * flat.drained().foreignCpuShare(), 100 * slow.drained().foreignCpuShare());
+            }
+        }
+        return problems;
+    }
+
+    private void printTail(Variant v, TailRow flat, TailRow slow) {
+        System.out.printf("%n### A slow tail: %,d invoice creations on %d partitions, %s (%s%s)%n%n"
+                + "| API | commands | commands/s | paced at (commands/s) | e2e p50 (ms) | e2e p99 (ms) | e2e p99.9 (ms) "
+                + "| offset committed p50 (ms) | offset committed p99 (ms) | last decision after last send (ms) "
+                + "| all committed after last send (ms) | CPU s / 1k commands | machine CPU s / 1k commands | other work on the machine "
+                + "| peak heap (MB) | peak live (MB) | peak RSS (MB) |%n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|%n", options.commands(), options.partitions(),
+                v.label(), v.jarOrShipped(), v.props().isEmpty() ? "" : ", " + String.join(", ", v.props()));
+        for (TailRow row : List.of(flat, slow)) {
+            Row d = row.drained();
+            System.out.printf("| %s | %,d | %,.0f | %,.0f | %s | %s | %s | %s | %s | %,d | %,d | %s | %s | %.0f %% | %s | %s | %s |%n", row.api(),
+                    d.completed(), d.perSecond(), row.pacedRate(), num(row.decided()[0]), num(row.decided()[1]), num(row.decided()[2]),
+                    num(row.committed()[0]), num(row.committed()[1]), row.lastDecidedAfterLastSentMs(), row.committedAfterLastSentMs(),
+                    num(d.cpuSecondsPer1k()), num(d.machineCpuSecondsPer1k()), 100 * d.foreignCpuShare(), mb(d.peakHeapMb()),
+                    mb(d.peakLiveMb()), mb(d.peakRssMb()));
+        }
+        System.out.printf("%nThe paced phase's second half only (the worker's JVM warm):%n%n"
+                + "| API | e2e p50 (ms) | e2e p99 (ms) | e2e p99.9 (ms) | offset committed p50 (ms) | offset committed p99 (ms) |%n"
+                + "|---|---|---|---|---|---|%n");
+        for (TailRow row : List.of(flat, slow)) {
+            System.out.printf("| %s | %s | %s | %s | %s | %s |%n", row.api(), num(row.decidedLater()[0]), num(row.decidedLater()[1]),
+                    num(row.decidedLater()[2]), num(row.committedLater()[0]), num(row.committedLater()[1]));
+        }
+        System.out.printf("%ntail / uniform throughput = %.0f %%; e2e p50 %+.0f ms, p99 %+.0f ms with the tail%n",
+                100 * slow.drained().perSecond() / flat.drained().perSecond(), slow.decided()[0] - flat.decided()[0],
+                slow.decided()[1] - flat.decided()[1]);
+    }
+
+    private TailRow measureCreates(String label, String tag, String faultsJson) throws Exception {
+        infra.sandbox.reset();
+        infra.sandbox.setFaults(FaultsJson.merge(Faults.NONE, faultsJson));
+        Load load = Load.creates(tag + "-" + (runs++), options.commands());
+        String topic = "bench." + load.run();
+        createTopic(topic);
+        produce(topic, load.inOrder(), 0);
+        Row drained;
+        try (MeasuredWorker worker = Kind.REMIT.start(this, topic)) {
+            drained = drain(Kind.REMIT, worker, load, Duration.ofMinutes(30));
+        }
+        double rate = options.pacedRate() > 0 ? options.pacedRate() : drained.perSecond() / 2;
+        Load paced = Load.creates(load.run() + "-paced", (int) Math.max(50, rate * options.paced().toSeconds()));
+        String pacedTopic = "bench." + paced.run();
+        createTopic(pacedTopic);
+        try (MeasuredWorker worker = Kind.REMIT.start(this, pacedTopic);
+             CommitWatch commits = new CommitWatch(infra.bootstrapServers, "bench-" + pacedTopic, pacedTopic)) {
+            Thread.sleep(5_000); // let the consumers join the group before the clock starts
+            List<Sent> sent = produceTracked(pacedTopic, paced.inOrder(), rate);
+            long lastSent = sent.stream().mapToLong(Sent::atMs).max().orElse(0);
+            awaitFinal(Kind.REMIT, paced.run(), paced.byKey().size(), Duration.ofMinutes(3));
+            Map<String, Long> sentAt = new HashMap<>();
+            for (Sent s : sent) sentAt.put(s.key(), s.atMs());
+            double[] decided = percentiles(Kind.REMIT, paced.run(), sentAt);
+            List<Sent> later = sent.subList(sent.size() / 2, sent.size());
+            Map<String, Long> laterSentAt = new HashMap<>();
+            for (Sent s : later) laterSentAt.put(s.key(), s.atMs());
+            java.sql.Timestamp last = jdbc.queryForObject("select max(updated_at) from command_outcome where request_id like ?",
+                    java.sql.Timestamp.class, "c-" + paced.run() + "-%");
+            long allCommittedAt = commits.awaitPast(sent, Duration.ofMinutes(2));
+            return new TailRow(label, drained, rate, decided, commits.percentiles(sent),
+                    last == null ? -1 : last.getTime() - lastSent, allCommittedAt < 0 ? -1 : allCommittedAt - lastSent,
+                    percentiles(Kind.REMIT, paced.run(), laterSentAt), commits.percentiles(later));
+        }
+    }
+
+    /** A record sent: its key, when (epoch ms), and where it landed. */
+    record Sent(String key, long atMs, int partition, long offset) {}
+
+    /** Sends at {@code perSecond} and answers where each record landed. */
+    private List<Sent> produceTracked(String topic, List<CommandMix.Expected> commands, double perSecond) throws Exception {
+        List<Long> at = new ArrayList<>(commands.size());
+        List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sends = new ArrayList<>(commands.size());
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            long start = System.nanoTime();
+            for (int i = 0; i < commands.size(); i++) {
+                CommandMix.Expected c = commands.get(i);
+                long wait = start + (long) (i * 1e9 / perSecond) - System.nanoTime();
+                if (wait > 0) Thread.sleep(Duration.ofNanos(wait));
+                at.add(System.currentTimeMillis());
+                sends.add(producer.send(new ProducerRecord<>(topic, c.key().getBytes(StandardCharsets.UTF_8),
+                        c.value().getBytes(StandardCharsets.UTF_8))));
+            }
+            producer.flush();
+        }
+        List<Sent> sent = new ArrayList<>(commands.size());
+        for (int i = 0; i < commands.size(); i++) {
+            var metadata = sends.get(i).get();
+            sent.add(new Sent(commands.get(i).key(), at.get(i), metadata.partition(), metadata.offset()));
+        }
+        return sent;
+    }
+
+    /**
+     * Samples a consumer group's committed offsets every 50 ms, to time when each record's offset was committed
+     * (that is when its outbound records become visible and it will not be redelivered). Resolution: 50 ms.
+     */
+    static final class CommitWatch implements AutoCloseable {
+        private record Sample(long atMs, Map<Integer, Long> committed) {}
+
+        private final Admin admin;
+        private final String group;
+        private final String topic;
+        private final List<Sample> samples = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final Thread sampler;
+
+        CommitWatch(String bootstrapServers, String group, String topic) {
+            this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+            this.group = group;
+            this.topic = topic;
+            this.sampler = Thread.ofVirtual().start(this::sample);
+        }
+
+        private void sample() {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Map<Integer, Long> committed = new HashMap<>();
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(5, java.util.concurrent.TimeUnit.SECONDS)
+                            .forEach((tp, om) -> {
+                                if (tp.topic().equals(topic) && om != null) committed.put(tp.partition(), om.offset());
+                            });
+                    samples.add(new Sample(System.currentTimeMillis(), committed));
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    // the group is not there yet, or the broker is busy: sample again
+                }
+            }
+        }
+
+        /** Waits until every sent record's offset is committed; answers when (epoch ms), or -1 past the timeout. */
+        long awaitPast(List<Sent> sent, Duration timeout) throws InterruptedException {
+            Map<Integer, Long> end = new HashMap<>();
+            for (Sent s : sent) end.merge(s.partition(), s.offset() + 1, Math::max);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                Sample last;
+                synchronized (samples) {
+                    last = samples.isEmpty() ? null : samples.getLast();
+                }
+                if (last != null && end.entrySet().stream().allMatch(e -> last.committed().getOrDefault(e.getKey(), -1L) >= e.getValue())) {
+                    return last.atMs();
+                }
+                Thread.sleep(50);
+            }
+            return -1;
+        }
+
+        /** p50 and p99 of send → first sample in which the record's offset is committed (records never committed left out). */
+        double[] percentiles(List<Sent> sent) {
+            List<Sample> copy;
+            synchronized (samples) {
+                copy = new ArrayList<>(samples);
+            }
+            List<Long> latencies = new ArrayList<>();
+            for (Sent s : sent) {
+                int lo = 0, hi = copy.size();
+                while (lo < hi) { // first sample committing past the record (committed offsets only grow here)
+                    int mid = (lo + hi) >>> 1;
+                    if (copy.get(mid).committed().getOrDefault(s.partition(), -1L) > s.offset()) hi = mid;
+                    else lo = mid + 1;
+                }
+                if (lo < copy.size()) latencies.add(copy.get(lo).atMs() - s.atMs());
+            }
+            return Benchmark.percentiles(latencies);
+        }
+
+        @Override
+        public void close() {
+            sampler.interrupt();
+            admin.close(Duration.ofSeconds(5));
+        }
     }
 
     private Row ceiling(int latency) throws Exception {
@@ -199,7 +553,7 @@ public final class Benchmark {
         Ceiling.Result result = Ceiling.run(api, mix.inOrder().stream().map(this::command).toList());
         double seconds = result.elapsed().toMillis() / 1000.0;
         return new Row("ceiling (remit's API client alone)", result.succeeded() + result.failed(),
-                (result.succeeded() + result.failed()) / seconds, Double.NaN, Double.NaN, Double.NaN, -1, -1, -1, List.of());
+                (result.succeeded() + result.failed()) / seconds, Double.NaN, Double.NaN, Double.NaN, -1, -1, -1, List.of(), Double.NaN, Double.NaN);
     }
 
     private Command command(CommandMix.Expected command) {
@@ -269,9 +623,14 @@ public final class Benchmark {
                     Long sent = sentAt.get(r.getString(1));
                     if (sent != null) latencies.add(r.getTimestamp(2).getTime() - sent);
                 }, "c-" + run + "-%");
-        if (latencies.isEmpty()) return new double[] {Double.NaN, Double.NaN};
+        return percentiles(latencies);
+    }
+
+    static double[] percentiles(List<Long> latencies) {
+        if (latencies.isEmpty()) return new double[] {Double.NaN, Double.NaN, Double.NaN};
         latencies.sort(Long::compare);
-        return new double[] {latencies.get(latencies.size() / 2), latencies.get((int) Math.min(latencies.size() - 1, latencies.size() * 0.99))};
+        int n = latencies.size();
+        return new double[] {latencies.get(n / 2), latencies.get((int) Math.min(n - 1, n * 0.99)), latencies.get((int) Math.min(n - 1, n * 0.999))};
     }
 
     private void createTopic(String topic) throws Exception {
@@ -344,6 +703,10 @@ public final class Benchmark {
                         "--remit.topics.commands=" + topic, "--remit.topics.dead-letter=" + topic + ".dlq",
                         "--remit.topics.partitions=" + bench.options.partitions(), "--remit.worker.group-id=bench-" + topic,
                         "--remit.worker.instance-id=bench-" + topic, "--remit.worker.consumers=" + bench.options.consumers()));
+                for (String prop : bench.variant.props()) { // a variant's setting replaces the benchmark's own
+                    args.removeIf(arg -> arg.startsWith("--" + prop.substring(0, prop.indexOf('=') + 1)));
+                    args.add("--" + prop);
+                }
             } else {
                 args.addAll(List.of("--reference.api.base-url=" + infra.sandbox.baseUrl(), "--reference.api.key=" + SandboxOptions.DEFAULT_KEY,
                         "--reference.api.secret=" + SandboxOptions.DEFAULT_SECRET, "--reference.topic=" + topic, "--reference.group=bench-" + topic,
@@ -354,7 +717,7 @@ public final class Benchmark {
                     : List.of();
             Path log = bench.logs.resolve(topic + ".log");
             MeasuredWorker worker = this == REMIT
-                    ? MeasuredWorker.shipped(name() + "-" + topic, jvm, args, port, log)
+                    ? MeasuredWorker.shipped(name() + "-" + topic, bench.variant.jarOrShipped(), jvm, args, port, log)
                     : MeasuredWorker.fromClasspath(name() + "-" + topic, ReferenceWorker.class.getName(), jvm, args, port, log);
             worker.start();
             return worker;

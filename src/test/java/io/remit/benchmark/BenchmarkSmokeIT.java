@@ -9,15 +9,19 @@ import io.remit.testing.Infrastructure;
 /**
  * The benchmark at CI size, to prove it runs end to end: remit, the reference worker and the
  * ceiling, with remit's correctness checked (one final outcome per command, one sandbox effect
- * per success). Speed is not asserted here; docs/benchmarks.md has the full-size figures.
+ * per success); then the slow-tail scenario (uniform latency, then a share of slow calls that
+ * answer normally). Speed is not asserted here; docs/benchmarks.md has the full-size figures.
  */
 class BenchmarkSmokeIT {
     @Test
     void runsEveryWorkerAndRemitKeepsItsGuarantees() throws Exception {
         Benchmark.Options options = Benchmark.Options.parse("--commands", "3000", "--latencies", "10", "--reference-seconds", "10",
                 "--paced-seconds", "3", "--backlogs", "none");
+        Benchmark.Options tail = Benchmark.Options.parse("--scenario", "tail", "--commands", "600", "--partitions", "3",
+                "--latencies", "10", "--tail-ms", "1000", "--tail-share", "0.02", "--paced-rate", "100", "--paced-seconds", "2");
         try (Infrastructure infra = Infrastructure.start()) {
             assertThat(new Benchmark(options, infra).run()).isEmpty();
+            assertThat(new Benchmark(tail, infra).run()).isEmpty();
         }
     }
 }

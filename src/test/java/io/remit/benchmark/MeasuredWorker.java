@@ -20,11 +20,15 @@ import io.remit.testing.Shipped;
 
 /**
  * A worker under measurement, in its own JVM: CPU time from the OS, peak RSS from
- * {@code /proc/<pid>/status} (VmHWM), and heap in use sampled every second from Actuator.
+ * {@code /proc/<pid>/status} (VmHWM), and heap in use sampled every second from Actuator
+ * ({@code /actuator/metrics}, or {@code /actuator/prometheus} where the metrics endpoint is not open to
+ * anonymous callers, as behind remit's console security).
  */
 final class MeasuredWorker implements AutoCloseable {
     static final List<String> JVM = List.of("-Xms64m", "-Xmx512m", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
     private static final Pattern VALUE = Pattern.compile("\"value\":([0-9.Ee+-]+)");
+    private static final Pattern HEAP_USED = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*} ([0-9.Ee+-]+)");
+    private static final Pattern LIVE_DATA = Pattern.compile("(?m)^jvm_gc_live_data_size_bytes(?:\\{[^}]*})? ([0-9.Ee+-]+)");
 
     private final JavaProcess process;
     private final int port;
@@ -40,7 +44,12 @@ final class MeasuredWorker implements AutoCloseable {
 
     /** remit as it ships: the packaged jar, started with {@code java -jar}. */
     static MeasuredWorker shipped(String name, List<String> jvmExtras, List<String> args, int port, Path log) {
-        return new MeasuredWorker(JavaProcess.ofJar(name, Shipped.jar(), jvm(jvmExtras), args, Map.of(), log), port);
+        return shipped(name, Shipped.jar(), jvmExtras, args, port, log);
+    }
+
+    /** remit from a given packaged jar (another build, to compare), started with {@code java -jar}. */
+    static MeasuredWorker shipped(String name, Path jar, List<String> jvmExtras, List<String> args, int port, Path log) {
+        return new MeasuredWorker(JavaProcess.ofJar(name, jar, jvm(jvmExtras), args, Map.of(), log), port);
     }
 
     /** A worker that exists only in the test sources (the reference worker). */
@@ -88,9 +97,18 @@ final class MeasuredWorker implements AutoCloseable {
     }
 
     private void sample() {
+        boolean prometheus = false;
         while (process.isAlive()) {
-            peakHeap.accumulateAndGet(metric("jvm.memory.used?tag=area:heap"), Math::max);
-            peakLiveData.accumulateAndGet(metric("jvm.gc.live.data.size"), Math::max);
+            long heap = prometheus ? -1 : metric("jvm.memory.used?tag=area:heap");
+            if (heap < 0) {
+                prometheus = true;
+                long[] both = prometheus();
+                peakHeap.accumulateAndGet(both[0], Math::max);
+                peakLiveData.accumulateAndGet(both[1], Math::max);
+            } else {
+                peakHeap.accumulateAndGet(heap, Math::max);
+                peakLiveData.accumulateAndGet(Math.max(0, metric("jvm.gc.live.data.size")), Math::max);
+            }
             try {
                 Thread.sleep(1000);
             } catch (InterruptedException e) {
@@ -99,13 +117,28 @@ final class MeasuredWorker implements AutoCloseable {
         }
     }
 
+    /** A value from /actuator/metrics; -1 when the endpoint refuses an anonymous caller (401/403). */
     private long metric(String path) {
         try {
-            String body = get("/actuator/metrics/" + path).body();
-            Matcher value = VALUE.matcher(body);
+            HttpResponse<String> answer = get("/actuator/metrics/" + path);
+            if (answer.statusCode() == 401 || answer.statusCode() == 403) return -1;
+            Matcher value = VALUE.matcher(answer.body());
             return value.find() ? (long) Double.parseDouble(value.group(1)) : 0;
         } catch (IOException | InterruptedException | RuntimeException e) {
             return 0;
+        }
+    }
+
+    /** Heap in use (summed over the heap pools) and live data after GC, from /actuator/prometheus. */
+    private long[] prometheus() {
+        try {
+            String body = get("/actuator/prometheus").body();
+            long heap = 0;
+            for (Matcher m = HEAP_USED.matcher(body); m.find(); ) heap += (long) Double.parseDouble(m.group(1));
+            Matcher live = LIVE_DATA.matcher(body);
+            return new long[] {heap, live.find() ? (long) Double.parseDouble(live.group(1)) : 0};
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            return new long[] {0, 0};
         }
     }
 

@@ -8,8 +8,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * server swaps the whole value when an operator changes it, so a request sees one coherent
  * setting. Probabilities are per request, between 0 and 1.
  *
- * @param latency      {@code none}, {@code fixed} (latencyMs), {@code uniform} (latencyMs..latencyMaxMs)
- *                     or {@code longtail} (log-normal, median latencyMs, p99 latencyMaxMs)
+ * @param latency      {@code none}, {@code fixed} (latencyMs), {@code uniform} (latencyMs..latencyMaxMs),
+ *                     {@code longtail} (log-normal, median latencyMs, p99 latencyMaxMs) or {@code tail}
+ *                     (latencyMs, except a share latencyTailShare of requests that take latencyMaxMs and
+ *                     then answer normally: a slow tail that is not a failure)
+ * @param latencyTailShare in mode {@code tail}, the probability that a request takes latencyMaxMs (default 0.01)
  * @param error500     answer 500 ({@code PAYMENT_FAILED} on payments) without any effect
  * @param hang         hold the request for hangMs, then answer 504, without any effect
  * @param burst429     start a burst: every request of the key gets 429 for burst429Ms
@@ -19,19 +22,22 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param resetFormat  {@code epoch} (X-RateLimit-Reset in epoch seconds) or {@code delta} (seconds to wait)
  */
 public record Faults(
-        String latency, long latencyMs, long latencyMaxMs,
+        String latency, long latencyMs, long latencyMaxMs, double latencyTailShare,
         double error500, double error502, double error503, double error504,
         double hang, long hangMs,
         double burst429, long burst429Ms,
         double lost, String lostAs,
         int rateLimit, long rateWindowMs, String resetFormat) {
 
-    public static final Faults NONE = new Faults("none", 0, 0, 0, 0, 0, 0, 0, 30_000, 0, 1_000, 0, "mix",
+    public static final Faults NONE = new Faults("none", 0, 0, 0.01, 0, 0, 0, 0, 0, 30_000, 0, 1_000, 0, "mix",
             1_000_000, 1_000, "epoch");
 
     public Faults {
-        if (!java.util.Set.of("none", "fixed", "uniform", "longtail").contains(latency)) {
-            throw new IllegalArgumentException("latency must be none, fixed, uniform or longtail: " + latency);
+        if (!java.util.Set.of("none", "fixed", "uniform", "longtail", "tail").contains(latency)) {
+            throw new IllegalArgumentException("latency must be none, fixed, uniform, longtail or tail: " + latency);
+        }
+        if (!(latencyTailShare >= 0 && latencyTailShare <= 1)) {
+            throw new IllegalArgumentException("latencyTailShare must be between 0 and 1: " + latencyTailShare);
         }
         if (!java.util.Set.of("mix", "5xx", "hang", "drop").contains(lostAs)) {
             throw new IllegalArgumentException("lostAs must be mix, 5xx, hang or drop: " + lostAs);
@@ -54,6 +60,7 @@ public record Faults(
                 double sigma = Math.log(Math.max(latencyMaxMs, latencyMs + 1) / (double) Math.max(latencyMs, 1)) / 2.326;
                 yield Math.round(Math.max(latencyMs, 1) * Math.exp(sigma * random.nextGaussian()));
             }
+            case "tail" -> chance(latencyTailShare) ? latencyMaxMs : latencyMs;
             default -> 0;
         };
         return Duration.ofMillis(ms);

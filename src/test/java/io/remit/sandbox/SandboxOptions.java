@@ -14,9 +14,11 @@ public record SandboxOptions(String host, int port, String key, String secret, F
               --key K --secret S    the write key pair accepted (default exp_sand_remit / remit-sandbox-secret);
                                     exp_sand_readonly/readonly-secret (read only) and
                                     exp_sand_revoked/revoked-secret (revoked) always exist
-              --latency MODE        none | fixed | uniform | longtail (default none)
-              --latency-ms N        fixed latency, uniform minimum, or longtail median
-              --latency-max-ms N    uniform maximum or longtail p99
+              --latency MODE        none | fixed | uniform | longtail | tail (default none)
+              --latency-ms N        fixed latency, uniform minimum, longtail median, or tail's usual latency
+              --latency-max-ms N    uniform maximum, longtail p99, or how long tail's slow requests take
+              --latency-tail-share P  tail: share of requests that take --latency-max-ms, then answer
+                                    normally (default 0.01)
               --error-500 P         probability of a 500 (PAYMENT_FAILED on payments), no effect
               --error-502 P  --error-503 P  --error-504 P
               --hang P              probability of holding a request for --hang-ms, then 504, no effect
@@ -30,7 +32,8 @@ public record SandboxOptions(String host, int port, String key, String secret, F
               --reset-format F      epoch | delta: X-RateLimit-Reset as epoch seconds or seconds to wait
               --help                this text
             Faults can be changed at run time: POST /admin/faults with the same names in camelCase,
-            e.g. {"error503":0.1,"latency":"fixed","latencyMs":50}. GET /admin/ledger shows effects.""";
+            e.g. {"error503":0.1,"latency":"fixed","latencyMs":50}, or a slow tail that is not a failure:
+            {"latency":"tail","latencyMs":50,"latencyMaxMs":5000,"latencyTailShare":0.01}. GET /admin/ledger shows effects.""";
 
     public static SandboxOptions defaults() {
         return new SandboxOptions("127.0.0.1", 0, DEFAULT_KEY, DEFAULT_SECRET, Faults.NONE, false);
