@@ -5,7 +5,7 @@ import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
-import io.remit.config.InvalidConfigurationException;
+import io.remit.InvalidConfigurationException;
 
 /**
  * The outage breaker ({@code remit.breaker.*}): when the API is down, intake pauses instead of pushing every

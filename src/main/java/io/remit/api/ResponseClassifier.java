@@ -13,7 +13,6 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import io.remit.routing.RetryProperties;
 
 /**
  * Turns an HTTP answer, or the lack of one, into an {@link Outcome}, following the API's error
@@ -31,16 +30,16 @@ public final class ResponseClassifier {
 
     private final JsonMapper json;
     private final Clock clock;
-    private final Map<String, RetryProperties.CodeAction> overrides;
+    private final Map<String, CodeAction> overrides;
 
-    public ResponseClassifier(JsonMapper json, Clock clock, Map<String, RetryProperties.CodeAction> overrides) {
+    public ResponseClassifier(JsonMapper json, Clock clock, Map<String, CodeAction> overrides) {
         this.json = json;
         this.clock = clock;
         this.overrides = overrides;
     }
 
     public Outcome classify(int status, String rateLimitReset, byte[] body) {
-        if (status >= 200 && status < 300) return new Outcome.Succeeded(status, field(body, "id"), kept(body));
+        if (status >= 200 && status < 300) return succeeded(status, body);
         String code = errorCode(status, body);
         String message = truncate(field(body, "message"));
         Outcome outcome;
@@ -66,7 +65,7 @@ public final class ResponseClassifier {
     }
 
     private Outcome override(Outcome outcome, String code) {
-        RetryProperties.CodeAction action = overrides.get(code);
+        CodeAction action = overrides.get(code);
         if (action == null) return outcome;
         return switch (action) {
             case RETRY -> outcome instanceof Outcome.Rejected r ? new Outcome.Transient(r.status(), r.code(), r.message(), null) : outcome;
@@ -111,14 +110,17 @@ public final class ResponseClassifier {
     /** The largest success body kept (it travels in the outcome event and the outcome row). */
     static final int MAX_KEPT_BODY = 64 * 1024;
 
-    /** A success body as text, when it is JSON of a reasonable size; else null. */
-    private String kept(byte[] body) {
-        if (body == null || body.length == 0 || body.length > MAX_KEPT_BODY) return null;
+    /** A success: the body read once for its {@code id}, and kept as text when it is JSON of a reasonable size. */
+    private Outcome.Succeeded succeeded(int status, byte[] body) {
+        if (body == null || body.length == 0) return new Outcome.Succeeded(status, null, null);
+        JsonNode node;
         try {
-            json.readTree(body);
-            return new String(body, java.nio.charset.StandardCharsets.UTF_8);
-        } catch (RuntimeException e) {
-            return null;
+            node = json.readTree(body);
+        } catch (JacksonException e) {
+            return new Outcome.Succeeded(status, null, null);
         }
+        JsonNode id = node == null ? null : node.get("id");
+        String kept = node != null && body.length <= MAX_KEPT_BODY ? new String(body, java.nio.charset.StandardCharsets.UTF_8) : null;
+        return new Outcome.Succeeded(status, id != null && id.isString() ? id.stringValue() : null, kept);
     }
 }

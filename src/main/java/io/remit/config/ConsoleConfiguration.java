@@ -34,6 +34,7 @@ import io.remit.console.RedrivePublisher;
 import io.remit.console.RedriveRunner;
 import io.remit.console.Redrives;
 import io.remit.routing.TopicsProperties;
+import io.remit.engine.WorkerProperties;
 
 /**
  * Wires the operator's console ({@code io.remit.console}): security on every instance (Actuator's

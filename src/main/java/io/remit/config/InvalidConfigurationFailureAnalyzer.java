@@ -2,6 +2,7 @@ package io.remit.config;
 
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import io.remit.InvalidConfigurationException;
 
 /** Turns a configuration mistake into one clear line instead of a stack trace. */
 class InvalidConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<InvalidConfigurationException> {

@@ -26,7 +26,7 @@ import io.remit.api.ResponseClassifier;
 import io.remit.command.CommandParser;
 import io.remit.engine.EngineLifecycle;
 import io.remit.engine.IntakeGate;
-import io.remit.ops.IntakeHealthIndicator;
+import io.remit.engine.IntakeHealthIndicator;
 import io.remit.ops.RemitMetrics;
 import io.remit.outcome.OutcomeStore;
 import io.remit.routing.OutboundRecords;
@@ -34,6 +34,8 @@ import io.remit.routing.OutcomeRouter;
 import io.remit.routing.RetryLadder;
 import io.remit.routing.RetryProperties;
 import io.remit.routing.TopicsProperties;
+import io.remit.engine.KafkaClients;
+import io.remit.engine.WorkerProperties;
 
 /** Wires remit's pieces; every knob comes from the {@code remit.*} properties records. */
 @Configuration(proxyBeanMethods = false)

@@ -7,7 +7,7 @@ import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
-import io.remit.config.InvalidConfigurationException;
+import io.remit.InvalidConfigurationException;
 
 /**
  * The operator's console ({@code remit.ops.*}). Off unless {@code enabled}; open only to the

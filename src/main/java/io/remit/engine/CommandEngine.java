@@ -119,7 +119,7 @@ final class CommandEngine implements Runnable {
         this.dueTime = dueTime;
         this.settings = settings;
         this.clock = clock;
-        this.commits = new Commits(name, consumer, producers, outbound, settings.maxRecordsPerCommit());
+        this.commits = new Commits(name, consumer, producers, outbound, settings.maxRecordsPerCommit(), recorder);
     }
 
     @Override

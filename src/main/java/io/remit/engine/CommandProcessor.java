@@ -17,9 +17,8 @@ import io.remit.outcome.StoredOutcome;
 import io.remit.ops.RemitMetrics;
 import io.remit.routing.CodeRetries;
 import io.remit.routing.Decision;
-import io.remit.routing.OutboundRecords;
 import io.remit.routing.OutcomeRouter;
-import io.remit.routing.RemitHeaders;
+import io.remit.routing.RetryHeaders;
 import io.remit.routing.RetryLadder;
 
 /**
@@ -80,16 +79,16 @@ final class CommandProcessor {
                     replay(prior), prior.attempts(), null, prior.updatedAt());
         }
         if (item.parsed instanceof ParsedCommand.Invalid invalid) {
-            int attempt = attemptOf(record);
+            int attempt = headersOf(record).attempt();
             return new Processed(record, item.requestId, invalid.typeName(), Processed.Provenance.FRESH,
                     router.route(new Outcome.Rejected(0, invalid.code(), invalid.message()), attempt), attempt - 1, null,
                     clock.instant());
         }
         if (item.earlier != null) { // per-invoice order: an earlier command for the invoice is being retried
-            int attempt = attemptOf(record);
+            RetryHeaders headers = headersOf(record);
             return new Processed(record, item.requestId, item.parsed.typeName(), Processed.Provenance.FRESH,
-                    router.waitFor(item.earlier.requestId(), item.earlier.dueAt(), attempt, rateLimitedOf(record), codeRetriesOf(record)),
-                    attempt - 1, null, clock.instant());
+                    router.waitFor(item.earlier.requestId(), item.earlier.dueAt(), headers.attempt(), headers.rateLimited(),
+                            headers.codeRetries()), headers.attempt() - 1, null, clock.instant());
         }
         return null;
     }
@@ -97,18 +96,20 @@ final class CommandProcessor {
     /** Calls the API for a valid command and routes the answer. */
     Processed call(Pending item) throws InterruptedException {
         Command command = ((ParsedCommand.Valid) item.parsed).command();
-        return call(item.record, command, attemptOf(item.record));
+        return call(item.record, command, headersOf(item.record));
     }
 
     /** A call that failed in remit itself (a bug, not the API): retried like a transient failure, so it cannot hold its partition. */
     Processed failed(Pending item, RuntimeException e) {
-        int attempt = attemptOf(item.record);
+        RetryHeaders headers = headersOf(item.record);
         Outcome outcome = new Outcome.Transient(0, "REMIT_ERROR", Causes.chain(e), null);
         return new Processed(item.record, item.requestId, item.parsed.typeName(), Processed.Provenance.FRESH,
-                router.route(outcome, attempt, rateLimitedOf(item.record), codeRetriesOf(item.record)), attempt, null, clock.instant());
+                router.route(outcome, headers.attempt(), headers.rateLimited(), headers.codeRetries()), headers.attempt(), null,
+                clock.instant());
     }
 
-    private Processed call(ConsumerRecord<byte[], byte[]> record, Command command, int attempt) throws InterruptedException {
+    private Processed call(ConsumerRecord<byte[], byte[]> record, Command command, RetryHeaders headers) throws InterruptedException {
+        int attempt = headers.attempt();
         Instant startedAt = clock.instant();
         breaker.awaitPermission();
         PaymentsApi.Attempt answer = api.send(command);
@@ -124,16 +125,15 @@ final class CommandProcessor {
         AttemptRecord attemptRecord = new AttemptRecord(command.requestId(), attempt, command.type().wireName(),
                 outcome.status() == 0 ? null : outcome.status(), code, answer.latency().toMillis(), startedAt);
         return new Processed(record, command.requestId(), command.type().wireName(), Processed.Provenance.FRESH,
-                router.route(outcome, attempt, rateLimitedOf(record), codeRetriesOf(record)), attempt, attemptRecord, clock.instant());
+                router.route(outcome, attempt, headers.rateLimited(), headers.codeRetries()), attempt, attemptRecord, clock.instant());
     }
 
     private Decision replay(StoredOutcome prior) {
         int status = statusOf(prior);
         if (prior.status() == OutcomeStatus.RETRYING) {
             RetryLadder.Tier tier = ladder.byTopic(prior.retryTopic()).orElse(ladder.longest());
-            int rateLimited = status == 429 ? 1 : 0; // the count itself is not stored: a replay may exhaust a little sooner
-            return new Decision.Retry(tier, prior.dueAt(), prior.attempts() + 1, rateLimited, status, prior.errorCode(),
-                    prior.errorMessage());
+            return new Decision.Retry(tier, prior.dueAt(), prior.attempts() + 1, prior.rateLimited(),
+                    CodeRetries.parse(prior.codeRetries()), prior.waitingFor(), status, prior.errorCode(), prior.errorMessage());
         }
         return new Decision.DeadLetter(status, prior.errorCode(), prior.errorMessage());
     }
@@ -142,23 +142,15 @@ final class CommandProcessor {
     static StoredOutcome toStored(Pending pending) {
         Processed p = pending.result;
         ConsumerRecord<byte[], byte[]> r = p.record();
-        String invoice = invoiceOf(pending.parsed);
+        StoredOutcome row = new StoredOutcome(p.requestId(), p.commandType(), null, p.attempts(), null, null, null, null, null,
+                null, r.topic(), r.partition(), r.offset(), p.decidedAt(), null, invoiceOf(pending.parsed), 0, null, null);
         return switch (p.decision()) {
-            case Decision.Complete c -> stored(p, invoice, OutcomeStatus.SUCCEEDED, c.status(), null, null, c.resourceId(), null,
-                    null, c.response());
-            case Decision.Retry retry -> stored(p, invoice, OutcomeStatus.RETRYING, retry.status(), retry.code(), retry.message(),
-                    null, retry.tier().topic(), retry.dueAt(), null);
-            case Decision.DeadLetter d -> stored(p, invoice, OutcomeStatus.DEAD_LETTERED, d.status(), d.code(), d.message(), null,
-                    null, null, null);
+            case Decision.Complete c -> row.with(OutcomeStatus.SUCCEEDED, c.status(), null, null).succeeded(c.resourceId(), c.response());
+            case Decision.Retry retry -> row.with(OutcomeStatus.RETRYING, retry.status(), retry.code(), retry.message())
+                    .retrying(retry.tier().topic(), retry.dueAt(), retry.rateLimited(), retry.codeRetries().header(), retry.waitingFor());
+            case Decision.DeadLetter d -> row.with(OutcomeStatus.DEAD_LETTERED, d.status(), d.code(), d.message());
             case Decision.Halt h -> throw new IllegalArgumentException("a halt is not stored: " + r.topic() + "/" + r.partition());
         };
-    }
-
-    private static StoredOutcome stored(Processed p, String invoice, OutcomeStatus status, int httpStatus, String code,
-                                        String message, String resourceId, String retryTopic, Instant dueAt, String response) {
-        ConsumerRecord<byte[], byte[]> r = p.record();
-        return new StoredOutcome(p.requestId(), p.commandType(), status, p.attempts(), httpStatus == 0 ? null : httpStatus,
-                code, message, resourceId, retryTopic, dueAt, r.topic(), r.partition(), r.offset(), p.decidedAt(), response, invoice);
     }
 
     /** The invoice a valid command names (approve, dispute, cancel, payment); null for an invoice creation or bad input. */
@@ -171,30 +163,9 @@ final class CommandProcessor {
         };
     }
 
-    private int attemptOf(ConsumerRecord<byte[], byte[]> record) {
-        if (!ladder.isRetryTopic(record.topic())) return 1;
-        try {
-            int attempt = Integer.parseInt(String.valueOf(OutboundRecords.text(record, RemitHeaders.ATTEMPT)));
-            return Math.max(1, attempt); // 429s do not use up the ladder, so attempts may exceed its length
-        } catch (NumberFormatException e) {
-            return ladder.maxAttempts();
-        }
-    }
-
-    /** 429s so far, from a retry record's header: they do not use up the ladder. */
-    private int rateLimitedOf(ConsumerRecord<byte[], byte[]> record) {
-        if (!ladder.isRetryTopic(record.topic())) return 0;
-        try {
-            return Math.max(0, Integer.parseInt(String.valueOf(OutboundRecords.text(record, RemitHeaders.RATE_LIMITED))));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
-    /** Failures so far on codes' own ladders, from a retry record's header. */
-    private CodeRetries codeRetriesOf(ConsumerRecord<byte[], byte[]> record) {
-        if (!ladder.isRetryTopic(record.topic())) return CodeRetries.NONE;
-        return CodeRetries.parse(OutboundRecords.text(record, RemitHeaders.CODE_RETRIES));
+    /** What remit's headers say of a record: a retry topic's are read; any other record is a first arrival. */
+    private RetryHeaders headersOf(ConsumerRecord<byte[], byte[]> record) {
+        return ladder.isRetryTopic(record.topic()) ? RetryHeaders.read(record.headers(), ladder.maxAttempts()) : RetryHeaders.FIRST;
     }
 
     private static int statusOf(StoredOutcome stored) {

@@ -18,6 +18,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.utils.ExponentialBackoff;
@@ -35,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *       decisions.</li>
  *   <li>One that keeps failing is narrowed down: records are committed one per transaction until the one
  *       Kafka refuses on its own is found; it is then dead-lettered in its bounded minimum form. No record
- *       can hold a partition forever.</li>
+ *       can hold a partition forever. A record alone in a transaction is refused for a fault of its own
+ *       (too large, corrupt), or for a non-retriable error that repeats; never for a retriable one (a
+ *       coordinator moving, a broker away), which is tried again with backoff.</li>
  * </ul>
  */
 final class Commits implements AutoCloseable {
@@ -63,6 +66,7 @@ final class Commits implements AutoCloseable {
     private final Supplier<Producer<byte[], byte[]>> producers;
     private final Outbound outbound;
     private final int maxRecords;
+    private final Recorder recorder;
     private final ExponentialBackoff backoff = new ExponentialBackoff(100, 2, 30_000, 0.2);
     private Producer<byte[], byte[]> producer;
     private long failures;
@@ -72,8 +76,9 @@ final class Commits implements AutoCloseable {
     private int suspectFailures;
 
     Commits(String name, Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers, Outbound outbound,
-            int maxRecords) {
+            int maxRecords, Recorder recorder) {
         this.name = name;
+        this.recorder = recorder;
         this.consumer = consumer;
         this.producers = producers;
         this.outbound = outbound;
@@ -86,6 +91,7 @@ final class Commits implements AutoCloseable {
 
     /** Commits a prefix of each partition's done records (all of them, unless narrowing down a failure). */
     Result commit(Map<TopicPartition, List<Pending>> ready) {
+        if (producer == null && (producer = newProducer()) == null) return Result.nothing(Duration.ofMillis(backoff.backoff(failures++)));
         Map<TopicPartition, List<Pending>> offered = narrowing > 0 ? first(ready) : bounded(ready);
         Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
         Map<TopicPartition, Integer> counts = new LinkedHashMap<>();
@@ -126,6 +132,7 @@ final class Commits implements AutoCloseable {
         Duration wait = Duration.ofMillis(backoff.backoff(failures++));
         Set<TopicPartition> partitions = new HashSet<>(offered.keySet());
         if (e instanceof UncertainCommit || !abort()) {
+            recorder.commitFailed("uncertain");
             log.warn("{}: commit of {} partition(s) may or may not have happened ({}); reading them again from the committed "
                     + "offsets in {} ms; their records replay their stored decisions", name, partitions.size(), Causes.chain(e), wait.toMillis());
             replaceProducer();
@@ -137,20 +144,32 @@ final class Commits implements AutoCloseable {
             Pending only = offered.values().iterator().next().getFirst();
             suspectFailures = only == suspect ? suspectFailures + 1 : 1;
             suspect = only;
-            if ((isRecordFault(e) || suspectFailures >= NARROW_AFTER) && !only.minimalOutbound) {
+            // a retriable error (the coordinator moving, a broker away) says nothing of the record: never refuse it for one
+            boolean refusable = isRecordFault(e) || suspectFailures >= NARROW_AFTER && !isRetriable(e);
+            if (refusable && !only.minimalOutbound) {
                 suspect = null;
+                recorder.commitFailed("refused");
                 log.warn("{}: Kafka refuses the outbound record of {} on its own ({})", name, only.requestId, Causes.chain(e));
                 return new Result(Map.of(), Map.of(only, Causes.chain(e)), Set.of(), null);
             }
         } else if (isRecordFault(e) || failures >= NARROW_AFTER) {
             narrowing = offeredRecords;
+            recorder.commitFailed("narrowing");
             log.warn("{}: a transaction of {} records failed {} time(s) ({}); committing them one at a time to find the one Kafka "
                     + "refuses", name, offeredRecords, failures, Causes.chain(e));
             return Result.nothing(null);
         }
+        recorder.commitFailed("aborted");
         log.warn("{}: transaction of {} records aborted ({}); trying again in {} ms", name, offeredRecords, Causes.chain(e),
                 wait.toMillis());
         return Result.nothing(wait);
+    }
+
+    private static boolean isRetriable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RetriableException) return true;
+        }
+        return false;
     }
 
     private static boolean isRecordFault(Throwable e) {
@@ -180,7 +199,18 @@ final class Commits implements AutoCloseable {
         } catch (RuntimeException ignored) {
             // already unusable
         }
-        producer = producers.get();
+        producer = null;
+        producer = newProducer();
+    }
+
+    /** A new transactional producer, or null when none can be had now: the next commit asks again. */
+    private Producer<byte[], byte[]> newProducer() {
+        try {
+            return producers.get();
+        } catch (RuntimeException e) {
+            log.warn("{}: no transactional producer yet ({}); committing again later", name, Causes.chain(e));
+            return null;
+        }
     }
 
     private static Map<TopicPartition, List<Pending>> first(Map<TopicPartition, List<Pending>> ready) {

@@ -2,12 +2,10 @@ package io.remit.engine;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-import io.remit.routing.OutboundRecords;
-import io.remit.routing.RemitHeaders;
+import io.remit.routing.RetryHeaders;
 import io.remit.routing.RetryLadder;
 
 /**
@@ -46,14 +44,8 @@ final class DueTime {
     /** When the record may be processed; null when at once (not a retry topic, or no usable header). */
     Instant of(ConsumerRecord<byte[], byte[]> record, Instant now) {
         if (!ladder.isRetryTopic(record.topic())) return null;
-        String text = OutboundRecords.text(record, RemitHeaders.DUE_AT);
-        if (text == null) return null;
-        Instant due;
-        try {
-            due = Instant.parse(text);
-        } catch (DateTimeParseException e) {
-            return null;
-        }
+        Instant due = RetryHeaders.read(record.headers(), 1).dueAt();
+        if (due == null) return null;
         Instant written = record.timestamp() > 0 ? Instant.ofEpochMilli(record.timestamp()) : now;
         Instant latest = (written.isAfter(now) ? now : written).plus(longestWait(record.topic()));
         return due.isAfter(latest) ? latest : due;

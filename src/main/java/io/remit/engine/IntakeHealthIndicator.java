@@ -1,9 +1,8 @@
-package io.remit.ops;
+package io.remit.engine;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
-import io.remit.engine.IntakeGate;
 
 /**
  * Part of readiness (health component {@code intake}): DOWN while intake is halted on refused

@@ -1,4 +1,4 @@
-package io.remit.config;
+package io.remit.engine;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,6 +18,7 @@ import org.springframework.kafka.core.ProducerFactory;
 
 import io.remit.routing.RetryLadder;
 import io.remit.routing.TopicsProperties;
+import io.remit.InvalidConfigurationException;
 
 /**
  * Builds remit's Kafka clients from the configuration of Boot's {@link ConsumerFactory},

@@ -60,6 +60,11 @@ final class Recorder {
         }
     }
 
+    /** A Kafka transaction that did not commit: aborted (tried again), uncertain (rewound), narrowing, or refused. */
+    void commitFailed(String result) {
+        metrics.commitFailed(result);
+    }
+
     void lag(String consumer, Map<String, Long> lagByTopic) {
         metrics.lag(consumer, lagByTopic);
     }

@@ -1,4 +1,4 @@
-package io.remit.config;
+package io.remit.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +27,7 @@ import org.springframework.kafka.core.KafkaAdmin;
 
 import io.remit.routing.RetryLadder;
 import io.remit.routing.TopicsProperties;
+import io.remit.InvalidConfigurationException;
 
 /**
  * Makes sure remit's topics exist before it consumes: the commands topic, one retry topic per tier

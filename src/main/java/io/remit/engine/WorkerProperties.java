@@ -1,4 +1,4 @@
-package io.remit.config;
+package io.remit.engine;
 
 import java.time.Duration;
 
@@ -6,6 +6,7 @@ import org.springframework.util.unit.DataSize;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import io.remit.InvalidConfigurationException;
 
 /**
  * How one remit instance consumes ({@code remit.worker.*}).
@@ -34,7 +35,7 @@ public record WorkerProperties(
         @DefaultValue("remit") String groupId,
         @DefaultValue("4") int consumers,
         @DefaultValue("500") int maxPollRecords,
-        @DefaultValue("2000") int maxPendingRecords,
+        @DefaultValue("10000") int maxPendingRecords,
         @DefaultValue("8MB") DataSize maxPendingBytes,
         @DefaultValue("5ms") Duration storeInterval,
         @DefaultValue("100ms") Duration commitInterval,

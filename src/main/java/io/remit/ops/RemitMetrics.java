@@ -55,6 +55,7 @@ public final class RemitMetrics {
         }
         List.of(CommandParser.MISSING_KEY, CommandParser.INVALID, CommandParser.UNREADABLE)
                 .forEach(code -> deadLetterSeries(CommandType.UNKNOWN, code));
+        COMMIT_FAILURES.forEach(this::commitFailures);
     }
 
     /** A dead letter's two series: its own and its decision among {@code remit.commands}. */
@@ -75,6 +76,24 @@ public final class RemitMetrics {
     private Counter deadLetters(String type, String code) {
         return Counter.builder("remit.dead.letters").description("Commands dead-lettered, by type and error code")
                 .tags("type", type, "code", code).register(registry);
+    }
+
+    /** The results a failed Kafka transaction can have; each series exists at zero from the start. */
+    public static final List<String> COMMIT_FAILURES = List.of("aborted", "uncertain", "narrowing", "refused");
+
+    /**
+     * A Kafka transaction of a consumer that did not commit: {@code aborted} (tried again from memory),
+     * {@code uncertain} (may have committed: its partitions are read again), {@code narrowing} (committed one record
+     * at a time from now on, to find one Kafka refuses), {@code refused} (one record's outbound record, dead-lettered
+     * with the bounded minimum).
+     */
+    public void commitFailed(String result) {
+        commitFailures(result).increment();
+    }
+
+    private Counter commitFailures(String result) {
+        return Counter.builder("remit.commits.failed").description("Kafka transactions that did not commit, by what became of them")
+                .tag("result", result).register(registry);
     }
 
     public void command(String type, String outcome, String code) {

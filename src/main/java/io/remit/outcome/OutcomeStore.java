@@ -27,7 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class OutcomeStore {
     private static final String SELECT = """
             select request_id, command_type, status, attempts, http_status, error_code, error_message, resource_id,
-                   retry_topic, due_at, source_topic, source_partition, source_offset, updated_at, response, invoice_id
+                   retry_topic, due_at, source_topic, source_partition, source_offset, updated_at, response, invoice_id,
+                   rate_limited, code_retries, waiting_for
             from command_outcome where request_id = any(?)""";
 
     /**
@@ -45,15 +46,17 @@ public final class OutcomeStore {
 
     private static final String UPSERT_OUTCOME = """
             insert into command_outcome (request_id, command_type, status, attempts, http_status, error_code, error_message,
-                resource_id, retry_topic, due_at, source_topic, source_partition, source_offset, updated_at, response, invoice_id)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                resource_id, retry_topic, due_at, source_topic, source_partition, source_offset, updated_at, response, invoice_id,
+                rate_limited, code_retries, waiting_for)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             on conflict (request_id) do update set
                 command_type = excluded.command_type, status = excluded.status, attempts = excluded.attempts,
                 http_status = excluded.http_status, error_code = excluded.error_code, error_message = excluded.error_message,
                 resource_id = excluded.resource_id, retry_topic = excluded.retry_topic, due_at = excluded.due_at,
                 source_topic = excluded.source_topic, source_partition = excluded.source_partition,
                 source_offset = excluded.source_offset, updated_at = excluded.updated_at, response = excluded.response,
-                invoice_id = coalesce(excluded.invoice_id, command_outcome.invoice_id)
+                invoice_id = coalesce(excluded.invoice_id, command_outcome.invoice_id), rate_limited = excluded.rate_limited,
+                code_retries = excluded.code_retries, waiting_for = excluded.waiting_for
             where command_outcome.status <> 'SUCCEEDED'
               and (command_outcome.status, command_outcome.attempts, command_outcome.source_topic,
                    command_outcome.source_partition, command_outcome.source_offset)
@@ -157,6 +160,9 @@ public final class OutcomeStore {
         s.setTimestamp(14, timestamp(o.updatedAt()));
         s.setString(15, o.response());
         s.setString(16, o.invoiceId());
+        s.setInt(17, o.rateLimited());
+        s.setString(18, o.codeRetries());
+        s.setString(19, o.waitingFor());
     }
 
     private static void bind(PreparedStatement s, AttemptRecord a) throws SQLException {
@@ -208,7 +214,8 @@ public final class OutcomeStore {
                 (Integer) row.getObject("http_status"), row.getString("error_code"), row.getString("error_message"),
                 row.getString("resource_id"), row.getString("retry_topic"), instant(row.getTimestamp("due_at")),
                 row.getString("source_topic"), row.getInt("source_partition"), row.getLong("source_offset"),
-                instant(row.getTimestamp("updated_at")), row.getString("response"), row.getString("invoice_id"));
+                instant(row.getTimestamp("updated_at")), row.getString("response"), row.getString("invoice_id"),
+                row.getInt("rate_limited"), row.getString("code_retries"), row.getString("waiting_for"));
     }
 
     private static Timestamp timestamp(Instant instant) {

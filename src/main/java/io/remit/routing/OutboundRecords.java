@@ -11,6 +11,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.util.RawValue;
 
 /**
  * Builds the records remit produces: a retry or a dead letter keeps the command's key and value
@@ -66,7 +67,8 @@ public final class OutboundRecords {
         value.put("message", event.message());
         value.put("attempts", event.attempts());
         value.put("decidedAt", event.decidedAt().toString());
-        value.put("response", event.response() == null ? null : JSON.readTree(event.response()));
+        // the API's answer was read as JSON when it was kept: embedded as it is, not parsed again
+        value.put("response", event.response() == null ? null : new RawValue(event.response()));
         Headers headers = new RecordHeaders();
         for (Header header : carried(source)) {
             if (header.key().startsWith(RemitHeaders.PREFIX)) headers.add(header);
@@ -88,12 +90,7 @@ public final class OutboundRecords {
     /** The record that carries a command to its retry tier, with what the next attempt needs to know in remit's headers. */
     public ProducerRecord<byte[], byte[]> retry(ConsumerRecord<byte[], byte[]> source, Decision.Retry retry) {
         Headers headers = carried(source);
-        set(headers, RemitHeaders.ATTEMPT, Integer.toString(retry.nextAttempt()));
-        set(headers, RemitHeaders.RATE_LIMITED, Integer.toString(retry.rateLimited()));
-        set(headers, RemitHeaders.DUE_AT, retry.dueAt().toString());
-        String codeRetries = retry.codeRetries().header();
-        if (codeRetries != null) set(headers, RemitHeaders.CODE_RETRIES, codeRetries);
-        if (retry.waitingFor() != null) set(headers, RemitHeaders.WAITING_FOR, retry.waitingFor());
+        RetryHeaders.of(retry).writeTo(headers);
         return new ProducerRecord<>(retry.tier().topic(), null, source.key(), source.value(), headers);
     }
 
@@ -169,8 +166,7 @@ public final class OutboundRecords {
 
     /** A remit header of a consumed record as text, or null. */
     public static String text(ConsumerRecord<?, ?> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+        return RetryHeaders.text(record.headers(), name);
     }
 
     private static int length(byte[] bytes) {
@@ -184,7 +180,6 @@ public final class OutboundRecords {
     }
 
     private static void set(Headers headers, String name, String value) {
-        headers.remove(name);
-        headers.add(name, value == null ? new byte[0] : value.getBytes(StandardCharsets.UTF_8));
+        RetryHeaders.set(headers, name, value);
     }
 }

@@ -11,7 +11,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.convert.DurationStyle;
 
-import io.remit.config.InvalidConfigurationException;
+import io.remit.InvalidConfigurationException;
+import io.remit.api.CodeAction;
 
 /**
  * The retry ladder ({@code remit.retry.*}): one delayed-retry topic per delay, tried in order;
@@ -29,14 +30,6 @@ public record RetryProperties(
         @DefaultValue({"1s", "2s", "4s", "8s", "16s", "30s"}) List<Duration> delays,
         @DefaultValue("0.1") double jitter,
         Map<String, List<String>> codes) {
-
-    /** What an error code is made to mean, whatever its status says. */
-    public enum CodeAction {
-        /** Retried like a 5xx: on the default ladder, or on the code's own. */
-        RETRY,
-        /** Dead-lettered at once like a 4xx. */
-        DEAD_LETTER
-    }
 
     public RetryProperties {
         checkLadder("remit.retry.delays", delays);

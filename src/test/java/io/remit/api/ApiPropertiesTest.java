@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import io.remit.config.InvalidConfigurationException;
+import io.remit.InvalidConfigurationException;
 
 /** {@code remit.api.*} refuses to start with settings that could only fail later, and never shows its secret. */
 class ApiPropertiesTest {

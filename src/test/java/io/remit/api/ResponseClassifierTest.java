@@ -20,7 +20,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import tools.jackson.databind.json.JsonMapper;
 
-import io.remit.routing.RetryProperties.CodeAction;
 
 /** The API's error guide as a table: every answer, or lack of one, becomes exactly one {@link Outcome}. */
 class ResponseClassifierTest {
@@ -34,6 +33,9 @@ class ResponseClassifierTest {
                 argumentSet("200 already applied", 200, null, "{\"id\":\"pay_1\"}", new Outcome.Succeeded(200, "pay_1", "{\"id\":\"pay_1\"}")),
                 argumentSet("200 without a body", 200, null, "", new Outcome.Succeeded(200, null)),
                 argumentSet("201 with a body that is not JSON", 201, null, NOT_JSON, new Outcome.Succeeded(201, null)),
+                argumentSet("201 with JSON and then more: not kept (it is embedded as it is in the outcome event)", 201, null,
+                        "{\"id\":\"inv_1\"} {\"x\":1}", new Outcome.Succeeded(201, null)),
+                argumentSet("201 whose id is not text", 201, null, "{\"id\":7}", new Outcome.Succeeded(201, null, "{\"id\":7}")),
                 argumentSet("400", 400, null, error("INVALID_REQUEST", "amount must be positive"),
                         new Outcome.Rejected(400, "INVALID_REQUEST", "amount must be positive")),
                 argumentSet("404", 404, null, error("INVOICE_NOT_FOUND", "no such invoice"),

@@ -10,7 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.security.core.GrantedAuthority;
 
-import io.remit.config.InvalidConfigurationException;
+import io.remit.InvalidConfigurationException;
 
 /** remit.ops.* settings: bcrypt hashes only, never echoed; an operator is also a viewer; closed without users. */
 class OpsPropertiesTest {

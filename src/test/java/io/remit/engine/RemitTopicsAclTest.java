@@ -1,4 +1,4 @@
-package io.remit.config;
+package io.remit.engine;
 
 import static org.assertj.core.api.Assertions.assertThatNoException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -25,6 +25,7 @@ import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 import io.remit.routing.TopicsProperties;
+import io.remit.InvalidConfigurationException;
 
 /**
  * remit on a broker with ACLs where its user may not create topics (CREATE denied on the cluster

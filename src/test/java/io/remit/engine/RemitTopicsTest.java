@@ -1,4 +1,4 @@
-package io.remit.config;
+package io.remit.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNoException;
@@ -27,6 +27,7 @@ import io.remit.routing.RetryProperties;
 import io.remit.routing.TopicsProperties;
 import io.remit.testing.Infrastructure;
 import io.remit.testing.Ports;
+import io.remit.InvalidConfigurationException;
 
 /** remit's topics on a real broker: created when missing, only checked when remit may not create them. */
 class RemitTopicsTest {

@@ -13,7 +13,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.remit.api.Outcome;
-import io.remit.config.InvalidConfigurationException;
+import io.remit.InvalidConfigurationException;
+import io.remit.api.CodeAction;
 
 /** Per-code ladders: a code with a ladder of its own climbs it, shares tiers by delay, and uses up no other ladder. */
 class CodeLaddersTest {
@@ -29,12 +30,12 @@ class CodeLaddersTest {
     @Test
     void readsRetryDeadLetterAndLadders() {
         assertThat(RETRY.codeActions()).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "INSUFFICIENT_BALANCE", RetryProperties.CodeAction.RETRY,
-                "PAYMENT_FAILED", RetryProperties.CodeAction.DEAD_LETTER,
-                "INVOICE_LOCKED", RetryProperties.CodeAction.RETRY));
+                "INSUFFICIENT_BALANCE", CodeAction.RETRY,
+                "PAYMENT_FAILED", CodeAction.DEAD_LETTER,
+                "INVOICE_LOCKED", CodeAction.RETRY));
         assertThat(RETRY.codeLadders()).containsOnlyKeys("INSUFFICIENT_BALANCE");
         assertThat(new RetryProperties(List.of(Duration.ofSeconds(1)), 0.1, Map.of("X", List.of("DEAD_LETTER"))).codeActions())
-                .containsEntry("X", RetryProperties.CodeAction.DEAD_LETTER);
+                .containsEntry("X", CodeAction.DEAD_LETTER);
     }
 
     @Test

@@ -12,6 +12,7 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyS
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.ByteArrayResource;
+import io.remit.api.CodeAction;
 
 /** How {@code remit.retry.codes} binds from YAML, as an operator writes it (and as the chart renders it). */
 class RetryCodesBindingTest {
@@ -29,8 +30,8 @@ class RetryCodesBindingTest {
 
         assertThat(retry.codeLadders()).containsEntry("INSUFFICIENT_BALANCE", List.of(Duration.ofHours(1), Duration.ofHours(2),
                 Duration.ofHours(4))).containsEntry("INVOICE_LOCKED", List.of(Duration.ofSeconds(30), Duration.ofMinutes(1)));
-        assertThat(retry.codeActions()).containsEntry("PAYMENT_FAILED", RetryProperties.CodeAction.DEAD_LETTER)
-                .containsEntry("RATE_LIMIT_EXCEEDED", RetryProperties.CodeAction.RETRY);
+        assertThat(retry.codeActions()).containsEntry("PAYMENT_FAILED", CodeAction.DEAD_LETTER)
+                .containsEntry("RATE_LIMIT_EXCEEDED", CodeAction.RETRY);
     }
 
     @Test

@@ -11,7 +11,7 @@ import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
-import io.remit.config.InvalidConfigurationException;
+import io.remit.InvalidConfigurationException;
 
 /** {@code remit.topics.*} as Spring binds it: remit creates its topics unless told not to, dead letters kept 30 days. */
 class TopicsPropertiesTest {

@@ -1,0 +1,79 @@
+package io.remit.routing;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * What remit's headers on a retry record say, written and read here only: the attempt it is for, the 429s so far and
+ * the failures on codes' own ladders (neither uses up the default ladder), when it is due, and the earlier command it
+ * waits for. A record of the commands topic is a first attempt whatever its headers say (a producer may forge them).
+ *
+ * @param attempt     the API attempt the record is for (1: the first)
+ * @param rateLimited earlier attempts answered 429
+ * @param codeRetries earlier failures on codes' own ladders
+ * @param dueAt       when the record may be processed; null: at once (absent or unreadable)
+ * @param waitingFor  the requestId of an earlier command for the same invoice it waits for, or null
+ */
+public record RetryHeaders(int attempt, int rateLimited, CodeRetries codeRetries, Instant dueAt, String waitingFor) {
+    /** A command's first arrival. */
+    public static final RetryHeaders FIRST = new RetryHeaders(1, 0, CodeRetries.NONE, null, null);
+
+    /** The headers a retry decision gives its record. */
+    public static RetryHeaders of(Decision.Retry retry) {
+        return new RetryHeaders(retry.nextAttempt(), retry.rateLimited(), retry.codeRetries(), retry.dueAt(), retry.waitingFor());
+    }
+
+    /**
+     * Reads a record of a retry topic. An attempt that cannot be read counts as {@code attemptIfUnreadable} (remit
+     * passes the last the default ladder allows: a record it cannot place is not retried forever).
+     */
+    public static RetryHeaders read(Headers headers, int attemptIfUnreadable) {
+        Integer attempt = number(text(headers, RemitHeaders.ATTEMPT));
+        Integer rateLimited = number(text(headers, RemitHeaders.RATE_LIMITED));
+        return new RetryHeaders(attempt == null ? attemptIfUnreadable : Math.max(1, attempt),
+                rateLimited == null ? 0 : Math.max(0, rateLimited), CodeRetries.parse(text(headers, RemitHeaders.CODE_RETRIES)),
+                instant(text(headers, RemitHeaders.DUE_AT)), text(headers, RemitHeaders.WAITING_FOR));
+    }
+
+    /** Sets these headers on an outgoing record, replacing any of the same names. */
+    public void writeTo(Headers headers) {
+        set(headers, RemitHeaders.ATTEMPT, Integer.toString(attempt));
+        set(headers, RemitHeaders.RATE_LIMITED, Integer.toString(rateLimited));
+        if (dueAt != null) set(headers, RemitHeaders.DUE_AT, dueAt.toString());
+        if (codeRetries.header() != null) set(headers, RemitHeaders.CODE_RETRIES, codeRetries.header());
+        if (waitingFor != null) set(headers, RemitHeaders.WAITING_FOR, waitingFor);
+    }
+
+    /** The last value of a header as UTF-8 text, or null. */
+    public static String text(Headers headers, String name) {
+        Header header = headers.lastHeader(name);
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    static void set(Headers headers, String name, String value) {
+        headers.remove(name);
+        headers.add(name, value == null ? new byte[0] : value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Integer number(String text) {
+        if (text == null) return null;
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static Instant instant(String text) {
+        if (text == null) return null;
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.remit;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.EvaluationResult;
+
+import io.remit.api.BackEdgeForLayeringTest;
+
+/**
+ * The worker's layering, bottom to top (README, Layout): {@code io.remit} (the application and the configuration
+ * error), {@code command}, {@code api}, {@code outcome}, {@code routing}, {@code ops}, {@code engine}, {@code console},
+ * {@code config}. A package sees only those below it; {@code config}, which wires everything, is seen by none.
+ */
+class LayeringTest {
+    static final ArchRule LAYERS = layeredArchitecture().consideringOnlyDependenciesInLayers()
+            .layer("base").definedBy("io.remit")
+            .layer("command").definedBy("io.remit.command..")
+            .layer("api").definedBy("io.remit.api..")
+            .layer("outcome").definedBy("io.remit.outcome..")
+            .layer("routing").definedBy("io.remit.routing..")
+            .layer("ops").definedBy("io.remit.ops..")
+            .layer("engine").definedBy("io.remit.engine..")
+            .layer("console").definedBy("io.remit.console..")
+            .layer("config").definedBy("io.remit.config..")
+            .whereLayer("config").mayNotBeAccessedByAnyLayer()
+            .whereLayer("console").mayOnlyBeAccessedByLayers("config")
+            .whereLayer("engine").mayOnlyBeAccessedByLayers("config")
+            .whereLayer("ops").mayOnlyBeAccessedByLayers("engine", "config")
+            .whereLayer("routing").mayOnlyBeAccessedByLayers("ops", "engine", "console", "config")
+            .whereLayer("outcome").mayOnlyBeAccessedByLayers("engine", "console", "config")
+            .whereLayer("api").mayOnlyBeAccessedByLayers("routing", "ops", "engine", "console", "config")
+            .whereLayer("command").mayOnlyBeAccessedByLayers("api", "outcome", "routing", "ops", "engine", "console", "config")
+            .because("a package sees only those below it (README, Layout)");
+
+    static final ArchRule NO_CYCLES = slices().matching("io.remit.(*)..").should().beFreeOfCycles();
+
+    private static final JavaClasses WORKER = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
+            .importPackages("io.remit");
+
+    @Test
+    void everyPackageSeesOnlyThoseBelowIt() {
+        assertThat(WORKER.size()).as("the worker's classes were found").isGreaterThan(80);
+        LAYERS.check(WORKER);
+        NO_CYCLES.check(WORKER);
+    }
+
+    @Test
+    void aBackEdgeFailsIt() {
+        JavaClasses withBackEdge = new ClassFileImporter().importClasses(BackEdgeForLayeringTest.class,
+                io.remit.engine.IntakeGate.class, io.remit.api.PaymentsApi.class);
+
+        EvaluationResult result = LAYERS.evaluate(withBackEdge);
+
+        assertThat(result.hasViolation()).isTrue();
+        assertThat(result.getFailureReport().getDetails()).anyMatch(line -> line.contains("BackEdgeForLayeringTest")
+                && line.contains("IntakeGate"));
+    }
+}
