@@ -47,7 +47,7 @@ abstract class WorkerTestSupport {
     @DynamicPropertySource
     static void remit(DynamicPropertyRegistry registry) {
         TestSettings.remit(infra, COMMANDS, DEAD_LETTERS, "it").forEach((name, value) -> registry.add(name, () -> value));
-        registry.add("remit.retry.codes.INSUFFICIENT_BALANCE", () -> "400ms,800ms,1200ms"); // LaddersAndOrderTest
+        registry.add("remit.retry.codes.INSUFFICIENT_BALANCE", () -> "400ms,800ms,1200ms"); // LaddersAndOrderIT
     }
 
     @AfterEach

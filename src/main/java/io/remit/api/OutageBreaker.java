@@ -51,6 +51,24 @@ public final class OutageBreaker {
         return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
     }
 
+    /** The client whose calls wait while the breaker is open and count towards it; the probe passes through. */
+    public ApiClient guard(ApiClient client) {
+        return new ApiClient() {
+            @Override
+            public Attempt send(io.remit.command.Command command) throws InterruptedException {
+                awaitPermission();
+                Attempt attempt = client.send(command);
+                record(attempt.outcome(), attempt.latency());
+                return attempt;
+            }
+
+            @Override
+            public Outcome probe() throws InterruptedException {
+                return client.probe();
+            }
+        };
+    }
+
     /** Waits until a call may go to the API (at once unless the breaker is open or its half-open calls are taken). */
     public void awaitPermission() throws InterruptedException {
         if (!enabled) return;

@@ -38,9 +38,8 @@ import io.remit.command.Command;
  * API or the network did: every answer becomes an {@link Outcome}. At most
  * {@code remit.api.max-in-flight} calls are in flight; callers wait for a slot.
  */
-public final class PaymentsApi implements AutoCloseable {
+public final class PaymentsApi implements ApiClient, AutoCloseable {
     /** One call: its outcome and how long the API took to give it. */
-    public record Attempt(Outcome outcome, Duration latency) {}
 
     /** The request a command becomes: a POST of {@code body} to {@code path}. */
     public record Request(String path, byte[] body) {}
@@ -117,6 +116,7 @@ public final class PaymentsApi implements AutoCloseable {
         }
     }
 
+    @Override
     public Attempt send(Command command) throws InterruptedException {
         Request request = requestFor(command);
         HttpPost post = new HttpPost(baseUrl + request.path());
@@ -134,6 +134,7 @@ public final class PaymentsApi implements AutoCloseable {
      * {@code remit.api.probe-path}, which the API refuses on its merits (400) without any effect
      * when the key and its write scope are good, and with 401/403 when they are not.
      */
+    @Override
     public Outcome probe() throws InterruptedException {
         HttpPost post = new HttpPost(baseUrl + properties.probePath());
         post.setEntity(new ByteArrayEntity("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), ContentType.APPLICATION_JSON));

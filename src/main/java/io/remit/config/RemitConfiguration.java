@@ -25,9 +25,11 @@ import io.remit.api.PaymentsApi;
 import io.remit.api.ResponseClassifier;
 import io.remit.command.CommandParser;
 import io.remit.engine.EngineLifecycle;
+import io.remit.engine.EngineSeams;
 import io.remit.engine.IntakeGate;
 import io.remit.engine.IntakeHealthIndicator;
 import io.remit.ops.RemitMetrics;
+import io.remit.outcome.JdbcOutcomeStore;
 import io.remit.outcome.OutcomeStore;
 import io.remit.routing.OutboundRecords;
 import io.remit.routing.OutcomeRouter;
@@ -68,7 +70,7 @@ class RemitConfiguration {
 
     @Bean
     OutcomeStore outcomeStore(JdbcTemplate jdbc, TransactionTemplate transaction) {
-        return new OutcomeStore(jdbc, transaction);
+        return new JdbcOutcomeStore(jdbc, transaction);
     }
 
     @Bean
@@ -95,12 +97,13 @@ class RemitConfiguration {
     }
 
     @Bean
-    EngineLifecycle engineLifecycle(KafkaClients kafka, WorkerProperties worker, PaymentsApi api, OutageBreaker breaker,
-                                    RetryLadder ladder,
-                                    RetryProperties retry, TopicsProperties topics, OutcomeStore store, IntakeGate gate,
-                                    RemitMetrics metrics, Clock clock) {
+    EngineLifecycle engineLifecycle(KafkaClients kafka, WorkerProperties worker, ApiProperties apiProperties, PaymentsApi api,
+                                    OutageBreaker breaker,
+                                    RetryLadder ladder, RetryProperties retry, TopicsProperties topics, OutcomeStore store,
+                                    IntakeGate gate, RemitMetrics metrics, Clock clock) {
         OutcomeRouter router = new OutcomeRouter(ladder, retry.jitter(), clock, () -> ThreadLocalRandom.current().nextDouble());
-        return new EngineLifecycle(kafka, worker, new CommandParser(), api, breaker, router, ladder, store,
-                new OutboundRecords(topics, kafka.maxRecordBytes()), gate, metrics, retry.jitter(), clock);
+        EngineSeams seams = new EngineSeams(new CommandParser(), breaker.guard(api), breaker::isOpen, apiProperties.maxInFlight(), store,
+                new OutboundRecords(topics, kafka.maxRecordBytes()), router, ladder, retry.jitter(), metrics, clock);
+        return new EngineLifecycle(kafka, worker, gate, seams);
     }
 }

@@ -81,6 +81,8 @@ final class CommandEngine implements Runnable {
     private final Map<String, KeyChain> chains = new HashMap<>();
     private final LinkedBlockingQueue<Pending> completed = new LinkedBlockingQueue<>();
     private final List<Pending> unstored = new ArrayList<>();
+    /** Records that need an API call while {@code maxCalls} are in flight, in the order they became ready. */
+    private final ArrayDeque<Pending> waitingForCall = new ArrayDeque<>();
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private int inFlight;
     private long storeFailures;
@@ -247,7 +249,10 @@ final class CommandEngine implements Runnable {
         }
     }
 
-    /** Decides a record: at once where no call is needed, else on a virtual thread. */
+    /**
+     * Decides a record: at once where no call is needed, else on a virtual thread; past {@code maxCalls} calls in flight,
+     * it waits in line (its requestId's chain stays busy), so that a backlog is not turned into parked threads.
+     */
     private void start(Pending p, KeyChain chain) {
         chain.busy = true;
         Processed decided = processor.decideWithoutCall(p, chain.latest);
@@ -256,6 +261,26 @@ final class CommandEngine implements Runnable {
             finished(p, chain);
             return;
         }
+        if (inFlight >= settings.maxCalls()) {
+            waitingForCall.addLast(p);
+            return;
+        }
+        call(p);
+    }
+
+    /** Starts calls for the records waiting in line, as calls in flight finish (not once stopping). */
+    private void callWaiting() {
+        while (running && !gate.isHalted() && inFlight < settings.maxCalls() && !waitingForCall.isEmpty()) {
+            Pending next = waitingForCall.pollFirst();
+            if (next.discarded) {
+                finished(next, chains.get(next.requestId)); // frees its chain; nothing of it is kept
+            } else {
+                call(next);
+            }
+        }
+    }
+
+    private void call(Pending p) {
         inFlight++;
         calls.execute(() -> {
             MDC.put("requestId", p.requestId);
@@ -285,6 +310,7 @@ final class CommandEngine implements Runnable {
             finished(p, chains.get(p.requestId));
             p = completed.poll();
         }
+        callWaiting();
     }
 
     private void finished(Pending p, KeyChain chain) {
@@ -415,12 +441,16 @@ final class CommandEngine implements Runnable {
 
     // ------------------------------------------------------------------ pauses, metrics, rebalance
 
-    /** Paused: everything while halted or while the API is down (outage breaker open); else a retry partition until its next record is due, and any full window. */
+    /**
+     * Paused: everything while halted, while the API is down (outage breaker open) or while as many records wait for a
+     * call as may be in flight; else a retry partition until its next record is due, and any full window.
+     */
     private void applyPauses() {
         Set<TopicPartition> assigned = consumer.assignment();
         if (assigned.isEmpty()) return;
         Set<TopicPartition> paused = consumer.paused();
-        if (gate.isHalted() || processor.apiDown()) {
+        // halted, the API down, or as many records waiting for a call as may be in flight: polling more would only queue
+        if (gate.isHalted() || processor.apiDown() || waitingForCall.size() >= settings.maxCalls()) {
             if (paused.size() < assigned.size()) consumer.pause(assigned);
             return;
         }

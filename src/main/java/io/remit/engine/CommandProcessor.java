@@ -2,12 +2,12 @@ package io.remit.engine;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.function.BooleanSupplier;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-import io.remit.api.OutageBreaker;
+import io.remit.api.ApiClient;
 import io.remit.api.Outcome;
-import io.remit.api.PaymentsApi;
 import io.remit.command.Command;
 import io.remit.command.CommandParser;
 import io.remit.command.ParsedCommand;
@@ -29,18 +29,22 @@ import io.remit.routing.RetryLadder;
  */
 final class CommandProcessor {
     private final CommandParser parser;
-    private final PaymentsApi api;
+    private final ApiClient api;
+    private final BooleanSupplier apiDown;
     private final OutcomeRouter router;
     private final RetryLadder ladder;
     private final RemitMetrics metrics;
-    private final OutageBreaker breaker;
     private final Clock clock;
 
-    CommandProcessor(CommandParser parser, PaymentsApi api, OutageBreaker breaker, OutcomeRouter router, RetryLadder ladder,
+    /**
+     * @param api     the API, as the engine calls it (guarded by the outage breaker)
+     * @param apiDown whether the API is down (the outage breaker is open): intake pauses
+     */
+    CommandProcessor(CommandParser parser, ApiClient api, BooleanSupplier apiDown, OutcomeRouter router, RetryLadder ladder,
                      RemitMetrics metrics, Clock clock) {
         this.parser = parser;
         this.api = api;
-        this.breaker = breaker;
+        this.apiDown = apiDown;
         this.router = router;
         this.ladder = ladder;
         this.metrics = metrics;
@@ -49,7 +53,7 @@ final class CommandProcessor {
 
     /** Whether the API is down (the outage breaker is open): intake pauses. */
     boolean apiDown() {
-        return breaker.isOpen();
+        return apiDown.getAsBoolean();
     }
 
     /** Parses a polled record; never throws. */
@@ -111,9 +115,7 @@ final class CommandProcessor {
     private Processed call(ConsumerRecord<byte[], byte[]> record, Command command, RetryHeaders headers) throws InterruptedException {
         int attempt = headers.attempt();
         Instant startedAt = clock.instant();
-        breaker.awaitPermission();
-        PaymentsApi.Attempt answer = api.send(command);
-        breaker.record(answer.outcome(), answer.latency());
+        ApiClient.Attempt answer = api.send(command);
         Outcome outcome = answer.outcome();
         String code = switch (outcome) {
             case Outcome.Succeeded s -> null;

@@ -11,14 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
-import io.remit.api.OutageBreaker;
 import io.remit.api.Outcome;
-import io.remit.api.PaymentsApi;
-import io.remit.command.CommandParser;
+import io.remit.api.ApiClient;
 import io.remit.InvalidConfigurationException;
-import io.remit.ops.RemitMetrics;
 import io.remit.outcome.OutcomeStore;
-import io.remit.routing.OutboundRecords;
 import io.remit.routing.OutcomeRouter;
 import io.remit.routing.RetryLadder;
 
@@ -41,29 +37,28 @@ public final class EngineLifecycle implements SmartLifecycle {
     private final RetryLadder ladder;
     private final DueTime dueTime;
     private final EngineSettings settings;
-    private final PaymentsApi api;
+    private final ApiClient api;
     private final Clock clock;
     private final List<CommandEngine> engines = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private Thread probe;
     private volatile boolean running;
 
-    public EngineLifecycle(KafkaClients kafka, WorkerProperties worker, CommandParser parser, PaymentsApi api, OutageBreaker breaker,
-                           OutcomeRouter router, RetryLadder ladder, OutcomeStore store, OutboundRecords outbound,
-                           IntakeGate gate, RemitMetrics metrics, double jitter, Clock clock) {
+    public EngineLifecycle(KafkaClients kafka, WorkerProperties worker, IntakeGate gate, EngineSeams seams) {
         this.kafka = kafka;
         this.worker = worker;
-        this.processor = new CommandProcessor(parser, api, breaker, router, ladder, metrics, clock);
-        this.store = store;
-        this.recorder = new Recorder(store, metrics);
-        this.outbound = new Outbound(outbound);
         this.gate = gate;
-        this.ladder = ladder;
-        this.dueTime = new DueTime(ladder, OutcomeRouter.MAX_RATE_LIMIT_WAIT, jitter);
+        this.processor = new CommandProcessor(seams.parser(), seams.api(), seams.apiDown(), seams.router(), seams.ladder(),
+                seams.metrics(), seams.clock());
+        this.store = seams.store();
+        this.recorder = new Recorder(seams.store(), seams.metrics());
+        this.outbound = new Outbound(seams.outbound());
+        this.ladder = seams.ladder();
+        this.dueTime = new DueTime(seams.ladder(), OutcomeRouter.MAX_RATE_LIMIT_WAIT, seams.jitter());
         this.settings = new EngineSettings(worker.storeInterval(), worker.commitInterval(), worker.maxPendingRecords(),
-                worker.maxPendingBytes().toBytes(), 10_000, worker.shutdownTimeout());
-        this.api = api;
-        this.clock = clock;
+                worker.maxPendingBytes().toBytes(), 10_000, worker.shutdownTimeout(), seams.maxCalls());
+        this.api = seams.api();
+        this.clock = seams.clock();
     }
 
     @Override

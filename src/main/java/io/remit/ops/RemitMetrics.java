@@ -39,6 +39,10 @@ public final class RemitMetrics {
         tierByTopic.forEach((topic, tier) -> Gauge.builder("remit.retry.backlog", () -> lag(topic))
                 .description("Records waiting in a delayed-retry topic").tag("tier", tier).register(registry));
         preRegister(tierByTopic.values());
+        // registered once, here: consumer threads reporting their first pending record at once registered it twice
+        Gauge.builder("remit.pending.oldest.age", this::oldestPendingSeconds).baseUnit("seconds")
+                .description("Age of the oldest record polled but not yet committed on this instance (0 when none): "
+                        + "a partition whose commit point does not move shows here").register(registry);
     }
 
     /**
@@ -134,11 +138,6 @@ public final class RemitMetrics {
 
     /** How long the oldest record one consumer holds uncommitted has waited (0: none); the gauge is the largest over consumers. */
     public void pending(String consumer, long nanos) {
-        if (pendingByConsumer.isEmpty()) {
-            Gauge.builder("remit.pending.oldest.age", this::oldestPendingSeconds).baseUnit("seconds")
-                    .description("Age of the oldest record polled but not yet committed on this instance (0 when none): "
-                            + "a partition whose commit point does not move shows here").register(registry);
-        }
         pendingByConsumer.put(consumer, nanos);
     }
 

@@ -190,11 +190,18 @@ public final class Benchmark {
             return problems;
         }
         for (int latency : options.latenciesMs()) {
-            Row remit = measure(Kind.REMIT, latency, options.commands(), Duration.ofMinutes(30));
+            List<Row> remits = new ArrayList<>();
+            for (Variant v : options.variants()) { // several remit builds or settings: each measured in turn, in one run
+                variant = v;
+                Row row = measure(Kind.REMIT, latency, options.commands(), Duration.ofMinutes(30));
+                remits.add(options.variants().size() == 1 ? row : new Row("remit " + v.label(), row.completed(), row.perSecond(),
+                        row.e2eP50Ms(), row.e2eP99Ms(), row.cpuSecondsPer1k(), row.peakHeapMb(), row.peakLiveMb(), row.peakRssMb(),
+                        row.problems(), row.machineCpuSecondsPer1k(), row.foreignCpuShare()));
+                problems.addAll(row.problems());
+            }
             Row reference = measure(Kind.REFERENCE, latency, options.commands(), options.referenceLimit());
             Row ceiling = ceiling(latency);
-            problems.addAll(remit.problems());
-            print(latency, remit, reference, ceiling);
+            print(latency, remits, reference, ceiling);
         }
         if (!options.backlogs().isEmpty()) backlogTable();
         return problems;
@@ -585,16 +592,23 @@ public final class Benchmark {
         }
     }
 
-    private void print(int latency, Row remit, Row reference, Row ceiling) {
+    private void print(int latency, List<Row> remits, Row reference, Row ceiling) {
         System.out.printf("%n### API latency %d ms%n%n| worker | commands | commands/s | e2e p50 (ms) | e2e p99 (ms) "
-                + "| CPU s / 1k commands | peak heap (MB) | peak live (MB) | peak RSS (MB) |%n|---|---|---|---|---|---|---|---|---|%n", latency);
-        for (Row row : List.of(remit, reference, ceiling)) {
-            System.out.printf("| %s | %,d | %,.0f | %s | %s | %s | %s | %s | %s |%n", row.who(), row.completed(), row.perSecond(),
-                    num(row.e2eP50Ms()), num(row.e2eP99Ms()), num(row.cpuSecondsPer1k()), mb(row.peakHeapMb()),
-                    mb(row.peakLiveMb()), mb(row.peakRssMb()));
+                + "| CPU s / 1k commands | machine CPU s / 1k commands | peak heap (MB) | peak live (MB) | peak RSS (MB) |%n"
+                + "|---|---|---|---|---|---|---|---|---|---|%n", latency);
+        List<Row> rows = new ArrayList<>(remits);
+        rows.add(reference);
+        rows.add(ceiling);
+        for (Row row : rows) {
+            System.out.printf("| %s | %,d | %,.0f | %s | %s | %s | %s | %s | %s | %s |%n", row.who(), row.completed(), row.perSecond(),
+                    num(row.e2eP50Ms()), num(row.e2eP99Ms()), num(row.cpuSecondsPer1k()), num(row.machineCpuSecondsPer1k()),
+                    mb(row.peakHeapMb()), mb(row.peakLiveMb()), mb(row.peakRssMb()));
         }
-        System.out.printf("%nremit / reference = %.1f×; remit / ceiling = %.0f %%%n", remit.perSecond() / reference.perSecond(),
-                100 * remit.perSecond() / ceiling.perSecond());
+        for (Row remit : remits) {
+            System.out.printf("%n%s / reference = %.1f×; / ceiling = %.0f %%", remit.who(), remit.perSecond() / reference.perSecond(),
+                    100 * remit.perSecond() / ceiling.perSecond());
+        }
+        System.out.println();
     }
 
     private static String num(double value) {

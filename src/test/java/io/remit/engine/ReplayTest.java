@@ -36,7 +36,7 @@ class ReplayTest {
     private static final RetryLadder LADDER = new RetryLadder(TOPICS, new RetryProperties(
             List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)), 0.1, Map.of("INSUFFICIENT_BALANCE", List.of("1h", "4h"))));
     private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
-    private final CommandProcessor processor = new CommandProcessor(new CommandParser(), null, null,
+    private final CommandProcessor processor = new CommandProcessor(new CommandParser(), null, () -> false,
             new OutcomeRouter(LADDER, 0.1, CLOCK, () -> 0.5), LADDER, null, CLOCK);
 
     @Test

@@ -23,7 +23,7 @@ import io.remit.sandbox.SandboxOptions;
 import io.remit.testing.Commands;
 
 /** Halting on refused credentials and resuming by probe, seen through Actuator; and the metrics contract. */
-class HaltAndMetricsTest extends WorkerTestSupport {
+class HaltAndMetricsIT extends WorkerTestSupport {
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Value("${local.server.port}")

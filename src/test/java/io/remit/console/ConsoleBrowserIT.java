@@ -47,7 +47,7 @@ import io.remit.testing.KafkaProbe;
  * <p>Needs Debian's {@code chromium} and {@code chromium-driver}: without them the test is skipped,
  * or fails when {@code REMIT_REQUIRE_BROWSER=1} (as in CI).
  */
-class ConsoleBrowserTest extends ConsoleTestSupport {
+class ConsoleBrowserIT extends ConsoleTestSupport {
     static final Path SCREENSHOTS = Path.of("target/screenshots");
     static final String EXHAUSTED = "RETRIES_EXHAUSTED";
 

@@ -16,7 +16,7 @@ import io.remit.api.OutageBreaker;
 import io.remit.testing.Commands;
 
 /** While the API is down, intake pauses instead of pushing every command through the retry ladder to the dead-letter topic. */
-class OutageBreakerTest extends WorkerTestSupport {
+class OutageBreakerIT extends WorkerTestSupport {
     @Autowired
     OutageBreaker breaker;
 

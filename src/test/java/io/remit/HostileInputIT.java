@@ -25,7 +25,7 @@ import io.remit.testing.KafkaProbe;
  * 10,000 hostile records interleaved with good commands: each bad one is dead-lettered with a
  * reason, every good one succeeds, and the worker never stops.
  */
-class HostileInputTest extends WorkerTestSupport {
+class HostileInputIT extends WorkerTestSupport {
     private static final int BAD = 10_000;
     private static final int GOOD_EVERY = 10;
 

@@ -17,7 +17,7 @@ import io.remit.sandbox.SandboxOptions;
 import io.remit.testing.Commands;
 
 /** The console's JSON API on the real PostgreSQL: who may call it, the list and its filters, one requestId's history. */
-class DeadLetterApiTest extends ConsoleTestSupport {
+class DeadLetterApiIT extends ConsoleTestSupport {
 
     @Test
     void keepsActuatorOpenWithoutCredentials() throws Exception {

@@ -23,7 +23,7 @@ import io.remit.testing.KafkaProbe;
  * all failed and stores it in dead_letter; the console shows it; once the API is back, a redrive
  * publishes it again and the worker applies it, once. Relies on the engine storing its dead letters.
  */
-class DeadLetterStoreEndToEndTest extends ConsoleTestSupport {
+class DeadLetterStoreEndToEndIT extends ConsoleTestSupport {
 
     @AfterEach
     void calmTheSandbox() {

@@ -18,7 +18,7 @@ import io.remit.testing.KafkaProbe;
  * A code with a ladder of its own ({@code INSUFFICIENT_BALANCE: 400ms,800ms,1200ms} here) is retried on it and no
  * other; a command for an invoice waits while an earlier command for the same invoice is being retried.
  */
-class LaddersAndOrderTest extends WorkerTestSupport {
+class LaddersAndOrderIT extends WorkerTestSupport {
     private static final String POOR = "conn_demo_poor"; // a buyer balance of 10.00
     private static final List<String> OWN_TIERS = List.of("it.commands.retry.400ms", "it.commands.retry.800ms",
             "it.commands.retry.1200ms");

@@ -30,7 +30,7 @@ import io.remit.testing.KafkaProbe;
  * open, committed but not recorded), and each time every dead letter ends up on the commands topic
  * exactly once (read_committed) and recorded PUBLISHED.
  */
-class RedriveRecoveryTest extends ConsoleTestSupport {
+class RedriveRecoveryIT extends ConsoleTestSupport {
     private static final String DEAD_RUNNER = "dead-instance/00000000";
     private static final int PARTITIONS = 3;
 

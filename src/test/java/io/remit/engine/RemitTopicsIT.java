@@ -30,7 +30,7 @@ import io.remit.testing.Ports;
 import io.remit.InvalidConfigurationException;
 
 /** remit's topics on a real broker: created when missing, only checked when remit may not create them. */
-class RemitTopicsTest {
+class RemitTopicsIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
     private static EmbeddedKafkaKraftBroker broker;
     private static Admin kafka;

@@ -11,7 +11,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import io.remit.testing.Commands;
 
 /** Dead letters older than remit.dead-letters.retention (30 days by default) are deleted from PostgreSQL; the audit of redrives stays. */
-class DeadLetterRetentionTest extends ConsoleTestSupport {
+class DeadLetterRetentionIT extends ConsoleTestSupport {
 
     @Autowired
     DeadLetterRetention retention;

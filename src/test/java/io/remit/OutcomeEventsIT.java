@@ -30,7 +30,7 @@ import io.remit.testing.Commands;
 import io.remit.testing.KafkaProbe;
 
 /** One outcome event per final decision, in the same transaction as the offset, whatever is redelivered. */
-class OutcomeEventsTest extends WorkerTestSupport {
+class OutcomeEventsIT extends WorkerTestSupport {
     private static final String OUTCOMES = COMMANDS + ".outcomes";
     private static final JsonMapper json = JsonMapper.builder().build();
 

@@ -19,7 +19,7 @@ import io.remit.testing.Commands;
 import io.remit.testing.KafkaProbe;
 
 /** Every row of the decision table, end to end: Kafka in, the sandbox API, PostgreSQL and Kafka out. */
-class WorkerPathTest extends WorkerTestSupport {
+class WorkerPathIT extends WorkerTestSupport {
 
     @Test
     void recordsASuccessWithTheApisResourceId() {

@@ -31,7 +31,7 @@ import io.remit.testing.KafkaProbe;
  * Records flow and fail alone: a slow call holds back only its own partition's commit point, and no
  * record, however large or forged, stops the others (issues 10 and 11).
  */
-class FlowTest extends WorkerTestSupport {
+class FlowIT extends WorkerTestSupport {
     private static final Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers));
 
     @AfterAll

@@ -22,7 +22,7 @@ import io.remit.testing.TestSettings;
  * A remit that stops between the API applying a command and the batch's commit: its successor
  * gets the command again, sends it with the same requestId, and the API applies it once.
  */
-class RedeliveryAfterCrashTest {
+class RedeliveryAfterCrashIT {
     private static final Infrastructure infra = Infrastructure.get();
 
     @AfterEach

@@ -27,7 +27,7 @@ import io.remit.testing.TestSettings;
  * Found by the chaos run: a worker restarted while PostgreSQL was down exited at start-up
  * (Flyway could not connect) and stayed dead. It must wait for the database instead.
  */
-class StartupWaitsForPostgresTest {
+class StartupWaitsForPostgresIT {
     @Test
     void aWorkerStartedBeforePostgresWaitsForItAndThenWorks() throws Exception {
         Infrastructure infra = Infrastructure.get();

@@ -25,7 +25,7 @@ import io.remit.testing.TestSettings;
 /** The console switched on without users: /ops/ refuses everything, Actuator stays open, and the log says why. */
 @ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(classes = RemitApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class ConsoleClosedTest {
+class ConsoleClosedIT {
     static final Infrastructure infra = Infrastructure.get();
     final HttpClient http = HttpClient.newHttpClient();
 

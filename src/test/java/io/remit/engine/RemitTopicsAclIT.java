@@ -31,7 +31,7 @@ import io.remit.InvalidConfigurationException;
  * remit on a broker with ACLs where its user may not create topics (CREATE denied on the cluster
  * and on {@code acl.*}): it starts where its topics exist, and stops with one line where they do not.
  */
-class RemitTopicsAclTest {
+class RemitTopicsAclIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
     private static final String ANYONE = "User:ANONYMOUS";
     private static EmbeddedKafkaKraftBroker broker;
@@ -84,7 +84,7 @@ class RemitTopicsAclTest {
 
     private static RemitTopics remitTopics(TopicsProperties properties) {
         KafkaAdmin admin = new KafkaAdmin(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()));
-        return new RemitTopics(admin, properties, RemitTopicsTest.ladder(properties));
+        return new RemitTopics(admin, properties, RemitTopicsIT.ladder(properties));
     }
 
     private static Admin admin() {

@@ -22,7 +22,7 @@ import io.remit.testing.KafkaProbe;
  * Redrives through the API, checked on the real commands topic (read_committed) and in PostgreSQL:
  * original key and value, at most once per dead letter unless forced, the rate cap, cancelling, the audit.
  */
-class RedriveTest extends ConsoleTestSupport {
+class RedriveIT extends ConsoleTestSupport {
 
     @Test
     void aDryRunCountsAndPublishesNothing() throws Exception {

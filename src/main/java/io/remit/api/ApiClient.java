@@ -1,0 +1,20 @@
+package io.remit.api;
+
+import java.time.Duration;
+
+import io.remit.command.Command;
+
+/**
+ * What the engine asks of the payments API. {@link PaymentsApi} is the HTTP client; {@link OutageBreaker#guard}
+ * decorates one so that calls wait while the API is down.
+ */
+public interface ApiClient {
+    /** What one call came to, and how long it took. */
+    record Attempt(Outcome outcome, Duration latency) {}
+
+    /** Sends a command, its requestId in the body; never throws for what the API answers or fails to. */
+    Attempt send(Command command) throws InterruptedException;
+
+    /** Asks whether the API accepts remit's credentials for writes again, without any effect (while halted). */
+    Outcome probe() throws InterruptedException;
+}

@@ -1,0 +1,30 @@
+package io.remit.engine;
+
+import java.time.Clock;
+import java.util.function.BooleanSupplier;
+
+import io.remit.api.ApiClient;
+import io.remit.command.CommandParser;
+import io.remit.ops.RemitMetrics;
+import io.remit.outcome.OutcomeStore;
+import io.remit.routing.OutboundRecords;
+import io.remit.routing.OutcomeRouter;
+import io.remit.routing.RetryLadder;
+
+/**
+ * What the engine plugs into, built in one place (the configuration); the engine makes its own parts from these.
+ *
+ * @param parser   commands from records
+ * @param api      the payments API as the engine calls it (guarded by the outage breaker)
+ * @param apiDown  whether the API is down: intake pauses on every partition
+ * @param maxCalls the most API calls in flight ({@code remit.api.max-in-flight}): a consumer starts no more
+ * @param store    decisions, attempts and dead letters (PostgreSQL)
+ * @param outbound the records decisions produce (retries, dead letters, outcome events)
+ * @param router   where an outcome sends a command
+ * @param ladder   the retry tiers
+ * @param jitter   the most added at random to a tier's delay, as a fraction of it
+ * @param metrics  what the engine counts
+ * @param clock    time
+ */
+public record EngineSeams(CommandParser parser, ApiClient api, BooleanSupplier apiDown, int maxCalls, OutcomeStore store, OutboundRecords outbound,
+                          OutcomeRouter router, RetryLadder ladder, double jitter, RemitMetrics metrics, Clock clock) {}

@@ -1,0 +1,223 @@
+package io.remit.outcome;
+
+import java.sql.Array;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The outcomes, attempts and dead letters in PostgreSQL. A batch's rows are written in one transaction with
+ * JDBC batching. Writing the same outcome again changes nothing, and a SUCCEEDED row is never
+ * overwritten.
+ */
+public final class JdbcOutcomeStore implements OutcomeStore {
+    private static final String SELECT = """
+            select request_id, command_type, status, attempts, http_status, error_code, error_message, resource_id,
+                   retry_topic, due_at, source_topic, source_partition, source_offset, updated_at, response, invoice_id,
+                   rate_limited, code_retries, waiting_for
+            from command_outcome where request_id = any(?)""";
+
+    /**
+     * For each (requestId, invoiceId): the earliest other command for the invoice that is RETRYING and was first stored
+     * before this one (or at all, when this one has no row yet). One abandoned for a day past its due time is ignored.
+     */
+    private static final String EARLIER_RETRYING = """
+            select distinct on (w.request_id) w.request_id as waiting, o.request_id, o.due_at
+            from unnest(?::text[], ?::text[]) as w(request_id, invoice_id)
+            join command_outcome o on o.invoice_id = w.invoice_id and o.status = 'RETRYING' and o.request_id <> w.request_id
+            left join command_outcome self on self.request_id = w.request_id
+            where (self.created_at is null or (o.created_at, o.request_id) < (self.created_at, self.request_id))
+              and (o.due_at is null or o.due_at > now() - interval '24 hours')
+            order by w.request_id, o.created_at, o.request_id""";
+
+    private static final String UPSERT_OUTCOME = """
+            insert into command_outcome (request_id, command_type, status, attempts, http_status, error_code, error_message,
+                resource_id, retry_topic, due_at, source_topic, source_partition, source_offset, updated_at, response, invoice_id,
+                rate_limited, code_retries, waiting_for)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            on conflict (request_id) do update set
+                command_type = excluded.command_type, status = excluded.status, attempts = excluded.attempts,
+                http_status = excluded.http_status, error_code = excluded.error_code, error_message = excluded.error_message,
+                resource_id = excluded.resource_id, retry_topic = excluded.retry_topic, due_at = excluded.due_at,
+                source_topic = excluded.source_topic, source_partition = excluded.source_partition,
+                source_offset = excluded.source_offset, updated_at = excluded.updated_at, response = excluded.response,
+                invoice_id = coalesce(excluded.invoice_id, command_outcome.invoice_id), rate_limited = excluded.rate_limited,
+                code_retries = excluded.code_retries, waiting_for = excluded.waiting_for
+            where command_outcome.status <> 'SUCCEEDED'
+              and (command_outcome.status, command_outcome.attempts, command_outcome.source_topic,
+                   command_outcome.source_partition, command_outcome.source_offset)
+                  is distinct from (excluded.status, excluded.attempts, excluded.source_topic,
+                   excluded.source_partition, excluded.source_offset)""";
+
+    private static final String UPSERT_ATTEMPT = """
+            insert into command_attempt (request_id, attempt, command_type, http_status, error_code, latency_ms, attempted_at)
+            values (?, ?, ?, ?, ?, ?, ?)
+            on conflict (request_id, attempt) do update set
+                http_status = excluded.http_status, error_code = excluded.error_code,
+                latency_ms = excluded.latency_ms, attempted_at = excluded.attempted_at""";
+
+    private static final String INSERT_DEAD_LETTER = """
+            insert into dead_letter (request_id, command_type, error_code, http_status, error_message, attempts, record_key,
+                record_value, headers, value_truncated, origin_topic, origin_partition, origin_offset, source_topic,
+                source_partition, source_offset, dead_lettered_at)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)
+            on conflict (source_topic, source_partition, source_offset) do nothing""";
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate transaction;
+
+    public JdbcOutcomeStore(JdbcTemplate jdbc, TransactionTemplate transaction) {
+        this.jdbc = jdbc;
+        this.transaction = transaction;
+    }
+
+    @Override
+    public Map<String, StoredOutcome> find(Collection<String> requestIds) {
+        Map<String, StoredOutcome> found = new HashMap<>();
+        if (requestIds.isEmpty()) return found;
+        jdbc.query(connection -> {
+            PreparedStatement statement = connection.prepareStatement(SELECT);
+            Array ids = connection.createArrayOf("text", requestIds.toArray());
+            statement.setArray(1, ids);
+            return statement;
+        }, (ResultSet row) -> {
+            StoredOutcome outcome = read(row);
+            found.put(outcome.requestId(), outcome);
+        });
+        return found;
+    }
+
+    /**
+     * For commands that name an invoice (requestId → invoiceId), the earliest other command for the same invoice that is
+     * RETRYING and was stored first; commands with none are left out. One query.
+     */
+    @Override
+    public Map<String, EarlierCommand> earlierRetrying(Map<String, String> invoiceByRequestId) {
+        Map<String, EarlierCommand> found = new HashMap<>();
+        if (invoiceByRequestId.isEmpty()) return found;
+        List<String> requestIds = new ArrayList<>(invoiceByRequestId.keySet());
+        List<String> invoiceIds = requestIds.stream().map(invoiceByRequestId::get).toList();
+        jdbc.query(connection -> {
+            PreparedStatement statement = connection.prepareStatement(EARLIER_RETRYING);
+            statement.setArray(1, connection.createArrayOf("text", requestIds.toArray()));
+            statement.setArray(2, connection.createArrayOf("text", invoiceIds.toArray()));
+            return statement;
+        }, (ResultSet row) -> {
+            found.put(row.getString("waiting"), new EarlierCommand(row.getString("request_id"), instant(row.getTimestamp("due_at"))));
+        });
+        return found;
+    }
+
+    /**
+     * Writes the rows in one transaction; at most one outcome per requestId and one attempt per (requestId, attempt).
+     * A dead letter already stored for its record (a redelivery) is not written again.
+     */
+    @Override
+    public void save(List<StoredOutcome> outcomes, List<AttemptRecord> attempts, List<DeadLetterRecord> deadLetters) {
+        if (outcomes.isEmpty() && attempts.isEmpty() && deadLetters.isEmpty()) return;
+        transaction.executeWithoutResult(status -> {
+            if (!attempts.isEmpty()) jdbc.batchUpdate(UPSERT_ATTEMPT, attempts, attempts.size(), JdbcOutcomeStore::bind);
+            if (!outcomes.isEmpty()) jdbc.batchUpdate(UPSERT_OUTCOME, outcomes, outcomes.size(), JdbcOutcomeStore::bind);
+            if (!deadLetters.isEmpty()) jdbc.batchUpdate(INSERT_DEAD_LETTER, deadLetters, deadLetters.size(), JdbcOutcomeStore::bind);
+        });
+    }
+
+    private static void bind(PreparedStatement s, StoredOutcome o) throws SQLException {
+        s.setString(1, o.requestId());
+        s.setString(2, o.commandType());
+        s.setString(3, o.status().name());
+        s.setInt(4, o.attempts());
+        s.setObject(5, o.httpStatus(), Types.INTEGER);
+        s.setString(6, o.errorCode());
+        s.setString(7, o.errorMessage());
+        s.setString(8, o.resourceId());
+        s.setString(9, o.retryTopic());
+        s.setTimestamp(10, timestamp(o.dueAt()));
+        s.setString(11, o.sourceTopic());
+        s.setInt(12, o.sourcePartition());
+        s.setLong(13, o.sourceOffset());
+        s.setTimestamp(14, timestamp(o.updatedAt()));
+        s.setString(15, o.response());
+        s.setString(16, o.invoiceId());
+        s.setInt(17, o.rateLimited());
+        s.setString(18, o.codeRetries());
+        s.setString(19, o.waitingFor());
+    }
+
+    private static void bind(PreparedStatement s, AttemptRecord a) throws SQLException {
+        s.setString(1, a.requestId());
+        s.setInt(2, a.attempt());
+        s.setString(3, a.commandType());
+        s.setObject(4, a.httpStatus(), Types.INTEGER);
+        s.setString(5, a.errorCode());
+        s.setInt(6, (int) Math.min(Integer.MAX_VALUE, a.latencyMs()));
+        s.setTimestamp(7, timestamp(a.attemptedAt()));
+    }
+
+    private static void bind(PreparedStatement s, DeadLetterRecord d) throws SQLException {
+        s.setString(1, d.requestId());
+        s.setString(2, d.commandType());
+        s.setString(3, d.errorCode());
+        s.setObject(4, d.httpStatus(), Types.INTEGER);
+        s.setString(5, d.errorMessage());
+        s.setInt(6, d.attempts());
+        s.setBytes(7, d.key());
+        s.setBytes(8, d.value());
+        s.setString(9, headersJson(d.headers()));
+        s.setBoolean(10, d.valueTruncated());
+        s.setString(11, d.originTopic());
+        s.setInt(12, d.originPartition());
+        s.setLong(13, d.originOffset());
+        s.setString(14, d.sourceTopic());
+        s.setInt(15, d.sourcePartition());
+        s.setLong(16, d.sourceOffset());
+        s.setTimestamp(17, timestamp(d.deadLetteredAt()));
+    }
+
+    /** {@code [{"key": "...", "value": "<base64>"}, ...]}, in the record's order. */
+    static String headersJson(List<DeadLetterRecord.HeaderValue> headers) {
+        Base64.Encoder base64 = Base64.getEncoder();
+        List<Map<String, String>> rows = new ArrayList<>(headers.size());
+        for (DeadLetterRecord.HeaderValue header : headers) {
+            Map<String, String> row = new LinkedHashMap<>();
+            row.put("key", header.key());
+            row.put("value", header.value() == null ? null : base64.encodeToString(header.value()));
+            rows.add(row);
+        }
+        return JSON.writeValueAsString(rows);
+    }
+
+    private static StoredOutcome read(ResultSet row) throws SQLException {
+        return new StoredOutcome(row.getString("request_id"), row.getString("command_type"),
+                OutcomeStatus.valueOf(row.getString("status")), row.getInt("attempts"),
+                (Integer) row.getObject("http_status"), row.getString("error_code"), row.getString("error_message"),
+                row.getString("resource_id"), row.getString("retry_topic"), instant(row.getTimestamp("due_at")),
+                row.getString("source_topic"), row.getInt("source_partition"), row.getLong("source_offset"),
+                instant(row.getTimestamp("updated_at")), row.getString("response"), row.getString("invoice_id"),
+                row.getInt("rate_limited"), row.getString("code_retries"), row.getString("waiting_for"));
+    }
+
+    private static Timestamp timestamp(Instant instant) {
+        return instant == null ? null : Timestamp.from(instant);
+    }
+
+    private static Instant instant(Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toInstant();
+    }
+}
