@@ -3,13 +3,14 @@ package io.remit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.remit.testing.Commands;
+import io.remit.testing.KafkaProbe;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,15 +25,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import io.remit.testing.Commands;
-import io.remit.testing.KafkaProbe;
-
 /**
  * Records flow and fail alone: a slow call holds back only its own partition's commit point, and no
  * record, however large or forged, stops the others (issues 10 and 11).
  */
 class FlowIT extends WorkerTestSupport {
-    private static final Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers));
+    private static final Admin admin =
+            Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers));
 
     @AfterAll
     static void closeAdmin() {
@@ -50,8 +49,12 @@ class FlowIT extends WorkerTestSupport {
         long otherOffset = sendTo(1, other, Commands.createInvoice("INV-" + other.substring(0, 12)));
 
         // the record on partition 1 is decided and committed while the slow call on partition 0 is still unanswered
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> committed(1) > otherOffset);
-        assertThat(sandbox.ledger().effects(slow)).as("the slow call is still in flight").isZero();
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(10))
+                .until(() -> committed(1) > otherOffset);
+        assertThat(sandbox.ledger().effects(slow))
+                .as("the slow call is still in flight")
+                .isZero();
         // the record behind the slow one on its own partition is decided too, but its offset waits for the slow one
         assertThat(statusOf(behind)).isEqualTo("SUCCEEDED");
         assertThat(committed(0)).isLessThanOrEqualTo(slowOffset);
@@ -64,12 +67,20 @@ class FlowIT extends WorkerTestSupport {
     @Test
     void aDeadLetterTooLargeForKafkaKeepsAPrefixOnTheTopicAndTheWholeRecordInPostgres() throws Exception {
         String big = id("big");
-        byte[] value = "a".repeat(3_000_000).getBytes(StandardCharsets.UTF_8); // gzip on the wire: the broker accepts it
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip",
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8_000_000), new ByteArraySerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(COMMANDS, 2, big.getBytes(StandardCharsets.UTF_8), value)).get();
+        byte[] value =
+                "a".repeat(3_000_000).getBytes(StandardCharsets.UTF_8); // gzip on the wire: the broker accepts it
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        infra.bootstrapServers,
+                        ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                        "gzip",
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                        8_000_000),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(COMMANDS, 2, big.getBytes(StandardCharsets.UTF_8), value))
+                    .get();
         }
         List<String> after = fiveCommandsOn(2);
 
@@ -77,7 +88,8 @@ class FlowIT extends WorkerTestSupport {
         assertThat(KafkaProbe.header(deadLetter, "remit.value-truncated")).isEqualTo("3000000");
         assertThat(deadLetter.value().length).isBetween(100_000, 1_000_000);
         Map<String, Object> stored = jdbc.queryForMap(
-                "select length(record_value) as size, value_truncated, error_code from dead_letter where request_id = ?", big);
+                "select length(record_value) as size, value_truncated, error_code from dead_letter where request_id = ?",
+                big);
         assertThat(stored).containsEntry("size", 3_000_000).containsEntry("value_truncated", false);
         after.forEach(id -> awaitStatus(id, "SUCCEEDED"));
     }
@@ -87,14 +99,24 @@ class FlowIT extends WorkerTestSupport {
         String heavy = id("headers");
         RecordHeaders headers = new RecordHeaders();
         for (int i = 0; i < 100; i++) headers.add("x-padding-" + i, new byte[8_000]);
-        kafka.producer().send(new ProducerRecord<>(COMMANDS, 1, null, heavy.getBytes(StandardCharsets.UTF_8),
-                "not json".getBytes(StandardCharsets.UTF_8), headers)).get();
+        kafka.producer()
+                .send(new ProducerRecord<>(
+                        COMMANDS,
+                        1,
+                        null,
+                        heavy.getBytes(StandardCharsets.UTF_8),
+                        "not json".getBytes(StandardCharsets.UTF_8),
+                        headers))
+                .get();
         List<String> after = fiveCommandsOn(1);
 
         ConsumerRecord<byte[], byte[]> deadLetter = deadLetters(heavy).get(heavy);
         assertThat(KafkaProbe.header(deadLetter, "remit.error.code")).isEqualTo("COMMAND_UNREADABLE");
         assertThat(KafkaProbe.header(deadLetter, "remit.headers-dropped")).isEqualTo("98");
-        assertThat(jdbc.queryForObject("select jsonb_array_length(headers) from dead_letter where request_id = ?", Integer.class, heavy))
+        assertThat(jdbc.queryForObject(
+                        "select jsonb_array_length(headers) from dead_letter where request_id = ?",
+                        Integer.class,
+                        heavy))
                 .isEqualTo(100);
         after.forEach(id -> awaitStatus(id, "SUCCEEDED"));
     }
@@ -116,8 +138,15 @@ class FlowIT extends WorkerTestSupport {
         RecordHeaders headers = new RecordHeaders();
         headers.add("remit.attempt", "2".getBytes(StandardCharsets.UTF_8));
         headers.add("remit.due-at", dueAt.getBytes(StandardCharsets.UTF_8));
-        kafka.producer().send(new ProducerRecord<>(topic, 0, null, key.getBytes(StandardCharsets.UTF_8),
-                Commands.createInvoice("INV-" + key.substring(0, 12)).getBytes(StandardCharsets.UTF_8), headers)).get();
+        kafka.producer()
+                .send(new ProducerRecord<>(
+                        topic,
+                        0,
+                        null,
+                        key.getBytes(StandardCharsets.UTF_8),
+                        Commands.createInvoice("INV-" + key.substring(0, 12)).getBytes(StandardCharsets.UTF_8),
+                        headers))
+                .get();
     }
 
     private List<String> fiveCommandsOn(int partition) throws Exception {
@@ -131,15 +160,23 @@ class FlowIT extends WorkerTestSupport {
     }
 
     private static long sendTo(int partition, String key, String value) throws Exception {
-        RecordMetadata sent = kafka.producer().send(new ProducerRecord<>(COMMANDS, partition, key.getBytes(StandardCharsets.UTF_8),
-                value.getBytes(StandardCharsets.UTF_8))).get();
+        RecordMetadata sent = kafka.producer()
+                .send(new ProducerRecord<>(
+                        COMMANDS,
+                        partition,
+                        key.getBytes(StandardCharsets.UTF_8),
+                        value.getBytes(StandardCharsets.UTF_8)))
+                .get();
         return sent.offset();
     }
 
     /** The offset group "it" has committed on a partition of the commands topic (-1: none). */
     private static long committed(int partition) throws Exception {
         TopicPartition tp = new TopicPartition(COMMANDS, partition);
-        OffsetAndMetadata offset = admin.listConsumerGroupOffsets("it").partitionsToOffsetAndMetadata().get().get(tp);
+        OffsetAndMetadata offset = admin.listConsumerGroupOffsets("it")
+                .partitionsToOffsetAndMetadata()
+                .get()
+                .get(tp);
         return offset == null ? -1 : offset.offset();
     }
 }

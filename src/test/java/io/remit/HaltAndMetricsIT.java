@@ -3,6 +3,8 @@ package io.remit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.remit.sandbox.SandboxOptions;
+import io.remit.testing.Commands;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,12 +17,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Value;
-
-import io.remit.sandbox.SandboxOptions;
-import io.remit.testing.Commands;
 
 /** Halting on refused credentials and resuming by probe, seen through Actuator; and the metrics contract. */
 class HaltAndMetricsIT extends WorkerTestSupport {
@@ -35,14 +33,16 @@ class HaltAndMetricsIT extends WorkerTestSupport {
         String key = id("halt");
         send(key, Commands.createInvoice(key));
 
-        await().atMost(Duration.ofSeconds(15)).until(() -> get("/actuator/health/readiness").statusCode() == 503);
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> get("/actuator/health/readiness").statusCode() == 503);
         assertThat(get("/actuator/prometheus").body()).containsPattern("(?m)^remit_halted\\{[^}]*\\} 1\\.0$");
         assertThat(sandbox.ledger().calls(key)).isGreaterThanOrEqualTo(1);
         assertThat(statusOf(key)).isNull();
 
         sandbox.setKeyRevoked(SandboxOptions.DEFAULT_KEY, false);
         awaitStatus(key, "SUCCEEDED");
-        await().atMost(Duration.ofSeconds(5)).until(() -> get("/actuator/health/readiness").statusCode() == 200);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> get("/actuator/health/readiness").statusCode() == 200);
         assertThat(sandbox.ledger().effects(key)).isEqualTo(1);
         assertThat(deadLettersOf(key)).isZero();
     }
@@ -68,8 +68,12 @@ class HaltAndMetricsIT extends WorkerTestSupport {
             // a histogram's base name (in a panel description) stands for its _bucket/_count/_sum series
             assertThat(exported).as(name).containsAnyOf(name, name + "_count");
         }
-        assertThat(scrape).contains("remit_commands_total{application=\"remit\",code=\"none\",outcome=\"succeeded\",type=\"invoice.create\"}");
-        assertThat(scrape).contains("remit_dead_letters_total{application=\"remit\",code=\"CONNECTION_NOT_FOUND\",type=\"invoice.create\"}");
+        assertThat(scrape)
+                .contains(
+                        "remit_commands_total{application=\"remit\",code=\"none\",outcome=\"succeeded\",type=\"invoice.create\"}");
+        assertThat(scrape)
+                .contains(
+                        "remit_dead_letters_total{application=\"remit\",code=\"CONNECTION_NOT_FOUND\",type=\"invoice.create\"}");
         assertThat(scrape).contains("remit_retries_scheduled_total{application=\"remit\",tier=\"300ms\"}");
         assertThat(scrape).doesNotContain(SandboxOptions.DEFAULT_SECRET);
     }
@@ -77,7 +81,9 @@ class HaltAndMetricsIT extends WorkerTestSupport {
     private static Set<String> usedByDashboardAndAlerts() throws IOException {
         Set<String> names = new TreeSet<>();
         Pattern metric = Pattern.compile("\\b((?:remit|jvm|process)_[a-z0-9_]+)");
-        for (Path file : new Path[] {Path.of("helm/remit/dashboards/remit-dlq.json"), Path.of("config/prometheus/remit-alerts.yaml")}) {
+        for (Path file : new Path[] {
+            Path.of("helm/remit/dashboards/remit-dlq.json"), Path.of("config/prometheus/remit-alerts.yaml")
+        }) {
             Matcher m = metric.matcher(Files.readString(file));
             while (m.find()) names.add(m.group(1));
         }
@@ -87,11 +93,14 @@ class HaltAndMetricsIT extends WorkerTestSupport {
 
     private long deadLettersOf(String key) {
         return kafka.readUntil(java.util.List.of(DEAD_LETTERS), Duration.ofSeconds(2), read -> false).stream()
-                .filter(r -> key.equals(io.remit.testing.KafkaProbe.key(r))).count();
+                .filter(r -> key.equals(io.remit.testing.KafkaProbe.key(r)))
+                .count();
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -4,15 +4,13 @@ import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
-
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
-
 import io.remit.api.BackEdgeForLayeringTest;
+import org.junit.jupiter.api.Test;
 
 /**
  * The worker's layering, bottom to top (README, Layout): {@code io.remit} (the application and the configuration
@@ -20,27 +18,46 @@ import io.remit.api.BackEdgeForLayeringTest;
  * {@code config}. A package sees only those below it; {@code config}, which wires everything, is seen by none.
  */
 class LayeringTest {
-    static final ArchRule LAYERS = layeredArchitecture().consideringOnlyDependenciesInLayers()
-            .layer("base").definedBy("io.remit")
-            .layer("command").definedBy("io.remit.command..")
-            .layer("api").definedBy("io.remit.api..")
-            .layer("outcome").definedBy("io.remit.outcome..")
-            .layer("routing").definedBy("io.remit.routing..")
-            .layer("ops").definedBy("io.remit.ops..")
-            .layer("engine").definedBy("io.remit.engine..")
-            .layer("console").definedBy("io.remit.console..")
-            .layer("config").definedBy("io.remit.config..")
-            .whereLayer("config").mayNotBeAccessedByAnyLayer()
-            .whereLayer("console").mayOnlyBeAccessedByLayers("config")
-            .whereLayer("engine").mayOnlyBeAccessedByLayers("config")
-            .whereLayer("ops").mayOnlyBeAccessedByLayers("engine", "config")
-            .whereLayer("routing").mayOnlyBeAccessedByLayers("ops", "engine", "console", "config")
-            .whereLayer("outcome").mayOnlyBeAccessedByLayers("engine", "console", "config")
-            .whereLayer("api").mayOnlyBeAccessedByLayers("routing", "ops", "engine", "console", "config")
-            .whereLayer("command").mayOnlyBeAccessedByLayers("api", "outcome", "routing", "ops", "engine", "console", "config")
+    static final ArchRule LAYERS = layeredArchitecture()
+            .consideringOnlyDependenciesInLayers()
+            .layer("base")
+            .definedBy("io.remit")
+            .layer("command")
+            .definedBy("io.remit.command..")
+            .layer("api")
+            .definedBy("io.remit.api..")
+            .layer("outcome")
+            .definedBy("io.remit.outcome..")
+            .layer("routing")
+            .definedBy("io.remit.routing..")
+            .layer("ops")
+            .definedBy("io.remit.ops..")
+            .layer("engine")
+            .definedBy("io.remit.engine..")
+            .layer("console")
+            .definedBy("io.remit.console..")
+            .layer("config")
+            .definedBy("io.remit.config..")
+            .whereLayer("config")
+            .mayNotBeAccessedByAnyLayer()
+            .whereLayer("console")
+            .mayOnlyBeAccessedByLayers("config")
+            .whereLayer("engine")
+            .mayOnlyBeAccessedByLayers("config")
+            .whereLayer("ops")
+            .mayOnlyBeAccessedByLayers("engine", "config")
+            .whereLayer("routing")
+            .mayOnlyBeAccessedByLayers("ops", "engine", "console", "config")
+            .whereLayer("outcome")
+            .mayOnlyBeAccessedByLayers("engine", "console", "config")
+            .whereLayer("api")
+            .mayOnlyBeAccessedByLayers("routing", "ops", "engine", "console", "config")
+            .whereLayer("command")
+            .mayOnlyBeAccessedByLayers("api", "outcome", "routing", "ops", "engine", "console", "config")
             .because("a package sees only those below it (README, Layout)");
 
-    static final ArchRule NO_CYCLES = slices().matching("io.remit.(*)..").should().beFreeOfCycles();
+    static final ArchRule NO_CYCLES =
+            slices().matching("io.remit.(*)..").should().beFreeOfCycles();
 
     private static final JavaClasses WORKER = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -56,13 +73,16 @@ class LayeringTest {
 
     @Test
     void aBackEdgeFailsIt() {
-        JavaClasses withBackEdge = new ClassFileImporter().importClasses(BackEdgeForLayeringTest.class,
-                io.remit.engine.IntakeGate.class, io.remit.api.PaymentsApi.class);
+        JavaClasses withBackEdge = new ClassFileImporter()
+                .importClasses(
+                        BackEdgeForLayeringTest.class,
+                        io.remit.engine.IntakeGate.class,
+                        io.remit.api.PaymentsApi.class);
 
         EvaluationResult result = LAYERS.evaluate(withBackEdge);
 
         assertThat(result.hasViolation()).isTrue();
-        assertThat(result.getFailureReport().getDetails()).anyMatch(line -> line.contains("BackEdgeForLayeringTest")
-                && line.contains("IntakeGate"));
+        assertThat(result.getFailureReport().getDetails())
+                .anyMatch(line -> line.contains("BackEdgeForLayeringTest") && line.contains("IntakeGate"));
     }
 }

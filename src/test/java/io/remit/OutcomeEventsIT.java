@@ -3,6 +3,13 @@ package io.remit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.networknt.schema.InputFormat;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SchemaRegistryConfig;
+import com.networknt.schema.SpecificationVersion;
+import io.remit.testing.Commands;
+import io.remit.testing.KafkaProbe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,12 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import com.networknt.schema.InputFormat;
-import com.networknt.schema.Schema;
-import com.networknt.schema.SchemaRegistry;
-import com.networknt.schema.SchemaRegistryConfig;
-import com.networknt.schema.SpecificationVersion;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -25,9 +26,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-
-import io.remit.testing.Commands;
-import io.remit.testing.KafkaProbe;
 
 /** One outcome event per final decision, in the same transaction as the offset, whatever is redelivered. */
 class OutcomeEventsIT extends WorkerTestSupport {
@@ -39,7 +37,9 @@ class OutcomeEventsIT extends WorkerTestSupport {
         String created = id("event-ok");
         String refused = id("event-bad");
         send(created, Commands.createInvoice("INV-" + created.substring(9, 17)));
-        send(refused, Commands.createInvoice("conn_demo_suspended", "INV-" + refused.substring(10, 18), "10.00", "USD"));
+        send(
+                refused,
+                Commands.createInvoice("conn_demo_suspended", "INV-" + refused.substring(10, 18), "10.00", "USD"));
         Map<String, Object> row = awaitStatus(created, "SUCCEEDED");
         awaitStatus(refused, "DEAD_LETTERED");
         send(created, Commands.createInvoice("INV-" + created.substring(9, 17))); // the ERP sends it again
@@ -51,22 +51,31 @@ class OutcomeEventsIT extends WorkerTestSupport {
         assertThat(events).extracting(KafkaProbe::key).containsExactlyInAnyOrder(created, refused, marker);
         JsonNode success = valueOf(events, created);
         assertThat(success.get("status").asString()).isEqualTo("SUCCEEDED");
-        assertThat(success.get("resourceId").asString()).isEqualTo(row.get("resource_id")).startsWith("inv_");
+        assertThat(success.get("resourceId").asString())
+                .isEqualTo(row.get("resource_id"))
+                .startsWith("inv_");
         assertThat(success.get("response").get("id").asString()).isEqualTo(row.get("resource_id"));
         assertThat(success.get("attempts").asInt()).isEqualTo(1);
         JsonNode deadLetter = valueOf(events, refused);
         assertThat(deadLetter.get("status").asString()).isEqualTo("DEAD_LETTERED");
         assertThat(deadLetter.get("errorCode").asString()).isEqualTo("CONNECTION_NOT_ACTIVE");
         assertThat(deadLetter.get("httpStatus").asInt()).isEqualTo(409);
-        ConsumerRecord<byte[], byte[]> event = events.stream().filter(e -> created.equals(KafkaProbe.key(e))).findFirst().orElseThrow();
+        ConsumerRecord<byte[], byte[]> event = events.stream()
+                .filter(e -> created.equals(KafkaProbe.key(e)))
+                .findFirst()
+                .orElseThrow();
         assertThat(KafkaProbe.header(event, "remit.original.topic")).isEqualTo(COMMANDS);
 
-        Schema schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
-                        builder -> builder.schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build()))
+        Schema schema = SchemaRegistry.withDefaultDialect(
+                        SpecificationVersion.DRAFT_2020_12,
+                        builder -> builder.schemaRegistryConfig(SchemaRegistryConfig.builder()
+                                .formatAssertionsEnabled(true)
+                                .build()))
                 .getSchema(Files.readString(Path.of("config/outcome.schema.json")), InputFormat.JSON);
         for (ConsumerRecord<byte[], byte[]> e : events) {
             assertThat(schema.validate(new String(e.value(), StandardCharsets.UTF_8), InputFormat.JSON))
-                    .as(new String(e.value(), StandardCharsets.UTF_8)).isEmpty();
+                    .as(new String(e.value(), StandardCharsets.UTF_8))
+                    .isEmpty();
         }
     }
 
@@ -76,16 +85,24 @@ class OutcomeEventsIT extends WorkerTestSupport {
         TopicPartition partition = new TopicPartition(COMMANDS, 2);
         long next;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers))) {
-            next = admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition).get().offset();
+            next = admin.listOffsets(Map.of(partition, OffsetSpec.latest()))
+                    .partitionResult(partition)
+                    .get()
+                    .offset();
         }
         // what a worker leaves when it dies between storing a success and committing it
         jdbc.update("""
                 insert into command_outcome (request_id, command_type, status, attempts, http_status, resource_id, source_topic,
                     source_partition, source_offset, updated_at, response)
-                values (?, 'invoice.create', 'SUCCEEDED', 1, 201, 'inv_replayed', ?, 2, ?, now(), '{"id":"inv_replayed"}')""",
-                key, COMMANDS, next);
-        long offset = kafka.producer().send(new ProducerRecord<>(COMMANDS, 2, key.getBytes(StandardCharsets.UTF_8),
-                Commands.createInvoice("INV-" + key.substring(13, 21)).getBytes(StandardCharsets.UTF_8))).get().offset();
+                values (?, 'invoice.create', 'SUCCEEDED', 1, 201, 'inv_replayed', ?, 2, ?, now(), '{"id":"inv_replayed"}')""", key, COMMANDS, next);
+        long offset = kafka.producer()
+                .send(new ProducerRecord<>(
+                        COMMANDS,
+                        2,
+                        key.getBytes(StandardCharsets.UTF_8),
+                        Commands.createInvoice("INV-" + key.substring(13, 21)).getBytes(StandardCharsets.UTF_8)))
+                .get()
+                .offset();
         assertThat(offset).as("no other record came in between").isEqualTo(next);
 
         List<ConsumerRecord<byte[], byte[]>> events = eventsOf(Set.of(key));
@@ -95,17 +112,29 @@ class OutcomeEventsIT extends WorkerTestSupport {
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> eventsOf(Set<String> keys) {
-        List<ConsumerRecord<byte[], byte[]>> read = kafka.readUntil(List.of(OUTCOMES), Duration.ofSeconds(20),
-                records -> records.stream().map(KafkaProbe::key).filter(keys::contains).distinct().count() == keys.size());
+        List<ConsumerRecord<byte[], byte[]>> read = kafka.readUntil(
+                List.of(OUTCOMES),
+                Duration.ofSeconds(20),
+                records -> records.stream()
+                                .map(KafkaProbe::key)
+                                .filter(keys::contains)
+                                .distinct()
+                                .count()
+                        == keys.size());
         // read on a little: a second event would come in the same or a later transaction
         await().pollDelay(Duration.ofMillis(500)).until(() -> true);
         read.addAll(kafka.readUntil(List.of(OUTCOMES), Duration.ofMillis(300), records -> false).stream()
-                .filter(r -> read.stream().noneMatch(seen -> seen.offset() == r.offset() && seen.partition() == r.partition()))
+                .filter(r -> read.stream()
+                        .noneMatch(seen -> seen.offset() == r.offset() && seen.partition() == r.partition()))
                 .toList());
         return read.stream().filter(r -> keys.contains(KafkaProbe.key(r))).toList();
     }
 
     private static JsonNode valueOf(List<ConsumerRecord<byte[], byte[]>> events, String key) {
-        return events.stream().filter(e -> key.equals(KafkaProbe.key(e))).map(e -> json.readTree(e.value())).findFirst().orElseThrow();
+        return events.stream()
+                .filter(e -> key.equals(KafkaProbe.key(e)))
+                .map(e -> json.readTree(e.value()))
+                .findFirst()
+                .orElseThrow();
     }
 }

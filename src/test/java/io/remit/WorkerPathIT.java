@@ -3,20 +3,18 @@ package io.remit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.remit.testing.Commands;
+import io.remit.testing.KafkaProbe;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import io.remit.testing.Commands;
-import io.remit.testing.KafkaProbe;
 
 /** Every row of the decision table, end to end: Kafka in, the sandbox API, PostgreSQL and Kafka out. */
 class WorkerPathIT extends WorkerTestSupport {
@@ -31,7 +29,9 @@ class WorkerPathIT extends WorkerTestSupport {
         assertThat(row.get("attempts")).isEqualTo(1);
         assertThat(row.get("http_status")).isEqualTo(201);
         assertThat((String) row.get("resource_id")).startsWith("inv_");
-        assertThat(attempts(key)).singleElement().satisfies(a -> assertThat(a.get("http_status")).isEqualTo(201));
+        assertThat(attempts(key))
+                .singleElement()
+                .satisfies(a -> assertThat(a.get("http_status")).isEqualTo(201));
         assertThat(sandbox.ledger().effects(key)).isEqualTo(1);
     }
 
@@ -59,16 +59,25 @@ class WorkerPathIT extends WorkerTestSupport {
         Map<String, Object> retrying = awaitStatus(key, "RETRYING");
         faults("{}");
         assertThat(retrying.get("retry_topic")).isEqualTo(COMMANDS + ".retry.300ms");
-        ConsumerRecord<byte[], byte[]> retry = kafka.readUntil(List.of(COMMANDS + ".retry.300ms"), Duration.ofSeconds(10),
-                read -> read.stream().anyMatch(r -> key.equals(KafkaProbe.key(r)))).stream()
-                .filter(r -> key.equals(KafkaProbe.key(r))).findFirst().orElseThrow();
+        ConsumerRecord<byte[], byte[]> retry = kafka
+                .readUntil(
+                        List.of(COMMANDS + ".retry.300ms"),
+                        Duration.ofSeconds(10),
+                        read -> read.stream().anyMatch(r -> key.equals(KafkaProbe.key(r))))
+                .stream()
+                .filter(r -> key.equals(KafkaProbe.key(r)))
+                .findFirst()
+                .orElseThrow();
         assertThat(KafkaProbe.header(retry, "remit.attempt")).isEqualTo("2");
-        assertThat(Instant.parse(KafkaProbe.header(retry, "remit.due-at"))).isAfter(Instant.now().minusSeconds(30));
+        assertThat(Instant.parse(KafkaProbe.header(retry, "remit.due-at")))
+                .isAfter(Instant.now().minusSeconds(30));
         assertThat(new String(retry.value(), StandardCharsets.UTF_8)).isEqualTo(Commands.createInvoice(key));
 
         Map<String, Object> row = awaitStatus(key, "SUCCEEDED");
         assertThat(row.get("attempts")).isEqualTo(2);
-        assertThat(attempts(key)).extracting(a -> a.get("http_status")).containsExactly(Integer.parseInt(fault.substring(5)), 201);
+        assertThat(attempts(key))
+                .extracting(a -> a.get("http_status"))
+                .containsExactly(Integer.parseInt(fault.substring(5)), 201);
         assertThat(sandbox.ledger().effects(key)).isEqualTo(1);
     }
 
@@ -133,7 +142,8 @@ class WorkerPathIT extends WorkerTestSupport {
         assertThat(KafkaProbe.header(dead, "remit.attempts")).isEqualTo("1");
         assertThat(KafkaProbe.header(dead, "remit.original.partition")).isNotNull();
         assertThat(KafkaProbe.header(dead, "remit.original.offset")).isNotNull();
-        assertThat(Instant.parse(KafkaProbe.header(dead, "remit.dead-lettered-at"))).isBefore(Instant.now().plusSeconds(1));
+        assertThat(Instant.parse(KafkaProbe.header(dead, "remit.dead-lettered-at")))
+                .isBefore(Instant.now().plusSeconds(1));
         assertThat(awaitStatus(key, "DEAD_LETTERED").get("http_status")).isEqualTo(status);
         assertThat(sandbox.ledger().calls(key)).isEqualTo(1);
     }
@@ -155,13 +165,19 @@ class WorkerPathIT extends WorkerTestSupport {
         assertThat(KafkaProbe.header(dead.get(invalid), "remit.error.code")).isEqualTo("COMMAND_INVALID");
         assertThat(KafkaProbe.header(dead.get(invalid), "remit.error.message")).contains("amount");
         assertThat(KafkaProbe.header(dead.get(invalid), "remit.attempts")).isEqualTo("0");
-        assertThat(KafkaProbe.header(dead.get("bad key with spaces"), "remit.error.code")).isEqualTo("COMMAND_INVALID");
-        List<ConsumerRecord<byte[], byte[]>> keyless = kafka.readUntil(List.of(DEAD_LETTERS), Duration.ofSeconds(10),
+        assertThat(KafkaProbe.header(dead.get("bad key with spaces"), "remit.error.code"))
+                .isEqualTo("COMMAND_INVALID");
+        List<ConsumerRecord<byte[], byte[]>> keyless = kafka.readUntil(
+                List.of(DEAD_LETTERS),
+                Duration.ofSeconds(10),
                 read -> read.stream().anyMatch(r -> r.key() == null));
-        assertThat(keyless).filteredOn(r -> r.key() == null)
-                .anySatisfy(r -> assertThat(KafkaProbe.header(r, "remit.error.code")).isEqualTo("COMMAND_MISSING_KEY"));
+        assertThat(keyless)
+                .filteredOn(r -> r.key() == null)
+                .anySatisfy(r ->
+                        assertThat(KafkaProbe.header(r, "remit.error.code")).isEqualTo("COMMAND_MISSING_KEY"));
         assertThat(awaitStatus(invalid, "DEAD_LETTERED").get("attempts")).isEqualTo(0);
-        assertThat(sandbox.ledger().calls(unreadable) + sandbox.ledger().calls(invalid)).isZero();
+        assertThat(sandbox.ledger().calls(unreadable) + sandbox.ledger().calls(invalid))
+                .isZero();
     }
 
     @ParameterizedTest(name = "X-RateLimit-Reset as {0}")

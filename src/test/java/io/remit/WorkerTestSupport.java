@@ -2,6 +2,12 @@ package io.remit;
 
 import static org.awaitility.Awaitility.await;
 
+import io.remit.sandbox.Faults;
+import io.remit.sandbox.SandboxOptions;
+import io.remit.sandbox.SandboxServer;
+import io.remit.testing.Infrastructure;
+import io.remit.testing.KafkaProbe;
+import io.remit.testing.TestSettings;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -10,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -19,13 +24,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-
-import io.remit.sandbox.Faults;
-import io.remit.sandbox.SandboxOptions;
-import io.remit.sandbox.SandboxServer;
-import io.remit.testing.Infrastructure;
-import io.remit.testing.KafkaProbe;
-import io.remit.testing.TestSettings;
 
 /**
  * One remit, the whole application, on the real broker, PostgreSQL and sandbox of
@@ -46,7 +44,8 @@ abstract class WorkerTestSupport {
 
     @DynamicPropertySource
     static void remit(DynamicPropertyRegistry registry) {
-        TestSettings.remit(infra, COMMANDS, DEAD_LETTERS, "it").forEach((name, value) -> registry.add(name, () -> value));
+        TestSettings.remit(infra, COMMANDS, DEAD_LETTERS, "it")
+                .forEach((name, value) -> registry.add(name, () -> value));
         registry.add("remit.retry.codes.INSUFFICIENT_BALANCE", () -> "400ms,800ms,1200ms"); // LaddersAndOrderIT
     }
 
@@ -71,12 +70,15 @@ abstract class WorkerTestSupport {
     }
 
     Map<String, Object> awaitStatus(String requestId, String status) {
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> status.equals(statusOf(requestId)));
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> status.equals(statusOf(requestId)));
         return jdbc.queryForMap("select * from command_outcome where request_id = ?", requestId);
     }
 
     String statusOf(String requestId) {
-        List<String> status = jdbc.queryForList("select status from command_outcome where request_id = ?", String.class, requestId);
+        List<String> status =
+                jdbc.queryForList("select status from command_outcome where request_id = ?", String.class, requestId);
         return status.isEmpty() ? null : status.getFirst();
     }
 
@@ -87,9 +89,15 @@ abstract class WorkerTestSupport {
     /** The dead letters of these keys, read as a read_committed consumer, once all are there. */
     static Map<String, ConsumerRecord<byte[], byte[]>> deadLetters(String... keys) {
         Set<String> wanted = new HashSet<>(Arrays.asList(keys));
-        List<ConsumerRecord<byte[], byte[]>> read = kafka.readUntil(List.of(DEAD_LETTERS), Duration.ofSeconds(20),
-                records -> records.stream().map(KafkaProbe::key).collect(Collectors.toSet()).containsAll(wanted));
-        return read.stream().filter(r -> wanted.contains(KafkaProbe.key(r)))
+        List<ConsumerRecord<byte[], byte[]>> read = kafka.readUntil(
+                List.of(DEAD_LETTERS),
+                Duration.ofSeconds(20),
+                records -> records.stream()
+                        .map(KafkaProbe::key)
+                        .collect(Collectors.toSet())
+                        .containsAll(wanted));
+        return read.stream()
+                .filter(r -> wanted.contains(KafkaProbe.key(r)))
                 .collect(Collectors.toMap(KafkaProbe::key, r -> r, (a, b) -> {
                     throw new AssertionError("dead-lettered twice: " + KafkaProbe.key(a));
                 }));

@@ -1,8 +1,7 @@
 package io.remit.api;
 
-import java.time.Duration;
-
 import io.remit.command.Command;
+import java.time.Duration;
 
 /**
  * What the engine asks of the payments API. {@link PaymentsApi} is the HTTP client; {@link OutageBreaker#guard}

@@ -1,13 +1,11 @@
 package io.remit.api;
 
+import io.remit.InvalidConfigurationException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-
-import io.remit.InvalidConfigurationException;
 
 /**
  * How remit reaches the payments API ({@code remit.api.*}). The key and secret are never logged:
@@ -46,12 +44,14 @@ public record ApiProperties(
         if (key == null || key.isBlank()) throw new InvalidConfigurationException("remit.api.key is not set");
         if (secret == null || secret.isBlank()) throw new InvalidConfigurationException("remit.api.secret is not set");
         if (key.startsWith("exp_prod_") && looksLikeSandbox(baseUrl)) {
-            throw new InvalidConfigurationException("remit.api.key is a production key (exp_prod_) but remit.api.base-url "
-                    + baseUrl + " is a sandbox: the API would answer 403 ENVIRONMENT_MISMATCH");
+            throw new InvalidConfigurationException(
+                    "remit.api.key is a production key (exp_prod_) but remit.api.base-url " + baseUrl
+                            + " is a sandbox: the API would answer 403 ENVIRONMENT_MISMATCH");
         }
         if (key.startsWith("exp_prod_") && !scheme(baseUrl).equals("https")) {
-            throw new InvalidConfigurationException("remit.api.key is a production key (exp_prod_) but remit.api.base-url "
-                    + baseUrl + " is not https: the key and secret would cross the network in clear text");
+            throw new InvalidConfigurationException(
+                    "remit.api.key is a production key (exp_prod_) but remit.api.base-url " + baseUrl
+                            + " is not https: the key and secret would cross the network in clear text");
         }
         if (key.startsWith("exp_sand_") && host(baseUrl).contains("prod")) {
             throw new InvalidConfigurationException("remit.api.key is a sandbox key (exp_sand_) but remit.api.base-url "
@@ -61,7 +61,8 @@ public record ApiProperties(
             throw new InvalidConfigurationException("remit.api.key must start with exp_sand_ or exp_prod_");
         }
         if (maxInFlight < 1) throw new InvalidConfigurationException("remit.api.max-in-flight must be at least 1");
-        if (timeout.isNegative() || timeout.isZero()) throw new InvalidConfigurationException("remit.api.timeout must be positive");
+        if (timeout.isNegative() || timeout.isZero())
+            throw new InvalidConfigurationException("remit.api.timeout must be positive");
         java.util.HashMap<String, String> merged = new java.util.HashMap<>(DEFAULT_PATHS);
         if (paths != null) merged.putAll(paths);
         paths = Map.copyOf(merged);

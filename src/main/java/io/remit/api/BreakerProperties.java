@@ -1,11 +1,9 @@
 package io.remit.api;
 
+import io.remit.InvalidConfigurationException;
 import java.time.Duration;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-
-import io.remit.InvalidConfigurationException;
 
 /**
  * The outage breaker ({@code remit.breaker.*}): when the API is down, intake pauses instead of pushing every
@@ -32,7 +30,8 @@ public record BreakerProperties(
             throw new InvalidConfigurationException("remit.breaker.failure-rate-threshold must be in (0, 100]");
         }
         if (minimumCalls < 1 || halfOpenCalls < 1) {
-            throw new InvalidConfigurationException("remit.breaker.minimum-calls and half-open-calls must be at least 1");
+            throw new InvalidConfigurationException(
+                    "remit.breaker.minimum-calls and half-open-calls must be at least 1");
         }
         if (window.toSeconds() < 1 || openFor.isNegative() || openFor.isZero()) {
             throw new InvalidConfigurationException("remit.breaker.window must be at least 1s and open-for positive");

@@ -1,10 +1,9 @@
 package io.remit.api;
 
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,22 +24,29 @@ public final class OutageBreaker {
 
     public OutageBreaker(BreakerProperties properties) {
         this.enabled = properties.enabled();
-        this.breaker = CircuitBreaker.of("payments-api", CircuitBreakerConfig.custom()
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
-                .slidingWindowSize((int) Math.max(1, properties.window().toSeconds()))
-                .minimumNumberOfCalls(properties.minimumCalls())
-                .failureRateThreshold(properties.failureRateThreshold())
-                .waitDurationInOpenState(properties.openFor())
-                .permittedNumberOfCallsInHalfOpenState(properties.halfOpenCalls())
-                .automaticTransitionFromOpenToHalfOpenEnabled(true)
-                .build());
+        this.breaker = CircuitBreaker.of(
+                "payments-api",
+                CircuitBreakerConfig.custom()
+                        .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
+                        .slidingWindowSize((int) Math.max(1, properties.window().toSeconds()))
+                        .minimumNumberOfCalls(properties.minimumCalls())
+                        .failureRateThreshold(properties.failureRateThreshold())
+                        .waitDurationInOpenState(properties.openFor())
+                        .permittedNumberOfCallsInHalfOpenState(properties.halfOpenCalls())
+                        .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                        .build());
         breaker.getEventPublisher().onStateTransition(event -> {
             CircuitBreaker.StateTransition transition = event.getStateTransition();
             switch (transition.getToState()) {
-                case OPEN -> log.warn("Outage breaker OPEN: {} % of the API calls in the last {} failed transiently; intake paused "
-                                + "on every partition for {} (calls in flight finish as usual)",
-                        Math.round(breaker.getMetrics().getFailureRate()), seconds(properties.window()), seconds(properties.openFor()));
-                case HALF_OPEN -> log.info("Outage breaker HALF_OPEN: {} call(s) try the API", properties.halfOpenCalls());
+                case OPEN ->
+                    log.warn(
+                            "Outage breaker OPEN: {} % of the API calls in the last {} failed transiently; intake paused "
+                                    + "on every partition for {} (calls in flight finish as usual)",
+                            Math.round(breaker.getMetrics().getFailureRate()),
+                            seconds(properties.window()),
+                            seconds(properties.openFor()));
+                case HALF_OPEN ->
+                    log.info("Outage breaker HALF_OPEN: {} call(s) try the API", properties.halfOpenCalls());
                 case CLOSED -> log.info("Outage breaker CLOSED: the API answers again; intake resumed");
                 default -> log.info("Outage breaker {}", transition.getToState());
             }
@@ -80,7 +86,8 @@ public final class OutageBreaker {
         if (!enabled) return;
         switch (outcome) {
             case Outcome.Transient t when t.status() == 429 -> breaker.releasePermission();
-            case Outcome.Transient t -> breaker.onError(latency.toNanos(), TimeUnit.NANOSECONDS, new TransientFailure(t));
+            case Outcome.Transient t ->
+                breaker.onError(latency.toNanos(), TimeUnit.NANOSECONDS, new TransientFailure(t));
             case Outcome.Halt h -> breaker.releasePermission();
             case Outcome.Succeeded s -> breaker.onSuccess(latency.toNanos(), TimeUnit.NANOSECONDS);
             case Outcome.Rejected r -> breaker.onSuccess(latency.toNanos(), TimeUnit.NANOSECONDS);

@@ -1,36 +1,34 @@
 package io.remit.api;
 
+import io.remit.command.Command;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.net.SocketTimeoutException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.DefaultHttpRequestRetryStrategy;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ContentType;
-import org.apache.hc.client5.http.impl.DefaultHttpRequestRetryStrategy;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
-import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 import tools.jackson.databind.json.JsonMapper;
-
-import io.remit.command.Command;
 
 /**
  * The Expereon payments API as remit uses it: one command, one request, with the command's
@@ -77,12 +75,14 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(Timeout.of(properties.connectTimeout()))
                                 .setSocketTimeout(timeout)
-                                // a connection idle this long is checked before reuse (at most 1 ms, and rare under load):
+                                // a connection idle this long is checked before reuse (at most 1 ms, and rare under
+                                // load):
                                 // servers close idle keep-alive connections, some after a second or less
                                 .setValidateAfterInactivity(TimeValue.ofMilliseconds(100))
                                 .build())
                         .build())
-                .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(timeout).build())
+                .setDefaultRequestConfig(
+                        RequestConfig.custom().setResponseTimeout(timeout).build())
                 .setRetryStrategy(new StaleConnectionRetry())
                 // a server that closes idle keep-alive connections leaves stale ones in the pool: drop them before use
                 .evictIdleConnections(TimeValue.ofSeconds(2))
@@ -137,7 +137,8 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
     @Override
     public Outcome probe() throws InterruptedException {
         HttpPost post = new HttpPost(baseUrl + properties.probePath());
-        post.setEntity(new ByteArrayEntity("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), ContentType.APPLICATION_JSON));
+        post.setEntity(new ByteArrayEntity(
+                "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), ContentType.APPLICATION_JSON));
         return call(authorized(post)).outcome();
     }
 
@@ -145,17 +146,22 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
         inFlight.acquire();
         long start = System.nanoTime();
         // socket timeouts bound the silence between reads; this bounds the whole answer
-        ScheduledFuture<?> deadline = DEADLINES.schedule(request::cancel, properties.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> deadline =
+                DEADLINES.schedule(request::cancel, properties.timeout().toNanos(), TimeUnit.NANOSECONDS);
         try {
             Outcome outcome = http.execute(request, response -> {
                 Header reset = response.getFirstHeader("X-RateLimit-Reset");
-                byte[] body = response.getEntity() == null ? new byte[0] : EntityUtils.toByteArray(response.getEntity());
+                byte[] body =
+                        response.getEntity() == null ? new byte[0] : EntityUtils.toByteArray(response.getEntity());
                 return classifier.classify(response.getCode(), reset == null ? null : reset.getValue(), body);
             });
             return new Attempt(outcome, Duration.ofNanos(System.nanoTime() - start));
         } catch (IOException e) {
-            if (Thread.currentThread().isInterrupted()) throw new InterruptedException("abandoned while calling the API");
-            IOException failure = request.isCancelled() ? new SocketTimeoutException("no complete answer within " + properties.timeout()) : e;
+            if (Thread.currentThread().isInterrupted())
+                throw new InterruptedException("abandoned while calling the API");
+            IOException failure = request.isCancelled()
+                    ? new SocketTimeoutException("no complete answer within " + properties.timeout())
+                    : e;
             return new Attempt(classifier.classify(failure), Duration.ofNanos(System.nanoTime() - start));
         } finally {
             deadline.cancel(false);
@@ -176,7 +182,8 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
 
     private String path(Command command) {
         String template = properties.paths().get(command.type().wireName());
-        return command instanceof Command.InvoiceAction action ? template.replace("{id}", action.invoiceId())
+        return command instanceof Command.InvoiceAction action
+                ? template.replace("{id}", action.invoiceId())
                 : template;
     }
 

@@ -3,16 +3,13 @@ package io.remit.api;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
-
-import org.apache.hc.client5.http.ConnectTimeoutException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
-
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-
 
 /**
  * Turns an HTTP answer, or the lack of one, into an {@link Outcome}, following the API's error
@@ -26,6 +23,7 @@ public final class ResponseClassifier {
     private static final long EPOCH_THRESHOLD = 1_000_000_000L;
     /** An epoch value above this is in milliseconds: in seconds it would be past the year 5000. */
     private static final long EPOCH_MILLIS_THRESHOLD = 100_000_000_000L;
+
     private static final int MAX_MESSAGE = 500;
 
     private final JsonMapper json;
@@ -57,10 +55,13 @@ public final class ResponseClassifier {
     }
 
     public Outcome classify(IOException failure) {
-        boolean timeout = failure instanceof SocketTimeoutException || failure instanceof ConnectTimeoutException
+        boolean timeout = failure instanceof SocketTimeoutException
+                || failure instanceof ConnectTimeoutException
                 || failure instanceof InterruptedIOException;
         String code = timeout ? "TIMEOUT" : "CONNECTION_ERROR";
-        String message = timeout ? "no answer within the timeout" : failure.getClass().getSimpleName() + ": " + failure.getMessage();
+        String message = timeout
+                ? "no answer within the timeout"
+                : failure.getClass().getSimpleName() + ": " + failure.getMessage();
         return new Outcome.Transient(0, code, truncate(message), null);
     }
 
@@ -68,8 +69,14 @@ public final class ResponseClassifier {
         CodeAction action = overrides.get(code);
         if (action == null) return outcome;
         return switch (action) {
-            case RETRY -> outcome instanceof Outcome.Rejected r ? new Outcome.Transient(r.status(), r.code(), r.message(), null) : outcome;
-            case DEAD_LETTER -> outcome instanceof Outcome.Transient t ? new Outcome.Rejected(t.status(), t.code(), t.message()) : outcome;
+            case RETRY ->
+                outcome instanceof Outcome.Rejected r
+                        ? new Outcome.Transient(r.status(), r.code(), r.message(), null)
+                        : outcome;
+            case DEAD_LETTER ->
+                outcome instanceof Outcome.Transient t
+                        ? new Outcome.Rejected(t.status(), t.code(), t.message())
+                        : outcome;
         };
     }
 
@@ -80,7 +87,9 @@ public final class ResponseClassifier {
             long value = Long.parseLong(header.trim());
             if (value < 0) return null;
             if (value > EPOCH_MILLIS_THRESHOLD) return Instant.ofEpochMilli(value);
-            return value > EPOCH_THRESHOLD ? Instant.ofEpochSecond(value) : clock.instant().plusSeconds(value);
+            return value > EPOCH_THRESHOLD
+                    ? Instant.ofEpochSecond(value)
+                    : clock.instant().plusSeconds(value);
         } catch (NumberFormatException e) {
             return null;
         }
@@ -120,7 +129,9 @@ public final class ResponseClassifier {
             return new Outcome.Succeeded(status, null, null);
         }
         JsonNode id = node == null ? null : node.get("id");
-        String kept = node != null && body.length <= MAX_KEPT_BODY ? new String(body, java.nio.charset.StandardCharsets.UTF_8) : null;
+        String kept = node != null && body.length <= MAX_KEPT_BODY
+                ? new String(body, java.nio.charset.StandardCharsets.UTF_8)
+                : null;
         return new Outcome.Succeeded(status, id != null && id.isString() ? id.stringValue() : null, kept);
     }
 }

@@ -9,8 +9,15 @@ public sealed interface Command {
     CommandType type();
 
     /** {@code invoice.create} */
-    record CreateInvoice(String requestId, String connectionId, String invoiceNumber, String amount,
-                         String currency, LocalDate dueDate, String description) implements Command {
+    record CreateInvoice(
+            String requestId,
+            String connectionId,
+            String invoiceNumber,
+            String amount,
+            String currency,
+            LocalDate dueDate,
+            String description)
+            implements Command {
         @Override
         public CommandType type() {
             return CommandType.INVOICE_CREATE;

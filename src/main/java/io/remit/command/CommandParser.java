@@ -8,7 +8,6 @@ import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.regex.Pattern;
-
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
@@ -39,25 +38,33 @@ public final class CommandParser {
 
     private final JsonMapper json = JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder()
-                            .maxNestingDepth(16).maxStringLength(MAX_VALUE_BYTES).maxNumberLength(64).build())
+                            .maxNestingDepth(16)
+                            .maxStringLength(MAX_VALUE_BYTES)
+                            .maxNumberLength(64)
+                            .build())
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .build())
             .build();
 
     public ParsedCommand parse(byte[] key, byte[] value) {
         if (key == null || key.length == 0) {
-            return new ParsedCommand.Invalid(MISSING_KEY, "record has no key; the key is the requestId", null, CommandType.UNKNOWN);
+            return new ParsedCommand.Invalid(
+                    MISSING_KEY, "record has no key; the key is the requestId", null, CommandType.UNKNOWN);
         }
         String requestId = decodeKey(key);
         if (requestId == null) {
-            return new ParsedCommand.Invalid(INVALID, "key must be 1 to 128 characters of [A-Za-z0-9._:-]", null, CommandType.UNKNOWN);
+            return new ParsedCommand.Invalid(
+                    INVALID, "key must be 1 to 128 characters of [A-Za-z0-9._:-]", null, CommandType.UNKNOWN);
         }
         if (value == null || value.length == 0) {
             return new ParsedCommand.Invalid(UNREADABLE, "value is empty", requestId, CommandType.UNKNOWN);
         }
         if (value.length > MAX_VALUE_BYTES) {
-            return new ParsedCommand.Invalid(UNREADABLE, "value is " + value.length + " bytes; the limit is " + MAX_VALUE_BYTES,
-                    requestId, CommandType.UNKNOWN);
+            return new ParsedCommand.Invalid(
+                    UNREADABLE,
+                    "value is " + value.length + " bytes; the limit is " + MAX_VALUE_BYTES,
+                    requestId,
+                    CommandType.UNKNOWN);
         }
         if (!isStrictUtf8(value)) {
             return new ParsedCommand.Invalid(UNREADABLE, "value is not valid UTF-8", requestId, CommandType.UNKNOWN);
@@ -66,7 +73,8 @@ public final class CommandParser {
         try {
             body = json.readTree(value);
         } catch (JacksonException e) {
-            return new ParsedCommand.Invalid(UNREADABLE, "value is not UTF-8 JSON: " + e.getOriginalMessage(), requestId, CommandType.UNKNOWN);
+            return new ParsedCommand.Invalid(
+                    UNREADABLE, "value is not UTF-8 JSON: " + e.getOriginalMessage(), requestId, CommandType.UNKNOWN);
         }
         if (body == null || !body.isObject()) {
             return new ParsedCommand.Invalid(UNREADABLE, "value is not a JSON object", requestId, CommandType.UNKNOWN);
@@ -94,8 +102,12 @@ public final class CommandParser {
 
     private static String strictUtf8(byte[] bytes) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             return null;
         }
@@ -106,15 +118,28 @@ public final class CommandParser {
         if (typeNode == null || !typeNode.isString()) {
             throw new InvalidField(CommandType.UNKNOWN, "type is required and must be a string");
         }
-        CommandType type = CommandType.fromWireName(typeNode.stringValue()).orElseThrow(() -> new InvalidField(
-                CommandType.UNKNOWN, "type must be one of " + Arrays.stream(CommandType.values()).map(CommandType::wireName).toList()));
+        CommandType type = CommandType.fromWireName(typeNode.stringValue())
+                .orElseThrow(() -> new InvalidField(
+                        CommandType.UNKNOWN,
+                        "type must be one of "
+                                + Arrays.stream(CommandType.values())
+                                        .map(CommandType::wireName)
+                                        .toList()));
         Fields fields = new Fields(type, body);
         return switch (type) {
-            case INVOICE_CREATE -> new Command.CreateInvoice(requestId, fields.id("connectionId"), fields.invoiceNumber(),
-                    fields.amount(), fields.currency(), fields.date("dueDate"), fields.optionalText("description"));
+            case INVOICE_CREATE ->
+                new Command.CreateInvoice(
+                        requestId,
+                        fields.id("connectionId"),
+                        fields.invoiceNumber(),
+                        fields.amount(),
+                        fields.currency(),
+                        fields.date("dueDate"),
+                        fields.optionalText("description"));
             case INVOICE_APPROVE, INVOICE_DISPUTE, INVOICE_CANCEL ->
-                    new Command.InvoiceAction(requestId, type, fields.id("invoiceId"), fields.optionalText("reason"));
-            case PAYMENT_CREATE -> new Command.CreatePayment(requestId, fields.id("invoiceId"), fields.amount(), fields.currency());
+                new Command.InvoiceAction(requestId, type, fields.id("invoiceId"), fields.optionalText("reason"));
+            case PAYMENT_CREATE ->
+                new Command.CreatePayment(requestId, fields.id("invoiceId"), fields.amount(), fields.currency());
         };
     }
 
@@ -128,7 +153,8 @@ public final class CommandParser {
 
         String invoiceNumber() {
             String text = text("invoiceNumber");
-            if (text.isBlank() || characters(text) > MAX_NUMBER) throw invalid("invoiceNumber must be 1 to " + MAX_NUMBER + " characters");
+            if (text.isBlank() || characters(text) > MAX_NUMBER)
+                throw invalid("invoiceNumber must be 1 to " + MAX_NUMBER + " characters");
             return text;
         }
 

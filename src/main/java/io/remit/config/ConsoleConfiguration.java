@@ -1,8 +1,23 @@
 package io.remit.config;
 
+import io.remit.console.CommandsTopic;
+import io.remit.console.ConsoleApi;
+import io.remit.console.ConsolePages;
+import io.remit.console.ConsoleSecurity;
+import io.remit.console.ConsoleUsers;
+import io.remit.console.DeadLetterProperties;
+import io.remit.console.DeadLetterReader;
+import io.remit.console.DeadLetterRetention;
+import io.remit.console.OpsProperties;
+import io.remit.console.RecordDecoder;
+import io.remit.console.RedriveLedger;
+import io.remit.console.RedrivePublisher;
+import io.remit.console.RedriveRunner;
+import io.remit.console.Redrives;
+import io.remit.engine.WorkerProperties;
+import io.remit.routing.TopicsProperties;
 import java.time.Clock;
 import java.util.UUID;
-
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -18,23 +33,6 @@ import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
-
-import io.remit.console.CommandsTopic;
-import io.remit.console.ConsoleApi;
-import io.remit.console.ConsolePages;
-import io.remit.console.ConsoleSecurity;
-import io.remit.console.ConsoleUsers;
-import io.remit.console.DeadLetterProperties;
-import io.remit.console.DeadLetterReader;
-import io.remit.console.DeadLetterRetention;
-import io.remit.console.OpsProperties;
-import io.remit.console.RecordDecoder;
-import io.remit.console.RedriveLedger;
-import io.remit.console.RedrivePublisher;
-import io.remit.console.RedriveRunner;
-import io.remit.console.Redrives;
-import io.remit.routing.TopicsProperties;
-import io.remit.engine.WorkerProperties;
 
 /**
  * Wires the operator's console ({@code io.remit.console}): security on every instance (Actuator's
@@ -96,7 +94,8 @@ class ConsoleConfiguration {
         }
 
         @Bean
-        RedriveLedger redriveLedger(JdbcTemplate jdbc, TransactionTemplate transaction, Clock clock, TopicsProperties topics) {
+        RedriveLedger redriveLedger(
+                JdbcTemplate jdbc, TransactionTemplate transaction, Clock clock, TopicsProperties topics) {
             return new RedriveLedger(jdbc, transaction, JsonMapper.builder().build(), clock, topics.commands());
         }
 
@@ -106,12 +105,22 @@ class ConsoleConfiguration {
         }
 
         @Bean
-        RedriveRunner redriveRunner(RedriveLedger ledger, KafkaProperties kafka, TopicsProperties topics, CommandsTopic commands,
-                                    RecordDecoder decoder, OpsProperties ops, WorkerProperties worker, Clock clock) {
-            RedrivePublisher publisher = new RedrivePublisher(kafka.buildProducerProperties(), topics.commands(),
+        RedriveRunner redriveRunner(
+                RedriveLedger ledger,
+                KafkaProperties kafka,
+                TopicsProperties topics,
+                CommandsTopic commands,
+                RecordDecoder decoder,
+                OpsProperties ops,
+                WorkerProperties worker,
+                Clock clock) {
+            RedrivePublisher publisher = new RedrivePublisher(
+                    kafka.buildProducerProperties(),
+                    topics.commands(),
                     ops.redrive().transactionTimeout());
             // one owner per process: two processes given the same instance id still never run one redrive together
-            String owner = worker.instanceId() + "/" + UUID.randomUUID().toString().substring(0, 8);
+            String owner =
+                    worker.instanceId() + "/" + UUID.randomUUID().toString().substring(0, 8);
             return new RedriveRunner(ledger, publisher, commands, decoder, ops.redrive(), owner, clock);
         }
 

@@ -1,12 +1,31 @@
 package io.remit.config;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.remit.api.ApiProperties;
+import io.remit.api.BreakerProperties;
+import io.remit.api.OutageBreaker;
+import io.remit.api.PaymentsApi;
+import io.remit.api.ResponseClassifier;
+import io.remit.command.CommandParser;
+import io.remit.engine.EngineLifecycle;
+import io.remit.engine.EngineSeams;
+import io.remit.engine.IntakeGate;
+import io.remit.engine.IntakeHealthIndicator;
+import io.remit.engine.KafkaClients;
+import io.remit.engine.WorkerProperties;
+import io.remit.ops.RemitMetrics;
+import io.remit.outcome.JdbcOutcomeStore;
+import io.remit.outcome.OutcomeStore;
+import io.remit.routing.OutboundRecords;
+import io.remit.routing.OutcomeRouter;
+import io.remit.routing.RetryLadder;
+import io.remit.routing.RetryProperties;
+import io.remit.routing.TopicsProperties;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -18,30 +37,15 @@ import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
-import io.remit.api.ApiProperties;
-import io.remit.api.BreakerProperties;
-import io.remit.api.OutageBreaker;
-import io.remit.api.PaymentsApi;
-import io.remit.api.ResponseClassifier;
-import io.remit.command.CommandParser;
-import io.remit.engine.EngineLifecycle;
-import io.remit.engine.EngineSeams;
-import io.remit.engine.IntakeGate;
-import io.remit.engine.IntakeHealthIndicator;
-import io.remit.ops.RemitMetrics;
-import io.remit.outcome.JdbcOutcomeStore;
-import io.remit.outcome.OutcomeStore;
-import io.remit.routing.OutboundRecords;
-import io.remit.routing.OutcomeRouter;
-import io.remit.routing.RetryLadder;
-import io.remit.routing.RetryProperties;
-import io.remit.routing.TopicsProperties;
-import io.remit.engine.KafkaClients;
-import io.remit.engine.WorkerProperties;
-
 /** Wires remit's pieces; every knob comes from the {@code remit.*} properties records. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({ApiProperties.class, BreakerProperties.class, RetryProperties.class, TopicsProperties.class, WorkerProperties.class})
+@EnableConfigurationProperties({
+    ApiProperties.class,
+    BreakerProperties.class,
+    RetryProperties.class,
+    TopicsProperties.class,
+    WorkerProperties.class
+})
 class RemitConfiguration {
 
     @Bean
@@ -64,7 +68,8 @@ class RemitConfiguration {
     OutageBreaker outageBreaker(BreakerProperties properties, MeterRegistry registry) {
         OutageBreaker breaker = new OutageBreaker(properties);
         Gauge.builder("remit.breaker.state", breaker::stateCode)
-                .description("The outage breaker: 0 closed, 1 open (intake paused: the API is down), 2 half-open").register(registry);
+                .description("The outage breaker: 0 closed, 1 open (intake paused: the API is down), 2 half-open")
+                .register(registry);
         return breaker;
     }
 
@@ -91,19 +96,44 @@ class RemitConfiguration {
     }
 
     @Bean
-    KafkaClients kafkaClients(ConsumerFactory<?, ?> consumers, ProducerFactory<?, ?> producers, KafkaAdmin admin,
-                              WorkerProperties worker, TopicsProperties topics, RetryLadder ladder) {
+    KafkaClients kafkaClients(
+            ConsumerFactory<?, ?> consumers,
+            ProducerFactory<?, ?> producers,
+            KafkaAdmin admin,
+            WorkerProperties worker,
+            TopicsProperties topics,
+            RetryLadder ladder) {
         return new KafkaClients(consumers, producers, admin, worker, topics, ladder);
     }
 
     @Bean
-    EngineLifecycle engineLifecycle(KafkaClients kafka, WorkerProperties worker, ApiProperties apiProperties, PaymentsApi api,
-                                    OutageBreaker breaker,
-                                    RetryLadder ladder, RetryProperties retry, TopicsProperties topics, OutcomeStore store,
-                                    IntakeGate gate, RemitMetrics metrics, Clock clock) {
-        OutcomeRouter router = new OutcomeRouter(ladder, retry.jitter(), clock, () -> ThreadLocalRandom.current().nextDouble());
-        EngineSeams seams = new EngineSeams(new CommandParser(), breaker.guard(api), breaker::isOpen, apiProperties.maxInFlight(), store,
-                new OutboundRecords(topics, kafka.maxRecordBytes()), router, ladder, retry.jitter(), metrics, clock);
+    EngineLifecycle engineLifecycle(
+            KafkaClients kafka,
+            WorkerProperties worker,
+            ApiProperties apiProperties,
+            PaymentsApi api,
+            OutageBreaker breaker,
+            RetryLadder ladder,
+            RetryProperties retry,
+            TopicsProperties topics,
+            OutcomeStore store,
+            IntakeGate gate,
+            RemitMetrics metrics,
+            Clock clock) {
+        OutcomeRouter router = new OutcomeRouter(
+                ladder, retry.jitter(), clock, () -> ThreadLocalRandom.current().nextDouble());
+        EngineSeams seams = new EngineSeams(
+                new CommandParser(),
+                breaker.guard(api),
+                breaker::isOpen,
+                apiProperties.maxInFlight(),
+                store,
+                new OutboundRecords(topics, kafka.maxRecordBytes()),
+                router,
+                ladder,
+                retry.jitter(),
+                metrics,
+                clock);
         return new EngineLifecycle(kafka, worker, gate, seams);
     }
 }

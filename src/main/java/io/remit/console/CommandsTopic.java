@@ -9,7 +9,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -49,7 +48,10 @@ public final class CommandsTopic implements AutoCloseable {
     }
 
     public int partitions() throws InterruptedException {
-        return answer(admin.describeTopics(List.of(name)).allTopicNames()).get(name).partitions().size();
+        return answer(admin.describeTopics(List.of(name)).allTopicNames())
+                .get(name)
+                .partitions()
+                .size();
     }
 
     /** The partition Kafka's default partitioner chooses for a non-empty key. */
@@ -61,7 +63,8 @@ public final class CommandsTopic implements AutoCloseable {
     public Map<Integer, Long> highWatermarks(Collection<Integer> partitions) throws InterruptedException {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         partitions.forEach(p -> latest.put(new TopicPartition(name, p), OffsetSpec.latest()));
-        var offsets = answer(admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all());
+        var offsets = answer(admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+                .all());
         Map<Integer, Long> watermarks = new HashMap<>();
         offsets.forEach((tp, info) -> watermarks.put(tp.partition(), info.offset()));
         return watermarks;
@@ -79,9 +82,10 @@ public final class CommandsTopic implements AutoCloseable {
             throws InterruptedException {
         Map<Integer, Long> until = highWatermarks(from.keySet());
         Map<Long, Position> found = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> assigned = from.keySet().stream().map(p -> new TopicPartition(name, p)).toList();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> assigned =
+                    from.keySet().stream().map(p -> new TopicPartition(name, p)).toList();
             consumer.assign(assigned);
             assigned.forEach(tp -> consumer.seek(tp, from.get(tp.partition())));
             long deadline = System.nanoTime() + timeout.toNanos();

@@ -5,7 +5,6 @@ import java.security.Principal;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -38,10 +37,13 @@ public final class ConsoleApi {
 
     @GetMapping("/dead-letters")
     public DeadLetterReader.Page<DeadLetterReader.Row> deadLetters(
-            @RequestParam(required = false) List<String> code, @RequestParam(required = false) List<String> type,
-            @RequestParam(required = false) Instant from, @RequestParam(required = false) Instant to,
+            @RequestParam(required = false) List<String> code,
+            @RequestParam(required = false) List<String> type,
+            @RequestParam(required = false) Instant from,
+            @RequestParam(required = false) Instant to,
             @RequestParam(required = false) List<String> requestId,
-            @RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
+            @RequestParam(defaultValue = "0") int page,
+            @RequestParam(defaultValue = "50") int size) {
         if (page < 0 || size < 1 || size > MAX_PAGE_SIZE) {
             throw new IllegalArgumentException("page must be 0 or more and size between 1 and " + MAX_PAGE_SIZE);
         }
@@ -57,7 +59,8 @@ public final class ConsoleApi {
     @PostMapping("/redrives")
     public ResponseEntity<RedriveView> redrive(@RequestBody RedriveRequest request, Principal user) {
         RedriveView planned = redrives.request(request, user.getName());
-        return ResponseEntity.created(URI.create("/ops/redrives/" + planned.id())).body(planned);
+        return ResponseEntity.created(URI.create("/ops/redrives/" + planned.id()))
+                .body(planned);
     }
 
     @GetMapping("/redrives")
@@ -77,7 +80,8 @@ public final class ConsoleApi {
 
     @ExceptionHandler({IllegalArgumentException.class, MethodArgumentTypeMismatchException.class})
     ResponseEntity<ProblemDetail> badRequest(Exception e) {
-        String detail = e instanceof MethodArgumentTypeMismatchException m ? "cannot read " + m.getName() : e.getMessage();
+        String detail =
+                e instanceof MethodArgumentTypeMismatchException m ? "cannot read " + m.getName() : e.getMessage();
         return ResponseEntity.badRequest().body(ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail));
     }
 }

@@ -10,8 +10,10 @@ import java.util.Arrays;
 
 /** How the triage page writes times (UTC) and reads the times typed into its filters. */
 public final class ConsoleFormat {
-    private static final DateTimeFormatter SHOWN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter INPUT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter SHOWN =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter INPUT =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm").withZone(ZoneOffset.UTC);
 
     public String at(Instant instant) {
         return instant == null ? "" : SHOWN.format(instant) + " UTC";
@@ -48,7 +50,8 @@ public final class ConsoleFormat {
             try {
                 return LocalDateTime.parse(text.strip()).toInstant(ZoneOffset.UTC);
             } catch (DateTimeParseException e2) {
-                throw new IllegalArgumentException("cannot read the time " + text.strip() + " (use 2026-05-01T12:00, UTC)");
+                throw new IllegalArgumentException(
+                        "cannot read the time " + text.strip() + " (use 2026-05-01T12:00, UTC)");
             }
         }
     }

@@ -1,9 +1,9 @@
 package io.remit.console;
 
+import io.remit.command.CommandType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Controller;
@@ -15,8 +15,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.server.ResponseStatusException;
-
-import io.remit.command.CommandType;
 
 /**
  * The triage page, server-rendered: dead letters by code over the last day, a filterable list,
@@ -39,11 +37,21 @@ public final class ConsolePages {
     }
 
     /** What a redrive form sends: the filter (or the selected requestIds), the reason, the rate, force, dry run or not. */
-    public record RedriveForm(List<String> codes, List<String> types, String from, String to, List<String> requestIds, String reason,
-                              Integer ratePerSecond, Boolean force, Boolean dryRun) {
+    public record RedriveForm(
+            List<String> codes,
+            List<String> types,
+            String from,
+            String to,
+            List<String> requestIds,
+            String reason,
+            Integer ratePerSecond,
+            Boolean force,
+            Boolean dryRun) {
         RedriveRequest request() {
-            DeadLetterFilter filter = new DeadLetterFilter(codes, types, ConsoleFormat.parse(from), ConsoleFormat.parse(to), requestIds);
-            return new RedriveRequest(filter, Boolean.TRUE.equals(dryRun), reason, ratePerSecond, Boolean.TRUE.equals(force));
+            DeadLetterFilter filter =
+                    new DeadLetterFilter(codes, types, ConsoleFormat.parse(from), ConsoleFormat.parse(to), requestIds);
+            return new RedriveRequest(
+                    filter, Boolean.TRUE.equals(dryRun), reason, ratePerSecond, Boolean.TRUE.equals(force));
         }
     }
 
@@ -52,7 +60,9 @@ public final class ConsolePages {
         model.addAttribute("fmt", format);
         if (user == null) return;
         model.addAttribute("user", user.getName());
-        model.addAttribute("operator", user.getAuthorities().stream().anyMatch(a -> a.getAuthority().equals("ROLE_" + ConsoleRole.OPERATOR)));
+        model.addAttribute(
+                "operator",
+                user.getAuthorities().stream().anyMatch(a -> a.getAuthority().equals("ROLE_" + ConsoleRole.OPERATOR)));
     }
 
     @GetMapping
@@ -66,15 +76,24 @@ public final class ConsolePages {
     }
 
     @GetMapping("/")
-    String index(@RequestParam(defaultValue = "") String code, @RequestParam(defaultValue = "") String type,
-                 @RequestParam(defaultValue = "") String from, @RequestParam(defaultValue = "") String to,
-                 @RequestParam(defaultValue = "") String requestId, @RequestParam(defaultValue = "0") int page, Model model) {
+    String index(
+            @RequestParam(defaultValue = "") String code,
+            @RequestParam(defaultValue = "") String type,
+            @RequestParam(defaultValue = "") String from,
+            @RequestParam(defaultValue = "") String to,
+            @RequestParam(defaultValue = "") String requestId,
+            @RequestParam(defaultValue = "0") int page,
+            Model model) {
         model.addAttribute("codes", deadLetters.byCode());
         model.addAttribute("hours", DeadLetterReader.HOURS);
         model.addAttribute("types", TYPES);
         model.addAttribute("q", new Query(code, type, from, to, requestId));
         try {
-            DeadLetterFilter filter = new DeadLetterFilter(List.of(code), List.of(type), ConsoleFormat.parse(from), ConsoleFormat.parse(to),
+            DeadLetterFilter filter = new DeadLetterFilter(
+                    List.of(code),
+                    List.of(type),
+                    ConsoleFormat.parse(from),
+                    ConsoleFormat.parse(to),
                     List.of(requestId));
             model.addAttribute("page", deadLetters.list(filter, Math.max(0, page), PAGE_SIZE));
         } catch (IllegalArgumentException e) {
@@ -91,7 +110,8 @@ public final class ConsolePages {
     @GetMapping("/ui/dead-letter")
     String deadLetter(@RequestParam String requestId, Model model) {
         DeadLetterReader.History history = deadLetters.history(requestId);
-        if (history == null) throw new ResponseStatusException(HttpStatus.NOT_FOUND, "no dead letter for this requestId");
+        if (history == null)
+            throw new ResponseStatusException(HttpStatus.NOT_FOUND, "no dead letter for this requestId");
         model.addAttribute("history", history);
         return "ops/dead-letter";
     }

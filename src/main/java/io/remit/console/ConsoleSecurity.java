@@ -30,13 +30,19 @@ public final class ConsoleSecurity {
      * The Actuator endpoints open to anyone, when exposed: probes, the scrape, and the same numbers as the scrape
      * ({@code metrics}, used by the benchmark). Others (env, loggers, heapdump …) stay refused even if exposed.
      */
-    public static final String[] OPEN_ACTUATOR = {"/actuator/health", "/actuator/health/**", "/actuator/prometheus", "/actuator/info",
-            "/actuator/metrics", "/actuator/metrics/**"};
+    public static final String[] OPEN_ACTUATOR = {
+        "/actuator/health",
+        "/actuator/health/**",
+        "/actuator/prometheus",
+        "/actuator/info",
+        "/actuator/metrics",
+        "/actuator/metrics/**"
+    };
+
     static final String CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self';"
             + " frame-ancestors 'none'; base-uri 'none'";
 
-    private ConsoleSecurity() {
-    }
+    private ConsoleSecurity() {}
 
     public static SecurityFilterChain api(HttpSecurity http) throws Exception {
         return http.securityMatcher(API)
@@ -44,20 +50,26 @@ public final class ConsoleSecurity {
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .requestCache(AbstractHttpConfigurer::disable)
                 .httpBasic(basic -> basic.realmName("remit operator's console"))
-                .authorizeHttpRequests(a -> a
-                        .requestMatchers(HttpMethod.GET, API).hasRole(ConsoleRole.VIEWER.name())
-                        .anyRequest().hasRole(ConsoleRole.OPERATOR.name()))
+                .authorizeHttpRequests(a -> a.requestMatchers(HttpMethod.GET, API)
+                        .hasRole(ConsoleRole.VIEWER.name())
+                        .anyRequest()
+                        .hasRole(ConsoleRole.OPERATOR.name()))
                 .build();
     }
 
     public static SecurityFilterChain page(HttpSecurity http) throws Exception {
         return http.securityMatcher(PAGE)
                 .headers(h -> h.contentSecurityPolicy(csp -> csp.policyDirectives(CSP)))
-                .formLogin(form -> form.loginPage("/ops/login").defaultSuccessUrl("/ops/").permitAll())
-                .logout(logout -> logout.logoutUrl("/ops/logout").logoutSuccessUrl("/ops/login?logout").permitAll())
-                .authorizeHttpRequests(a -> a
-                        .requestMatchers(HttpMethod.POST, "/ops/ui/redrives", "/ops/ui/redrives/**").hasRole(ConsoleRole.OPERATOR.name())
-                        .anyRequest().hasRole(ConsoleRole.VIEWER.name()))
+                .formLogin(form ->
+                        form.loginPage("/ops/login").defaultSuccessUrl("/ops/").permitAll())
+                .logout(logout -> logout.logoutUrl("/ops/logout")
+                        .logoutSuccessUrl("/ops/login?logout")
+                        .permitAll())
+                .authorizeHttpRequests(
+                        a -> a.requestMatchers(HttpMethod.POST, "/ops/ui/redrives", "/ops/ui/redrives/**")
+                                .hasRole(ConsoleRole.OPERATOR.name())
+                                .anyRequest()
+                                .hasRole(ConsoleRole.VIEWER.name()))
                 .build();
     }
 
@@ -73,12 +85,13 @@ public final class ConsoleSecurity {
 
     /** Actuator's probes and scrape stay open to unauthenticated callers; nothing else is served. */
     public static SecurityFilterChain rest(HttpSecurity http) throws Exception {
-        return http
-                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .authorizeHttpRequests(a -> a
-                        .requestMatchers(OPEN_ACTUATOR).permitAll()
-                        .requestMatchers("/error").permitAll()
-                        .anyRequest().denyAll())
+        return http.sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .authorizeHttpRequests(a -> a.requestMatchers(OPEN_ACTUATOR)
+                        .permitAll()
+                        .requestMatchers("/error")
+                        .permitAll()
+                        .anyRequest()
+                        .denyAll())
                 .build();
     }
 }

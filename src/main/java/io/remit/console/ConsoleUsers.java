@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.security.core.userdetails.User;
@@ -19,8 +18,7 @@ import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 public final class ConsoleUsers {
     private static final Logger log = LoggerFactory.getLogger(ConsoleUsers.class);
 
-    private ConsoleUsers() {
-    }
+    private ConsoleUsers() {}
 
     public static InMemoryUserDetailsManager of(OpsProperties ops) {
         if (!ops.enabled()) {
@@ -33,8 +31,11 @@ public final class ConsoleUsers {
             return new InMemoryUserDetailsManager();
         }
         List<UserDetails> users = new ArrayList<>();
-        ops.users().forEach((name, user) -> users.add(User.withUsername(name).password(user.password())
-                .roles(roles(user).stream().map(Enum::name).toArray(String[]::new)).build()));
+        ops.users()
+                .forEach((name, user) -> users.add(User.withUsername(name)
+                        .password(user.password())
+                        .roles(roles(user).stream().map(Enum::name).toArray(String[]::new))
+                        .build()));
         log.info("operator's console is open at /ops/ to {} configured user(s)", users.size());
         return new InMemoryUserDetailsManager(users);
     }

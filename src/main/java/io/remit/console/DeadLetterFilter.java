@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-
 import org.springframework.jdbc.support.SqlArrayValue;
 
 /**
@@ -18,13 +17,15 @@ import org.springframework.jdbc.support.SqlArrayValue;
  * @param to         dead-lettered before
  * @param requestIds requestIds (Kafka keys)
  */
-public record DeadLetterFilter(List<String> codes, List<String> types, Instant from, Instant to, List<String> requestIds) {
+public record DeadLetterFilter(
+        List<String> codes, List<String> types, Instant from, Instant to, List<String> requestIds) {
 
     public DeadLetterFilter {
         codes = clean(codes);
         types = clean(types);
         requestIds = clean(requestIds);
-        if (from != null && to != null && !from.isBefore(to)) throw new IllegalArgumentException("from must be before to");
+        if (from != null && to != null && !from.isBefore(to))
+            throw new IllegalArgumentException("from must be before to");
     }
 
     public static DeadLetterFilter all() {
@@ -65,6 +66,11 @@ public record DeadLetterFilter(List<String> codes, List<String> types, Instant f
 
     private static List<String> clean(List<String> values) {
         if (values == null) return List.of();
-        return values.stream().filter(Objects::nonNull).map(String::trim).filter(v -> !v.isEmpty()).distinct().toList();
+        return values.stream()
+                .filter(Objects::nonNull)
+                .map(String::trim)
+                .filter(v -> !v.isEmpty())
+                .distinct()
+                .toList();
     }
 }

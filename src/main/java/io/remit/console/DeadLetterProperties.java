@@ -1,11 +1,9 @@
 package io.remit.console;
 
+import io.remit.InvalidConfigurationException;
 import java.time.Duration;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-
-import io.remit.InvalidConfigurationException;
 
 /**
  * How long dead letters are kept in PostgreSQL ({@code remit.dead-letters.*}), whatever the
@@ -20,7 +18,8 @@ public record DeadLetterProperties(
         @DefaultValue("1h") Duration cleanupInterval) {
 
     public DeadLetterProperties {
-        if (retention.isNegative() || retention.isZero()) throw new InvalidConfigurationException("remit.dead-letters.retention must be positive");
+        if (retention.isNegative() || retention.isZero())
+            throw new InvalidConfigurationException("remit.dead-letters.retention must be positive");
         if (cleanupInterval.isNegative() || cleanupInterval.isZero()) {
             throw new InvalidConfigurationException("remit.dead-letters.cleanup-interval must be positive");
         }

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.support.SqlArrayValue;
 import tools.jackson.databind.JsonNode;
@@ -40,28 +39,68 @@ public final class DeadLetterReader {
     }
 
     /** One dead letter in a list. {@code redriven}: how many times it was published again; {@code outcome}: its requestId's status now. */
-    public record Row(long id, String requestId, String type, String code, Integer httpStatus, String message, int attempts,
-                      Instant deadLetteredAt, String originTopic, int originPartition, long originOffset, boolean valueTruncated,
-                      int redriven, String outcome) {}
+    public record Row(
+            long id,
+            String requestId,
+            String type,
+            String code,
+            Integer httpStatus,
+            String message,
+            int attempts,
+            Instant deadLetteredAt,
+            String originTopic,
+            int originPartition,
+            long originOffset,
+            boolean valueTruncated,
+            int redriven,
+            String outcome) {}
 
     public record Page<T>(List<T> items, long total, int page, int size) {}
 
     /** One dead letter whole: its bytes shown, the command decoded, its headers. */
-    public record Detail(Row row, RecordDecoder.Shown key, RecordDecoder.Shown value, JsonNode command, String commandText,
-                         List<RecordDecoder.HeaderView> headers, String sourceTopic, int sourcePartition, long sourceOffset) {}
+    public record Detail(
+            Row row,
+            RecordDecoder.Shown key,
+            RecordDecoder.Shown value,
+            JsonNode command,
+            String commandText,
+            List<RecordDecoder.HeaderView> headers,
+            String sourceTopic,
+            int sourcePartition,
+            long sourceOffset) {}
 
     public record Attempt(int attempt, Integer httpStatus, String code, int latencyMs, Instant attemptedAt) {}
 
-    public record Outcome(String status, String type, int attempts, Integer httpStatus, String code, String message,
-                          String resourceId, Instant updatedAt) {}
+    public record Outcome(
+            String status,
+            String type,
+            int attempts,
+            Integer httpStatus,
+            String code,
+            String message,
+            String resourceId,
+            Instant updatedAt) {}
 
     /** A redrive that selected one of the dead letters, and what became of it there. */
-    public record RedriveMark(UUID redriveId, long deadLetterId, String state, String skipReason, Integer partition, Long offset,
-                              Instant publishedAt, String requestedBy, Instant requestedAt, String reason) {}
+    public record RedriveMark(
+            UUID redriveId,
+            long deadLetterId,
+            String state,
+            String skipReason,
+            Integer partition,
+            Long offset,
+            Instant publishedAt,
+            String requestedBy,
+            Instant requestedAt,
+            String reason) {}
 
     /** Everything known of one requestId: its dead letters (newest first), outcome, attempts and redrives. */
-    public record History(String requestId, Outcome outcome, List<Detail> deadLetters, List<Attempt> attempts,
-                          List<RedriveMark> redrives) {}
+    public record History(
+            String requestId,
+            Outcome outcome,
+            List<Detail> deadLetters,
+            List<Attempt> attempts,
+            List<RedriveMark> redrives) {}
 
     /** Dead letters of one code: all kept, those of the last 24 hours, and those per hour ({@code hourly[0]}: the oldest hour). */
     public record CodeCount(String code, long total, long lastDay, Instant latest, long[] hourly) {}
@@ -69,11 +108,15 @@ public final class DeadLetterReader {
     public Page<Row> list(DeadLetterFilter filter, int page, int size) {
         List<Object> params = new ArrayList<>();
         String where = filter.where(params);
-        Long total = jdbc.queryForObject("select count(*) from dead_letter d where " + where, Long.class, params.toArray());
+        Long total =
+                jdbc.queryForObject("select count(*) from dead_letter d where " + where, Long.class, params.toArray());
         params.add(size);
         params.add((long) page * size);
-        List<Row> rows = jdbc.query("select " + LIST_COLUMNS + " from dead_letter d where " + where
-                + " order by d.dead_lettered_at desc, d.id desc limit ? offset ?", (rs, n) -> row(rs), params.toArray());
+        List<Row> rows = jdbc.query(
+                "select " + LIST_COLUMNS + " from dead_letter d where " + where
+                        + " order by d.dead_lettered_at desc, d.id desc limit ? offset ?",
+                (rs, n) -> row(rs),
+                params.toArray());
         return new Page<>(rows, total == null ? 0 : total, page, size);
     }
 
@@ -83,23 +126,46 @@ public final class DeadLetterReader {
                 , d.record_key, d.record_value, d.headers::text as headers, d.source_topic, d.source_partition, d.source_offset
                 from dead_letter d where d.request_id = ? order by d.id desc""", (rs, n) -> detail(rs), requestId);
         if (deadLetters.isEmpty()) return null;
-        List<Outcome> outcome = jdbc.query("""
+        List<Outcome> outcome = jdbc.query(
+                """
                 select status, command_type, attempts, http_status, error_code, error_message, resource_id, updated_at
-                from command_outcome where request_id = ?""", (rs, n) -> new Outcome(rs.getString(1), rs.getString(2), rs.getInt(3),
-                (Integer) rs.getObject(4), rs.getString(5), rs.getString(6), rs.getString(7), instant(rs, 8)), requestId);
-        List<Attempt> attempts = jdbc.query("""
+                from command_outcome where request_id = ?""",
+                (rs, n) -> new Outcome(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getInt(3),
+                        (Integer) rs.getObject(4),
+                        rs.getString(5),
+                        rs.getString(6),
+                        rs.getString(7),
+                        instant(rs, 8)),
+                requestId);
+        List<Attempt> attempts = jdbc.query(
+                """
                 select attempt, http_status, error_code, latency_ms, attempted_at from command_attempt
-                where request_id = ? order by attempt""", (rs, n) -> new Attempt(rs.getInt(1), (Integer) rs.getObject(2),
-                rs.getString(3), rs.getInt(4), instant(rs, 5)), requestId);
+                where request_id = ? order by attempt""",
+                (rs, n) -> new Attempt(
+                        rs.getInt(1), (Integer) rs.getObject(2), rs.getString(3), rs.getInt(4), instant(rs, 5)),
+                requestId);
         Long[] ids = deadLetters.stream().map(d -> d.row().id()).toArray(Long[]::new);
-        List<RedriveMark> redrives = jdbc.query("""
+        List<RedriveMark> redrives = jdbc.query(
+                """
                 select i.redrive_id, i.dead_letter_id, i.state, i.skip_reason, i.topic_partition, i.topic_offset, i.published_at,
                        r.requested_by, r.requested_at, r.reason
                 from redrive_item i join redrive r on r.id = i.redrive_id
                 where i.dead_letter_id = any(?) order by r.requested_at, i.dead_letter_id""",
-                (rs, n) -> new RedriveMark(rs.getObject(1, UUID.class), rs.getLong(2), rs.getString(3), rs.getString(4),
-                        (Integer) rs.getObject(5), (Long) rs.getObject(6), instant(rs, 7), rs.getString(8), instant(rs, 9),
-                        rs.getString(10)), new SqlArrayValue("bigint", (Object[]) ids));
+                (rs, n) -> new RedriveMark(
+                        rs.getObject(1, UUID.class),
+                        rs.getLong(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        (Integer) rs.getObject(5),
+                        (Long) rs.getObject(6),
+                        instant(rs, 7),
+                        rs.getString(8),
+                        instant(rs, 9),
+                        rs.getString(10)),
+                new SqlArrayValue("bigint", (Object[]) ids));
         return new History(requestId, outcome.isEmpty() ? null : outcome.getFirst(), deadLetters, attempts, redrives);
     }
 
@@ -108,31 +174,62 @@ public final class DeadLetterReader {
         Instant now = clock.instant();
         Instant dayAgo = now.minus(Duration.ofHours(HOURS));
         Map<String, long[]> hourly = new LinkedHashMap<>();
-        jdbc.query("""
+        jdbc.query(
+                """
                 select error_code, floor(extract(epoch from (?::timestamptz - dead_lettered_at)) / 3600)::int as hours_ago, count(*)
-                from dead_letter where dead_lettered_at >= ? and dead_lettered_at < ? group by 1, 2""", rs -> {
-            int hoursAgo = Math.min(HOURS - 1, Math.max(0, rs.getInt(2)));
-            hourly.computeIfAbsent(rs.getString(1), c -> new long[HOURS])[HOURS - 1 - hoursAgo] += rs.getLong(3);
-        }, Timestamp.from(now), Timestamp.from(dayAgo), Timestamp.from(now));
-        return jdbc.query("""
+                from dead_letter where dead_lettered_at >= ? and dead_lettered_at < ? group by 1, 2""",
+                rs -> {
+                    int hoursAgo = Math.min(HOURS - 1, Math.max(0, rs.getInt(2)));
+                    hourly.computeIfAbsent(rs.getString(1), c -> new long[HOURS])[HOURS - 1 - hoursAgo] +=
+                            rs.getLong(3);
+                },
+                Timestamp.from(now),
+                Timestamp.from(dayAgo),
+                Timestamp.from(now));
+        return jdbc.query(
+                """
                 select error_code, count(*), count(*) filter (where dead_lettered_at >= ?), max(dead_lettered_at)
-                from dead_letter group by 1 order by 3 desc, 2 desc, 1""", (rs, n) -> new CodeCount(rs.getString(1), rs.getLong(2),
-                rs.getLong(3), instant(rs, 4), hourly.getOrDefault(rs.getString(1), new long[HOURS])), Timestamp.from(dayAgo));
+                from dead_letter group by 1 order by 3 desc, 2 desc, 1""",
+                (rs, n) -> new CodeCount(
+                        rs.getString(1),
+                        rs.getLong(2),
+                        rs.getLong(3),
+                        instant(rs, 4),
+                        hourly.getOrDefault(rs.getString(1), new long[HOURS])),
+                Timestamp.from(dayAgo));
     }
 
     private Detail detail(ResultSet rs) throws SQLException {
         byte[] value = rs.getBytes("record_value");
         JsonNode command = decoder.command(value);
-        return new Detail(row(rs), decoder.show(rs.getBytes("record_key")), decoder.show(value), command, decoder.indented(command),
-                decoder.headers(rs.getString("headers")), rs.getString("source_topic"), rs.getInt("source_partition"),
+        return new Detail(
+                row(rs),
+                decoder.show(rs.getBytes("record_key")),
+                decoder.show(value),
+                command,
+                decoder.indented(command),
+                decoder.headers(rs.getString("headers")),
+                rs.getString("source_topic"),
+                rs.getInt("source_partition"),
                 rs.getLong("source_offset"));
     }
 
     private static Row row(ResultSet rs) throws SQLException {
-        return new Row(rs.getLong("id"), rs.getString("request_id"), rs.getString("command_type"), rs.getString("error_code"),
-                (Integer) rs.getObject("http_status"), rs.getString("error_message"), rs.getInt("attempts"),
-                instant(rs, "dead_lettered_at"), rs.getString("origin_topic"), rs.getInt("origin_partition"),
-                rs.getLong("origin_offset"), rs.getBoolean("value_truncated"), rs.getInt("redriven"), rs.getString("outcome"));
+        return new Row(
+                rs.getLong("id"),
+                rs.getString("request_id"),
+                rs.getString("command_type"),
+                rs.getString("error_code"),
+                (Integer) rs.getObject("http_status"),
+                rs.getString("error_message"),
+                rs.getInt("attempts"),
+                instant(rs, "dead_lettered_at"),
+                rs.getString("origin_topic"),
+                rs.getInt("origin_partition"),
+                rs.getLong("origin_offset"),
+                rs.getBoolean("value_truncated"),
+                rs.getInt("redriven"),
+                rs.getString("outcome"));
     }
 
     static Instant instant(ResultSet rs, int column) throws SQLException {

@@ -5,7 +5,6 @@ import java.time.Clock;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -42,22 +41,28 @@ public final class DeadLetterRetention implements SmartLifecycle {
                         select id from dead_letter where dead_lettered_at < ? order by dead_lettered_at limit ?)""", before, BATCH);
             deleted += batch;
         } while (batch == BATCH);
-        if (deleted > 0) log.info("deleted {} dead letters older than {} from PostgreSQL", deleted, settings.retention());
+        if (deleted > 0)
+            log.info("deleted {} dead letters older than {} from PostgreSQL", deleted, settings.retention());
         return deleted;
     }
 
     @Override
     public void start() {
-        scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("remit-dead-letter-retention").daemon().factory());
+        scheduler = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("remit-dead-letter-retention").daemon().factory());
         long interval = settings.cleanupInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::deleteQuietly, Math.min(interval, 60_000), interval, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(
+                this::deleteQuietly, Math.min(interval, 60_000), interval, TimeUnit.MILLISECONDS);
     }
 
     private void deleteQuietly() {
         try {
             deleteExpired();
         } catch (RuntimeException e) {
-            log.warn("deleting expired dead letters failed (tried again in {}): {}", settings.cleanupInterval(), e.toString());
+            log.warn(
+                    "deleting expired dead letters failed (tried again in {}): {}",
+                    settings.cleanupInterval(),
+                    e.toString());
         }
     }
 

@@ -1,13 +1,11 @@
 package io.remit.console;
 
+import io.remit.InvalidConfigurationException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-
-import io.remit.InvalidConfigurationException;
 
 /**
  * The operator's console ({@code remit.ops.*}). Off unless {@code enabled}; open only to the
@@ -37,8 +35,9 @@ public record OpsProperties(
     private static void validate(String name, User user) {
         String where = "remit.ops.users." + name;
         if (user.password() == null || !user.password().startsWith("{bcrypt}$2")) {
-            throw new InvalidConfigurationException(where + ".password must be a {bcrypt}-encoded hash, e.g. {bcrypt}$2a$12$…"
-                    + " (see the README, Operator's console); plain-text passwords are refused");
+            throw new InvalidConfigurationException(
+                    where + ".password must be a {bcrypt}-encoded hash, e.g. {bcrypt}$2a$12$…"
+                            + " (see the README, Operator's console); plain-text passwords are refused");
         }
         if (user.roles() == null || user.roles().isEmpty()) {
             throw new InvalidConfigurationException(where + ".roles must name VIEWER or OPERATOR");
@@ -78,10 +77,12 @@ public record OpsProperties(
 
         public Redrive {
             if (maxRatePerSecond < 1 || defaultRatePerSecond < 1 || defaultRatePerSecond > maxRatePerSecond) {
-                throw new InvalidConfigurationException("remit.ops.redrive rates must be positive, the default at most the maximum");
+                throw new InvalidConfigurationException(
+                        "remit.ops.redrive rates must be positive, the default at most the maximum");
             }
             if (lease.compareTo(transactionTimeout.multipliedBy(2)) < 0) {
-                throw new InvalidConfigurationException("remit.ops.redrive.lease must be at least twice the transaction-timeout");
+                throw new InvalidConfigurationException(
+                        "remit.ops.redrive.lease must be at least twice the transaction-timeout");
             }
         }
     }

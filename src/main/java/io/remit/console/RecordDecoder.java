@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationFeature;
@@ -59,7 +58,9 @@ public final class RecordDecoder {
     }
 
     public List<HeaderView> headers(String stored) {
-        return raw(stored).stream().map(h -> new HeaderView(h.key(), show(h.value()))).toList();
+        return raw(stored).stream()
+                .map(h -> new HeaderView(h.key(), show(h.value())))
+                .toList();
     }
 
     public List<RawHeader> raw(String stored) {
@@ -67,7 +68,8 @@ public final class RecordDecoder {
         if (stored == null) return headers;
         for (JsonNode header : json.readTree(stored)) {
             JsonNode value = header.get("value");
-            byte[] bytes = value == null || value.isNull() ? null : Base64.getDecoder().decode(value.asString());
+            byte[] bytes =
+                    value == null || value.isNull() ? null : Base64.getDecoder().decode(value.asString());
             headers.add(new RawHeader(header.get("key").asString(), bytes));
         }
         return headers;
@@ -75,8 +77,12 @@ public final class RecordDecoder {
 
     static String utf8(byte[] bytes) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             return null;
         }

@@ -2,7 +2,6 @@ package io.remit.console;
 
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
-
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -20,8 +19,7 @@ public final class RedriveHeaders {
     /** remit's own headers start with this; they are not carried into a redriven command. */
     static final String REMIT_PREFIX = "remit.";
 
-    private RedriveHeaders() {
-    }
+    private RedriveHeaders() {}
 
     static boolean isCarried(String key) {
         return !key.startsWith(REMIT_PREFIX);

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -41,7 +40,8 @@ public final class RedriveLedger {
     private final String topic;
 
     /** Redrives to {@code topic}, the commands topic: those planned here, and those this instance may run. */
-    public RedriveLedger(JdbcTemplate jdbc, TransactionTemplate transaction, JsonMapper json, Clock clock, String topic) {
+    public RedriveLedger(
+            JdbcTemplate jdbc, TransactionTemplate transaction, JsonMapper json, Clock clock, String topic) {
         this.topic = topic;
         this.jdbc = jdbc;
         this.transaction = transaction;
@@ -62,19 +62,32 @@ public final class RedriveLedger {
                         or not exists (select 1 from redrive_item i where i.dead_letter_id = d.id and i.state in ('SENDING', 'PUBLISHED'))))
                         as eligible
                     from dead_letter d where d.id <= ? and\s""" + where, params.toArray());
-            jdbc.update("""
+            jdbc.update(
+                    """
                     insert into redrive (id, topic, dry_run, force, reason, filter, rate_per_second, max_dead_letter_id, matched, eligible,
                         state, requested_by, requested_at, finished_at)
-                    values (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)""", id, topic, request.dryRun(), request.force(), request.reason(),
-                    json.writeValueAsString(request.filter()), rate, maxId, ((Number) counts.get("matched")).intValue(),
-                    ((Number) counts.get("eligible")).intValue(), request.dryRun() ? "DONE" : "RUNNING", user, Timestamp.from(now),
+                    values (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    id,
+                    topic,
+                    request.dryRun(),
+                    request.force(),
+                    request.reason(),
+                    json.writeValueAsString(request.filter()),
+                    rate,
+                    maxId,
+                    ((Number) counts.get("matched")).intValue(),
+                    ((Number) counts.get("eligible")).intValue(),
+                    request.dryRun() ? "DONE" : "RUNNING",
+                    user,
+                    Timestamp.from(now),
                     request.dryRun() ? Timestamp.from(now) : null);
         });
         return id;
     }
 
     public Optional<RedriveView> find(UUID id) {
-        return jdbc.query(VIEW + " where r.id = ?", (rs, n) -> view(rs), id).stream().findFirst();
+        return jdbc.query(VIEW + " where r.id = ?", (rs, n) -> view(rs), id).stream()
+                .findFirst();
     }
 
     public List<RedriveView> recent(int limit) {
@@ -82,22 +95,43 @@ public final class RedriveLedger {
     }
 
     /** One dead letter a redrive selected, and what became of it. */
-    public record Item(long deadLetterId, String requestId, int chunk, String state, String skipReason, Integer partition, Long offset,
-                       Instant publishedAt) {}
+    public record Item(
+            long deadLetterId,
+            String requestId,
+            int chunk,
+            String state,
+            String skipReason,
+            Integer partition,
+            Long offset,
+            Instant publishedAt) {}
 
     /** The dead letters a redrive selected, in the order it selected them. */
     public List<Item> items(UUID id, int limit) {
-        return jdbc.query("""
+        return jdbc.query(
+                """
                 select dead_letter_id, request_id, chunk, state, skip_reason, topic_partition, topic_offset, published_at
-                from redrive_item where redrive_id = ? order by dead_letter_id limit ?""", (rs, n) -> new Item(rs.getLong(1),
-                rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5), (Integer) rs.getObject(6), (Long) rs.getObject(7),
-                DeadLetterReader.instant(rs, 8)), id, limit);
+                from redrive_item where redrive_id = ? order by dead_letter_id limit ?""",
+                (rs, n) -> new Item(
+                        rs.getLong(1),
+                        rs.getString(2),
+                        rs.getInt(3),
+                        rs.getString(4),
+                        rs.getString(5),
+                        (Integer) rs.getObject(6),
+                        (Long) rs.getObject(7),
+                        DeadLetterReader.instant(rs, 8)),
+                id,
+                limit);
     }
 
     /** Stops a running redrive; false when it is not running. */
     public boolean cancel(UUID id, String user) {
-        return jdbc.update("update redrive set state = 'CANCELLED', cancelled_by = ?, finished_at = ? where id = ? and state = 'RUNNING'",
-                user, Timestamp.from(clock.instant()), id) == 1;
+        return jdbc.update(
+                        "update redrive set state = 'CANCELLED', cancelled_by = ?, finished_at = ? where id = ? and state = 'RUNNING'",
+                        user,
+                        Timestamp.from(clock.instant()),
+                        id)
+                == 1;
     }
 
     /** The oldest redrive that needs running and that nobody holds: running, or cancelled with a chunk to reconcile. */
@@ -108,40 +142,62 @@ public final class RedriveLedger {
                 where r.topic = ? and (r.state = 'RUNNING' or (r.state = 'CANCELLED'
                        and exists (select 1 from redrive_chunk c where c.redrive_id = r.id and c.state = 'SENDING')))
                   and (r.owner is null or r.heartbeat_at < ?) and (r.not_before is null or r.not_before <= ?)
-                order by r.requested_at limit 1""", UUID.class, topic, Timestamp.from(now.minus(lease)), Timestamp.from(now))
-                .stream().findFirst();
+                order by r.requested_at limit 1""", UUID.class, topic, Timestamp.from(now.minus(lease)), Timestamp.from(now)).stream()
+                .findFirst();
     }
 
     /** Takes the redrive for {@code owner} if nobody else holds it; false if someone does. */
     public boolean acquire(UUID id, String owner, java.time.Duration lease) {
         Instant now = clock.instant();
-        return jdbc.update("update redrive set owner = ?, heartbeat_at = ? where id = ? and (owner is null or owner = ? or heartbeat_at < ?)",
-                owner, Timestamp.from(now), id, owner, Timestamp.from(now.minus(lease))) == 1;
+        return jdbc.update(
+                        "update redrive set owner = ?, heartbeat_at = ? where id = ? and (owner is null or owner = ? or heartbeat_at < ?)",
+                        owner,
+                        Timestamp.from(now),
+                        id,
+                        owner,
+                        Timestamp.from(now.minus(lease)))
+                == 1;
     }
 
     /** Renews the lease; false when {@code owner} no longer holds it. */
     public boolean renew(UUID id, String owner) {
-        return jdbc.update("update redrive set heartbeat_at = ? where id = ? and owner = ?", Timestamp.from(clock.instant()), id, owner) == 1;
+        return jdbc.update(
+                        "update redrive set heartbeat_at = ? where id = ? and owner = ?",
+                        Timestamp.from(clock.instant()),
+                        id,
+                        owner)
+                == 1;
     }
 
     /** Lets go of the redrive; with an error, nobody takes it up again before {@code notBefore}. */
     public void release(UUID id, String owner, String error, Instant notBefore) {
-        jdbc.update("update redrive set owner = null, heartbeat_at = null, last_error = coalesce(?, last_error), not_before = ?"
-                + " where id = ? and owner = ?", error, notBefore == null ? null : Timestamp.from(notBefore), id, owner);
+        jdbc.update(
+                "update redrive set owner = null, heartbeat_at = null, last_error = coalesce(?, last_error), not_before = ?"
+                        + " where id = ? and owner = ?",
+                error,
+                notBefore == null ? null : Timestamp.from(notBefore),
+                id,
+                owner);
     }
 
     /** Marks a running redrive DONE: nothing is left to select. */
     public void finish(UUID id, String owner) {
-        jdbc.update("update redrive set state = 'DONE', finished_at = ?, last_error = null where id = ? and owner = ? and state = 'RUNNING'",
-                Timestamp.from(clock.instant()), id, owner);
+        jdbc.update(
+                "update redrive set state = 'DONE', finished_at = ?, last_error = null where id = ? and owner = ? and state = 'RUNNING'",
+                Timestamp.from(clock.instant()),
+                id,
+                owner);
     }
 
     /** A chunk whose Kafka transaction may or may not have committed. */
     public record Pending(int chunk, Map<Integer, Long> scanFrom) {}
 
     public List<Pending> pending(UUID id) {
-        return jdbc.query("select chunk, scan_from::text from redrive_chunk where redrive_id = ? and state = 'SENDING' order by chunk",
-                (rs, n) -> new Pending(rs.getInt(1), json.readValue(rs.getString(2), new TypeReference<Map<Integer, Long>>() {})), id);
+        return jdbc.query(
+                "select chunk, scan_from::text from redrive_chunk where redrive_id = ? and state = 'SENDING' order by chunk",
+                (rs, n) -> new Pending(
+                        rs.getInt(1), json.readValue(rs.getString(2), new TypeReference<Map<Integer, Long>>() {})),
+                id);
     }
 
     /**
@@ -152,18 +208,28 @@ public final class RedriveLedger {
         Timestamp now = Timestamp.from(clock.instant());
         transaction.executeWithoutResult(status -> {
             String state = positions.isEmpty() ? "ABORTED" : "PUBLISHED";
-            int settled = jdbc.update("update redrive_chunk set state = ?, settled_at = ? where redrive_id = ? and chunk = ? and state = 'SENDING'",
-                    state, now, id, chunk);
+            int settled = jdbc.update(
+                    "update redrive_chunk set state = ?, settled_at = ? where redrive_id = ? and chunk = ? and state = 'SENDING'",
+                    state,
+                    now,
+                    id,
+                    chunk);
             if (settled == 0) return;
             if (positions.isEmpty()) {
-                jdbc.update("delete from redrive_item where redrive_id = ? and chunk = ? and state = 'SENDING'", id, chunk);
+                jdbc.update(
+                        "delete from redrive_item where redrive_id = ? and chunk = ? and state = 'SENDING'", id, chunk);
                 return;
             }
-            jdbc.update("update redrive_item set state = 'PUBLISHED', published_at = ? where redrive_id = ? and chunk = ? and state = 'SENDING'",
-                    now, id, chunk);
+            jdbc.update(
+                    "update redrive_item set state = 'PUBLISHED', published_at = ? where redrive_id = ? and chunk = ? and state = 'SENDING'",
+                    now,
+                    id,
+                    chunk);
             List<Object[]> rows = new ArrayList<>();
             positions.forEach((deadLetter, at) -> rows.add(new Object[] {at.partition(), at.offset(), id, deadLetter}));
-            jdbc.batchUpdate("update redrive_item set topic_partition = ?, topic_offset = ? where redrive_id = ? and dead_letter_id = ?", rows);
+            jdbc.batchUpdate(
+                    "update redrive_item set topic_partition = ?, topic_offset = ? where redrive_id = ? and dead_letter_id = ?",
+                    rows);
         });
     }
 
@@ -181,7 +247,8 @@ public final class RedriveLedger {
      * (SENDING, or SKIPPED with the reason) and, when some are to be published, a SENDING chunk that remembers
      * {@code watermarks}, taken before this call, of the partitions they go to.
      */
-    public Claim claim(UUID id, String owner, int limit, int partitions, Map<Integer, Long> watermarks, RecordDecoder decoder) {
+    public Claim claim(
+            UUID id, String owner, int limit, int partitions, Map<Integer, Long> watermarks, RecordDecoder decoder) {
         return transaction.execute(status -> {
             jdbc.queryForList("select pg_advisory_xact_lock(?)", CLAIM_LOCK);
             List<Map<String, Object>> held = jdbc.queryForList("""
@@ -189,15 +256,19 @@ public final class RedriveLedger {
                     returning force, max_dead_letter_id, filter::text as filter_json""", Timestamp.from(clock.instant()), id, owner);
             if (held.isEmpty()) return null;
             boolean force = (Boolean) held.getFirst().get("force");
-            DeadLetterFilter filter = json.readValue((String) held.getFirst().get("filter_json"), DeadLetterFilter.class);
-            List<Object> params = new ArrayList<>(List.of(((Number) held.getFirst().get("max_dead_letter_id")).longValue(), id));
+            DeadLetterFilter filter =
+                    json.readValue((String) held.getFirst().get("filter_json"), DeadLetterFilter.class);
+            List<Object> params =
+                    new ArrayList<>(List.of(((Number) held.getFirst().get("max_dead_letter_id")).longValue(), id));
             String where = filter.where(params);
             params.add(limit);
-            List<Candidate> candidates = jdbc.query("""
+            List<Candidate> candidates = jdbc.query(
+                    """
                     select d.id, d.request_id, d.record_key, d.record_value, d.headers::text from dead_letter d
                     where d.id <= ? and not exists (select 1 from redrive_item i where i.redrive_id = ? and i.dead_letter_id = d.id)
                       and\s""" + where + " order by d.id limit ? for share of d",
-                    (rs, n) -> new Candidate(rs.getLong(1), rs.getString(2), rs.getBytes(3), rs.getBytes(4), rs.getString(5)),
+                    (rs, n) -> new Candidate(
+                            rs.getLong(1), rs.getString(2), rs.getBytes(3), rs.getBytes(4), rs.getString(5)),
                     params.toArray());
             int chunk = jdbc.queryForObject("""
                     select greatest((select max(chunk) from redrive_chunk where redrive_id = ?),
@@ -206,53 +277,93 @@ public final class RedriveLedger {
         });
     }
 
-    private Claim record(UUID id, int chunk, List<Candidate> candidates, boolean force, int partitions,
-                         Map<Integer, Long> watermarks, RecordDecoder decoder) {
+    private Claim record(
+            UUID id,
+            int chunk,
+            List<Candidate> candidates,
+            boolean force,
+            int partitions,
+            Map<Integer, Long> watermarks,
+            RecordDecoder decoder) {
         Map<Long, UUID> redrivenBefore = force ? Map.of() : redrivenBefore(candidates);
         Set<String> requestIds = requestIdsRedriven(id, candidates);
         List<RedrivePublisher.Outbound> toPublish = new ArrayList<>();
         List<Object[]> items = new ArrayList<>();
         for (Candidate c : candidates) {
-            String skip = c.key() == null || c.key().length == 0 ? "no key: it would be dead-lettered again"
-                    : redrivenBefore.containsKey(c.id()) ? "redriven before by " + redrivenBefore.get(c.id())
-                    : !requestIds.add(c.requestId()) ? "its requestId is redriven by this redrive already" : null;
+            String skip = c.key() == null || c.key().length == 0
+                    ? "no key: it would be dead-lettered again"
+                    : redrivenBefore.containsKey(c.id())
+                            ? "redriven before by " + redrivenBefore.get(c.id())
+                            : !requestIds.add(c.requestId())
+                                    ? "its requestId is redriven by this redrive already"
+                                    : null;
             if (skip == null) {
-                toPublish.add(new RedrivePublisher.Outbound(c.id(), CommandsTopic.partitionOf(c.key(), partitions), c.key(), c.value(),
+                toPublish.add(new RedrivePublisher.Outbound(
+                        c.id(),
+                        CommandsTopic.partitionOf(c.key(), partitions),
+                        c.key(),
+                        c.value(),
                         decoder.raw(c.headers())));
             }
             items.add(new Object[] {id, c.id(), c.requestId(), chunk, skip == null ? "SENDING" : "SKIPPED", skip});
         }
-        jdbc.batchUpdate("insert into redrive_item (redrive_id, dead_letter_id, request_id, chunk, state, skip_reason) values (?, ?, ?, ?, ?, ?)",
+        jdbc.batchUpdate(
+                "insert into redrive_item (redrive_id, dead_letter_id, request_id, chunk, state, skip_reason) values (?, ?, ?, ?, ?, ?)",
                 items);
         if (!toPublish.isEmpty()) {
             Map<Integer, Long> scanFrom = new HashMap<>();
             toPublish.forEach(o -> scanFrom.put(o.partition(), watermarks.get(o.partition())));
-            jdbc.update("insert into redrive_chunk (redrive_id, chunk, state, scan_from, created_at) values (?, ?, 'SENDING', ?::jsonb, ?)",
-                    id, chunk, json.writeValueAsString(scanFrom), Timestamp.from(clock.instant()));
+            jdbc.update(
+                    "insert into redrive_chunk (redrive_id, chunk, state, scan_from, created_at) values (?, ?, 'SENDING', ?::jsonb, ?)",
+                    id,
+                    chunk,
+                    json.writeValueAsString(scanFrom),
+                    Timestamp.from(clock.instant()));
         }
         return new Claim(chunk, toPublish, items.size() - toPublish.size());
     }
 
     private Map<Long, UUID> redrivenBefore(List<Candidate> candidates) {
         Map<Long, UUID> before = new HashMap<>();
-        jdbc.query("select dead_letter_id, redrive_id from redrive_item where dead_letter_id = any(?) and state in ('SENDING', 'PUBLISHED')",
+        jdbc.query(
+                "select dead_letter_id, redrive_id from redrive_item where dead_letter_id = any(?) and state in ('SENDING', 'PUBLISHED')",
                 rs -> {
                     before.putIfAbsent(rs.getLong(1), rs.getObject(2, UUID.class));
-                }, new SqlArrayValue("bigint", candidates.stream().map(Candidate::id).toArray()));
+                },
+                new SqlArrayValue(
+                        "bigint", candidates.stream().map(Candidate::id).toArray()));
         return before;
     }
 
     private Set<String> requestIdsRedriven(UUID id, List<Candidate> candidates) {
-        return new HashSet<>(jdbc.queryForList("""
+        return new HashSet<>(jdbc.queryForList(
+                """
                 select request_id from redrive_item where redrive_id = ? and request_id = any(?) and state in ('SENDING', 'PUBLISHED')""",
-                String.class, id, new SqlArrayValue("text", candidates.stream().map(Candidate::requestId).toArray())));
+                String.class,
+                id,
+                new SqlArrayValue(
+                        "text", candidates.stream().map(Candidate::requestId).toArray())));
     }
 
     private RedriveView view(ResultSet rs) throws SQLException {
-        return new RedriveView(rs.getObject("id", UUID.class), rs.getString("topic"), rs.getBoolean("dry_run"), rs.getBoolean("force"), rs.getString("reason"),
-                json.readValue(rs.getString("filter_json"), DeadLetterFilter.class), rs.getInt("rate_per_second"),
-                RedriveState.valueOf(rs.getString("state")), rs.getString("requested_by"), DeadLetterReader.instant(rs, "requested_at"),
-                DeadLetterReader.instant(rs, "finished_at"), rs.getString("cancelled_by"), rs.getString("last_error"),
-                rs.getInt("matched"), rs.getInt("eligible"), rs.getInt("redriven"), rs.getInt("skipped"), rs.getInt("sending"));
+        return new RedriveView(
+                rs.getObject("id", UUID.class),
+                rs.getString("topic"),
+                rs.getBoolean("dry_run"),
+                rs.getBoolean("force"),
+                rs.getString("reason"),
+                json.readValue(rs.getString("filter_json"), DeadLetterFilter.class),
+                rs.getInt("rate_per_second"),
+                RedriveState.valueOf(rs.getString("state")),
+                rs.getString("requested_by"),
+                DeadLetterReader.instant(rs, "requested_at"),
+                DeadLetterReader.instant(rs, "finished_at"),
+                rs.getString("cancelled_by"),
+                rs.getString("last_error"),
+                rs.getInt("matched"),
+                rs.getInt("eligible"),
+                rs.getInt("redriven"),
+                rs.getInt("skipped"),
+                rs.getInt("sending"));
     }
 }

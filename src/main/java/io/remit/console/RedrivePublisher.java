@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -40,14 +39,16 @@ public final class RedrivePublisher {
     }
 
     /** One record to publish: a dead letter's key, value and carried headers, to the partition of its key. */
-    public record Outbound(long deadLetterId, int partition, byte[] key, byte[] value, List<RecordDecoder.RawHeader> headers) {}
+    public record Outbound(
+            long deadLetterId, int partition, byte[] key, byte[] value, List<RecordDecoder.RawHeader> headers) {}
 
     /** Opens a session for {@code redrive}; its producer's initialisation fences every former one of the same redrive. */
     public Session open(UUID redrive) {
-        DefaultKafkaProducerFactory<byte[], byte[]> factory = new DefaultKafkaProducerFactory<>(producerConfig,
-                new ByteArraySerializer(), new ByteArraySerializer());
+        DefaultKafkaProducerFactory<byte[], byte[]> factory =
+                new DefaultKafkaProducerFactory<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
         factory.setTransactionIdPrefix(TRANSACTIONAL_ID_PREFIX + redrive + "-");
-        factory.setTransactionIdSuffixStrategy(new DefaultTransactionIdSuffixStrategy(1)); // always suffix 0: one id per redrive
+        factory.setTransactionIdSuffixStrategy(
+                new DefaultTransactionIdSuffixStrategy(1)); // always suffix 0: one id per redrive
         KafkaTemplate<byte[], byte[]> template = new KafkaTemplate<>(factory);
         try {
             template.executeInTransaction(operations -> null);
@@ -64,7 +65,10 @@ public final class RedrivePublisher {
         private final DefaultKafkaProducerFactory<byte[], byte[]> factory;
         private final KafkaTemplate<byte[], byte[]> template;
 
-        private Session(UUID redrive, DefaultKafkaProducerFactory<byte[], byte[]> factory, KafkaTemplate<byte[], byte[]> template) {
+        private Session(
+                UUID redrive,
+                DefaultKafkaProducerFactory<byte[], byte[]> factory,
+                KafkaTemplate<byte[], byte[]> template) {
             this.redrive = redrive;
             this.factory = factory;
             this.template = template;
@@ -81,7 +85,9 @@ public final class RedrivePublisher {
             try {
                 for (int i = 0; i < records.size(); i++) {
                     var metadata = sent.get(i).get().getRecordMetadata();
-                    positions.put(records.get(i).deadLetterId(), new CommandsTopic.Position(metadata.partition(), metadata.offset()));
+                    positions.put(
+                            records.get(i).deadLetterId(),
+                            new CommandsTopic.Position(metadata.partition(), metadata.offset()));
                 }
             } catch (ExecutionException e) {
                 throw new IllegalStateException("a redriven record was not acknowledged", e.getCause());
@@ -90,8 +96,11 @@ public final class RedrivePublisher {
         }
 
         private ProducerRecord<byte[], byte[]> producerRecord(Outbound record) {
-            ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(topic, record.partition(), record.key(), record.value());
-            record.headers().stream().filter(h -> RedriveHeaders.isCarried(h.key())).forEach(h -> out.headers().add(h.key(), h.value()));
+            ProducerRecord<byte[], byte[]> out =
+                    new ProducerRecord<>(topic, record.partition(), record.key(), record.value());
+            record.headers().stream()
+                    .filter(h -> RedriveHeaders.isCarried(h.key()))
+                    .forEach(h -> out.headers().add(h.key(), h.value()));
             RedriveHeaders.write(out.headers(), redrive, record.deadLetterId());
             return out;
         }

@@ -5,7 +5,8 @@ package io.remit.console;
  * {@code ratePerSecond} a second (null: the default), with a reason. A dry run only counts them.
  * Without {@code force}, a dead letter redriven before is skipped. Absent flags are false.
  */
-public record RedriveRequest(DeadLetterFilter filter, Boolean dryRun, String reason, Integer ratePerSecond, Boolean force) {
+public record RedriveRequest(
+        DeadLetterFilter filter, Boolean dryRun, String reason, Integer ratePerSecond, Boolean force) {
 
     public RedriveRequest {
         if (filter == null) filter = DeadLetterFilter.all();

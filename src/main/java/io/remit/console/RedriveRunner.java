@@ -7,7 +7,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -36,8 +35,14 @@ public final class RedriveRunner implements SmartLifecycle {
     private volatile boolean running;
     private Thread thread;
 
-    public RedriveRunner(RedriveLedger ledger, RedrivePublisher publisher, CommandsTopic topic, RecordDecoder decoder,
-                         OpsProperties.Redrive settings, String owner, Clock clock) {
+    public RedriveRunner(
+            RedriveLedger ledger,
+            RedrivePublisher publisher,
+            CommandsTopic topic,
+            RecordDecoder decoder,
+            OpsProperties.Redrive settings,
+            String owner,
+            Clock clock) {
         this.ledger = ledger;
         this.publisher = publisher;
         this.topic = topic;
@@ -109,9 +114,12 @@ public final class RedriveRunner implements SmartLifecycle {
             error = e.toString();
             log.warn("redrive {} stopped: {}; it is taken up again in {}", id, error, RETRY_AFTER_FAILURE);
         } finally {
-            boolean interrupted = Thread.interrupted(); // let go of the lease even while stopping, so another instance goes on at once
+            boolean interrupted =
+                    Thread.interrupted(); // let go of the lease even while stopping, so another instance goes on at
+            // once
             try {
-                ledger.release(id, owner, error, error == null ? null : clock.instant().plus(RETRY_AFTER_FAILURE));
+                ledger.release(
+                        id, owner, error, error == null ? null : clock.instant().plus(RETRY_AFTER_FAILURE));
             } finally {
                 if (interrupted) Thread.currentThread().interrupt();
             }
@@ -119,10 +127,16 @@ public final class RedriveRunner implements SmartLifecycle {
     }
 
     private void reconcile(UUID id, RedriveLedger.Pending pending, Lease lease) throws InterruptedException {
-        Map<Long, CommandsTopic.Position> found = topic.published(id, pending.scanFrom(), settings.reconcileTimeout(), lease::renew);
+        Map<Long, CommandsTopic.Position> found =
+                topic.published(id, pending.scanFrom(), settings.reconcileTimeout(), lease::renew);
         ledger.settle(id, pending.chunk(), found);
-        log.info("redrive {}: chunk {} left by an interrupted run was {}", id, pending.chunk(),
-                found.isEmpty() ? "not committed; its dead letters are selected again" : "committed (" + found.size() + " records)");
+        log.info(
+                "redrive {}: chunk {} left by an interrupted run was {}",
+                id,
+                pending.chunk(),
+                found.isEmpty()
+                        ? "not committed; its dead letters are selected again"
+                        : "committed (" + found.size() + " records)");
     }
 
     private void publish(UUID id, RedrivePublisher.Session session) throws InterruptedException {
@@ -133,7 +147,8 @@ public final class RedriveRunner implements SmartLifecycle {
         while (running) {
             sleepUntil(started + TimeUnit.SECONDS.toNanos(published) / rate);
             int partitions = topic.partitions();
-            Map<Integer, Long> watermarks = topic.highWatermarks(IntStream.range(0, partitions).boxed().toList());
+            Map<Integer, Long> watermarks =
+                    topic.highWatermarks(IntStream.range(0, partitions).boxed().toList());
             RedriveLedger.Claim claim = ledger.claim(id, owner, chunkSize, partitions, watermarks, decoder);
             if (claim == null) return; // cancelled, or another instance holds it now
             if (claim.exhausted()) {
@@ -172,7 +187,8 @@ public final class RedriveRunner implements SmartLifecycle {
 
         void renew() {
             if (System.nanoTime() - renewedAt < settings.lease().toNanos() / 6) return;
-            if (!ledger.renew(id, owner)) throw new IllegalStateException("lost the lease of redrive " + id + " to another instance");
+            if (!ledger.renew(id, owner))
+                throw new IllegalStateException("lost the lease of redrive " + id + " to another instance");
             renewedAt = System.nanoTime();
         }
     }

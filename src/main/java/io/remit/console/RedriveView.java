@@ -8,9 +8,25 @@ import java.util.UUID;
  * requested; {@code eligible}: those to publish (not redriven before unless forced, with a key, one
  * per requestId); {@code redriven}, {@code skipped}, {@code sending}: what became of those selected so far.
  */
-public record RedriveView(UUID id, String topic, boolean dryRun, boolean force, String reason, DeadLetterFilter filter, int ratePerSecond,
-                          RedriveState state, String requestedBy, Instant requestedAt, Instant finishedAt, String cancelledBy,
-                          String lastError, int matched, int eligible, int redriven, int skipped, int sending) {
+public record RedriveView(
+        UUID id,
+        String topic,
+        boolean dryRun,
+        boolean force,
+        String reason,
+        DeadLetterFilter filter,
+        int ratePerSecond,
+        RedriveState state,
+        String requestedBy,
+        Instant requestedAt,
+        Instant finishedAt,
+        String cancelledBy,
+        String lastError,
+        int matched,
+        int eligible,
+        int redriven,
+        int skipped,
+        int sending) {
 
     /** Whether it may still publish (and so be cancelled). */
     public boolean running() {

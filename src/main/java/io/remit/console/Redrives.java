@@ -3,7 +3,6 @@ package io.remit.console;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,9 +29,11 @@ public final class Redrives {
     /** Records the request; a real one is then run in the background. Throws IllegalArgumentException on a bad request. */
     public RedriveView request(RedriveRequest request, String user) {
         if (request.filter().selectsEverything()) {
-            throw new IllegalArgumentException("name codes, types, requestIds or a time range: a redrive of every dead letter is refused");
+            throw new IllegalArgumentException(
+                    "name codes, types, requestIds or a time range: a redrive of every dead letter is refused");
         }
-        if (!request.dryRun() && request.reason() == null) throw new IllegalArgumentException("a redrive needs a reason");
+        if (!request.dryRun() && request.reason() == null)
+            throw new IllegalArgumentException("a redrive needs a reason");
         if (request.reason() != null && request.reason().length() > MAX_REASON) {
             throw new IllegalArgumentException("the reason is longer than " + MAX_REASON + " characters");
         }
@@ -42,9 +43,14 @@ public final class Redrives {
         }
         UUID id = ledger.plan(request, rate, user);
         RedriveView planned = ledger.find(id).orElseThrow();
-        log.info("{} {}: {} dead letters match, {} eligible, {}/s{} (who and why: the redrive table)",
-                request.dryRun() ? "dry run" : "redrive", id,
-                planned.matched(), planned.eligible(), rate, request.force() ? ", forced" : "");
+        log.info(
+                "{} {}: {} dead letters match, {} eligible, {}/s{} (who and why: the redrive table)",
+                request.dryRun() ? "dry run" : "redrive",
+                id,
+                planned.matched(),
+                planned.eligible(),
+                rate,
+                request.force() ? ", forced" : "");
         if (!request.dryRun()) runner.wake();
         return planned;
     }

@@ -2,8 +2,7 @@ package io.remit.engine;
 
 /** An exception's message chain for a log line: what went wrong, not only which class said so. */
 final class Causes {
-    private Causes() {
-    }
+    private Causes() {}
 
     /** {@code "SimpleName: message <- SimpleName: message"} for each cause, at most 5 deep, at most 1,000 characters. */
     static String chain(Throwable e) {

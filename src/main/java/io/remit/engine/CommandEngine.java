@@ -1,5 +1,8 @@
 package io.remit.engine;
 
+import io.remit.outcome.OutcomeStore;
+import io.remit.outcome.StoredOutcome;
+import io.remit.routing.Decision;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +21,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
-
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -34,10 +36,6 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.dao.DataAccessException;
 import org.springframework.transaction.TransactionException;
-
-import io.remit.outcome.OutcomeStore;
-import io.remit.outcome.StoredOutcome;
-import io.remit.routing.Decision;
 
 /**
  * One consumer's loop. Records flow: each polled record is dispatched at once (one record of a
@@ -83,6 +81,7 @@ final class CommandEngine implements Runnable {
     private final List<Pending> unstored = new ArrayList<>();
     /** Records that need an API call while {@code maxCalls} are in flight, in the order they became ready. */
     private final ArrayDeque<Pending> waitingForCall = new ArrayDeque<>();
+
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private int inFlight;
     private long storeFailures;
@@ -108,9 +107,19 @@ final class CommandEngine implements Runnable {
         }
     }
 
-    CommandEngine(String name, Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers, Pattern topics,
-                  CommandProcessor processor, OutcomeStore store, Recorder recorder, Outbound outbound, IntakeGate gate,
-                  DueTime dueTime, EngineSettings settings, Clock clock) {
+    CommandEngine(
+            String name,
+            Consumer<byte[], byte[]> consumer,
+            Supplier<Producer<byte[], byte[]>> producers,
+            Pattern topics,
+            CommandProcessor processor,
+            OutcomeStore store,
+            Recorder recorder,
+            Outbound outbound,
+            IntakeGate gate,
+            DueTime dueTime,
+            EngineSettings settings,
+            Clock clock) {
         this.name = name;
         this.consumer = consumer;
         this.topics = topics;
@@ -143,8 +152,11 @@ final class CommandEngine implements Runnable {
     }
 
     private void died(Throwable cause) {
-        log.error("{} failed and stops: {}; its uncommitted records are redelivered to the next owner; liveness is now DOWN",
-                name, Causes.chain(cause), cause);
+        log.error(
+                "{} failed and stops: {}; its uncommitted records are redelivered to the next owner; liveness is now DOWN",
+                name,
+                Causes.chain(cause),
+                cause);
         gate.broken();
     }
 
@@ -180,7 +192,9 @@ final class CommandEngine implements Runnable {
         }
         storeDue(true);
         commit();
-        if (inFlight > 0) log.warn("{}: {} API call(s) still running at shutdown; their records are left uncommitted", name, inFlight);
+        if (inFlight > 0)
+            log.warn(
+                    "{}: {} API call(s) still running at shutdown; their records are left uncommitted", name, inFlight);
     }
 
     // ------------------------------------------------------------------ intake
@@ -242,8 +256,12 @@ final class CommandEngine implements Runnable {
             admitted.forEach(p -> first.putIfAbsent(partitionOf(p), p.offset()));
             first.forEach(consumer::seek);
             long wait = backoff.backoff(storeFailures++);
-            log.warn("{}: cannot read stored outcomes ({}); reading {} records again in {} ms", name, Causes.chain(e),
-                    admitted.size(), wait);
+            log.warn(
+                    "{}: cannot read stored outcomes ({}); reading {} records again in {} ms",
+                    name,
+                    Causes.chain(e),
+                    admitted.size(),
+                    wait);
             Thread.sleep(Math.min(wait, 1_000));
             return false;
         }
@@ -292,8 +310,12 @@ final class CommandEngine implements Runnable {
             } catch (InterruptedException e) {
                 return; // abandoned at shutdown: nothing of it is committed
             } catch (RuntimeException e) {
-                log.error("{}: calling the API for {} failed: {}; retried like a transient failure", name, p.requestId,
-                        Causes.chain(e), e);
+                log.error(
+                        "{}: calling the API for {} failed: {}; retried like a transient failure",
+                        name,
+                        p.requestId,
+                        Causes.chain(e),
+                        e);
                 p.result = processor.failed(p, e);
             } finally {
                 MDC.clear();
@@ -359,7 +381,9 @@ final class CommandEngine implements Runnable {
         if (unstored.isEmpty()) return;
         long t = System.nanoTime();
         if (t - storeRetryAtNanos < 0) return;
-        if (!now && unstored.size() < STORE_BATCH && t - storedAtNanos < settings.storeInterval().toNanos()) return;
+        if (!now
+                && unstored.size() < STORE_BATCH
+                && t - storedAtNanos < settings.storeInterval().toNanos()) return;
         try {
             recorder.store(unstored);
             unstored.forEach(p -> p.stored = true);
@@ -369,8 +393,12 @@ final class CommandEngine implements Runnable {
         } catch (DataAccessException | TransactionException e) {
             long wait = backoff.backoff(storeFailures++);
             storeRetryAtNanos = t + TimeUnit.MILLISECONDS.toNanos(wait);
-            log.warn("{}: {} decisions not yet stored ({}); trying again in {} ms; their offsets wait", name, unstored.size(),
-                    Causes.chain(e), wait);
+            log.warn(
+                    "{}: {} decisions not yet stored ({}); trying again in {} ms; their offsets wait",
+                    name,
+                    unstored.size(),
+                    Causes.chain(e),
+                    wait);
         }
     }
 
@@ -395,7 +423,8 @@ final class CommandEngine implements Runnable {
         });
         result.refused().forEach(this::refused);
         if (!result.rewind().isEmpty()) rewind(result.rewind());
-        if (result.backoff() != null) commitDueNanos = System.nanoTime() + result.backoff().toNanos();
+        if (result.backoff() != null)
+            commitDueNanos = System.nanoTime() + result.backoff().toNanos();
     }
 
     /**
@@ -405,14 +434,28 @@ final class CommandEngine implements Runnable {
      */
     private void refused(Pending p, String reason) {
         Processed was = p.result;
-        p.result = new Processed(was.record(), was.requestId(), was.commandType(), Processed.Provenance.FRESH,
-                new Decision.DeadLetter(0, Outbound.OUTBOUND_REFUSED, reason), was.attempts(), null, clock.instant());
+        p.result = new Processed(
+                was.record(),
+                was.requestId(),
+                was.commandType(),
+                Processed.Provenance.FRESH,
+                new Decision.DeadLetter(0, Outbound.OUTBOUND_REFUSED, reason),
+                was.attempts(),
+                null,
+                clock.instant());
         p.minimalOutbound = true;
         p.stored = false;
         unstored.add(p);
-        log.error("{}: Kafka refuses the outbound record of {} at {}-{}@{} ({}); dead-lettering it as {} with key and headers only; "
-                        + "the whole record is kept in PostgreSQL (dead_letter)", name, p.requestId, p.record.topic(),
-                p.record.partition(), p.offset(), reason, Outbound.OUTBOUND_REFUSED);
+        log.error(
+                "{}: Kafka refuses the outbound record of {} at {}-{}@{} ({}); dead-lettering it as {} with key and headers only; "
+                        + "the whole record is kept in PostgreSQL (dead_letter)",
+                name,
+                p.requestId,
+                p.record.topic(),
+                p.record.partition(),
+                p.offset(),
+                reason,
+                Outbound.OUTBOUND_REFUSED);
     }
 
     /**
@@ -426,7 +469,10 @@ final class CommandEngine implements Runnable {
         try {
             committed = consumer.committed(partitions, Duration.ofSeconds(30));
         } catch (KafkaException e) {
-            log.warn("{}: cannot read the committed offsets ({}); reading from the first uncommitted record", name, Causes.chain(e));
+            log.warn(
+                    "{}: cannot read the committed offsets ({}); reading from the first uncommitted record",
+                    name,
+                    Causes.chain(e));
             committed = Map.of();
         }
         for (TopicPartition partition : partitions) {
@@ -449,7 +495,8 @@ final class CommandEngine implements Runnable {
         Set<TopicPartition> assigned = consumer.assignment();
         if (assigned.isEmpty()) return;
         Set<TopicPartition> paused = consumer.paused();
-        // halted, the API down, or as many records waiting for a call as may be in flight: polling more would only queue
+        // halted, the API down, or as many records waiting for a call as may be in flight: polling more would only
+        // queue
         if (gate.isHalted() || processor.apiDown() || waitingForCall.size() >= settings.maxCalls()) {
             if (paused.size() < assigned.size()) consumer.pause(assigned);
             return;
@@ -464,7 +511,8 @@ final class CommandEngine implements Runnable {
                 due = null;
             }
             PartitionWindow window = windows.get(partition);
-            boolean wait = due != null || window != null && window.isFull(settings.maxPendingRecords(), settings.maxPendingBytes());
+            boolean wait = due != null
+                    || window != null && window.isFull(settings.maxPendingRecords(), settings.maxPendingBytes());
             if (wait && !paused.contains(partition)) pause.add(partition);
             if (!wait && paused.contains(partition)) resume.add(partition);
         }
@@ -521,7 +569,10 @@ final class CommandEngine implements Runnable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
-                log.warn("{}: committing before giving partitions up failed ({}); they are redelivered", name, Causes.chain(e));
+                log.warn(
+                        "{}: committing before giving partitions up failed ({}); they are redelivered",
+                        name,
+                        Causes.chain(e));
             }
             forget(partitions);
         }

@@ -1,25 +1,23 @@
 package io.remit.engine;
 
-import java.time.Clock;
-import java.time.Instant;
-import java.util.function.BooleanSupplier;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
 import io.remit.api.ApiClient;
 import io.remit.api.Outcome;
 import io.remit.command.Command;
 import io.remit.command.CommandParser;
 import io.remit.command.ParsedCommand;
+import io.remit.ops.RemitMetrics;
 import io.remit.outcome.AttemptRecord;
 import io.remit.outcome.OutcomeStatus;
 import io.remit.outcome.StoredOutcome;
-import io.remit.ops.RemitMetrics;
 import io.remit.routing.CodeRetries;
 import io.remit.routing.Decision;
 import io.remit.routing.OutcomeRouter;
 import io.remit.routing.RetryHeaders;
 import io.remit.routing.RetryLadder;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Decides what happens to one record. A command that already succeeded is never sent again, a
@@ -40,8 +38,14 @@ final class CommandProcessor {
      * @param api     the API, as the engine calls it (guarded by the outage breaker)
      * @param apiDown whether the API is down (the outage breaker is open): intake pauses
      */
-    CommandProcessor(CommandParser parser, ApiClient api, BooleanSupplier apiDown, OutcomeRouter router, RetryLadder ladder,
-                     RemitMetrics metrics, Clock clock) {
+    CommandProcessor(
+            CommandParser parser,
+            ApiClient api,
+            BooleanSupplier apiDown,
+            OutcomeRouter router,
+            RetryLadder ladder,
+            RemitMetrics metrics,
+            Clock clock) {
         this.parser = parser;
         this.api = api;
         this.apiDown = apiDown;
@@ -68,31 +72,70 @@ final class CommandProcessor {
      */
     Processed decideWithoutCall(Pending item, StoredOutcome prior) {
         ConsumerRecord<byte[], byte[]> record = item.record;
-        if (prior != null && prior.status() == OutcomeStatus.SUCCEEDED && prior.isFor(record.topic(), record.partition(), record.offset())) {
+        if (prior != null
+                && prior.status() == OutcomeStatus.SUCCEEDED
+                && prior.isFor(record.topic(), record.partition(), record.offset())) {
             // this very record succeeded, but its commit (and outcome event) may not have happened: replay it
-            return new Processed(record, item.requestId, prior.commandType(), Processed.Provenance.REPLAYED,
-                    new Decision.Complete(statusOf(prior), prior.resourceId(), prior.response()), prior.attempts(), null,
+            return new Processed(
+                    record,
+                    item.requestId,
+                    prior.commandType(),
+                    Processed.Provenance.REPLAYED,
+                    new Decision.Complete(statusOf(prior), prior.resourceId(), prior.response()),
+                    prior.attempts(),
+                    null,
                     prior.updatedAt());
         }
         if (prior != null && prior.status() == OutcomeStatus.SUCCEEDED) {
-            return new Processed(record, item.requestId, prior.commandType(), Processed.Provenance.ALREADY_SUCCEEDED,
-                    new Decision.Complete(statusOf(prior), prior.resourceId()), prior.attempts(), null, prior.updatedAt());
+            return new Processed(
+                    record,
+                    item.requestId,
+                    prior.commandType(),
+                    Processed.Provenance.ALREADY_SUCCEEDED,
+                    new Decision.Complete(statusOf(prior), prior.resourceId()),
+                    prior.attempts(),
+                    null,
+                    prior.updatedAt());
         }
         if (prior != null && prior.isFor(record.topic(), record.partition(), record.offset())) {
-            return new Processed(record, item.requestId, prior.commandType(), Processed.Provenance.REPLAYED,
-                    replay(prior), prior.attempts(), null, prior.updatedAt());
+            return new Processed(
+                    record,
+                    item.requestId,
+                    prior.commandType(),
+                    Processed.Provenance.REPLAYED,
+                    replay(prior),
+                    prior.attempts(),
+                    null,
+                    prior.updatedAt());
         }
         if (item.parsed instanceof ParsedCommand.Invalid invalid) {
             int attempt = headersOf(record).attempt();
-            return new Processed(record, item.requestId, invalid.typeName(), Processed.Provenance.FRESH,
-                    router.route(new Outcome.Rejected(0, invalid.code(), invalid.message()), attempt), attempt - 1, null,
+            return new Processed(
+                    record,
+                    item.requestId,
+                    invalid.typeName(),
+                    Processed.Provenance.FRESH,
+                    router.route(new Outcome.Rejected(0, invalid.code(), invalid.message()), attempt),
+                    attempt - 1,
+                    null,
                     clock.instant());
         }
         if (item.earlier != null) { // per-invoice order: an earlier command for the invoice is being retried
             RetryHeaders headers = headersOf(record);
-            return new Processed(record, item.requestId, item.parsed.typeName(), Processed.Provenance.FRESH,
-                    router.waitFor(item.earlier.requestId(), item.earlier.dueAt(), headers.attempt(), headers.rateLimited(),
-                            headers.codeRetries()), headers.attempt() - 1, null, clock.instant());
+            return new Processed(
+                    record,
+                    item.requestId,
+                    item.parsed.typeName(),
+                    Processed.Provenance.FRESH,
+                    router.waitFor(
+                            item.earlier.requestId(),
+                            item.earlier.dueAt(),
+                            headers.attempt(),
+                            headers.rateLimited(),
+                            headers.codeRetries()),
+                    headers.attempt() - 1,
+                    null,
+                    clock.instant());
         }
         return null;
     }
@@ -107,12 +150,19 @@ final class CommandProcessor {
     Processed failed(Pending item, RuntimeException e) {
         RetryHeaders headers = headersOf(item.record);
         Outcome outcome = new Outcome.Transient(0, "REMIT_ERROR", Causes.chain(e), null);
-        return new Processed(item.record, item.requestId, item.parsed.typeName(), Processed.Provenance.FRESH,
-                router.route(outcome, headers.attempt(), headers.rateLimited(), headers.codeRetries()), headers.attempt(), null,
+        return new Processed(
+                item.record,
+                item.requestId,
+                item.parsed.typeName(),
+                Processed.Provenance.FRESH,
+                router.route(outcome, headers.attempt(), headers.rateLimited(), headers.codeRetries()),
+                headers.attempt(),
+                null,
                 clock.instant());
     }
 
-    private Processed call(ConsumerRecord<byte[], byte[]> record, Command command, RetryHeaders headers) throws InterruptedException {
+    private Processed call(ConsumerRecord<byte[], byte[]> record, Command command, RetryHeaders headers)
+            throws InterruptedException {
         int attempt = headers.attempt();
         Instant startedAt = clock.instant();
         ApiClient.Attempt answer = api.send(command);
@@ -124,18 +174,39 @@ final class CommandProcessor {
             case Outcome.Halt h -> h.code();
         };
         metrics.apiCall(command.type().wireName(), outcome.status(), code, answer.latency());
-        AttemptRecord attemptRecord = new AttemptRecord(command.requestId(), attempt, command.type().wireName(),
-                outcome.status() == 0 ? null : outcome.status(), code, answer.latency().toMillis(), startedAt);
-        return new Processed(record, command.requestId(), command.type().wireName(), Processed.Provenance.FRESH,
-                router.route(outcome, attempt, headers.rateLimited(), headers.codeRetries()), attempt, attemptRecord, clock.instant());
+        AttemptRecord attemptRecord = new AttemptRecord(
+                command.requestId(),
+                attempt,
+                command.type().wireName(),
+                outcome.status() == 0 ? null : outcome.status(),
+                code,
+                answer.latency().toMillis(),
+                startedAt);
+        return new Processed(
+                record,
+                command.requestId(),
+                command.type().wireName(),
+                Processed.Provenance.FRESH,
+                router.route(outcome, attempt, headers.rateLimited(), headers.codeRetries()),
+                attempt,
+                attemptRecord,
+                clock.instant());
     }
 
     private Decision replay(StoredOutcome prior) {
         int status = statusOf(prior);
         if (prior.status() == OutcomeStatus.RETRYING) {
             RetryLadder.Tier tier = ladder.byTopic(prior.retryTopic()).orElse(ladder.longest());
-            return new Decision.Retry(tier, prior.dueAt(), prior.attempts() + 1, prior.rateLimited(),
-                    CodeRetries.parse(prior.codeRetries()), prior.waitingFor(), status, prior.errorCode(), prior.errorMessage());
+            return new Decision.Retry(
+                    tier,
+                    prior.dueAt(),
+                    prior.attempts() + 1,
+                    prior.rateLimited(),
+                    CodeRetries.parse(prior.codeRetries()),
+                    prior.waitingFor(),
+                    status,
+                    prior.errorCode(),
+                    prior.errorMessage());
         }
         return new Decision.DeadLetter(status, prior.errorCode(), prior.errorMessage());
     }
@@ -144,14 +215,40 @@ final class CommandProcessor {
     static StoredOutcome toStored(Pending pending) {
         Processed p = pending.result;
         ConsumerRecord<byte[], byte[]> r = p.record();
-        StoredOutcome row = new StoredOutcome(p.requestId(), p.commandType(), null, p.attempts(), null, null, null, null, null,
-                null, r.topic(), r.partition(), r.offset(), p.decidedAt(), null, invoiceOf(pending.parsed), 0, null, null);
+        StoredOutcome row = new StoredOutcome(
+                p.requestId(),
+                p.commandType(),
+                null,
+                p.attempts(),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                r.topic(),
+                r.partition(),
+                r.offset(),
+                p.decidedAt(),
+                null,
+                invoiceOf(pending.parsed),
+                0,
+                null,
+                null);
         return switch (p.decision()) {
-            case Decision.Complete c -> row.with(OutcomeStatus.SUCCEEDED, c.status(), null, null).succeeded(c.resourceId(), c.response());
-            case Decision.Retry retry -> row.with(OutcomeStatus.RETRYING, retry.status(), retry.code(), retry.message())
-                    .retrying(retry.tier().topic(), retry.dueAt(), retry.rateLimited(), retry.codeRetries().header(), retry.waitingFor());
+            case Decision.Complete c ->
+                row.with(OutcomeStatus.SUCCEEDED, c.status(), null, null).succeeded(c.resourceId(), c.response());
+            case Decision.Retry retry ->
+                row.with(OutcomeStatus.RETRYING, retry.status(), retry.code(), retry.message())
+                        .retrying(
+                                retry.tier().topic(),
+                                retry.dueAt(),
+                                retry.rateLimited(),
+                                retry.codeRetries().header(),
+                                retry.waitingFor());
             case Decision.DeadLetter d -> row.with(OutcomeStatus.DEAD_LETTERED, d.status(), d.code(), d.message());
-            case Decision.Halt h -> throw new IllegalArgumentException("a halt is not stored: " + r.topic() + "/" + r.partition());
+            case Decision.Halt h ->
+                throw new IllegalArgumentException("a halt is not stored: " + r.topic() + "/" + r.partition());
         };
     }
 
@@ -167,7 +264,9 @@ final class CommandProcessor {
 
     /** What remit's headers say of a record: a retry topic's are read; any other record is a first arrival. */
     private RetryHeaders headersOf(ConsumerRecord<byte[], byte[]> record) {
-        return ladder.isRetryTopic(record.topic()) ? RetryHeaders.read(record.headers(), ladder.maxAttempts()) : RetryHeaders.FIRST;
+        return ladder.isRetryTopic(record.topic())
+                ? RetryHeaders.read(record.headers(), ladder.maxAttempts())
+                : RetryHeaders.FIRST;
     }
 
     private static int statusOf(StoredOutcome stored) {

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
@@ -54,8 +53,11 @@ final class Commits implements AutoCloseable {
      * @param rewind    partitions to read again from the group's committed offsets
      * @param backoff   wait this long before the next commit, or null
      */
-    record Result(Map<TopicPartition, Integer> committed, Map<Pending, String> refused, Set<TopicPartition> rewind,
-                  Duration backoff) {
+    record Result(
+            Map<TopicPartition, Integer> committed,
+            Map<Pending, String> refused,
+            Set<TopicPartition> rewind,
+            Duration backoff) {
         static Result nothing(Duration backoff) {
             return new Result(Map.of(), Map.of(), Set.of(), backoff);
         }
@@ -72,11 +74,17 @@ final class Commits implements AutoCloseable {
     private long failures;
     /** Records still to commit one per transaction, after a transaction of several failed. */
     private int narrowing;
+
     private Pending suspect;
     private int suspectFailures;
 
-    Commits(String name, Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers, Outbound outbound,
-            int maxRecords, Recorder recorder) {
+    Commits(
+            String name,
+            Consumer<byte[], byte[]> consumer,
+            Supplier<Producer<byte[], byte[]>> producers,
+            Outbound outbound,
+            int maxRecords,
+            Recorder recorder) {
         this.name = name;
         this.recorder = recorder;
         this.consumer = consumer;
@@ -91,7 +99,8 @@ final class Commits implements AutoCloseable {
 
     /** Commits a prefix of each partition's done records (all of them, unless narrowing down a failure). */
     Result commit(Map<TopicPartition, List<Pending>> ready) {
-        if (producer == null && (producer = newProducer()) == null) return Result.nothing(Duration.ofMillis(backoff.backoff(failures++)));
+        if (producer == null && (producer = newProducer()) == null)
+            return Result.nothing(Duration.ofMillis(backoff.backoff(failures++)));
         Map<TopicPartition, List<Pending>> offered = narrowing > 0 ? first(ready) : bounded(ready);
         Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
         Map<TopicPartition, Integer> counts = new LinkedHashMap<>();
@@ -133,8 +142,13 @@ final class Commits implements AutoCloseable {
         Set<TopicPartition> partitions = new HashSet<>(offered.keySet());
         if (e instanceof UncertainCommit || !abort()) {
             recorder.commitFailed("uncertain");
-            log.warn("{}: commit of {} partition(s) may or may not have happened ({}); reading them again from the committed "
-                    + "offsets in {} ms; their records replay their stored decisions", name, partitions.size(), Causes.chain(e), wait.toMillis());
+            log.warn(
+                    "{}: commit of {} partition(s) may or may not have happened ({}); reading them again from the committed "
+                            + "offsets in {} ms; their records replay their stored decisions",
+                    name,
+                    partitions.size(),
+                    Causes.chain(e),
+                    wait.toMillis());
             replaceProducer();
             narrowing = 0;
             return new Result(Map.of(), Map.of(), partitions, wait);
@@ -144,23 +158,37 @@ final class Commits implements AutoCloseable {
             Pending only = offered.values().iterator().next().getFirst();
             suspectFailures = only == suspect ? suspectFailures + 1 : 1;
             suspect = only;
-            // a retriable error (the coordinator moving, a broker away) says nothing of the record: never refuse it for one
+            // a retriable error (the coordinator moving, a broker away) says nothing of the record: never refuse it for
+            // one
             boolean refusable = isRecordFault(e) || suspectFailures >= NARROW_AFTER && !isRetriable(e);
             if (refusable && !only.minimalOutbound) {
                 suspect = null;
                 recorder.commitFailed("refused");
-                log.warn("{}: Kafka refuses the outbound record of {} on its own ({})", name, only.requestId, Causes.chain(e));
+                log.warn(
+                        "{}: Kafka refuses the outbound record of {} on its own ({})",
+                        name,
+                        only.requestId,
+                        Causes.chain(e));
                 return new Result(Map.of(), Map.of(only, Causes.chain(e)), Set.of(), null);
             }
         } else if (isRecordFault(e) || failures >= NARROW_AFTER) {
             narrowing = offeredRecords;
             recorder.commitFailed("narrowing");
-            log.warn("{}: a transaction of {} records failed {} time(s) ({}); committing them one at a time to find the one Kafka "
-                    + "refuses", name, offeredRecords, failures, Causes.chain(e));
+            log.warn(
+                    "{}: a transaction of {} records failed {} time(s) ({}); committing them one at a time to find the one Kafka "
+                            + "refuses",
+                    name,
+                    offeredRecords,
+                    failures,
+                    Causes.chain(e));
             return Result.nothing(null);
         }
         recorder.commitFailed("aborted");
-        log.warn("{}: transaction of {} records aborted ({}); trying again in {} ms", name, offeredRecords, Causes.chain(e),
+        log.warn(
+                "{}: transaction of {} records aborted ({}); trying again in {} ms",
+                name,
+                offeredRecords,
+                Causes.chain(e),
                 wait.toMillis());
         return Result.nothing(wait);
     }
@@ -174,8 +202,11 @@ final class Commits implements AutoCloseable {
 
     private static boolean isRecordFault(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof RecordTooLargeException || t instanceof RecordBatchTooLargeException || t instanceof InvalidRecordException
-                    || t instanceof CorruptRecordException || t instanceof SerializationException) {
+            if (t instanceof RecordTooLargeException
+                    || t instanceof RecordBatchTooLargeException
+                    || t instanceof InvalidRecordException
+                    || t instanceof CorruptRecordException
+                    || t instanceof SerializationException) {
                 return true;
             }
         }
@@ -214,7 +245,8 @@ final class Commits implements AutoCloseable {
     }
 
     private static Map<TopicPartition, List<Pending>> first(Map<TopicPartition, List<Pending>> ready) {
-        Map.Entry<TopicPartition, List<Pending>> first = ready.entrySet().iterator().next();
+        Map.Entry<TopicPartition, List<Pending>> first =
+                ready.entrySet().iterator().next();
         return Map.of(first.getKey(), List.of(first.getValue().getFirst()));
     }
 

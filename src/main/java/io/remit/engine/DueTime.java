@@ -1,12 +1,10 @@
 package io.remit.engine;
 
-import java.time.Duration;
-import java.time.Instant;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
 import io.remit.routing.RetryHeaders;
 import io.remit.routing.RetryLadder;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * When a record of a retry topic is due. A record on a retry topic waits: its partition is paused
@@ -28,7 +26,8 @@ final class DueTime {
         this.ladder = ladder;
         this.jitter = jitter;
         Duration longestTier = ladder.longest().delay();
-        this.longestWait = withJitter(longestTier.compareTo(longestRateLimitWait) > 0 ? longestTier : longestRateLimitWait);
+        this.longestWait =
+                withJitter(longestTier.compareTo(longestRateLimitWait) > 0 ? longestTier : longestRateLimitWait);
     }
 
     private Duration withJitter(Duration wait) {
@@ -37,8 +36,10 @@ final class DueTime {
 
     /** The longest a record of this topic can have been told to wait. */
     private Duration longestWait(String topic) {
-        return ladder.byTopic(topic).filter(tier -> !tier.equals(ladder.longest()))
-                .map(tier -> withJitter(tier.delay())).orElse(longestWait);
+        return ladder.byTopic(topic)
+                .filter(tier -> !tier.equals(ladder.longest()))
+                .map(tier -> withJitter(tier.delay()))
+                .orElse(longestWait);
     }
 
     /** When the record may be processed; null when at once (not a retry topic, or no usable header). */

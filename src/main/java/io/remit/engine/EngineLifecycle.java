@@ -1,22 +1,20 @@
 package io.remit.engine;
 
+import io.remit.InvalidConfigurationException;
+import io.remit.api.ApiClient;
+import io.remit.api.Outcome;
+import io.remit.outcome.OutcomeStore;
+import io.remit.routing.OutcomeRouter;
+import io.remit.routing.RetryLadder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.utils.ExponentialBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-
-import io.remit.api.Outcome;
-import io.remit.api.ApiClient;
-import io.remit.InvalidConfigurationException;
-import io.remit.outcome.OutcomeStore;
-import io.remit.routing.OutcomeRouter;
-import io.remit.routing.RetryLadder;
 
 /**
  * Starts remit's consumers once the application is up, and stops them first on shutdown: each
@@ -48,15 +46,27 @@ public final class EngineLifecycle implements SmartLifecycle {
         this.kafka = kafka;
         this.worker = worker;
         this.gate = gate;
-        this.processor = new CommandProcessor(seams.parser(), seams.api(), seams.apiDown(), seams.router(), seams.ladder(),
-                seams.metrics(), seams.clock());
+        this.processor = new CommandProcessor(
+                seams.parser(),
+                seams.api(),
+                seams.apiDown(),
+                seams.router(),
+                seams.ladder(),
+                seams.metrics(),
+                seams.clock());
         this.store = seams.store();
         this.recorder = new Recorder(seams.store(), seams.metrics());
         this.outbound = new Outbound(seams.outbound());
         this.ladder = seams.ladder();
         this.dueTime = new DueTime(seams.ladder(), OutcomeRouter.MAX_RATE_LIMIT_WAIT, seams.jitter());
-        this.settings = new EngineSettings(worker.storeInterval(), worker.commitInterval(), worker.maxPendingRecords(),
-                worker.maxPendingBytes().toBytes(), 10_000, worker.shutdownTimeout(), seams.maxCalls());
+        this.settings = new EngineSettings(
+                worker.storeInterval(),
+                worker.commitInterval(),
+                worker.maxPendingRecords(),
+                worker.maxPendingBytes().toBytes(),
+                10_000,
+                worker.shutdownTimeout(),
+                seams.maxCalls());
         this.api = seams.api();
         this.clock = seams.clock();
     }
@@ -73,8 +83,19 @@ public final class EngineLifecycle implements SmartLifecycle {
         }
         for (int i = 0; i < worker.consumers(); i++) {
             int index = i;
-            CommandEngine engine = new CommandEngine("consumer-" + i, kafka.consumer(i), () -> producerWhenAvailable(index),
-                    ladder.consumedTopics(), processor, store, recorder, outbound, gate, dueTime, settings, clock);
+            CommandEngine engine = new CommandEngine(
+                    "consumer-" + i,
+                    kafka.consumer(i),
+                    () -> producerWhenAvailable(index),
+                    ladder.consumedTopics(),
+                    processor,
+                    store,
+                    recorder,
+                    outbound,
+                    gate,
+                    dueTime,
+                    settings,
+                    clock);
             engines.add(engine);
             threads.add(Thread.ofPlatform().name("remit-consumer-" + i).start(engine));
         }
@@ -107,7 +128,11 @@ public final class EngineLifecycle implements SmartLifecycle {
             } catch (RuntimeException e) {
                 if (!running) throw e;
                 long wait = backoff.backoff(failures);
-                log.warn("consumer-{}: transactional producer unavailable ({}); trying again in {} ms", index, e.getMessage(), wait);
+                log.warn(
+                        "consumer-{}: transactional producer unavailable ({}); trying again in {} ms",
+                        index,
+                        e.getMessage(),
+                        wait);
                 try {
                     Thread.sleep(wait);
                 } catch (InterruptedException interrupted) {
@@ -140,12 +165,16 @@ public final class EngineLifecycle implements SmartLifecycle {
         if (probe != null) probe.interrupt();
         engines.forEach(CommandEngine::stop);
         // each engine lets its calls finish within the shutdown timeout, then commits; a little more for that commit
-        long deadline = System.nanoTime() + worker.shutdownTimeout().toNanos() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime()
+                + worker.shutdownTimeout().toNanos()
+                + Duration.ofSeconds(10).toNanos();
         for (Thread thread : threads) {
             try {
                 thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
                 if (thread.isAlive()) {
-                    log.warn("{} did not finish its work in hand within {}; abandoning it uncommitted", thread.getName(),
+                    log.warn(
+                            "{} did not finish its work in hand within {}; abandoning it uncommitted",
+                            thread.getName(),
                             worker.shutdownTimeout());
                     thread.interrupt();
                     thread.join(Duration.ofSeconds(5));

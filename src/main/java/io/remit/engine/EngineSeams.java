@@ -1,8 +1,5 @@
 package io.remit.engine;
 
-import java.time.Clock;
-import java.util.function.BooleanSupplier;
-
 import io.remit.api.ApiClient;
 import io.remit.command.CommandParser;
 import io.remit.ops.RemitMetrics;
@@ -10,6 +7,8 @@ import io.remit.outcome.OutcomeStore;
 import io.remit.routing.OutboundRecords;
 import io.remit.routing.OutcomeRouter;
 import io.remit.routing.RetryLadder;
+import java.time.Clock;
+import java.util.function.BooleanSupplier;
 
 /**
  * What the engine plugs into, built in one place (the configuration); the engine makes its own parts from these.
@@ -26,5 +25,15 @@ import io.remit.routing.RetryLadder;
  * @param metrics  what the engine counts
  * @param clock    time
  */
-public record EngineSeams(CommandParser parser, ApiClient api, BooleanSupplier apiDown, int maxCalls, OutcomeStore store, OutboundRecords outbound,
-                          OutcomeRouter router, RetryLadder ladder, double jitter, RemitMetrics metrics, Clock clock) {}
+public record EngineSeams(
+        CommandParser parser,
+        ApiClient api,
+        BooleanSupplier apiDown,
+        int maxCalls,
+        OutcomeStore store,
+        OutboundRecords outbound,
+        OutcomeRouter router,
+        RetryLadder ladder,
+        double jitter,
+        RemitMetrics metrics,
+        Clock clock) {}

@@ -14,5 +14,11 @@ import java.time.Duration;
  * @param maxCalls             the most API calls one consumer has in flight (the API client bounds the instance's too);
  *                             records that need a call beyond it wait in line, and once as many wait, intake pauses
  */
-record EngineSettings(Duration storeInterval, Duration commitInterval, int maxPendingRecords, long maxPendingBytes,
-                      int maxRecordsPerCommit, Duration shutdownTimeout, int maxCalls) {}
+record EngineSettings(
+        Duration storeInterval,
+        Duration commitInterval,
+        int maxPendingRecords,
+        long maxPendingBytes,
+        int maxRecordsPerCommit,
+        Duration shutdownTimeout,
+        int maxCalls) {}

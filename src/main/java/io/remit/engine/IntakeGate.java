@@ -1,14 +1,12 @@
 package io.remit.engine;
 
+import io.remit.routing.Decision;
 import java.util.concurrent.atomic.AtomicReference;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.context.ApplicationEventPublisher;
-
-import io.remit.routing.Decision;
 
 /**
  * Open, or halted because the API refused remit's credentials (401/403). While halted every
@@ -31,8 +29,11 @@ public final class IntakeGate {
 
     void halt(Decision.Halt reason) {
         if (halt.compareAndSet(null, reason)) {
-            log.error("Intake halted: the API answered {} {} to remit's credentials; nothing is dead-lettered or committed "
-                    + "until a probe is accepted (check remit.api.key / remit.api.secret)", reason.status(), reason.code());
+            log.error(
+                    "Intake halted: the API answered {} {} to remit's credentials; nothing is dead-lettered or committed "
+                            + "until a probe is accepted (check remit.api.key / remit.api.secret)",
+                    reason.status(),
+                    reason.code());
             AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
         }
     }

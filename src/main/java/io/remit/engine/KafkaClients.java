@@ -1,9 +1,10 @@
 package io.remit.engine;
 
+import io.remit.routing.RetryLadder;
+import io.remit.routing.TopicsProperties;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -15,10 +16,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.ProducerFactory;
-
-import io.remit.routing.RetryLadder;
-import io.remit.routing.TopicsProperties;
-import io.remit.InvalidConfigurationException;
 
 /**
  * Builds remit's Kafka clients from the configuration of Boot's {@link ConsumerFactory},
@@ -39,8 +36,13 @@ public final class KafkaClients {
     private final TopicsProperties topics;
     private final RetryLadder ladder;
 
-    public KafkaClients(ConsumerFactory<?, ?> consumers, ProducerFactory<?, ?> producers, KafkaAdmin admin, WorkerProperties worker,
-                        TopicsProperties topics, RetryLadder ladder) {
+    public KafkaClients(
+            ConsumerFactory<?, ?> consumers,
+            ProducerFactory<?, ?> producers,
+            KafkaAdmin admin,
+            WorkerProperties worker,
+            TopicsProperties topics,
+            RetryLadder ladder) {
         this.consumerConfig = Map.copyOf(withoutNulls(consumers.getConfigurationProperties()));
         this.producerConfig = Map.copyOf(withoutNulls(producers.getConfigurationProperties()));
         this.admin = admin;
@@ -87,10 +89,12 @@ public final class KafkaClients {
         config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clientId(index));
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) worker.transactionTimeout().toMillis());
+        config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int)
+                worker.transactionTimeout().toMillis());
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+        KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
         try {
             producer.initTransactions();
             return producer;

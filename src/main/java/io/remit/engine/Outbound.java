@@ -1,12 +1,10 @@
 package io.remit.engine;
 
-import java.util.ArrayList;
-import java.util.List;
-
-import org.apache.kafka.clients.producer.ProducerRecord;
-
 import io.remit.routing.Decision;
 import io.remit.routing.OutboundRecords;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * The records a decided record produces when its commit point passes it, from an ordered list of publishers: the retry,
@@ -44,7 +42,8 @@ final class Outbound {
     }
 
     static Publisher retries(OutboundRecords records) {
-        return pending -> pending.result.decision() instanceof Decision.Retry retry ? records.retry(pending.record, retry) : null;
+        return pending ->
+                pending.result.decision() instanceof Decision.Retry retry ? records.retry(pending.record, retry) : null;
     }
 
     /** The dead letter, or its bounded minimum once Kafka refused the full one. */
@@ -53,8 +52,16 @@ final class Outbound {
             Processed p = pending.result;
             if (!(p.decision() instanceof Decision.DeadLetter d)) return null;
             return pending.minimalOutbound
-                    ? records.minimalDeadLetter(p.record(), p.commandType(), p.attempts(), d.status(), d.code(), d.message(), p.decidedAt())
-                    : records.deadLetter(p.record(), p.commandType(), p.attempts(), d.status(), d.code(), d.message(), p.decidedAt());
+                    ? records.minimalDeadLetter(
+                            p.record(), p.commandType(), p.attempts(), d.status(), d.code(), d.message(), p.decidedAt())
+                    : records.deadLetter(
+                            p.record(),
+                            p.commandType(),
+                            p.attempts(),
+                            d.status(),
+                            d.code(),
+                            d.message(),
+                            p.decidedAt());
         };
     }
 
@@ -63,11 +70,34 @@ final class Outbound {
         return pending -> {
             Processed p = pending.result;
             return switch (p.decision()) {
-                case Decision.Complete c -> records.outcomeEvent(p.record(), new OutboundRecords.OutcomeEvent(p.requestId(),
-                        p.commandType(), "SUCCEEDED", c.resourceId(), c.status(), null, null, p.attempts(), p.decidedAt(), c.response()));
-                case Decision.DeadLetter d -> records.outcomeEvent(p.record(), new OutboundRecords.OutcomeEvent(p.requestId(),
-                        p.commandType(), "DEAD_LETTERED", null, d.status() == 0 ? null : d.status(), d.code(), d.message(),
-                        p.attempts(), p.decidedAt(), null));
+                case Decision.Complete c ->
+                    records.outcomeEvent(
+                            p.record(),
+                            new OutboundRecords.OutcomeEvent(
+                                    p.requestId(),
+                                    p.commandType(),
+                                    "SUCCEEDED",
+                                    c.resourceId(),
+                                    c.status(),
+                                    null,
+                                    null,
+                                    p.attempts(),
+                                    p.decidedAt(),
+                                    c.response()));
+                case Decision.DeadLetter d ->
+                    records.outcomeEvent(
+                            p.record(),
+                            new OutboundRecords.OutcomeEvent(
+                                    p.requestId(),
+                                    p.commandType(),
+                                    "DEAD_LETTERED",
+                                    null,
+                                    d.status() == 0 ? null : d.status(),
+                                    d.code(),
+                                    d.message(),
+                                    p.attempts(),
+                                    p.decidedAt(),
+                                    null));
                 case Decision.Retry r -> null;
                 case Decision.Halt h -> null;
             };

@@ -1,10 +1,9 @@
 package io.remit.engine;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
 import io.remit.command.ParsedCommand;
 import io.remit.outcome.OutcomeStore;
 import io.remit.outcome.StoredOutcome;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * One polled record on its way to its commit point. Owned by the consumer's loop thread, except

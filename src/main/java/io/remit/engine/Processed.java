@@ -1,11 +1,9 @@
 package io.remit.engine;
 
-import java.time.Instant;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
 import io.remit.outcome.AttemptRecord;
 import io.remit.routing.Decision;
+import java.time.Instant;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * What remit did with one record of a batch.
@@ -15,8 +13,15 @@ import io.remit.routing.Decision;
  * @param apiAttempt  the call made now, or null when none was (invalid, already succeeded, replayed)
  * @param decidedAt   when the decision was first made: now, or the stored time of a replayed one
  */
-record Processed(ConsumerRecord<byte[], byte[]> record, String requestId, String commandType, Provenance provenance,
-                 Decision decision, int attempts, AttemptRecord apiAttempt, Instant decidedAt) {
+record Processed(
+        ConsumerRecord<byte[], byte[]> record,
+        String requestId,
+        String commandType,
+        Provenance provenance,
+        Decision decision,
+        int attempts,
+        AttemptRecord apiAttempt,
+        Instant decidedAt) {
 
     /** Where the decision came from. */
     enum Provenance {

@@ -1,16 +1,15 @@
 package io.remit.engine;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 import io.remit.ops.RemitMetrics;
 import io.remit.outcome.AttemptRecord;
 import io.remit.outcome.DeadLetterRecord;
 import io.remit.outcome.OutcomeStore;
 import io.remit.outcome.StoredOutcome;
 import io.remit.routing.Decision;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /** Writes fresh decisions, API attempts and dead letters to PostgreSQL, and counts what was committed. */
 final class Recorder {
@@ -33,8 +32,16 @@ final class Recorder {
             AttemptRecord a = p.apiAttempt();
             if (a != null) attempts.put(a.requestId() + '\u0000' + a.attempt(), a);
             if (p.decision() instanceof Decision.DeadLetter d) {
-                deadLetters.add(DeadLetterRecord.of(p.record(), p.requestId(), p.commandType(), d.code(), d.status(), d.message(),
-                        p.attempts(), pending.minimalOutbound, p.decidedAt()));
+                deadLetters.add(DeadLetterRecord.of(
+                        p.record(),
+                        p.requestId(),
+                        p.commandType(),
+                        d.code(),
+                        d.status(),
+                        d.message(),
+                        p.attempts(),
+                        pending.minimalOutbound,
+                        p.decidedAt()));
             }
         }
         store.save(List.copyOf(outcomes.values()), List.copyOf(attempts.values()), deadLetters);
@@ -45,8 +52,11 @@ final class Recorder {
         for (Pending pending : committed) {
             Processed p = pending.result;
             switch (p.decision()) {
-                case Decision.Complete c -> metrics.command(p.commandType(), "succeeded",
-                        p.provenance() == Processed.Provenance.ALREADY_SUCCEEDED ? "ALREADY_SUCCEEDED" : null);
+                case Decision.Complete c ->
+                    metrics.command(
+                            p.commandType(),
+                            "succeeded",
+                            p.provenance() == Processed.Provenance.ALREADY_SUCCEEDED ? "ALREADY_SUCCEEDED" : null);
                 case Decision.Retry r -> {
                     metrics.command(p.commandType(), "retrying", r.code());
                     metrics.retryScheduled(r.tier().name());
@@ -55,7 +65,7 @@ final class Recorder {
                     metrics.command(p.commandType(), "dead_lettered", d.code());
                     metrics.deadLettered(p.commandType(), d.code());
                 }
-                case Decision.Halt h -> { }
+                case Decision.Halt h -> {}
             }
         }
     }

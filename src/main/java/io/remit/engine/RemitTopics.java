@@ -1,5 +1,8 @@
 package io.remit.engine;
 
+import io.remit.InvalidConfigurationException;
+import io.remit.routing.RetryLadder;
+import io.remit.routing.TopicsProperties;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -9,7 +12,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaFuture;
@@ -24,10 +26,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.KafkaAdmin;
-
-import io.remit.routing.RetryLadder;
-import io.remit.routing.TopicsProperties;
-import io.remit.InvalidConfigurationException;
 
 /**
  * Makes sure remit's topics exist before it consumes: the commands topic, one retry topic per tier
@@ -60,7 +58,10 @@ public final class RemitTopics {
         ladder.tiers().forEach(tier -> wanted.add(topic(tier.topic()).build()));
         if (topics.outcomeEvents()) wanted.add(topic(topics.outcomes()).build());
         wanted.add(topic(topics.deadLetter())
-                .config(TopicConfig.RETENTION_MS_CONFIG, Long.toString(topics.deadLetterRetention().toMillis())).build());
+                .config(
+                        TopicConfig.RETENTION_MS_CONFIG,
+                        Long.toString(topics.deadLetterRetention().toMillis()))
+                .build());
         return wanted;
     }
 
@@ -69,10 +70,14 @@ public final class RemitTopics {
         List<NewTopic> wanted = wanted();
         Admin client = Admin.create(admin.getConfigurationProperties());
         try {
-            Set<String> missing = missing(client, wanted.stream().map(NewTopic::name).toList(), timeout);
+            Set<String> missing =
+                    missing(client, wanted.stream().map(NewTopic::name).toList(), timeout);
             if (missing.isEmpty()) return;
             if (!topics.create()) throw new InvalidConfigurationException(notCreating(missing));
-            Set<String> refused = create(client, wanted.stream().filter(t -> missing.contains(t.name())).toList(), timeout);
+            Set<String> refused = create(
+                    client,
+                    wanted.stream().filter(t -> missing.contains(t.name())).toList(),
+                    timeout);
             if (refused.isEmpty()) return;
             // Refused, but another instance (or an operator) may have created them meanwhile.
             Set<String> stillMissing = missing(client, refused, timeout);
@@ -92,8 +97,11 @@ public final class RemitTopics {
                 switch (e.getCause()) {
                     case UnknownTopicOrPartitionException _ -> missing.add(described.getKey());
                     case TopicAuthorizationException _ -> hidden.add(described.getKey());
-                    default -> throw new IllegalStateException("cannot describe topic " + described.getKey() + ": "
-                            + e.getCause().getMessage(), e.getCause());
+                    default ->
+                        throw new IllegalStateException(
+                                "cannot describe topic " + described.getKey() + ": "
+                                        + e.getCause().getMessage(),
+                                e.getCause());
                 }
             }
         }
@@ -113,21 +121,29 @@ public final class RemitTopics {
                 switch (e.getCause()) {
                     case TopicExistsException _ -> log.debug("topic {} was created meanwhile", name);
                     case TopicAuthorizationException _, ClusterAuthorizationException _ -> refused.add(name);
-                    case PolicyViolationException _, InvalidTopicException _ -> throw new InvalidConfigurationException(
-                            "Kafka refuses to create topic " + name + ": " + e.getCause().getMessage());
-                    default -> throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e.getCause());
+                    case PolicyViolationException _, InvalidTopicException _ ->
+                        throw new InvalidConfigurationException("Kafka refuses to create topic " + name + ": "
+                                + e.getCause().getMessage());
+                    default ->
+                        throw new IllegalStateException(
+                                "cannot create topic " + name + ": "
+                                        + e.getCause().getMessage(),
+                                e.getCause());
                 }
             }
         }
         return refused;
     }
 
-    private <T> T await(KafkaFuture<T> future, Duration timeout, String what) throws ExecutionException, InterruptedException {
+    private <T> T await(KafkaFuture<T> future, Duration timeout, String what)
+            throws ExecutionException, InterruptedException {
         try {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka did not answer within " + timeout + " " + what + " (spring.kafka.bootstrap-servers="
-                    + admin.getConfigurationProperties().get("bootstrap.servers") + ")", e);
+            throw new IllegalStateException(
+                    "Kafka did not answer within " + timeout + " " + what + " (spring.kafka.bootstrap-servers="
+                            + admin.getConfigurationProperties().get("bootstrap.servers") + ")",
+                    e);
         }
     }
 
@@ -136,12 +152,14 @@ public final class RemitTopics {
     }
 
     private String notCreating(Set<String> missing) {
-        return "Kafka topics " + String.join(", ", missing) + " do not exist and remit.topics.create is false: create them ("
-                + shape() + "), or set remit.topics.create=true and grant remit's Kafka user CREATE on them";
+        return "Kafka topics " + String.join(", ", missing)
+                + " do not exist and remit.topics.create is false: create them (" + shape()
+                + "), or set remit.topics.create=true and grant remit's Kafka user CREATE on them";
     }
 
     private String refusedToCreate(Set<String> missing) {
-        return "Kafka topics " + String.join(", ", missing) + " do not exist and Kafka refused remit the right to create them"
+        return "Kafka topics " + String.join(", ", missing)
+                + " do not exist and Kafka refused remit the right to create them"
                 + " (TopicAuthorizationException): grant remit's Kafka user CREATE on these topics (or on the cluster),"
                 + " or create them (" + shape() + ") and set remit.topics.create=false";
     }
@@ -153,6 +171,7 @@ public final class RemitTopics {
     }
 
     private String shape() {
-        return topics.partitions() + " partitions each; the dead-letter topic with retention.ms=" + topics.deadLetterRetention().toMillis();
+        return topics.partitions() + " partitions each; the dead-letter topic with retention.ms="
+                + topics.deadLetterRetention().toMillis();
     }
 }

@@ -1,12 +1,10 @@
 package io.remit.engine;
 
+import io.remit.InvalidConfigurationException;
 import java.time.Duration;
-
-import org.springframework.util.unit.DataSize;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-import io.remit.InvalidConfigurationException;
+import org.springframework.util.unit.DataSize;
 
 /**
  * How one remit instance consumes ({@code remit.worker.*}).
@@ -47,11 +45,15 @@ public record WorkerProperties(
     public WorkerProperties {
         if (instanceId == null || instanceId.isBlank()) instanceId = hostName();
         if (consumers < 1) throw new InvalidConfigurationException("remit.worker.consumers must be at least 1");
-        if (maxPollRecords < 1) throw new InvalidConfigurationException("remit.worker.max-poll-records must be at least 1");
-        if (maxPendingRecords < 1) throw new InvalidConfigurationException("remit.worker.max-pending-records must be at least 1");
-        if (maxPendingBytes.toBytes() < 1) throw new InvalidConfigurationException("remit.worker.max-pending-bytes must be positive");
+        if (maxPollRecords < 1)
+            throw new InvalidConfigurationException("remit.worker.max-poll-records must be at least 1");
+        if (maxPendingRecords < 1)
+            throw new InvalidConfigurationException("remit.worker.max-pending-records must be at least 1");
+        if (maxPendingBytes.toBytes() < 1)
+            throw new InvalidConfigurationException("remit.worker.max-pending-bytes must be positive");
         if (storeInterval.isNegative() || commitInterval.isNegative() || commitInterval.isZero()) {
-            throw new InvalidConfigurationException("remit.worker.store-interval must not be negative, commit-interval must be positive");
+            throw new InvalidConfigurationException(
+                    "remit.worker.store-interval must not be negative, commit-interval must be positive");
         }
     }
 

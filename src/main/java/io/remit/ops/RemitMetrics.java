@@ -1,19 +1,17 @@
 package io.remit.ops;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.remit.command.CommandParser;
+import io.remit.command.CommandType;
+import io.remit.routing.OutcomeRouter;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-
-import io.remit.command.CommandParser;
-import io.remit.command.CommandType;
-import io.remit.routing.OutcomeRouter;
 
 /**
  * remit's meters, named as the README lists them (Prometheus names in brackets):
@@ -32,17 +30,23 @@ public final class RemitMetrics {
     private final java.util.Set<String> lagTopics = ConcurrentHashMap.newKeySet();
     private final Map<String, Timer> apiTimers = new ConcurrentHashMap<>();
 
-    public RemitMetrics(MeterRegistry registry, Map<String, String> tierByTopic, java.util.function.BooleanSupplier halted) {
+    public RemitMetrics(
+            MeterRegistry registry, Map<String, String> tierByTopic, java.util.function.BooleanSupplier halted) {
         this.registry = registry;
         Gauge.builder("remit.halted", () -> halted.getAsBoolean() ? 1 : 0)
-                .description("1 while intake is halted because the API refused remit's credentials").register(registry);
+                .description("1 while intake is halted because the API refused remit's credentials")
+                .register(registry);
         tierByTopic.forEach((topic, tier) -> Gauge.builder("remit.retry.backlog", () -> lag(topic))
-                .description("Records waiting in a delayed-retry topic").tag("tier", tier).register(registry));
+                .description("Records waiting in a delayed-retry topic")
+                .tag("tier", tier)
+                .register(registry));
         preRegister(tierByTopic.values());
         // registered once, here: consumer threads reporting their first pending record at once registered it twice
-        Gauge.builder("remit.pending.oldest.age", this::oldestPendingSeconds).baseUnit("seconds")
+        Gauge.builder("remit.pending.oldest.age", this::oldestPendingSeconds)
+                .baseUnit("seconds")
                 .description("Age of the oldest record polled but not yet committed on this instance (0 when none): "
-                        + "a partition whose commit point does not move shows here").register(registry);
+                        + "a partition whose commit point does not move shows here")
+                .register(registry);
     }
 
     /**
@@ -55,7 +59,8 @@ public final class RemitMetrics {
         tiers.forEach(this::retriesScheduled);
         for (CommandType type : CommandType.values()) {
             commands(type.wireName(), "succeeded", null);
-            List.of(CommandParser.INVALID, OutcomeRouter.RETRIES_EXHAUSTED).forEach(code -> deadLetterSeries(type.wireName(), code));
+            List.of(CommandParser.INVALID, OutcomeRouter.RETRIES_EXHAUSTED)
+                    .forEach(code -> deadLetterSeries(type.wireName(), code));
         }
         List.of(CommandParser.MISSING_KEY, CommandParser.INVALID, CommandParser.UNREADABLE)
                 .forEach(code -> deadLetterSeries(CommandType.UNKNOWN, code));
@@ -69,17 +74,24 @@ public final class RemitMetrics {
     }
 
     private Counter commands(String type, String outcome, String code) {
-        return Counter.builder("remit.commands").description("Commands decided, by type, outcome and error code")
-                .tags("type", type, "outcome", outcome, "code", code == null ? "none" : code).register(registry);
+        return Counter.builder("remit.commands")
+                .description("Commands decided, by type, outcome and error code")
+                .tags("type", type, "outcome", outcome, "code", code == null ? "none" : code)
+                .register(registry);
     }
 
     private Counter retriesScheduled(String tier) {
-        return Counter.builder("remit.retries.scheduled").description("Retries scheduled, by tier").tag("tier", tier).register(registry);
+        return Counter.builder("remit.retries.scheduled")
+                .description("Retries scheduled, by tier")
+                .tag("tier", tier)
+                .register(registry);
     }
 
     private Counter deadLetters(String type, String code) {
-        return Counter.builder("remit.dead.letters").description("Commands dead-lettered, by type and error code")
-                .tags("type", type, "code", code).register(registry);
+        return Counter.builder("remit.dead.letters")
+                .description("Commands dead-lettered, by type and error code")
+                .tags("type", type, "code", code)
+                .register(registry);
     }
 
     /** The results a failed Kafka transaction can have; each series exists at zero from the start. */
@@ -96,8 +108,10 @@ public final class RemitMetrics {
     }
 
     private Counter commitFailures(String result) {
-        return Counter.builder("remit.commits.failed").description("Kafka transactions that did not commit, by what became of them")
-                .tag("result", result).register(registry);
+        return Counter.builder("remit.commits.failed")
+                .description("Kafka transactions that did not commit, by what became of them")
+                .tag("result", result)
+                .register(registry);
     }
 
     public void command(String type, String outcome, String code) {
@@ -115,11 +129,17 @@ public final class RemitMetrics {
     /** Called once per API call: the timer is looked up in a local map, not rebuilt and re-registered. */
     public void apiCall(String operation, int status, String code, Duration latency) {
         String statusTag = status != 0 ? Integer.toString(status) : "TIMEOUT".equals(code) ? "timeout" : "io_error";
-        apiTimers.computeIfAbsent(operation + ' ' + statusTag, key -> Timer.builder("remit.api.latency")
-                .description("Payments API latency, by operation and status")
-                .tags("operation", operation, "status", statusTag)
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
-                .register(registry)).record(latency);
+        apiTimers
+                .computeIfAbsent(
+                        operation + ' ' + statusTag,
+                        key -> Timer.builder("remit.api.latency")
+                                .description("Payments API latency, by operation and status")
+                                .tags("operation", operation, "status", statusTag)
+                                .publishPercentileHistogram()
+                                .minimumExpectedValue(Duration.ofMillis(1))
+                                .maximumExpectedValue(Duration.ofSeconds(30))
+                                .register(registry))
+                .record(latency);
     }
 
     /** The lag one consumer sees on its assigned partitions, by topic; gauges sum over consumers. */
@@ -127,13 +147,17 @@ public final class RemitMetrics {
         lagByConsumer.put(consumer, lagByTopic);
         for (String topic : lagByTopic.keySet()) {
             if (!lagTopics.add(topic)) continue;
-            Gauge.builder("remit.consumer.lag", () -> lag(topic)).description("Records not yet consumed, by topic")
-                    .tag("topic", topic).register(registry);
+            Gauge.builder("remit.consumer.lag", () -> lag(topic))
+                    .description("Records not yet consumed, by topic")
+                    .tag("topic", topic)
+                    .register(registry);
         }
     }
 
     private double lag(String topic) {
-        return lagByConsumer.values().stream().mapToLong(m -> m.getOrDefault(topic, 0L)).sum();
+        return lagByConsumer.values().stream()
+                .mapToLong(m -> m.getOrDefault(topic, 0L))
+                .sum();
     }
 
     /** How long the oldest record one consumer holds uncommitted has waited (0: none); the gauge is the largest over consumers. */
@@ -142,6 +166,10 @@ public final class RemitMetrics {
     }
 
     private double oldestPendingSeconds() {
-        return pendingByConsumer.values().stream().mapToLong(Long::longValue).max().orElse(0) / 1e9;
+        return pendingByConsumer.values().stream()
+                        .mapToLong(Long::longValue)
+                        .max()
+                        .orElse(0)
+                / 1e9;
     }
 }

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
@@ -13,10 +12,23 @@ import org.apache.kafka.common.header.Header;
  * when the copy on the dead-letter topic had to be bounded), why, and where it came from.
  */
 public record DeadLetterRecord(
-        String requestId, String commandType, String errorCode, Integer httpStatus, String errorMessage, int attempts,
-        byte[] key, byte[] value, List<HeaderValue> headers, boolean valueTruncated,
-        String originTopic, int originPartition, long originOffset,
-        String sourceTopic, int sourcePartition, long sourceOffset, Instant deadLetteredAt) {
+        String requestId,
+        String commandType,
+        String errorCode,
+        Integer httpStatus,
+        String errorMessage,
+        int attempts,
+        byte[] key,
+        byte[] value,
+        List<HeaderValue> headers,
+        boolean valueTruncated,
+        String originTopic,
+        int originPartition,
+        long originOffset,
+        String sourceTopic,
+        int sourcePartition,
+        long sourceOffset,
+        Instant deadLetteredAt) {
 
     /** One header of the record, its value as bytes. */
     public record HeaderValue(String key, byte[] value) {}
@@ -26,8 +38,16 @@ public record DeadLetterRecord(
     private static final String ORIGINAL_OFFSET = "remit.original.offset";
 
     /** The row for a record dead-lettered now; {@code truncated} when its copy on the topic is bounded. */
-    public static DeadLetterRecord of(ConsumerRecord<byte[], byte[]> record, String requestId, String commandType, String code,
-                                      int status, String message, int attempts, boolean truncated, Instant at) {
+    public static DeadLetterRecord of(
+            ConsumerRecord<byte[], byte[]> record,
+            String requestId,
+            String commandType,
+            String code,
+            int status,
+            String message,
+            int attempts,
+            boolean truncated,
+            Instant at) {
         List<HeaderValue> headers = new ArrayList<>();
         for (Header header : record.headers()) headers.add(new HeaderValue(header.key(), header.value()));
         String originTopic = text(record, ORIGINAL_TOPIC);
@@ -43,10 +63,24 @@ public record DeadLetterRecord(
                 originOffset = record.offset();
             }
         }
-        return new DeadLetterRecord(requestId, commandType, code, status == 0 ? null : status, message, attempts,
-                record.key(), record.value(), headers, truncated,
-                originTopic != null ? originTopic : record.topic(), originPartition, originOffset,
-                record.topic(), record.partition(), record.offset(), at);
+        return new DeadLetterRecord(
+                requestId,
+                commandType,
+                code,
+                status == 0 ? null : status,
+                message,
+                attempts,
+                record.key(),
+                record.value(),
+                headers,
+                truncated,
+                originTopic != null ? originTopic : record.topic(),
+                originPartition,
+                originOffset,
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                at);
     }
 
     private static String text(ConsumerRecord<byte[], byte[]> record, String name) {

@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
@@ -91,15 +90,17 @@ public final class JdbcOutcomeStore implements OutcomeStore {
     public Map<String, StoredOutcome> find(Collection<String> requestIds) {
         Map<String, StoredOutcome> found = new HashMap<>();
         if (requestIds.isEmpty()) return found;
-        jdbc.query(connection -> {
-            PreparedStatement statement = connection.prepareStatement(SELECT);
-            Array ids = connection.createArrayOf("text", requestIds.toArray());
-            statement.setArray(1, ids);
-            return statement;
-        }, (ResultSet row) -> {
-            StoredOutcome outcome = read(row);
-            found.put(outcome.requestId(), outcome);
-        });
+        jdbc.query(
+                connection -> {
+                    PreparedStatement statement = connection.prepareStatement(SELECT);
+                    Array ids = connection.createArrayOf("text", requestIds.toArray());
+                    statement.setArray(1, ids);
+                    return statement;
+                },
+                (ResultSet row) -> {
+                    StoredOutcome outcome = read(row);
+                    found.put(outcome.requestId(), outcome);
+                });
         return found;
     }
 
@@ -112,15 +113,20 @@ public final class JdbcOutcomeStore implements OutcomeStore {
         Map<String, EarlierCommand> found = new HashMap<>();
         if (invoiceByRequestId.isEmpty()) return found;
         List<String> requestIds = new ArrayList<>(invoiceByRequestId.keySet());
-        List<String> invoiceIds = requestIds.stream().map(invoiceByRequestId::get).toList();
-        jdbc.query(connection -> {
-            PreparedStatement statement = connection.prepareStatement(EARLIER_RETRYING);
-            statement.setArray(1, connection.createArrayOf("text", requestIds.toArray()));
-            statement.setArray(2, connection.createArrayOf("text", invoiceIds.toArray()));
-            return statement;
-        }, (ResultSet row) -> {
-            found.put(row.getString("waiting"), new EarlierCommand(row.getString("request_id"), instant(row.getTimestamp("due_at"))));
-        });
+        List<String> invoiceIds =
+                requestIds.stream().map(invoiceByRequestId::get).toList();
+        jdbc.query(
+                connection -> {
+                    PreparedStatement statement = connection.prepareStatement(EARLIER_RETRYING);
+                    statement.setArray(1, connection.createArrayOf("text", requestIds.toArray()));
+                    statement.setArray(2, connection.createArrayOf("text", invoiceIds.toArray()));
+                    return statement;
+                },
+                (ResultSet row) -> {
+                    found.put(
+                            row.getString("waiting"),
+                            new EarlierCommand(row.getString("request_id"), instant(row.getTimestamp("due_at"))));
+                });
         return found;
     }
 
@@ -132,9 +138,12 @@ public final class JdbcOutcomeStore implements OutcomeStore {
     public void save(List<StoredOutcome> outcomes, List<AttemptRecord> attempts, List<DeadLetterRecord> deadLetters) {
         if (outcomes.isEmpty() && attempts.isEmpty() && deadLetters.isEmpty()) return;
         transaction.executeWithoutResult(status -> {
-            if (!attempts.isEmpty()) jdbc.batchUpdate(UPSERT_ATTEMPT, attempts, attempts.size(), JdbcOutcomeStore::bind);
-            if (!outcomes.isEmpty()) jdbc.batchUpdate(UPSERT_OUTCOME, outcomes, outcomes.size(), JdbcOutcomeStore::bind);
-            if (!deadLetters.isEmpty()) jdbc.batchUpdate(INSERT_DEAD_LETTER, deadLetters, deadLetters.size(), JdbcOutcomeStore::bind);
+            if (!attempts.isEmpty())
+                jdbc.batchUpdate(UPSERT_ATTEMPT, attempts, attempts.size(), JdbcOutcomeStore::bind);
+            if (!outcomes.isEmpty())
+                jdbc.batchUpdate(UPSERT_OUTCOME, outcomes, outcomes.size(), JdbcOutcomeStore::bind);
+            if (!deadLetters.isEmpty())
+                jdbc.batchUpdate(INSERT_DEAD_LETTER, deadLetters, deadLetters.size(), JdbcOutcomeStore::bind);
         });
     }
 
@@ -204,13 +213,26 @@ public final class JdbcOutcomeStore implements OutcomeStore {
     }
 
     private static StoredOutcome read(ResultSet row) throws SQLException {
-        return new StoredOutcome(row.getString("request_id"), row.getString("command_type"),
-                OutcomeStatus.valueOf(row.getString("status")), row.getInt("attempts"),
-                (Integer) row.getObject("http_status"), row.getString("error_code"), row.getString("error_message"),
-                row.getString("resource_id"), row.getString("retry_topic"), instant(row.getTimestamp("due_at")),
-                row.getString("source_topic"), row.getInt("source_partition"), row.getLong("source_offset"),
-                instant(row.getTimestamp("updated_at")), row.getString("response"), row.getString("invoice_id"),
-                row.getInt("rate_limited"), row.getString("code_retries"), row.getString("waiting_for"));
+        return new StoredOutcome(
+                row.getString("request_id"),
+                row.getString("command_type"),
+                OutcomeStatus.valueOf(row.getString("status")),
+                row.getInt("attempts"),
+                (Integer) row.getObject("http_status"),
+                row.getString("error_code"),
+                row.getString("error_message"),
+                row.getString("resource_id"),
+                row.getString("retry_topic"),
+                instant(row.getTimestamp("due_at")),
+                row.getString("source_topic"),
+                row.getInt("source_partition"),
+                row.getLong("source_offset"),
+                instant(row.getTimestamp("updated_at")),
+                row.getString("response"),
+                row.getString("invoice_id"),
+                row.getInt("rate_limited"),
+                row.getString("code_retries"),
+                row.getString("waiting_for"));
     }
 
     private static Timestamp timestamp(Instant instant) {

@@ -11,26 +11,97 @@ import java.time.Instant;
  * a replay after a crash writes the same record.
  */
 public record StoredOutcome(
-        String requestId, String commandType, OutcomeStatus status, int attempts,
-        Integer httpStatus, String errorCode, String errorMessage, String resourceId,
-        String retryTopic, Instant dueAt,
-        String sourceTopic, int sourcePartition, long sourceOffset,
-        Instant updatedAt, String response, String invoiceId, int rateLimited, String codeRetries, String waitingFor) {
+        String requestId,
+        String commandType,
+        OutcomeStatus status,
+        int attempts,
+        Integer httpStatus,
+        String errorCode,
+        String errorMessage,
+        String resourceId,
+        String retryTopic,
+        Instant dueAt,
+        String sourceTopic,
+        int sourcePartition,
+        long sourceOffset,
+        Instant updatedAt,
+        String response,
+        String invoiceId,
+        int rateLimited,
+        String codeRetries,
+        String waitingFor) {
 
     /** A row of a command that names no invoice and was never answered 429 nor climbed a code's own ladder. */
-    public StoredOutcome(String requestId, String commandType, OutcomeStatus status, int attempts, Integer httpStatus,
-                         String errorCode, String errorMessage, String resourceId, String retryTopic, Instant dueAt,
-                         String sourceTopic, int sourcePartition, long sourceOffset, Instant updatedAt, String response) {
-        this(requestId, commandType, status, attempts, httpStatus, errorCode, errorMessage, resourceId, retryTopic, dueAt,
-                sourceTopic, sourcePartition, sourceOffset, updatedAt, response, null, 0, null, null);
+    public StoredOutcome(
+            String requestId,
+            String commandType,
+            OutcomeStatus status,
+            int attempts,
+            Integer httpStatus,
+            String errorCode,
+            String errorMessage,
+            String resourceId,
+            String retryTopic,
+            Instant dueAt,
+            String sourceTopic,
+            int sourcePartition,
+            long sourceOffset,
+            Instant updatedAt,
+            String response) {
+        this(
+                requestId,
+                commandType,
+                status,
+                attempts,
+                httpStatus,
+                errorCode,
+                errorMessage,
+                resourceId,
+                retryTopic,
+                dueAt,
+                sourceTopic,
+                sourcePartition,
+                sourceOffset,
+                updatedAt,
+                response,
+                null,
+                0,
+                null,
+                null);
     }
 
     /** A row without the API's answer. */
-    public StoredOutcome(String requestId, String commandType, OutcomeStatus status, int attempts, Integer httpStatus,
-                         String errorCode, String errorMessage, String resourceId, String retryTopic, Instant dueAt,
-                         String sourceTopic, int sourcePartition, long sourceOffset, Instant updatedAt) {
-        this(requestId, commandType, status, attempts, httpStatus, errorCode, errorMessage, resourceId, retryTopic, dueAt,
-                sourceTopic, sourcePartition, sourceOffset, updatedAt, null);
+    public StoredOutcome(
+            String requestId,
+            String commandType,
+            OutcomeStatus status,
+            int attempts,
+            Integer httpStatus,
+            String errorCode,
+            String errorMessage,
+            String resourceId,
+            String retryTopic,
+            Instant dueAt,
+            String sourceTopic,
+            int sourcePartition,
+            long sourceOffset,
+            Instant updatedAt) {
+        this(
+                requestId,
+                commandType,
+                status,
+                attempts,
+                httpStatus,
+                errorCode,
+                errorMessage,
+                resourceId,
+                retryTopic,
+                dueAt,
+                sourceTopic,
+                sourcePartition,
+                sourceOffset,
+                updatedAt,
+                null);
     }
 
     public boolean isFor(String topic, int partition, long offset) {
@@ -39,22 +110,74 @@ public record StoredOutcome(
 
     /** This row with a status, the last HTTP status (0: none) and the error, if any. */
     public StoredOutcome with(OutcomeStatus status, int httpStatus, String errorCode, String errorMessage) {
-        return new StoredOutcome(requestId, commandType, status, attempts, httpStatus == 0 ? null : httpStatus, errorCode,
-                errorMessage, resourceId, retryTopic, dueAt, sourceTopic, sourcePartition, sourceOffset, updatedAt, response, invoiceId,
-                rateLimited, codeRetries, waitingFor);
+        return new StoredOutcome(
+                requestId,
+                commandType,
+                status,
+                attempts,
+                httpStatus == 0 ? null : httpStatus,
+                errorCode,
+                errorMessage,
+                resourceId,
+                retryTopic,
+                dueAt,
+                sourceTopic,
+                sourcePartition,
+                sourceOffset,
+                updatedAt,
+                response,
+                invoiceId,
+                rateLimited,
+                codeRetries,
+                waitingFor);
     }
 
     /** This row with what the API created and answered. */
     public StoredOutcome succeeded(String resourceId, String response) {
-        return new StoredOutcome(requestId, commandType, status, attempts, httpStatus, errorCode, errorMessage, resourceId,
-                retryTopic, dueAt, sourceTopic, sourcePartition, sourceOffset, updatedAt, response, invoiceId, rateLimited, codeRetries,
+        return new StoredOutcome(
+                requestId,
+                commandType,
+                status,
+                attempts,
+                httpStatus,
+                errorCode,
+                errorMessage,
+                resourceId,
+                retryTopic,
+                dueAt,
+                sourceTopic,
+                sourcePartition,
+                sourceOffset,
+                updatedAt,
+                response,
+                invoiceId,
+                rateLimited,
+                codeRetries,
                 waitingFor);
     }
 
     /** This row with where and until when the command waits, and what its retry record's headers say. */
-    public StoredOutcome retrying(String retryTopic, Instant dueAt, int rateLimited, String codeRetries, String waitingFor) {
-        return new StoredOutcome(requestId, commandType, status, attempts, httpStatus, errorCode, errorMessage, resourceId,
-                retryTopic, dueAt, sourceTopic, sourcePartition, sourceOffset, updatedAt, response, invoiceId, rateLimited, codeRetries,
+    public StoredOutcome retrying(
+            String retryTopic, Instant dueAt, int rateLimited, String codeRetries, String waitingFor) {
+        return new StoredOutcome(
+                requestId,
+                commandType,
+                status,
+                attempts,
+                httpStatus,
+                errorCode,
+                errorMessage,
+                resourceId,
+                retryTopic,
+                dueAt,
+                sourceTopic,
+                sourcePartition,
+                sourceOffset,
+                updatedAt,
+                response,
+                invoiceId,
+                rateLimited,
+                codeRetries,
                 waitingFor);
     }
 }

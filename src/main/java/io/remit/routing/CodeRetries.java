@@ -36,7 +36,11 @@ public record CodeRetries(Map<String, Integer> counts) {
     public String header() {
         if (counts.isEmpty()) return null;
         StringBuilder text = new StringBuilder();
-        new TreeMap<>(counts).forEach((code, count) -> text.append(text.isEmpty() ? "" : ",").append(code).append('=').append(count));
+        new TreeMap<>(counts)
+                .forEach((code, count) -> text.append(text.isEmpty() ? "" : ",")
+                        .append(code)
+                        .append('=')
+                        .append(count));
         return text.toString();
     }
 

@@ -17,9 +17,25 @@ public sealed interface Decision {
      * which uses up the default ladder. {@code waitingFor}: the requestId of an earlier command for the same invoice that
      * this one waits for, without using up an attempt (null when the command failed).
      */
-    record Retry(RetryLadder.Tier tier, Instant dueAt, int nextAttempt, int rateLimited, CodeRetries codeRetries, String waitingFor,
-                 int status, String code, String message) implements Decision {
-        public Retry(RetryLadder.Tier tier, Instant dueAt, int nextAttempt, int rateLimited, int status, String code, String message) {
+    record Retry(
+            RetryLadder.Tier tier,
+            Instant dueAt,
+            int nextAttempt,
+            int rateLimited,
+            CodeRetries codeRetries,
+            String waitingFor,
+            int status,
+            String code,
+            String message)
+            implements Decision {
+        public Retry(
+                RetryLadder.Tier tier,
+                Instant dueAt,
+                int nextAttempt,
+                int rateLimited,
+                int status,
+                String code,
+                String message) {
             this(tier, dueAt, nextAttempt, rateLimited, CodeRetries.NONE, null, status, code, message);
         }
     }

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -24,6 +23,7 @@ import tools.jackson.databind.util.RawValue;
 public final class OutboundRecords {
     /** The most foreign headers carried, and their most bytes (keys and values). */
     static final int MAX_FOREIGN_HEADERS = 64;
+
     static final int MAX_FOREIGN_HEADER_BYTES = 16 * 1024;
     /** Room kept for the record's framing and remit's own headers. */
     private static final int OVERHEAD = 8 * 1024;
@@ -48,8 +48,17 @@ public final class OutboundRecords {
     }
 
     /** What an outcome event says (config/outcome.schema.json). */
-    public record OutcomeEvent(String requestId, String commandType, String status, String resourceId, Integer httpStatus,
-                               String errorCode, String message, int attempts, Instant decidedAt, String response) {}
+    public record OutcomeEvent(
+            String requestId,
+            String commandType,
+            String status,
+            String resourceId,
+            Integer httpStatus,
+            String errorCode,
+            String message,
+            int attempts,
+            Instant decidedAt,
+            String response) {}
 
     /**
      * The outcome event of a final decision, or null when outcome events are off: key = requestId, a JSON value,
@@ -73,17 +82,25 @@ public final class OutboundRecords {
         for (Header header : carried(source)) {
             if (header.key().startsWith(RemitHeaders.PREFIX)) headers.add(header);
         }
-        return new ProducerRecord<>(outcomesTopic, null, event.requestId().getBytes(StandardCharsets.UTF_8),
-                JSON.writeValueAsBytes(value), headers);
+        return new ProducerRecord<>(
+                outcomesTopic,
+                null,
+                event.requestId().getBytes(StandardCharsets.UTF_8),
+                JSON.writeValueAsBytes(value),
+                headers);
     }
 
-    public ProducerRecord<byte[], byte[]> retry(ConsumerRecord<byte[], byte[]> source, RetryLadder.Tier tier, int nextAttempt,
-                                                Instant dueAt) {
+    public ProducerRecord<byte[], byte[]> retry(
+            ConsumerRecord<byte[], byte[]> source, RetryLadder.Tier tier, int nextAttempt, Instant dueAt) {
         return retry(source, tier, nextAttempt, 0, dueAt);
     }
 
-    public ProducerRecord<byte[], byte[]> retry(ConsumerRecord<byte[], byte[]> source, RetryLadder.Tier tier, int nextAttempt,
-                                                int rateLimited, Instant dueAt) {
+    public ProducerRecord<byte[], byte[]> retry(
+            ConsumerRecord<byte[], byte[]> source,
+            RetryLadder.Tier tier,
+            int nextAttempt,
+            int rateLimited,
+            Instant dueAt) {
         return retry(source, new Decision.Retry(tier, dueAt, nextAttempt, rateLimited, 0, null, null));
     }
 
@@ -94,8 +111,14 @@ public final class OutboundRecords {
         return new ProducerRecord<>(retry.tier().topic(), null, source.key(), source.value(), headers);
     }
 
-    public ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> source, String commandType, int attempts,
-                                                     int status, String code, String message, Instant at) {
+    public ProducerRecord<byte[], byte[]> deadLetter(
+            ConsumerRecord<byte[], byte[]> source,
+            String commandType,
+            int attempts,
+            int status,
+            String code,
+            String message,
+            Instant at) {
         Headers headers = carried(source);
         set(headers, RemitHeaders.ERROR_CODE, code);
         set(headers, RemitHeaders.ERROR_STATUS, Integer.toString(status));
@@ -117,8 +140,14 @@ public final class OutboundRecords {
      * (no value, no foreign headers; {@code remit.value-truncated} gives the value's size). The whole record
      * is in PostgreSQL.
      */
-    public ProducerRecord<byte[], byte[]> minimalDeadLetter(ConsumerRecord<byte[], byte[]> source, String commandType, int attempts,
-                                                            int status, String code, String message, Instant at) {
+    public ProducerRecord<byte[], byte[]> minimalDeadLetter(
+            ConsumerRecord<byte[], byte[]> source,
+            String commandType,
+            int attempts,
+            int status,
+            String code,
+            String message,
+            Instant at) {
         ProducerRecord<byte[], byte[]> full = deadLetter(source, commandType, attempts, status, code, message, at);
         Headers headers = new RecordHeaders();
         for (Header header : full.headers()) {
@@ -150,8 +179,10 @@ public final class OutboundRecords {
         String topic = text(source, RemitHeaders.ORIGINAL_TOPIC);
         String partition = text(source, RemitHeaders.ORIGINAL_PARTITION);
         String offset = text(source, RemitHeaders.ORIGINAL_OFFSET);
-        // on the commands topic a record arrives for the first time, whatever its headers claim (a producer may forge them)
-        boolean firstArrival = source.topic().equals(commandsTopic) || topic == null || !isOrigin(topic, partition, offset);
+        // on the commands topic a record arrives for the first time, whatever its headers claim (a producer may forge
+        // them)
+        boolean firstArrival =
+                source.topic().equals(commandsTopic) || topic == null || !isOrigin(topic, partition, offset);
         set(headers, RemitHeaders.ORIGINAL_TOPIC, firstArrival ? source.topic() : topic);
         set(headers, RemitHeaders.ORIGINAL_PARTITION, firstArrival ? Integer.toString(source.partition()) : partition);
         set(headers, RemitHeaders.ORIGINAL_OFFSET, firstArrival ? Long.toString(source.offset()) : offset);
@@ -160,7 +191,10 @@ public final class OutboundRecords {
 
     /** Whether carried origin headers are what remit writes (a forged or oversized one is replaced by the record's own). */
     private static boolean isOrigin(String topic, String partition, String offset) {
-        return topic.length() <= 249 && partition != null && partition.matches("[0-9]{1,10}") && offset != null
+        return topic.length() <= 249
+                && partition != null
+                && partition.matches("[0-9]{1,10}")
+                && offset != null
                 && offset.matches("[0-9]{1,19}");
     }
 

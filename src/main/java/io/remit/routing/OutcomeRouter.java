@@ -1,11 +1,10 @@
 package io.remit.routing;
 
+import io.remit.api.Outcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.DoubleSupplier;
-
-import io.remit.api.Outcome;
 
 /**
  * The whole routing decision: from what attempt {@code attempt} of a command came to, where the
@@ -64,10 +63,13 @@ public final class OutcomeRouter {
             case Outcome.Succeeded s -> new Decision.Complete(s.status(), s.resourceId(), s.body());
             case Outcome.Rejected r -> new Decision.DeadLetter(r.status(), r.code(), r.message());
             case Outcome.Halt h -> new Decision.Halt(h.status(), h.code(), h.message());
-            case Outcome.Transient t when t.notBefore() != null -> retryNoSoonerThan(t, attempt, rateLimited, codeRetries);
-            case Outcome.Transient t when ladder.hasOwnLadder(t.code()) -> onOwnLadder(t, attempt, rateLimited, codeRetries);
+            case Outcome.Transient t
+            when t.notBefore() != null -> retryNoSoonerThan(t, attempt, rateLimited, codeRetries);
+            case Outcome.Transient t
+            when ladder.hasOwnLadder(t.code()) -> onOwnLadder(t, attempt, rateLimited, codeRetries);
             case Outcome.Transient t when ladder.afterAttempt(failures).isEmpty() -> exhausted(t, attempt);
-            case Outcome.Transient t -> retry(t, ladder.afterAttempt(failures).orElseThrow(), attempt, rateLimited, codeRetries);
+            case Outcome.Transient t ->
+                retry(t, ladder.afterAttempt(failures).orElseThrow(), attempt, rateLimited, codeRetries);
         };
     }
 
@@ -80,25 +82,48 @@ public final class OutcomeRouter {
     }
 
     private static Decision exhausted(Outcome.Transient failure, int attempt) {
-        return new Decision.DeadLetter(failure.status(), RETRIES_EXHAUSTED, "gave up after " + attempt + " attempts; last: "
-                + failure.code() + (failure.message() == null ? "" : " " + failure.message()));
+        return new Decision.DeadLetter(
+                failure.status(),
+                RETRIES_EXHAUSTED,
+                "gave up after " + attempt + " attempts; last: " + failure.code()
+                        + (failure.message() == null ? "" : " " + failure.message()));
     }
 
-    private Decision retry(Outcome.Transient failure, RetryLadder.Tier tier, int attempt, int rateLimited, CodeRetries codeRetries) {
+    private Decision retry(
+            Outcome.Transient failure, RetryLadder.Tier tier, int attempt, int rateLimited, CodeRetries codeRetries) {
         Instant due = clock.instant().plus(withJitter(tier.delay()));
-        return new Decision.Retry(tier, due, attempt + 1, rateLimited, codeRetries, null, failure.status(), failure.code(),
+        return new Decision.Retry(
+                tier,
+                due,
+                attempt + 1,
+                rateLimited,
+                codeRetries,
+                null,
+                failure.status(),
+                failure.code(),
                 failure.message());
     }
 
     /** A 429: retried no sooner than the API said, on the tier whose delay covers the wait; the ladder is not used up. */
-    private Decision retryNoSoonerThan(Outcome.Transient failure, int attempt, int rateLimited, CodeRetries codeRetries) {
+    private Decision retryNoSoonerThan(
+            Outcome.Transient failure, int attempt, int rateLimited, CodeRetries codeRetries) {
         Instant now = clock.instant();
-        Duration wait = !failure.notBefore().isAfter(now) ? Duration.ZERO
-                : failure.notBefore().isAfter(now.plus(MAX_RATE_LIMIT_WAIT)) ? MAX_RATE_LIMIT_WAIT
-                : Duration.between(now, failure.notBefore());
+        Duration wait = !failure.notBefore().isAfter(now)
+                ? Duration.ZERO
+                : failure.notBefore().isAfter(now.plus(MAX_RATE_LIMIT_WAIT))
+                        ? MAX_RATE_LIMIT_WAIT
+                        : Duration.between(now, failure.notBefore());
         Instant due = now.plus(withJitter(wait));
-        return new Decision.Retry(ladder.forWait(wait), due, attempt + 1, rateLimited + 1, codeRetries, null, failure.status(),
-                failure.code(), failure.message());
+        return new Decision.Retry(
+                ladder.forWait(wait),
+                due,
+                attempt + 1,
+                rateLimited + 1,
+                codeRetries,
+                null,
+                failure.status(),
+                failure.code(),
+                failure.message());
     }
 
     /**
@@ -106,13 +131,24 @@ public final class OutcomeRouter {
      * it is due, held in a tier no longer than its delay (the longest that fits the wait, else the shortest); a command
      * that comes back before the earlier one is final waits again.
      */
-    public Decision waitFor(String earlierRequestId, Instant earlierDueAt, int attempt, int rateLimited, CodeRetries codeRetries) {
+    public Decision waitFor(
+            String earlierRequestId, Instant earlierDueAt, int attempt, int rateLimited, CodeRetries codeRetries) {
         Instant now = clock.instant();
-        Duration wait = (earlierDueAt == null || !earlierDueAt.isAfter(now) ? Duration.ZERO : Duration.between(now, earlierDueAt))
+        Duration wait = (earlierDueAt == null || !earlierDueAt.isAfter(now)
+                        ? Duration.ZERO
+                        : Duration.between(now, earlierDueAt))
                 .plus(WAIT_MARGIN);
         RetryLadder.Tier tier = ladder.notLongerThan(wait);
         Duration held = wait.compareTo(tier.delay()) > 0 ? tier.delay() : wait;
-        return new Decision.Retry(tier, now.plus(held), attempt, rateLimited, codeRetries, earlierRequestId, 0, WAITING,
+        return new Decision.Retry(
+                tier,
+                now.plus(held),
+                attempt,
+                rateLimited,
+                codeRetries,
+                earlierRequestId,
+                0,
+                WAITING,
                 "waits for " + earlierRequestId + ", an earlier command for the same invoice that is being retried");
     }
 

@@ -20,14 +20,17 @@ public final class RemitHeaders {
     public static final String ERROR_CODE = "remit.error.code";
     /** On dead letters: the last HTTP status, or 0 when the API gave none. */
     public static final String ERROR_STATUS = "remit.error.status";
+
     public static final String ERROR_MESSAGE = "remit.error.message";
     /** On dead letters: API calls made for this command. */
     public static final String ATTEMPTS = "remit.attempts";
+
     public static final String COMMAND_TYPE = "remit.command.type";
     public static final String DEAD_LETTERED_AT = "remit.dead-lettered-at";
 
     /** On retry records and dead letters: where the command first arrived. */
     public static final String ORIGINAL_TOPIC = "remit.original.topic";
+
     public static final String ORIGINAL_PARTITION = "remit.original.partition";
     public static final String ORIGINAL_OFFSET = "remit.original.offset";
 
@@ -36,6 +39,5 @@ public final class RemitHeaders {
     /** On retry records and dead letters: how many foreign headers were left out (too many, or too large). */
     public static final String HEADERS_DROPPED = "remit.headers-dropped";
 
-    private RemitHeaders() {
-    }
+    private RemitHeaders() {}
 }

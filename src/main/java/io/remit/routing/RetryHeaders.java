@@ -3,7 +3,6 @@ package io.remit.routing;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -24,7 +23,8 @@ public record RetryHeaders(int attempt, int rateLimited, CodeRetries codeRetries
 
     /** The headers a retry decision gives its record. */
     public static RetryHeaders of(Decision.Retry retry) {
-        return new RetryHeaders(retry.nextAttempt(), retry.rateLimited(), retry.codeRetries(), retry.dueAt(), retry.waitingFor());
+        return new RetryHeaders(
+                retry.nextAttempt(), retry.rateLimited(), retry.codeRetries(), retry.dueAt(), retry.waitingFor());
     }
 
     /**
@@ -34,9 +34,12 @@ public record RetryHeaders(int attempt, int rateLimited, CodeRetries codeRetries
     public static RetryHeaders read(Headers headers, int attemptIfUnreadable) {
         Integer attempt = number(text(headers, RemitHeaders.ATTEMPT));
         Integer rateLimited = number(text(headers, RemitHeaders.RATE_LIMITED));
-        return new RetryHeaders(attempt == null ? attemptIfUnreadable : Math.max(1, attempt),
-                rateLimited == null ? 0 : Math.max(0, rateLimited), CodeRetries.parse(text(headers, RemitHeaders.CODE_RETRIES)),
-                instant(text(headers, RemitHeaders.DUE_AT)), text(headers, RemitHeaders.WAITING_FOR));
+        return new RetryHeaders(
+                attempt == null ? attemptIfUnreadable : Math.max(1, attempt),
+                rateLimited == null ? 0 : Math.max(0, rateLimited),
+                CodeRetries.parse(text(headers, RemitHeaders.CODE_RETRIES)),
+                instant(text(headers, RemitHeaders.DUE_AT)),
+                text(headers, RemitHeaders.WAITING_FOR));
     }
 
     /** Sets these headers on an outgoing record, replacing any of the same names. */

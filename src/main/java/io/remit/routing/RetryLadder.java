@@ -30,7 +30,8 @@ public final class RetryLadder {
         Map<Duration, Tier> byDelay = new LinkedHashMap<>();
         this.defaultLadder = ladder(retry.delays(), byDelay);
         Map<String, List<Tier>> own = new LinkedHashMap<>();
-        retry.codeLadders().entrySet().stream().sorted(Map.Entry.comparingByKey())
+        retry.codeLadders().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
                 .forEach(e -> own.put(e.getKey(), ladder(e.getValue(), byDelay)));
         this.codeLadders = Map.copyOf(own);
         this.tiers = List.copyOf(byDelay.values());
@@ -40,7 +41,8 @@ public final class RetryLadder {
     private List<Tier> ladder(List<Duration> delays, Map<Duration, Tier> byDelay) {
         List<Tier> ladder = new ArrayList<>();
         for (Duration delay : delays) {
-            ladder.add(byDelay.computeIfAbsent(delay, d -> new Tier(byDelay.size(), d, shortName(d), topicPrefix + shortName(d))));
+            ladder.add(byDelay.computeIfAbsent(
+                    delay, d -> new Tier(byDelay.size(), d, shortName(d), topicPrefix + shortName(d))));
         }
         return List.copyOf(ladder);
     }
@@ -56,7 +58,8 @@ public final class RetryLadder {
     /** Every topic remit consumes: the commands topic and all its retry topics, present and past. */
     public java.util.regex.Pattern consumedTopics() {
         String commands = topicPrefix.substring(0, topicPrefix.length() - ".retry.".length());
-        return java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(commands) + "|" + java.util.regex.Pattern.quote(topicPrefix) + ".+");
+        return java.util.regex.Pattern.compile(
+                java.util.regex.Pattern.quote(commands) + "|" + java.util.regex.Pattern.quote(topicPrefix) + ".+");
     }
 
     /** The default ladder's tier for a command whose {@code failedAttempt}-th attempt (1-based) failed, if any is left. */
@@ -80,7 +83,10 @@ public final class RetryLadder {
 
     /** The shortest tier whose delay covers {@code wait}, else the longest: records in a tier wait alike. */
     public Tier forWait(Duration wait) {
-        return tiers.stream().filter(t -> t.delay().compareTo(wait) >= 0).min(Comparator.comparing(Tier::delay)).orElse(longest);
+        return tiers.stream()
+                .filter(t -> t.delay().compareTo(wait) >= 0)
+                .min(Comparator.comparing(Tier::delay))
+                .orElse(longest);
     }
 
     /**
@@ -88,8 +94,11 @@ public final class RetryLadder {
      * the tier's delay never waits behind records due much later (a tier's partition is read in order).
      */
     public Tier notLongerThan(Duration wait) {
-        return tiers.stream().filter(t -> t.delay().compareTo(wait) <= 0).max(Comparator.comparing(Tier::delay))
-                .orElseGet(() -> tiers.stream().min(Comparator.comparing(Tier::delay)).orElseThrow());
+        return tiers.stream()
+                .filter(t -> t.delay().compareTo(wait) <= 0)
+                .max(Comparator.comparing(Tier::delay))
+                .orElseGet(() ->
+                        tiers.stream().min(Comparator.comparing(Tier::delay)).orElseThrow());
     }
 
     /** The tier with the longest delay: the only one a record may wait in for longer than its delay (a 429's hour, a long wait). */

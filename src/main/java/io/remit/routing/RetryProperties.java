@@ -1,18 +1,16 @@
 package io.remit.routing;
 
+import io.remit.InvalidConfigurationException;
+import io.remit.api.CodeAction;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.convert.DurationStyle;
-
-import io.remit.InvalidConfigurationException;
-import io.remit.api.CodeAction;
 
 /**
  * The retry ladder ({@code remit.retry.*}): one delayed-retry topic per delay, tried in order;
@@ -27,13 +25,16 @@ import io.remit.api.CodeAction;
  */
 @ConfigurationProperties("remit.retry")
 public record RetryProperties(
-        @DefaultValue({"1s", "2s", "4s", "8s", "16s", "30s"}) List<Duration> delays,
+        @DefaultValue({"1s", "2s", "4s", "8s", "16s", "30s"})
+        List<Duration> delays,
+
         @DefaultValue("0.1") double jitter,
         Map<String, List<String>> codes) {
 
     public RetryProperties {
         checkLadder("remit.retry.delays", delays);
-        if (jitter < 0 || jitter > 1) throw new InvalidConfigurationException("remit.retry.jitter must be between 0 and 1");
+        if (jitter < 0 || jitter > 1)
+            throw new InvalidConfigurationException("remit.retry.jitter must be between 0 and 1");
         codes = codes == null ? Map.of() : Map.copyOf(codes);
         codeActions(codes); // fails fast on a value that is none of the three
     }
@@ -79,7 +80,8 @@ public record RetryProperties(
             try {
                 delays.add(DurationStyle.detectAndParse(text.trim()));
             } catch (IllegalArgumentException e) {
-                throw new InvalidConfigurationException(name + " must be retry, dead-letter or a ladder of delays (1h,2h,4h): " + value);
+                throw new InvalidConfigurationException(
+                        name + " must be retry, dead-letter or a ladder of delays (1h,2h,4h): " + value);
             }
         }
         checkLadder(name, delays);
@@ -87,9 +89,11 @@ public record RetryProperties(
     }
 
     private static void checkLadder(String name, List<Duration> delays) {
-        if (delays == null || delays.isEmpty()) throw new InvalidConfigurationException(name + " must list at least one delay");
+        if (delays == null || delays.isEmpty())
+            throw new InvalidConfigurationException(name + " must list at least one delay");
         for (Duration delay : delays) {
-            if (delay.isNegative() || delay.isZero()) throw new InvalidConfigurationException(name + " must be positive: " + delay);
+            if (delay.isNegative() || delay.isZero())
+                throw new InvalidConfigurationException(name + " must be positive: " + delay);
         }
         if (delays.stream().distinct().count() != delays.size()) {
             throw new InvalidConfigurationException(name + " must not repeat a delay (one topic per delay): " + delays);

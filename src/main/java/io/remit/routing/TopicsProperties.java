@@ -1,12 +1,10 @@
 package io.remit.routing;
 
+import io.remit.InvalidConfigurationException;
 import java.time.Duration;
-
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-
-import io.remit.InvalidConfigurationException;
 
 /**
  * The topics remit reads and writes ({@code remit.topics.*}). At start-up remit creates those that
@@ -40,15 +38,24 @@ public record TopicsProperties(
 
     @ConstructorBinding
     public TopicsProperties {
-        if (commands.isBlank() || deadLetter.isBlank()) throw new InvalidConfigurationException("remit.topics names must not be blank");
+        if (commands.isBlank() || deadLetter.isBlank())
+            throw new InvalidConfigurationException("remit.topics names must not be blank");
         if (outcomeEvents && (outcomes == null || outcomes.isBlank())) {
-            throw new InvalidConfigurationException("remit.topics.outcomes must name a topic (or set remit.topics.outcome-events=false)");
+            throw new InvalidConfigurationException(
+                    "remit.topics.outcomes must name a topic (or set remit.topics.outcome-events=false)");
         }
-        if (outcomes != null && (outcomes.equals(commands) || outcomes.equals(deadLetter) || outcomes.startsWith(commands + ".retry."))) {
-            throw new InvalidConfigurationException("remit.topics.outcomes must not be remit's commands, retry or dead-letter topic");
+        if (outcomes != null
+                && (outcomes.equals(commands)
+                        || outcomes.equals(deadLetter)
+                        || outcomes.startsWith(commands + ".retry."))) {
+            throw new InvalidConfigurationException(
+                    "remit.topics.outcomes must not be remit's commands, retry or dead-letter topic");
         }
-        if (commands.equals(deadLetter)) throw new InvalidConfigurationException("remit.topics.commands and remit.topics.dead-letter are the same topic");
-        if (partitions < 1 || replicationFactor < 1) throw new InvalidConfigurationException("remit.topics partitions and replication-factor must be positive");
+        if (commands.equals(deadLetter))
+            throw new InvalidConfigurationException(
+                    "remit.topics.commands and remit.topics.dead-letter are the same topic");
+        if (partitions < 1 || replicationFactor < 1)
+            throw new InvalidConfigurationException("remit.topics partitions and replication-factor must be positive");
         if (deadLetterRetention == null || deadLetterRetention.isNegative() || deadLetterRetention.isZero()) {
             throw new InvalidConfigurationException("remit.topics.dead-letter-retention must be positive");
         }
@@ -56,6 +63,14 @@ public record TopicsProperties(
 
     /** Topics remit creates when absent, the dead-letter topic kept {@link #DEFAULT_DEAD_LETTER_RETENTION}. */
     public TopicsProperties(String commands, String deadLetter, int partitions, short replicationFactor) {
-        this(commands, deadLetter, partitions, replicationFactor, true, DEFAULT_DEAD_LETTER_RETENTION, "remit.outcomes", true);
+        this(
+                commands,
+                deadLetter,
+                partitions,
+                replicationFactor,
+                true,
+                DEFAULT_DEAD_LETTER_RETENTION,
+                "remit.outcomes",
+                true);
     }
 }

@@ -11,15 +11,12 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
 import tools.jackson.databind.json.JsonMapper;
-
 
 /** The API's error guide as a table: every answer, or lack of one, becomes exactly one {@link Outcome}. */
 class ResponseClassifierTest {
@@ -28,51 +25,163 @@ class ResponseClassifierTest {
 
     static Stream<Arguments> answers() {
         return Stream.of(
-                argumentSet("201 created", 201, null, "{\"id\":\"inv_1\",\"status\":\"submitted\"}",
+                argumentSet(
+                        "201 created",
+                        201,
+                        null,
+                        "{\"id\":\"inv_1\",\"status\":\"submitted\"}",
                         new Outcome.Succeeded(201, "inv_1", "{\"id\":\"inv_1\",\"status\":\"submitted\"}")),
-                argumentSet("200 already applied", 200, null, "{\"id\":\"pay_1\"}", new Outcome.Succeeded(200, "pay_1", "{\"id\":\"pay_1\"}")),
+                argumentSet(
+                        "200 already applied",
+                        200,
+                        null,
+                        "{\"id\":\"pay_1\"}",
+                        new Outcome.Succeeded(200, "pay_1", "{\"id\":\"pay_1\"}")),
                 argumentSet("200 without a body", 200, null, "", new Outcome.Succeeded(200, null)),
                 argumentSet("201 with a body that is not JSON", 201, null, NOT_JSON, new Outcome.Succeeded(201, null)),
-                argumentSet("201 with JSON and then more: not kept (it is embedded as it is in the outcome event)", 201, null,
-                        "{\"id\":\"inv_1\"} {\"x\":1}", new Outcome.Succeeded(201, null)),
-                argumentSet("201 whose id is not text", 201, null, "{\"id\":7}", new Outcome.Succeeded(201, null, "{\"id\":7}")),
-                argumentSet("400", 400, null, error("INVALID_REQUEST", "amount must be positive"),
+                argumentSet(
+                        "201 with JSON and then more: not kept (it is embedded as it is in the outcome event)",
+                        201,
+                        null,
+                        "{\"id\":\"inv_1\"} {\"x\":1}",
+                        new Outcome.Succeeded(201, null)),
+                argumentSet(
+                        "201 whose id is not text",
+                        201,
+                        null,
+                        "{\"id\":7}",
+                        new Outcome.Succeeded(201, null, "{\"id\":7}")),
+                argumentSet(
+                        "400",
+                        400,
+                        null,
+                        error("INVALID_REQUEST", "amount must be positive"),
                         new Outcome.Rejected(400, "INVALID_REQUEST", "amount must be positive")),
-                argumentSet("404", 404, null, error("INVOICE_NOT_FOUND", "no such invoice"),
+                argumentSet(
+                        "404",
+                        404,
+                        null,
+                        error("INVOICE_NOT_FOUND", "no such invoice"),
                         new Outcome.Rejected(404, "INVOICE_NOT_FOUND", "no such invoice")),
-                argumentSet("409", 409, null, error("INSUFFICIENT_BALANCE", "not enough funds"),
+                argumentSet(
+                        "409",
+                        409,
+                        null,
+                        error("INSUFFICIENT_BALANCE", "not enough funds"),
                         new Outcome.Rejected(409, "INSUFFICIENT_BALANCE", "not enough funds")),
-                argumentSet("422", 422, null, error("INVOICE_INVALID_AMOUNT", "amount must be positive"),
+                argumentSet(
+                        "422",
+                        422,
+                        null,
+                        error("INVOICE_INVALID_AMOUNT", "amount must be positive"),
                         new Outcome.Rejected(422, "INVOICE_INVALID_AMOUNT", "amount must be positive")),
-                argumentSet("422 whose body is not JSON", 422, null, NOT_JSON, new Outcome.Rejected(422, "HTTP_422", null)),
-                argumentSet("404 with a blank error", 404, null, error("", "gone"), new Outcome.Rejected(404, "HTTP_404", "gone")),
-                argumentSet("400 with an error that is not a string", 400, null, "{\"error\":42}", new Outcome.Rejected(400, "HTTP_400", null)),
-                argumentSet("429 reset as epoch seconds", 429, Long.toString(NOW.getEpochSecond() + 5), error("RATE_LIMIT_EXCEEDED", "slow down"),
+                argumentSet(
+                        "422 whose body is not JSON", 422, null, NOT_JSON, new Outcome.Rejected(422, "HTTP_422", null)),
+                argumentSet(
+                        "404 with a blank error",
+                        404,
+                        null,
+                        error("", "gone"),
+                        new Outcome.Rejected(404, "HTTP_404", "gone")),
+                argumentSet(
+                        "400 with an error that is not a string",
+                        400,
+                        null,
+                        "{\"error\":42}",
+                        new Outcome.Rejected(400, "HTTP_400", null)),
+                argumentSet(
+                        "429 reset as epoch seconds",
+                        429,
+                        Long.toString(NOW.getEpochSecond() + 5),
+                        error("RATE_LIMIT_EXCEEDED", "slow down"),
                         new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", "slow down", NOW.plusSeconds(5))),
-                argumentSet("429 reset as epoch milliseconds", 429, Long.toString(NOW.plusSeconds(5).toEpochMilli()),
-                        error("RATE_LIMIT_EXCEEDED", "slow down"), new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", "slow down", NOW.plusSeconds(5))),
-                argumentSet("429 reset as seconds to wait", 429, "5", error("RATE_LIMIT_EXCEEDED", "slow down"),
+                argumentSet(
+                        "429 reset as epoch milliseconds",
+                        429,
+                        Long.toString(NOW.plusSeconds(5).toEpochMilli()),
+                        error("RATE_LIMIT_EXCEEDED", "slow down"),
                         new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", "slow down", NOW.plusSeconds(5))),
-                argumentSet("429 reset with spaces", 429, " 5 ", error("RATE_LIMIT_EXCEEDED", null),
+                argumentSet(
+                        "429 reset as seconds to wait",
+                        429,
+                        "5",
+                        error("RATE_LIMIT_EXCEEDED", "slow down"),
+                        new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", "slow down", NOW.plusSeconds(5))),
+                argumentSet(
+                        "429 reset with spaces",
+                        429,
+                        " 5 ",
+                        error("RATE_LIMIT_EXCEEDED", null),
                         new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", null, NOW.plusSeconds(5))),
-                argumentSet("429 reset of zero", 429, "0", error("RATE_LIMIT_EXCEEDED", null), new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", null, NOW)),
-                argumentSet("429 without a reset", 429, null, error("RATE_LIMIT_EXCEEDED", null), new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", null, null)),
-                argumentSet("429 with a garbage reset", 429, "soon", error("RATE_LIMIT_EXCEEDED", null),
+                argumentSet(
+                        "429 reset of zero",
+                        429,
+                        "0",
+                        error("RATE_LIMIT_EXCEEDED", null),
+                        new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", null, NOW)),
+                argumentSet(
+                        "429 without a reset",
+                        429,
+                        null,
+                        error("RATE_LIMIT_EXCEEDED", null),
                         new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", null, null)),
-                argumentSet("429 with a negative reset", 429, "-5", error("RATE_LIMIT_EXCEEDED", null),
+                argumentSet(
+                        "429 with a garbage reset",
+                        429,
+                        "soon",
+                        error("RATE_LIMIT_EXCEEDED", null),
                         new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", null, null)),
-                argumentSet("429 with an HTTP-date reset", 429, "Sun, 01 Mar 2026 12:00:05 GMT", error("RATE_LIMIT_EXCEEDED", null),
+                argumentSet(
+                        "429 with a negative reset",
+                        429,
+                        "-5",
+                        error("RATE_LIMIT_EXCEEDED", null),
                         new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", null, null)),
-                argumentSet("429 without a body", 429, "5", "", new Outcome.Transient(429, "HTTP_429", null, NOW.plusSeconds(5))),
-                argumentSet("500", 500, null, error("INTERNAL_ERROR", "oops"), new Outcome.Transient(500, "INTERNAL_ERROR", "oops", null)),
-                argumentSet("502 from a proxy", 502, null, NOT_JSON, new Outcome.Transient(502, "HTTP_502", null, null)),
-                argumentSet("503", 503, "5", error("SERVICE_UNAVAILABLE", null), new Outcome.Transient(503, "SERVICE_UNAVAILABLE", null, null)),
+                argumentSet(
+                        "429 with an HTTP-date reset",
+                        429,
+                        "Sun, 01 Mar 2026 12:00:05 GMT",
+                        error("RATE_LIMIT_EXCEEDED", null),
+                        new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", null, null)),
+                argumentSet(
+                        "429 without a body",
+                        429,
+                        "5",
+                        "",
+                        new Outcome.Transient(429, "HTTP_429", null, NOW.plusSeconds(5))),
+                argumentSet(
+                        "500",
+                        500,
+                        null,
+                        error("INTERNAL_ERROR", "oops"),
+                        new Outcome.Transient(500, "INTERNAL_ERROR", "oops", null)),
+                argumentSet(
+                        "502 from a proxy", 502, null, NOT_JSON, new Outcome.Transient(502, "HTTP_502", null, null)),
+                argumentSet(
+                        "503",
+                        503,
+                        "5",
+                        error("SERVICE_UNAVAILABLE", null),
+                        new Outcome.Transient(503, "SERVICE_UNAVAILABLE", null, null)),
                 argumentSet("504 without a body", 504, null, null, new Outcome.Transient(504, "HTTP_504", null, null)),
-                argumentSet("401", 401, null, error("INVALID_API_KEY", "unknown key"), new Outcome.Halt(401, "INVALID_API_KEY", "unknown key")),
-                argumentSet("403", 403, null, error("ENVIRONMENT_MISMATCH", "production key on sandbox"),
+                argumentSet(
+                        "401",
+                        401,
+                        null,
+                        error("INVALID_API_KEY", "unknown key"),
+                        new Outcome.Halt(401, "INVALID_API_KEY", "unknown key")),
+                argumentSet(
+                        "403",
+                        403,
+                        null,
+                        error("ENVIRONMENT_MISMATCH", "production key on sandbox"),
                         new Outcome.Halt(403, "ENVIRONMENT_MISMATCH", "production key on sandbox")),
                 argumentSet("403 whose body is not JSON", 403, null, NOT_JSON, new Outcome.Halt(403, "HTTP_403", null)),
-                argumentSet("301: redirected, so remit is pointed at the wrong address", 301, null, NOT_JSON,
+                argumentSet(
+                        "301: redirected, so remit is pointed at the wrong address",
+                        301,
+                        null,
+                        NOT_JSON,
                         new Outcome.Halt(301, "HTTP_301", null)),
                 argumentSet("100 as a final answer", 100, null, "", new Outcome.Halt(100, "HTTP_100", null)));
     }
@@ -85,13 +194,21 @@ class ResponseClassifierTest {
 
     static Stream<Arguments> failures() {
         return Stream.of(
-                argumentSet("a request timeout", new java.net.SocketTimeoutException("Read timed out"),
+                argumentSet(
+                        "a request timeout",
+                        new java.net.SocketTimeoutException("Read timed out"),
                         new Outcome.Transient(0, "TIMEOUT", "no answer within the timeout", null)),
-                argumentSet("a connect timeout", new org.apache.hc.client5.http.ConnectTimeoutException("Connect to 127.0.0.1:9 timed out"),
+                argumentSet(
+                        "a connect timeout",
+                        new org.apache.hc.client5.http.ConnectTimeoutException("Connect to 127.0.0.1:9 timed out"),
                         new Outcome.Transient(0, "TIMEOUT", "no answer within the timeout", null)),
-                argumentSet("a refused connection", new ConnectException("Connection refused"),
+                argumentSet(
+                        "a refused connection",
+                        new ConnectException("Connection refused"),
                         new Outcome.Transient(0, "CONNECTION_ERROR", "ConnectException: Connection refused", null)),
-                argumentSet("a reset connection", new IOException("Connection reset"),
+                argumentSet(
+                        "a reset connection",
+                        new IOException("Connection reset"),
                         new Outcome.Transient(0, "CONNECTION_ERROR", "IOException: Connection reset", null)));
     }
 
@@ -103,32 +220,72 @@ class ResponseClassifierTest {
 
     static Stream<Arguments> overrides() {
         return Stream.of(
-                argumentSet("RETRY turns a rejection into a retry", Map.of("INSUFFICIENT_BALANCE", CodeAction.RETRY),
-                        409, error("INSUFFICIENT_BALANCE", "not enough funds"),
+                argumentSet(
+                        "RETRY turns a rejection into a retry",
+                        Map.of("INSUFFICIENT_BALANCE", CodeAction.RETRY),
+                        409,
+                        error("INSUFFICIENT_BALANCE", "not enough funds"),
                         new Outcome.Transient(409, "INSUFFICIENT_BALANCE", "not enough funds", null)),
-                argumentSet("DEAD_LETTER turns a retry into a rejection", Map.of("PAYMENT_FAILED", CodeAction.DEAD_LETTER),
-                        500, error("PAYMENT_FAILED", "processor declined"), new Outcome.Rejected(500, "PAYMENT_FAILED", "processor declined")),
-                argumentSet("DEAD_LETTER on a rate limit", Map.of("RATE_LIMIT_EXCEEDED", CodeAction.DEAD_LETTER),
-                        429, error("RATE_LIMIT_EXCEEDED", null), new Outcome.Rejected(429, "RATE_LIMIT_EXCEEDED", null)),
-                argumentSet("RETRY on a code that is already retried", Map.of("INTERNAL_ERROR", CodeAction.RETRY),
-                        500, error("INTERNAL_ERROR", null), new Outcome.Transient(500, "INTERNAL_ERROR", null, null)),
-                argumentSet("DEAD_LETTER on a code that is already rejected", Map.of("INVOICE_INVALID_STATUS", CodeAction.DEAD_LETTER),
-                        409, error("INVOICE_INVALID_STATUS", null), new Outcome.Rejected(409, "INVOICE_INVALID_STATUS", null)),
-                argumentSet("an override of another code", Map.of("INSUFFICIENT_BALANCE", CodeAction.RETRY),
-                        400, error("INVALID_REQUEST", null), new Outcome.Rejected(400, "INVALID_REQUEST", null)),
-                argumentSet("an override of a synthetic HTTP_ code", Map.of("HTTP_502", CodeAction.DEAD_LETTER),
-                        502, NOT_JSON, new Outcome.Rejected(502, "HTTP_502", null)),
-                argumentSet("RETRY never touches a 401", Map.of("INVALID_API_KEY", CodeAction.RETRY),
-                        401, error("INVALID_API_KEY", null), new Outcome.Halt(401, "INVALID_API_KEY", null)),
-                argumentSet("DEAD_LETTER never touches a 403", Map.of("ENVIRONMENT_MISMATCH", CodeAction.DEAD_LETTER),
-                        403, error("ENVIRONMENT_MISMATCH", null), new Outcome.Halt(403, "ENVIRONMENT_MISMATCH", null)),
-                argumentSet("overrides never touch a success", Map.of("HTTP_201", CodeAction.DEAD_LETTER),
-                        201, "{\"id\":\"inv_1\"}", new Outcome.Succeeded(201, "inv_1", "{\"id\":\"inv_1\"}")));
+                argumentSet(
+                        "DEAD_LETTER turns a retry into a rejection",
+                        Map.of("PAYMENT_FAILED", CodeAction.DEAD_LETTER),
+                        500,
+                        error("PAYMENT_FAILED", "processor declined"),
+                        new Outcome.Rejected(500, "PAYMENT_FAILED", "processor declined")),
+                argumentSet(
+                        "DEAD_LETTER on a rate limit",
+                        Map.of("RATE_LIMIT_EXCEEDED", CodeAction.DEAD_LETTER),
+                        429,
+                        error("RATE_LIMIT_EXCEEDED", null),
+                        new Outcome.Rejected(429, "RATE_LIMIT_EXCEEDED", null)),
+                argumentSet(
+                        "RETRY on a code that is already retried",
+                        Map.of("INTERNAL_ERROR", CodeAction.RETRY),
+                        500,
+                        error("INTERNAL_ERROR", null),
+                        new Outcome.Transient(500, "INTERNAL_ERROR", null, null)),
+                argumentSet(
+                        "DEAD_LETTER on a code that is already rejected",
+                        Map.of("INVOICE_INVALID_STATUS", CodeAction.DEAD_LETTER),
+                        409,
+                        error("INVOICE_INVALID_STATUS", null),
+                        new Outcome.Rejected(409, "INVOICE_INVALID_STATUS", null)),
+                argumentSet(
+                        "an override of another code",
+                        Map.of("INSUFFICIENT_BALANCE", CodeAction.RETRY),
+                        400,
+                        error("INVALID_REQUEST", null),
+                        new Outcome.Rejected(400, "INVALID_REQUEST", null)),
+                argumentSet(
+                        "an override of a synthetic HTTP_ code",
+                        Map.of("HTTP_502", CodeAction.DEAD_LETTER),
+                        502,
+                        NOT_JSON,
+                        new Outcome.Rejected(502, "HTTP_502", null)),
+                argumentSet(
+                        "RETRY never touches a 401",
+                        Map.of("INVALID_API_KEY", CodeAction.RETRY),
+                        401,
+                        error("INVALID_API_KEY", null),
+                        new Outcome.Halt(401, "INVALID_API_KEY", null)),
+                argumentSet(
+                        "DEAD_LETTER never touches a 403",
+                        Map.of("ENVIRONMENT_MISMATCH", CodeAction.DEAD_LETTER),
+                        403,
+                        error("ENVIRONMENT_MISMATCH", null),
+                        new Outcome.Halt(403, "ENVIRONMENT_MISMATCH", null)),
+                argumentSet(
+                        "overrides never touch a success",
+                        Map.of("HTTP_201", CodeAction.DEAD_LETTER),
+                        201,
+                        "{\"id\":\"inv_1\"}",
+                        new Outcome.Succeeded(201, "inv_1", "{\"id\":\"inv_1\"}")));
     }
 
     @ParameterizedTest
     @MethodSource("overrides")
-    void appliesPerCodeOverridesButNeverToAHalt(Map<String, CodeAction> codes, int status, String body, Outcome expected) {
+    void appliesPerCodeOverridesButNeverToAHalt(
+            Map<String, CodeAction> codes, int status, String body, Outcome expected) {
         assertThat(classifier(codes).classify(status, null, bytes(body))).isEqualTo(expected);
     }
 
@@ -146,14 +303,18 @@ class ResponseClassifierTest {
     void keepsAMessageOfExactly500Characters() {
         String message = "m".repeat(500);
 
-        assertThat(message(classifier(Map.of()).classify(409, null, bytes(error("INVOICE_INVALID_STATUS", message))))).isEqualTo(message);
+        assertThat(message(classifier(Map.of()).classify(409, null, bytes(error("INVOICE_INVALID_STATUS", message)))))
+                .isEqualTo(message);
     }
 
     @Test
     void truncatesAConnectionFailuresMessageToo() {
         Outcome outcome = classifier(Map.of()).classify(new ConnectException("x".repeat(2000)));
 
-        assertThat(message(outcome)).hasSize(501).startsWith("ConnectException: xxx").endsWith("x…");
+        assertThat(message(outcome))
+                .hasSize(501)
+                .startsWith("ConnectException: xxx")
+                .endsWith("x…");
     }
 
     private static String message(Outcome outcome) {

@@ -2,6 +2,7 @@ package io.remit.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.remit.command.Command;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,11 +21,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
-
-import io.remit.command.Command;
 
 /**
  * An ordinary HTTP server with a short keep-alive timeout (300 ms): it closes a connection that has
@@ -38,18 +36,27 @@ class StaleConnectionTest {
         AtomicInteger answered = new AtomicInteger();
         // closed in reverse order: the server socket first, which ends the accept loop the executor waits for
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-             ServerSocket server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress())) {
+                ServerSocket server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress())) {
             threads.submit(() -> serve(server, answered, threads));
-            ApiProperties properties = new ApiProperties(URI.create("http://127.0.0.1:" + server.getLocalPort()), "exp_sand_remit",
-                    "secret", Duration.ofSeconds(5), Duration.ofSeconds(2), 16, "/api/v1/payments", null);
+            ApiProperties properties = new ApiProperties(
+                    URI.create("http://127.0.0.1:" + server.getLocalPort()),
+                    "exp_sand_remit",
+                    "secret",
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(2),
+                    16,
+                    "/api/v1/payments",
+                    null);
             JsonMapper json = JsonMapper.builder().build();
-            try (PaymentsApi api = new PaymentsApi(properties, new ResponseClassifier(json, Clock.systemUTC(), Map.of()), json)) {
+            try (PaymentsApi api =
+                    new PaymentsApi(properties, new ResponseClassifier(json, Clock.systemUTC(), Map.of()), json)) {
                 List<Future<Outcome>> calls = new ArrayList<>();
                 for (int i = 0; i < 400; i++) {
-                    Command command = new Command.CreateInvoice("stale-" + i, "conn_demo", "INV-" + i, "1.00", "USD",
-                            LocalDate.of(2026, 12, 31), null);
+                    Command command = new Command.CreateInvoice(
+                            "stale-" + i, "conn_demo", "INV-" + i, "1.00", "USD", LocalDate.of(2026, 12, 31), null);
                     calls.add(threads.submit(() -> api.send(command).outcome()));
-                    if (i % 40 == 39) Thread.sleep(350 + (i % 80 == 79 ? 400 : 0)); // idle: the server closes pooled connections
+                    if (i % 40 == 39)
+                        Thread.sleep(350 + (i % 80 == 79 ? 400 : 0)); // idle: the server closes pooled connections
                 }
                 for (Future<Outcome> call : calls) assertThat(call.get()).isInstanceOf(Outcome.Succeeded.class);
             }
@@ -85,13 +92,16 @@ class StaleConnectionTest {
             if (head.isEmpty()) return false;
             int length = 0;
             for (String line : head.split("\r\n")) {
-                if (line.toLowerCase().startsWith("content-length:")) length = Integer.parseInt(line.substring(15).trim());
+                if (line.toLowerCase().startsWith("content-length:"))
+                    length = Integer.parseInt(line.substring(15).trim());
             }
             in.readNBytes(length);
             byte[] body = "{\"id\":\"inv_1\"}".getBytes(StandardCharsets.UTF_8);
             OutputStream out = socket.getOutputStream();
-            out.write(("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: "
-                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(
+                    ("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: "
+                                    + body.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
             return true;

@@ -1,5 +1,19 @@
 package io.remit.benchmark;
 
+import io.remit.api.ApiProperties;
+import io.remit.api.PaymentsApi;
+import io.remit.api.ResponseClassifier;
+import io.remit.benchmark.reference.ReferenceWorker;
+import io.remit.command.Command;
+import io.remit.command.CommandParser;
+import io.remit.command.ParsedCommand;
+import io.remit.sandbox.Faults;
+import io.remit.sandbox.FaultsJson;
+import io.remit.sandbox.SandboxOptions;
+import io.remit.testing.CommandMix;
+import io.remit.testing.Commands;
+import io.remit.testing.Infrastructure;
+import io.remit.testing.Ports;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,7 +25,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -21,21 +34,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
-
-import io.remit.testing.Ports;
-import io.remit.api.ApiProperties;
-import io.remit.api.PaymentsApi;
-import io.remit.api.ResponseClassifier;
-import io.remit.command.Command;
-import io.remit.command.CommandParser;
-import io.remit.command.ParsedCommand;
-import io.remit.benchmark.reference.ReferenceWorker;
-import io.remit.sandbox.FaultsJson;
-import io.remit.sandbox.Faults;
-import io.remit.sandbox.SandboxOptions;
-import io.remit.testing.CommandMix;
-import io.remit.testing.Commands;
-import io.remit.testing.Infrastructure;
 
 /**
  * remit against the usual Spring Kafka design, side by side on one broker, one PostgreSQL and
@@ -55,14 +53,28 @@ import io.remit.testing.Infrastructure;
  */
 public final class Benchmark {
     /** What is measured and how much. */
-    record Options(int commands, List<Integer> latenciesMs, int partitions, Duration referenceLimit, Duration paced,
-                   List<Integer> backlogs, int maxInFlight, int consumers, boolean check, boolean profile,
-                   String scenario, long tailMs, double tailShare, double pacedRate, List<String> remitProps,
-                   List<Variant> variants) {
+    record Options(
+            int commands,
+            List<Integer> latenciesMs,
+            int partitions,
+            Duration referenceLimit,
+            Duration paced,
+            List<Integer> backlogs,
+            int maxInFlight,
+            int consumers,
+            boolean check,
+            boolean profile,
+            String scenario,
+            long tailMs,
+            double tailShare,
+            double pacedRate,
+            List<String> remitProps,
+            List<Variant> variants) {
         static Options parse(String... args) {
             Map<String, String> flags = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) flags.put(args[i], args[i + 1]);
-            return new Options(Integer.parseInt(flags.getOrDefault("--commands", "100000")),
+            return new Options(
+                    Integer.parseInt(flags.getOrDefault("--commands", "100000")),
                     ints(flags.getOrDefault("--latencies", "0,10,50,200")),
                     Integer.parseInt(flags.getOrDefault("--partitions", "12")),
                     Duration.ofSeconds(Long.parseLong(flags.getOrDefault("--reference-seconds", "120"))),
@@ -95,23 +107,35 @@ public final class Benchmark {
         }
 
         private static String scenario(String name) {
-            if (!name.equals("latencies") && !name.equals("tail")) throw new IllegalArgumentException("--scenario latencies|tail: " + name);
+            if (!name.equals("latencies") && !name.equals("tail"))
+                throw new IllegalArgumentException("--scenario latencies|tail: " + name);
             return name;
         }
 
         private static List<String> strings(String csv) {
-            return csv.isBlank() ? List.of() : Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+            return csv.isBlank()
+                    ? List.of()
+                    : Arrays.stream(csv.split(","))
+                            .map(String::trim)
+                            .filter(s -> !s.isEmpty())
+                            .toList();
         }
 
         private static List<Integer> ints(String csv) {
-            return csv.isBlank() || csv.equals("none") ? List.of() : Arrays.stream(csv.split(",")).map(String::trim).map(Integer::parseInt).toList();
+            return csv.isBlank() || csv.equals("none")
+                    ? List.of()
+                    : Arrays.stream(csv.split(","))
+                            .map(String::trim)
+                            .map(Integer::parseInt)
+                            .toList();
         }
     }
 
     /** A remit build and settings to measure: {@code jar} null is the packaged jar (target/remit-*.jar or -Dremit.jar). */
     record Variant(String label, Path jar, List<String> props) {
         Variant {
-            for (String prop : props) if (prop.indexOf('=') < 1) throw new IllegalArgumentException("remit setting k=v expected: " + prop);
+            for (String prop : props)
+                if (prop.indexOf('=') < 1) throw new IllegalArgumentException("remit setting k=v expected: " + prop);
         }
 
         Path jarOrShipped() {
@@ -141,13 +165,31 @@ public final class Benchmark {
     }
 
     /** One line of the slow-tail table: the drain, then the paced phase. */
-    record TailRow(String api, Row drained, double pacedRate, double[] decided, double[] committed,
-                   long lastDecidedAfterLastSentMs, long committedAfterLastSentMs, double[] decidedLater, double[] committedLater) {}
+    record TailRow(
+            String api,
+            Row drained,
+            double pacedRate,
+            double[] decided,
+            double[] committed,
+            long lastDecidedAfterLastSentMs,
+            long committedAfterLastSentMs,
+            double[] decidedLater,
+            double[] committedLater) {}
 
     /** One measured line of a table. */
-    record Row(String who, long completed, double perSecond, double e2eP50Ms, double e2eP99Ms, double cpuSecondsPer1k,
-               long peakHeapMb, long peakLiveMb, long peakRssMb, List<String> problems, double machineCpuSecondsPer1k,
-               double foreignCpuShare) {}
+    record Row(
+            String who,
+            long completed,
+            double perSecond,
+            double e2eP50Ms,
+            double e2eP99Ms,
+            double cpuSecondsPer1k,
+            long peakHeapMb,
+            long peakLiveMb,
+            long peakRssMb,
+            List<String> problems,
+            double machineCpuSecondsPer1k,
+            double foreignCpuShare) {}
 
     private final Options options;
     private final Infrastructure infra;
@@ -164,17 +206,27 @@ public final class Benchmark {
         this.variant = options.variants().getFirst();
         this.jdbc = new JdbcTemplate(new DriverManagerDataSource(infra.jdbcUrl, infra.dbUser, infra.dbPassword));
         this.logs = Files.createTempDirectory("remit-benchmark-");
-        ApiProperties properties = new ApiProperties(java.net.URI.create(infra.sandbox.baseUrl()), SandboxOptions.DEFAULT_KEY,
-                SandboxOptions.DEFAULT_SECRET, Duration.ofSeconds(10), Duration.ofSeconds(2), options.maxInFlight(), "/", null);
-        tools.jackson.databind.json.JsonMapper json = tools.jackson.databind.json.JsonMapper.builder().build();
-        this.api = new PaymentsApi(properties, new ResponseClassifier(json, java.time.Clock.systemUTC(), Map.of()), json);
+        ApiProperties properties = new ApiProperties(
+                java.net.URI.create(infra.sandbox.baseUrl()),
+                SandboxOptions.DEFAULT_KEY,
+                SandboxOptions.DEFAULT_SECRET,
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(2),
+                options.maxInFlight(),
+                "/",
+                null);
+        tools.jackson.databind.json.JsonMapper json =
+                tools.jackson.databind.json.JsonMapper.builder().build();
+        this.api =
+                new PaymentsApi(properties, new ResponseClassifier(json, java.time.Clock.systemUTC(), Map.of()), json);
     }
 
     public static void main(String[] args) throws Exception {
         Options options = Options.parse(args);
         try (Infrastructure infra = Infrastructure.start()) {
             List<String> problems = new Benchmark(options, infra).run();
-            System.out.println(problems.isEmpty() ? "\ncorrectness: every check passed" : "\ncorrectness problems: " + problems);
+            System.out.println(
+                    problems.isEmpty() ? "\ncorrectness: every check passed" : "\ncorrectness problems: " + problems);
             System.exit(problems.isEmpty() ? 0 : 1);
         }
     }
@@ -182,21 +234,40 @@ public final class Benchmark {
     /** Runs every measurement, prints the tables, and answers the correctness problems found. */
     List<String> run() throws Exception {
         List<String> problems = new ArrayList<>();
-        System.out.printf("%nremit benchmark: %d commands, %d partitions, max in flight %d, %d remit consumer(s), %d cores; logs in %s%n",
-                options.commands(), options.partitions(), options.maxInFlight(), options.consumers(),
-                Runtime.getRuntime().availableProcessors(), logs);
+        System.out.printf(
+                "%nremit benchmark: %d commands, %d partitions, max in flight %d, %d remit consumer(s), %d cores; logs in %s%n",
+                options.commands(),
+                options.partitions(),
+                options.maxInFlight(),
+                options.consumers(),
+                Runtime.getRuntime().availableProcessors(),
+                logs);
         if (options.scenario().equals("tail")) {
             for (int latency : options.latenciesMs()) problems.addAll(tailScenario(latency));
             return problems;
         }
         for (int latency : options.latenciesMs()) {
             List<Row> remits = new ArrayList<>();
-            for (Variant v : options.variants()) { // several remit builds or settings: each measured in turn, in one run
+            for (Variant v :
+                    options.variants()) { // several remit builds or settings: each measured in turn, in one run
                 variant = v;
                 Row row = measure(Kind.REMIT, latency, options.commands(), Duration.ofMinutes(30));
-                remits.add(options.variants().size() == 1 ? row : new Row("remit " + v.label(), row.completed(), row.perSecond(),
-                        row.e2eP50Ms(), row.e2eP99Ms(), row.cpuSecondsPer1k(), row.peakHeapMb(), row.peakLiveMb(), row.peakRssMb(),
-                        row.problems(), row.machineCpuSecondsPer1k(), row.foreignCpuShare()));
+                remits.add(
+                        options.variants().size() == 1
+                                ? row
+                                : new Row(
+                                        "remit " + v.label(),
+                                        row.completed(),
+                                        row.perSecond(),
+                                        row.e2eP50Ms(),
+                                        row.e2eP99Ms(),
+                                        row.cpuSecondsPer1k(),
+                                        row.peakHeapMb(),
+                                        row.peakLiveMb(),
+                                        row.peakRssMb(),
+                                        row.problems(),
+                                        row.machineCpuSecondsPer1k(),
+                                        row.foreignCpuShare()));
                 problems.addAll(row.problems());
             }
             Row reference = measure(Kind.REFERENCE, latency, options.commands(), options.referenceLimit());
@@ -209,7 +280,8 @@ public final class Benchmark {
 
     private Row measure(Kind kind, int latency, int commands, Duration limit) throws Exception {
         calmSandbox(latency);
-        CommandMix mix = new CommandMix(kind.name().toLowerCase() + "-" + latency + "-" + (runs++), commands, infra.sandbox, 1, 0);
+        CommandMix mix = new CommandMix(
+                kind.name().toLowerCase() + "-" + latency + "-" + (runs++), commands, infra.sandbox, 1, 0);
         String topic = "bench." + mix.run;
         createTopic(topic);
         Map<String, Long> sentAt = produce(topic, mix.inOrder(), 0);
@@ -219,8 +291,8 @@ public final class Benchmark {
         }
         // end-to-end latency at half the measured throughput (or --paced-rate), on a fresh topic and worker
         double rate = options.pacedRate() > 0 ? options.pacedRate() : drained.perSecond() / 2;
-        CommandMix paced = new CommandMix(mix.run + "-paced", (int) Math.max(50, rate * options.paced().toSeconds()),
-                infra.sandbox, 1, 0);
+        CommandMix paced = new CommandMix(
+                mix.run + "-paced", (int) Math.max(50, rate * options.paced().toSeconds()), infra.sandbox, 1, 0);
         String pacedTopic = "bench." + paced.run;
         createTopic(pacedTopic);
         double[] e2e;
@@ -231,8 +303,18 @@ public final class Benchmark {
             e2e = percentiles(kind, paced.run, pacedSentAt);
         }
         sentAt.clear();
-        return new Row(drained.who(), drained.completed(), drained.perSecond(), e2e[0], e2e[1], drained.cpuSecondsPer1k(),
-                drained.peakHeapMb(), drained.peakLiveMb(), drained.peakRssMb(), drained.problems(), drained.machineCpuSecondsPer1k(),
+        return new Row(
+                drained.who(),
+                drained.completed(),
+                drained.perSecond(),
+                e2e[0],
+                e2e[1],
+                drained.cpuSecondsPer1k(),
+                drained.peakHeapMb(),
+                drained.peakLiveMb(),
+                drained.peakRssMb(),
+                drained.problems(),
+                drained.machineCpuSecondsPer1k(),
                 drained.foreignCpuShare());
     }
 
@@ -269,8 +351,17 @@ public final class Benchmark {
         if (kind == Kind.REMIT) awaitFinal(kind, mix.run(), n, Duration.ofMinutes(5));
         List<String> problems = kind == Kind.REMIT && options.check() ? check(mix) : List.of();
         double perSecond = startedAt == 0 ? 0 : steadyCommands / seconds;
-        return new Row(kind.label, finalRows(kind, mix.run()), perSecond, 0, 0, cpu.toMillis() / 1000.0 / Math.max(1, steadyCommands / 1000.0),
-                worker.peakHeapBytes() >> 20, worker.peakLiveDataBytes() >> 20, worker.peakRssBytes() >> 20, problems,
+        return new Row(
+                kind.label,
+                finalRows(kind, mix.run()),
+                perSecond,
+                0,
+                0,
+                cpu.toMillis() / 1000.0 / Math.max(1, steadyCommands / 1000.0),
+                worker.peakHeapBytes() >> 20,
+                worker.peakLiveDataBytes() >> 20,
+                worker.peakRssBytes() >> 20,
+                problems,
                 machine / Math.max(1, steadyCommands / 1000.0),
                 foreign / (seconds * Runtime.getRuntime().availableProcessors()));
     }
@@ -282,9 +373,14 @@ public final class Benchmark {
      * own threads), which a measurement should not have. Linux only (NaN elsewhere).
      */
     private double ourCpuSeconds() {
-        String port = "-p " + java.net.URI.create(infra.jdbcUrl.substring("jdbc:".length())).getPort() + " ";
+        String port = "-p "
+                + java.net.URI.create(infra.jdbcUrl.substring("jdbc:".length())).getPort() + " ";
         List<ProcessHandle> roots = new ArrayList<>(List.of(ProcessHandle.current()));
-        ProcessHandle.allProcesses().filter(h -> h.info().commandLine().map(c -> c.contains("postgres") && c.contains(port)).orElse(false))
+        ProcessHandle.allProcesses()
+                .filter(h -> h.info()
+                        .commandLine()
+                        .map(c -> c.contains("postgres") && c.contains(port))
+                        .orElse(false))
                 .forEach(roots::add);
         double seconds = 0;
         for (ProcessHandle root : roots) {
@@ -310,9 +406,11 @@ public final class Benchmark {
     /** CPU time the whole machine has spent busy so far (all processes: broker, PostgreSQL, sandbox, harness, worker), from /proc/stat. */
     static double machineCpuSeconds() {
         try {
-            String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+            String[] f =
+                    Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
             long busy = 0;
-            for (int i = 1; i < Math.min(f.length, 9); i++) if (i != 4 && i != 5) busy += Long.parseLong(f[i]); // not idle, iowait
+            for (int i = 1; i < Math.min(f.length, 9); i++)
+                if (i != 4 && i != 5) busy += Long.parseLong(f[i]); // not idle, iowait
             return busy / 100.0; // USER_HZ
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
@@ -323,17 +421,24 @@ public final class Benchmark {
     private List<String> check(Load mix) {
         List<String> problems = new ArrayList<>();
         Map<String, String> status = new HashMap<>();
-        jdbc.query("select request_id, status from command_outcome where request_id like ?",
-                (java.sql.ResultSet r) -> { status.put(r.getString(1), r.getString(2)); }, "c-" + mix.run() + "-%");
+        jdbc.query(
+                "select request_id, status from command_outcome where request_id like ?",
+                (java.sql.ResultSet r) -> {
+                    status.put(r.getString(1), r.getString(2));
+                },
+                "c-" + mix.run() + "-%");
         long wrong = 0, effects = 0;
         for (CommandMix.Expected e : mix.byKey().values()) {
             if (!e.status().equals(status.get(e.key()))) wrong++;
             int n = infra.sandbox.ledger().effects(e.key());
             if (n != (e.status().equals("SUCCEEDED") ? 1 : 0)) effects++;
         }
-        if (status.size() != mix.byKey().size()) problems.add(mix.run() + ": " + status.size() + " outcome rows for " + mix.byKey().size() + " commands");
+        if (status.size() != mix.byKey().size())
+            problems.add(mix.run() + ": " + status.size() + " outcome rows for "
+                    + mix.byKey().size() + " commands");
         if (wrong > 0) problems.add(mix.run() + ": " + wrong + " commands with an unexpected outcome");
-        if (effects > 0) problems.add(mix.run() + ": " + effects + " commands without exactly the expected sandbox effects");
+        if (effects > 0)
+            problems.add(mix.run() + ": " + effects + " commands without exactly the expected sandbox effects");
         return problems;
     }
 
@@ -353,59 +458,104 @@ public final class Benchmark {
         for (Variant v : options.variants()) {
             variant = v;
             TailRow flat = measureCreates("uniform " + latency + " ms", "flat" + latency, uniform);
-            TailRow slow = measureCreates(share + " at " + String.format("%,d", options.tailMs()) + " ms (else " + latency + " ms)",
-                    "tail" + latency, tail);
+            TailRow slow = measureCreates(
+                    share + " at " + String.format("%,d", options.tailMs()) + " ms (else " + latency + " ms)",
+                    "tail" + latency,
+                    tail);
             summary.add(new TailRow[] {flat, slow});
             printTail(v, flat, slow);
             problems.addAll(flat.drained().problems());
             problems.addAll(slow.drained().problems());
         }
         if (options.variants().size() > 1) {
-            System.out.printf("%n### Summary: %,d invoice creations on %d partitions; paced at %s commands/s%n%n"
-                    + "| remit | uniform: commands/s | tail: commands/s | tail / uniform | uniform: e2e p50 / p99 (ms) "
-                    + "| tail: e2e p50 / p99 / p99.9 (ms) | tail: offset committed p50 / p99 (ms) | CPU s / 1k (uniform, tail) "
-                    + "| machine CPU s / 1k (uniform, tail) | other work on the machine (uniform, tail) |%n|---|---|---|---|---|---|---|---|---|---|%n",
-                    options.commands(), options.partitions(), summary.getFirst()[0].pacedRate() > 0
-                            ? String.format("%,.0f", summary.getFirst()[0].pacedRate()) : "half the throughput");
+            System.out.printf(
+                    "%n### Summary: %,d invoice creations on %d partitions; paced at %s commands/s%n%n"
+                            + "| remit | uniform: commands/s | tail: commands/s | tail / uniform | uniform: e2e p50 / p99 (ms) "
+                            + "| tail: e2e p50 / p99 / p99.9 (ms) | tail: offset committed p50 / p99 (ms) | CPU s / 1k (uniform, tail) "
+                            + "| machine CPU s / 1k (uniform, tail) | other work on the machine (uniform, tail) |%n|---|---|---|---|---|---|---|---|---|---|%n",
+                    options.commands(),
+                    options.partitions(),
+                    summary.getFirst()[0].pacedRate() > 0
+                            ? String.format("%,.0f", summary.getFirst()[0].pacedRate())
+                            : "half the throughput");
             for (int i = 0; i < summary.size(); i++) {
                 TailRow flat = summary.get(i)[0], slow = summary.get(i)[1];
-                System.out.printf("| %s | %,.0f | %,.0f | %.0f %% | %s / %s | %s / %s / %s | %s / %s | %s, %s | %s, %s | %.0f %%, %.0f %% |%n",
-                        options.variants().get(i).label(), flat.drained().perSecond(), slow.drained().perSecond(),
-                        100 * slow.drained().perSecond() / flat.drained().perSecond(), num(flat.decided()[0]), num(flat.decided()[1]),
-                        num(slow.decided()[0]), num(slow.decided()[1]), num(slow.decided()[2]), num(slow.committed()[0]),
-                        num(slow.committed()[1]), num(flat.drained().cpuSecondsPer1k()), num(slow.drained().cpuSecondsPer1k()),
-                        num(flat.drained().machineCpuSecondsPer1k()), num(slow.drained().machineCpuSecondsPer1k()),
-                        100 * flat.drained().foreignCpuShare(), 100 * slow.drained().foreignCpuShare());
+                System.out.printf(
+                        "| %s | %,.0f | %,.0f | %.0f %% | %s / %s | %s / %s / %s | %s / %s | %s, %s | %s, %s | %.0f %%, %.0f %% |%n",
+                        options.variants().get(i).label(),
+                        flat.drained().perSecond(),
+                        slow.drained().perSecond(),
+                        100 * slow.drained().perSecond() / flat.drained().perSecond(),
+                        num(flat.decided()[0]),
+                        num(flat.decided()[1]),
+                        num(slow.decided()[0]),
+                        num(slow.decided()[1]),
+                        num(slow.decided()[2]),
+                        num(slow.committed()[0]),
+                        num(slow.committed()[1]),
+                        num(flat.drained().cpuSecondsPer1k()),
+                        num(slow.drained().cpuSecondsPer1k()),
+                        num(flat.drained().machineCpuSecondsPer1k()),
+                        num(slow.drained().machineCpuSecondsPer1k()),
+                        100 * flat.drained().foreignCpuShare(),
+                        100 * slow.drained().foreignCpuShare());
             }
         }
         return problems;
     }
 
     private void printTail(Variant v, TailRow flat, TailRow slow) {
-        System.out.printf("%n### A slow tail: %,d invoice creations on %d partitions, %s (%s%s)%n%n"
-                + "| API | commands | commands/s | paced at (commands/s) | e2e p50 (ms) | e2e p99 (ms) | e2e p99.9 (ms) "
-                + "| offset committed p50 (ms) | offset committed p99 (ms) | last decision after last send (ms) "
-                + "| all committed after last send (ms) | CPU s / 1k commands | machine CPU s / 1k commands | other work on the machine "
-                + "| peak heap (MB) | peak live (MB) | peak RSS (MB) |%n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|%n", options.commands(), options.partitions(),
-                v.label(), v.jarOrShipped(), v.props().isEmpty() ? "" : ", " + String.join(", ", v.props()));
+        System.out.printf(
+                "%n### A slow tail: %,d invoice creations on %d partitions, %s (%s%s)%n%n"
+                        + "| API | commands | commands/s | paced at (commands/s) | e2e p50 (ms) | e2e p99 (ms) | e2e p99.9 (ms) "
+                        + "| offset committed p50 (ms) | offset committed p99 (ms) | last decision after last send (ms) "
+                        + "| all committed after last send (ms) | CPU s / 1k commands | machine CPU s / 1k commands | other work on the machine "
+                        + "| peak heap (MB) | peak live (MB) | peak RSS (MB) |%n"
+                        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|%n",
+                options.commands(),
+                options.partitions(),
+                v.label(),
+                v.jarOrShipped(),
+                v.props().isEmpty() ? "" : ", " + String.join(", ", v.props()));
         for (TailRow row : List.of(flat, slow)) {
             Row d = row.drained();
-            System.out.printf("| %s | %,d | %,.0f | %,.0f | %s | %s | %s | %s | %s | %,d | %,d | %s | %s | %.0f %% | %s | %s | %s |%n", row.api(),
-                    d.completed(), d.perSecond(), row.pacedRate(), num(row.decided()[0]), num(row.decided()[1]), num(row.decided()[2]),
-                    num(row.committed()[0]), num(row.committed()[1]), row.lastDecidedAfterLastSentMs(), row.committedAfterLastSentMs(),
-                    num(d.cpuSecondsPer1k()), num(d.machineCpuSecondsPer1k()), 100 * d.foreignCpuShare(), mb(d.peakHeapMb()),
-                    mb(d.peakLiveMb()), mb(d.peakRssMb()));
+            System.out.printf(
+                    "| %s | %,d | %,.0f | %,.0f | %s | %s | %s | %s | %s | %,d | %,d | %s | %s | %.0f %% | %s | %s | %s |%n",
+                    row.api(),
+                    d.completed(),
+                    d.perSecond(),
+                    row.pacedRate(),
+                    num(row.decided()[0]),
+                    num(row.decided()[1]),
+                    num(row.decided()[2]),
+                    num(row.committed()[0]),
+                    num(row.committed()[1]),
+                    row.lastDecidedAfterLastSentMs(),
+                    row.committedAfterLastSentMs(),
+                    num(d.cpuSecondsPer1k()),
+                    num(d.machineCpuSecondsPer1k()),
+                    100 * d.foreignCpuShare(),
+                    mb(d.peakHeapMb()),
+                    mb(d.peakLiveMb()),
+                    mb(d.peakRssMb()));
         }
         System.out.printf("%nThe paced phase's second half only (the worker's JVM warm):%n%n"
                 + "| API | e2e p50 (ms) | e2e p99 (ms) | e2e p99.9 (ms) | offset committed p50 (ms) | offset committed p99 (ms) |%n"
                 + "|---|---|---|---|---|---|%n");
         for (TailRow row : List.of(flat, slow)) {
-            System.out.printf("| %s | %s | %s | %s | %s | %s |%n", row.api(), num(row.decidedLater()[0]), num(row.decidedLater()[1]),
-                    num(row.decidedLater()[2]), num(row.committedLater()[0]), num(row.committedLater()[1]));
+            System.out.printf(
+                    "| %s | %s | %s | %s | %s | %s |%n",
+                    row.api(),
+                    num(row.decidedLater()[0]),
+                    num(row.decidedLater()[1]),
+                    num(row.decidedLater()[2]),
+                    num(row.committedLater()[0]),
+                    num(row.committedLater()[1]));
         }
-        System.out.printf("%ntail / uniform throughput = %.0f %%; e2e p50 %+.0f ms, p99 %+.0f ms with the tail%n",
-                100 * slow.drained().perSecond() / flat.drained().perSecond(), slow.decided()[0] - flat.decided()[0],
+        System.out.printf(
+                "%ntail / uniform throughput = %.0f %%; e2e p50 %+.0f ms, p99 %+.0f ms with the tail%n",
+                100 * slow.drained().perSecond() / flat.drained().perSecond(),
+                slow.decided()[0] - flat.decided()[0],
                 slow.decided()[1] - flat.decided()[1]);
     }
 
@@ -421,11 +571,12 @@ public final class Benchmark {
             drained = drain(Kind.REMIT, worker, load, Duration.ofMinutes(30));
         }
         double rate = options.pacedRate() > 0 ? options.pacedRate() : drained.perSecond() / 2;
-        Load paced = Load.creates(load.run() + "-paced", (int) Math.max(50, rate * options.paced().toSeconds()));
+        Load paced = Load.creates(
+                load.run() + "-paced", (int) Math.max(50, rate * options.paced().toSeconds()));
         String pacedTopic = "bench." + paced.run();
         createTopic(pacedTopic);
         try (MeasuredWorker worker = Kind.REMIT.start(this, pacedTopic);
-             CommitWatch commits = new CommitWatch(infra.bootstrapServers, "bench-" + pacedTopic, pacedTopic)) {
+                CommitWatch commits = new CommitWatch(infra.bootstrapServers, "bench-" + pacedTopic, pacedTopic)) {
             Thread.sleep(5_000); // let the consumers join the group before the clock starts
             List<Sent> sent = produceTracked(pacedTopic, paced.inOrder(), rate);
             long lastSent = sent.stream().mapToLong(Sent::atMs).max().orElse(0);
@@ -436,12 +587,21 @@ public final class Benchmark {
             List<Sent> later = sent.subList(sent.size() / 2, sent.size());
             Map<String, Long> laterSentAt = new HashMap<>();
             for (Sent s : later) laterSentAt.put(s.key(), s.atMs());
-            java.sql.Timestamp last = jdbc.queryForObject("select max(updated_at) from command_outcome where request_id like ?",
-                    java.sql.Timestamp.class, "c-" + paced.run() + "-%");
+            java.sql.Timestamp last = jdbc.queryForObject(
+                    "select max(updated_at) from command_outcome where request_id like ?",
+                    java.sql.Timestamp.class,
+                    "c-" + paced.run() + "-%");
             long allCommittedAt = commits.awaitPast(sent, Duration.ofMinutes(2));
-            return new TailRow(label, drained, rate, decided, commits.percentiles(sent),
-                    last == null ? -1 : last.getTime() - lastSent, allCommittedAt < 0 ? -1 : allCommittedAt - lastSent,
-                    percentiles(Kind.REMIT, paced.run(), laterSentAt), commits.percentiles(later));
+            return new TailRow(
+                    label,
+                    drained,
+                    rate,
+                    decided,
+                    commits.percentiles(sent),
+                    last == null ? -1 : last.getTime() - lastSent,
+                    allCommittedAt < 0 ? -1 : allCommittedAt - lastSent,
+                    percentiles(Kind.REMIT, paced.run(), laterSentAt),
+                    commits.percentiles(later));
         }
     }
 
@@ -449,9 +609,11 @@ public final class Benchmark {
     record Sent(String key, long atMs, int partition, long offset) {}
 
     /** Sends at {@code perSecond} and answers where each record landed. */
-    private List<Sent> produceTracked(String topic, List<CommandMix.Expected> commands, double perSecond) throws Exception {
+    private List<Sent> produceTracked(String topic, List<CommandMix.Expected> commands, double perSecond)
+            throws Exception {
         List<Long> at = new ArrayList<>(commands.size());
-        List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sends = new ArrayList<>(commands.size());
+        List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sends =
+                new ArrayList<>(commands.size());
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             long start = System.nanoTime();
             for (int i = 0; i < commands.size(); i++) {
@@ -459,7 +621,9 @@ public final class Benchmark {
                 long wait = start + (long) (i * 1e9 / perSecond) - System.nanoTime();
                 if (wait > 0) Thread.sleep(Duration.ofNanos(wait));
                 at.add(System.currentTimeMillis());
-                sends.add(producer.send(new ProducerRecord<>(topic, c.key().getBytes(StandardCharsets.UTF_8),
+                sends.add(producer.send(new ProducerRecord<>(
+                        topic,
+                        c.key().getBytes(StandardCharsets.UTF_8),
                         c.value().getBytes(StandardCharsets.UTF_8))));
             }
             producer.flush();
@@ -496,7 +660,9 @@ public final class Benchmark {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     Map<Integer, Long> committed = new HashMap<>();
-                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(5, java.util.concurrent.TimeUnit.SECONDS)
+                    admin.listConsumerGroupOffsets(group)
+                            .partitionsToOffsetAndMetadata()
+                            .get(5, java.util.concurrent.TimeUnit.SECONDS)
                             .forEach((tp, om) -> {
                                 if (tp.topic().equals(topic) && om != null) committed.put(tp.partition(), om.offset());
                             });
@@ -520,7 +686,9 @@ public final class Benchmark {
                 synchronized (samples) {
                     last = samples.isEmpty() ? null : samples.getLast();
                 }
-                if (last != null && end.entrySet().stream().allMatch(e -> last.committed().getOrDefault(e.getKey(), -1L) >= e.getValue())) {
+                if (last != null
+                        && end.entrySet().stream()
+                                .allMatch(e -> last.committed().getOrDefault(e.getKey(), -1L) >= e.getValue())) {
                     return last.atMs();
                 }
                 Thread.sleep(50);
@@ -557,15 +725,27 @@ public final class Benchmark {
     private Row ceiling(int latency) throws Exception {
         calmSandbox(latency);
         CommandMix mix = new CommandMix("ceiling-" + latency + "-" + (runs++), options.commands(), infra.sandbox, 1, 0);
-        Ceiling.Result result = Ceiling.run(api, mix.inOrder().stream().map(this::command).toList());
+        Ceiling.Result result =
+                Ceiling.run(api, mix.inOrder().stream().map(this::command).toList());
         double seconds = result.elapsed().toMillis() / 1000.0;
-        return new Row("ceiling (remit's API client alone)", result.succeeded() + result.failed(),
-                (result.succeeded() + result.failed()) / seconds, Double.NaN, Double.NaN, Double.NaN, -1, -1, -1, List.of(), Double.NaN, Double.NaN);
+        return new Row(
+                "ceiling (remit's API client alone)",
+                result.succeeded() + result.failed(),
+                (result.succeeded() + result.failed()) / seconds,
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                -1,
+                -1,
+                -1,
+                List.of(),
+                Double.NaN,
+                Double.NaN);
     }
 
     private Command command(CommandMix.Expected command) {
-        var parsed = (ParsedCommand.Valid) parser.parse(command.key().getBytes(StandardCharsets.UTF_8),
-                command.value().getBytes(StandardCharsets.UTF_8));
+        var parsed = (ParsedCommand.Valid) parser.parse(
+                command.key().getBytes(StandardCharsets.UTF_8), command.value().getBytes(StandardCharsets.UTF_8));
         return parsed.command();
     }
 
@@ -576,8 +756,9 @@ public final class Benchmark {
     }
 
     private void backlogTable() throws Exception {
-        System.out.printf("%n### remit's heap as the backlog grows (API latency 50 ms, first 30 s of the drain)%n%n"
-                + "| commands waiting | peak heap in use (MB) | peak live data after GC (MB) | peak RSS (MB) |%n|---|---|---|---|%n");
+        System.out.printf(
+                "%n### remit's heap as the backlog grows (API latency 50 ms, first 30 s of the drain)%n%n"
+                        + "| commands waiting | peak heap in use (MB) | peak live data after GC (MB) | peak RSS (MB) |%n|---|---|---|---|%n");
         calmSandbox(50);
         for (int backlog : options.backlogs()) {
             String topic = "bench.backlog." + backlog + "." + (runs++);
@@ -585,27 +766,45 @@ public final class Benchmark {
             produceCreates(topic, backlog);
             try (MeasuredWorker worker = Kind.REMIT.start(this, topic)) {
                 Thread.sleep(30_000);
-                System.out.printf("| %,d | %d | %d | %d |%n", backlog, worker.peakHeapBytes() >> 20,
-                        worker.peakLiveDataBytes() >> 20, worker.peakRssBytes() >> 20);
+                System.out.printf(
+                        "| %,d | %d | %d | %d |%n",
+                        backlog,
+                        worker.peakHeapBytes() >> 20,
+                        worker.peakLiveDataBytes() >> 20,
+                        worker.peakRssBytes() >> 20);
             }
             infra.sandbox.reset();
         }
     }
 
     private void print(int latency, List<Row> remits, Row reference, Row ceiling) {
-        System.out.printf("%n### API latency %d ms%n%n| worker | commands | commands/s | e2e p50 (ms) | e2e p99 (ms) "
-                + "| CPU s / 1k commands | machine CPU s / 1k commands | peak heap (MB) | peak live (MB) | peak RSS (MB) |%n"
-                + "|---|---|---|---|---|---|---|---|---|---|%n", latency);
+        System.out.printf(
+                "%n### API latency %d ms%n%n| worker | commands | commands/s | e2e p50 (ms) | e2e p99 (ms) "
+                        + "| CPU s / 1k commands | machine CPU s / 1k commands | peak heap (MB) | peak live (MB) | peak RSS (MB) |%n"
+                        + "|---|---|---|---|---|---|---|---|---|---|%n",
+                latency);
         List<Row> rows = new ArrayList<>(remits);
         rows.add(reference);
         rows.add(ceiling);
         for (Row row : rows) {
-            System.out.printf("| %s | %,d | %,.0f | %s | %s | %s | %s | %s | %s | %s |%n", row.who(), row.completed(), row.perSecond(),
-                    num(row.e2eP50Ms()), num(row.e2eP99Ms()), num(row.cpuSecondsPer1k()), num(row.machineCpuSecondsPer1k()),
-                    mb(row.peakHeapMb()), mb(row.peakLiveMb()), mb(row.peakRssMb()));
+            System.out.printf(
+                    "| %s | %,d | %,.0f | %s | %s | %s | %s | %s | %s | %s |%n",
+                    row.who(),
+                    row.completed(),
+                    row.perSecond(),
+                    num(row.e2eP50Ms()),
+                    num(row.e2eP99Ms()),
+                    num(row.cpuSecondsPer1k()),
+                    num(row.machineCpuSecondsPer1k()),
+                    mb(row.peakHeapMb()),
+                    mb(row.peakLiveMb()),
+                    mb(row.peakRssMb()));
         }
         for (Row remit : remits) {
-            System.out.printf("%n%s / reference = %.1f×; / ceiling = %.0f %%", remit.who(), remit.perSecond() / reference.perSecond(),
+            System.out.printf(
+                    "%n%s / reference = %.1f×; / ceiling = %.0f %%",
+                    remit.who(),
+                    remit.perSecond() / reference.perSecond(),
                     100 * remit.perSecond() / ceiling.perSecond());
         }
         System.out.println();
@@ -620,8 +819,10 @@ public final class Benchmark {
     }
 
     private long finalRows(Kind kind, String run) {
-        Long n = jdbc.queryForObject("select count(*) from " + kind.table + " where request_id like ? and status <> 'RETRYING'",
-                Long.class, "c-" + run + "-%");
+        Long n = jdbc.queryForObject(
+                "select count(*) from " + kind.table + " where request_id like ? and status <> 'RETRYING'",
+                Long.class,
+                "c-" + run + "-%");
         return n == null ? 0 : n;
     }
 
@@ -632,11 +833,14 @@ public final class Benchmark {
 
     private double[] percentiles(Kind kind, String run, Map<String, Long> sentAt) {
         List<Long> latencies = new ArrayList<>();
-        jdbc.query("select request_id, updated_at from " + kind.table + " where request_id like ? and status <> 'RETRYING'",
+        jdbc.query(
+                "select request_id, updated_at from " + kind.table
+                        + " where request_id like ? and status <> 'RETRYING'",
                 (java.sql.ResultSet r) -> {
                     Long sent = sentAt.get(r.getString(1));
                     if (sent != null) latencies.add(r.getTimestamp(2).getTime() - sent);
-                }, "c-" + run + "-%");
+                },
+                "c-" + run + "-%");
         return percentiles(latencies);
     }
 
@@ -644,17 +848,24 @@ public final class Benchmark {
         if (latencies.isEmpty()) return new double[] {Double.NaN, Double.NaN, Double.NaN};
         latencies.sort(Long::compare);
         int n = latencies.size();
-        return new double[] {latencies.get(n / 2), latencies.get((int) Math.min(n - 1, n * 0.99)), latencies.get((int) Math.min(n - 1, n * 0.999))};
+        return new double[] {
+            latencies.get(n / 2),
+            latencies.get((int) Math.min(n - 1, n * 0.99)),
+            latencies.get((int) Math.min(n - 1, n * 0.999))
+        };
     }
 
     private void createTopic(String topic) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers))) {
-            admin.createTopics(List.of(new NewTopic(topic, options.partitions(), (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, options.partitions(), (short) 1)))
+                    .all()
+                    .get();
         }
     }
 
     /** Sends the commands, as fast as possible (rate 0) or at {@code perSecond}; answers each key's send time. */
-    private Map<String, Long> produce(String topic, List<CommandMix.Expected> commands, double perSecond) throws InterruptedException {
+    private Map<String, Long> produce(String topic, List<CommandMix.Expected> commands, double perSecond)
+            throws InterruptedException {
         Map<String, Long> sentAt = new HashMap<>();
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             long start = System.nanoTime();
@@ -665,7 +876,10 @@ public final class Benchmark {
                     if (wait > 0) Thread.sleep(Duration.ofNanos(wait));
                 }
                 sentAt.put(c.key(), System.currentTimeMillis());
-                producer.send(new ProducerRecord<>(topic, c.key().getBytes(StandardCharsets.UTF_8), c.value().getBytes(StandardCharsets.UTF_8)));
+                producer.send(new ProducerRecord<>(
+                        topic,
+                        c.key().getBytes(StandardCharsets.UTF_8),
+                        c.value().getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
         }
@@ -676,7 +890,9 @@ public final class Benchmark {
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             for (int i = 0; i < count; i++) {
                 String key = topic + "-" + i;
-                producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
+                producer.send(new ProducerRecord<>(
+                        topic,
+                        key.getBytes(StandardCharsets.UTF_8),
                         io.remit.testing.Commands.createInvoice(key).getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
@@ -684,9 +900,18 @@ public final class Benchmark {
     }
 
     private KafkaProducer<byte[], byte[]> producer() {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers,
-                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 262_144, ProducerConfig.ACKS_CONFIG, "1"),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        infra.bootstrapServers,
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        20,
+                        ProducerConfig.BATCH_SIZE_CONFIG,
+                        262_144,
+                        ProducerConfig.ACKS_CONFIG,
+                        "1"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     /** The two workers compared, each a separate JVM with the same heap limit. */
@@ -705,34 +930,48 @@ public final class Benchmark {
         MeasuredWorker start(Benchmark bench, String topic) throws Exception {
             int port = Ports.free();
             Infrastructure infra = bench.infra;
-            List<String> common = List.of("--server.port=" + port,
+            List<String> common = List.of(
+                    "--server.port=" + port,
                     "--spring.kafka.bootstrap-servers=" + infra.bootstrapServers,
-                    "--spring.datasource.url=" + infra.jdbcUrl, "--spring.datasource.username=" + infra.dbUser,
+                    "--spring.datasource.url=" + infra.jdbcUrl,
+                    "--spring.datasource.username=" + infra.dbUser,
                     "--spring.datasource.password=" + infra.dbPassword,
                     "--management.endpoints.web.exposure.include=health,metrics,prometheus");
             List<String> args = new ArrayList<>(common);
             if (this == REMIT) {
-                args.addAll(List.of("--remit.api.base-url=" + infra.sandbox.baseUrl(), "--remit.api.key=" + SandboxOptions.DEFAULT_KEY,
-                        "--remit.api.secret=" + SandboxOptions.DEFAULT_SECRET, "--remit.api.max-in-flight=" + bench.options.maxInFlight(),
-                        "--remit.topics.commands=" + topic, "--remit.topics.dead-letter=" + topic + ".dlq",
-                        "--remit.topics.partitions=" + bench.options.partitions(), "--remit.worker.group-id=bench-" + topic,
-                        "--remit.worker.instance-id=bench-" + topic, "--remit.worker.consumers=" + bench.options.consumers()));
+                args.addAll(List.of(
+                        "--remit.api.base-url=" + infra.sandbox.baseUrl(),
+                        "--remit.api.key=" + SandboxOptions.DEFAULT_KEY,
+                        "--remit.api.secret=" + SandboxOptions.DEFAULT_SECRET,
+                        "--remit.api.max-in-flight=" + bench.options.maxInFlight(),
+                        "--remit.topics.commands=" + topic,
+                        "--remit.topics.dead-letter=" + topic + ".dlq",
+                        "--remit.topics.partitions=" + bench.options.partitions(),
+                        "--remit.worker.group-id=bench-" + topic,
+                        "--remit.worker.instance-id=bench-" + topic,
+                        "--remit.worker.consumers=" + bench.options.consumers()));
                 for (String prop : bench.variant.props()) { // a variant's setting replaces the benchmark's own
                     args.removeIf(arg -> arg.startsWith("--" + prop.substring(0, prop.indexOf('=') + 1)));
                     args.add("--" + prop);
                 }
             } else {
-                args.addAll(List.of("--reference.api.base-url=" + infra.sandbox.baseUrl(), "--reference.api.key=" + SandboxOptions.DEFAULT_KEY,
-                        "--reference.api.secret=" + SandboxOptions.DEFAULT_SECRET, "--reference.topic=" + topic, "--reference.group=bench-" + topic,
+                args.addAll(List.of(
+                        "--reference.api.base-url=" + infra.sandbox.baseUrl(),
+                        "--reference.api.key=" + SandboxOptions.DEFAULT_KEY,
+                        "--reference.api.secret=" + SandboxOptions.DEFAULT_SECRET,
+                        "--reference.topic=" + topic,
+                        "--reference.group=bench-" + topic,
                         "--reference.concurrency=" + bench.options.partitions()));
             }
             List<String> jvm = bench.options.profile()
-                    ? List.of("-XX:StartFlightRecording=settings=profile,filename=" + bench.logs.resolve(topic + ".jfr"))
+                    ? List.of(
+                            "-XX:StartFlightRecording=settings=profile,filename=" + bench.logs.resolve(topic + ".jfr"))
                     : List.of();
             Path log = bench.logs.resolve(topic + ".log");
             MeasuredWorker worker = this == REMIT
                     ? MeasuredWorker.shipped(name() + "-" + topic, bench.variant.jarOrShipped(), jvm, args, port, log)
-                    : MeasuredWorker.fromClasspath(name() + "-" + topic, ReferenceWorker.class.getName(), jvm, args, port, log);
+                    : MeasuredWorker.fromClasspath(
+                            name() + "-" + topic, ReferenceWorker.class.getName(), jvm, args, port, log);
             worker.start();
             return worker;
         }

@@ -2,9 +2,8 @@ package io.remit.benchmark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
-
 import io.remit.testing.Infrastructure;
+import org.junit.jupiter.api.Test;
 
 /**
  * The benchmark at CI size, to prove it runs end to end: remit, the reference worker and the
@@ -15,10 +14,34 @@ import io.remit.testing.Infrastructure;
 class BenchmarkSmokeIT {
     @Test
     void runsEveryWorkerAndRemitKeepsItsGuarantees() throws Exception {
-        Benchmark.Options options = Benchmark.Options.parse("--commands", "3000", "--latencies", "10", "--reference-seconds", "10",
-                "--paced-seconds", "3", "--backlogs", "none");
-        Benchmark.Options tail = Benchmark.Options.parse("--scenario", "tail", "--commands", "600", "--partitions", "3",
-                "--latencies", "10", "--tail-ms", "1000", "--tail-share", "0.02", "--paced-rate", "100", "--paced-seconds", "2");
+        Benchmark.Options options = Benchmark.Options.parse(
+                "--commands",
+                "3000",
+                "--latencies",
+                "10",
+                "--reference-seconds",
+                "10",
+                "--paced-seconds",
+                "3",
+                "--backlogs",
+                "none");
+        Benchmark.Options tail = Benchmark.Options.parse(
+                "--scenario",
+                "tail",
+                "--commands",
+                "600",
+                "--partitions",
+                "3",
+                "--latencies",
+                "10",
+                "--tail-ms",
+                "1000",
+                "--tail-share",
+                "0.02",
+                "--paced-rate",
+                "100",
+                "--paced-seconds",
+                "2");
         try (Infrastructure infra = Infrastructure.start()) {
             assertThat(new Benchmark(options, infra).run()).isEmpty();
             assertThat(new Benchmark(tail, infra).run()).isEmpty();

@@ -1,14 +1,13 @@
 package io.remit.benchmark;
 
+import io.remit.api.Outcome;
+import io.remit.api.PaymentsApi;
+import io.remit.command.Command;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
-
-import io.remit.api.Outcome;
-import io.remit.api.PaymentsApi;
-import io.remit.command.Command;
 
 /**
  * The ceiling of the benchmark: what remit's own API client ({@link PaymentsApi}, with its
@@ -24,8 +23,7 @@ final class Ceiling {
     /** Commands applied, commands refused or given up, and the wall-clock time for all of them. */
     record Result(long succeeded, long failed, Duration elapsed) {}
 
-    private Ceiling() {
-    }
+    private Ceiling() {}
 
     static Result run(PaymentsApi api, List<Command> commands) throws InterruptedException {
         AtomicLong succeeded = new AtomicLong();

@@ -1,5 +1,7 @@
 package io.remit.benchmark;
 
+import io.remit.testing.JavaProcess;
+import io.remit.testing.Shipped;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,9 +17,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.remit.testing.JavaProcess;
-import io.remit.testing.Shipped;
-
 /**
  * A worker under measurement, in its own JVM: CPU time from the OS, peak RSS from
  * {@code /proc/<pid>/status} (VmHWM), and heap in use sampled every second from Actuator
@@ -27,8 +26,10 @@ import io.remit.testing.Shipped;
 final class MeasuredWorker implements AutoCloseable {
     static final List<String> JVM = List.of("-Xms64m", "-Xmx512m", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
     private static final Pattern VALUE = Pattern.compile("\"value\":([0-9.Ee+-]+)");
-    private static final Pattern HEAP_USED = Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*} ([0-9.Ee+-]+)");
-    private static final Pattern LIVE_DATA = Pattern.compile("(?m)^jvm_gc_live_data_size_bytes(?:\\{[^}]*})? ([0-9.Ee+-]+)");
+    private static final Pattern HEAP_USED =
+            Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*} ([0-9.Ee+-]+)");
+    private static final Pattern LIVE_DATA =
+            Pattern.compile("(?m)^jvm_gc_live_data_size_bytes(?:\\{[^}]*})? ([0-9.Ee+-]+)");
 
     private final JavaProcess process;
     private final int port;
@@ -48,12 +49,14 @@ final class MeasuredWorker implements AutoCloseable {
     }
 
     /** remit from a given packaged jar (another build, to compare), started with {@code java -jar}. */
-    static MeasuredWorker shipped(String name, Path jar, List<String> jvmExtras, List<String> args, int port, Path log) {
+    static MeasuredWorker shipped(
+            String name, Path jar, List<String> jvmExtras, List<String> args, int port, Path log) {
         return new MeasuredWorker(JavaProcess.ofJar(name, jar, jvm(jvmExtras), args, Map.of(), log), port);
     }
 
     /** A worker that exists only in the test sources (the reference worker). */
-    static MeasuredWorker fromClasspath(String name, String mainClass, List<String> jvmExtras, List<String> args, int port, Path log) {
+    static MeasuredWorker fromClasspath(
+            String name, String mainClass, List<String> jvmExtras, List<String> args, int port, Path log) {
         return new MeasuredWorker(new JavaProcess(name, mainClass, jvm(jvmExtras), args, log), port);
     }
 
@@ -157,7 +160,10 @@ final class MeasuredWorker implements AutoCloseable {
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(2)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(2))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

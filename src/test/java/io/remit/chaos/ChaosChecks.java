@@ -1,5 +1,7 @@
 package io.remit.chaos;
 
+import io.remit.sandbox.Ledger;
+import io.remit.testing.CommandMix;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -22,9 +23,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.springframework.jdbc.core.JdbcTemplate;
-
-import io.remit.testing.CommandMix;
-import io.remit.sandbox.Ledger;
 
 /**
  * What must hold once a run is quiet: every command has one final outcome row as expected,
@@ -44,16 +42,29 @@ final class ChaosChecks {
     }
 
     long violations() {
-        return List.of("lost", "wrong outcome", "duplicate effects", "success without one effect",
-                        "dead letter with effect", "duplicate dead letters", "missing dead letters", "unexpected dead letters",
-                        "unprocessed retries", "secret hits")
-                .stream().mapToLong(name -> counts.getOrDefault(name, 0L)).sum();
+        return List.of(
+                        "lost",
+                        "wrong outcome",
+                        "duplicate effects",
+                        "success without one effect",
+                        "dead letter with effect",
+                        "duplicate dead letters",
+                        "missing dead letters",
+                        "unexpected dead letters",
+                        "unprocessed retries",
+                        "secret hits")
+                .stream()
+                .mapToLong(name -> counts.getOrDefault(name, 0L))
+                .sum();
     }
 
     void outcomes(CommandMix load, JdbcTemplate jdbc, Ledger ledger) {
         Map<String, String[]> rows = new HashMap<>();
-        jdbc.query("select request_id, status, error_code from command_outcome where request_id like ?",
-                (java.sql.ResultSet r) -> { rows.put(r.getString(1), new String[] {r.getString(2), r.getString(3)}); },
+        jdbc.query(
+                "select request_id, status, error_code from command_outcome where request_id like ?",
+                (java.sql.ResultSet r) -> {
+                    rows.put(r.getString(1), new String[] {r.getString(2), r.getString(3)});
+                },
                 "c-" + load.run + "-%");
         long lost = 0, wrong = 0, exhausted = 0, succeeded = 0, dead = 0, noEffect = 0, deadWithEffect = 0;
         for (CommandMix.Expected e : load.byKey.values()) {
@@ -67,9 +78,11 @@ final class ChaosChecks {
             else dead++;
             if ("RETRIES_EXHAUSTED".equals(row[1]) && e.status().equals("SUCCEEDED")) {
                 exhausted++;
-            } else if (!row[0].equals(e.status()) || (e.code() != null && !e.code().equals(row[1]))) {
+            } else if (!row[0].equals(e.status())
+                    || (e.code() != null && !e.code().equals(row[1]))) {
                 wrong++;
-                note("wrong outcome: " + e.key() + " is " + row[0] + " " + row[1] + ", expected " + e.status() + " " + e.code());
+                note("wrong outcome: " + e.key() + " is " + row[0] + " " + row[1] + ", expected " + e.status() + " "
+                        + e.code());
             }
             int effects = ledger.effects(e.key());
             if (row[0].equals("SUCCEEDED") && effects != 1) {
@@ -81,7 +94,8 @@ final class ChaosChecks {
                 note("dead letter with effect: " + e.key());
             }
         }
-        long duplicates = ledger.effectsByRequestId().values().stream().filter(n -> n > 1).count();
+        long duplicates =
+                ledger.effectsByRequestId().values().stream().filter(n -> n > 1).count();
         counts.put("in", (long) load.byKey.size());
         counts.put("succeeded", succeeded);
         counts.put("dead-lettered", dead);
@@ -95,7 +109,8 @@ final class ChaosChecks {
 
     void deadLetters(CommandMix load, JdbcTemplate jdbc, String bootstrap, String topic) {
         Set<String> deadRows = new java.util.HashSet<>(jdbc.queryForList(
-                "select request_id from command_outcome where status = 'DEAD_LETTERED' and request_id like ?", String.class,
+                "select request_id from command_outcome where status = 'DEAD_LETTERED' and request_id like ?",
+                String.class,
                 "c-" + load.run + "-%"));
         Map<String, Integer> seen = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : readAll(bootstrap, topic)) {
@@ -103,9 +118,13 @@ final class ChaosChecks {
         }
         long duplicates = seen.values().stream().filter(n -> n > 1).count();
         long missing = deadRows.stream().filter(k -> !seen.containsKey(k)).count();
-        long unexpected = seen.keySet().stream().filter(k -> !deadRows.contains(k)).count();
-        seen.forEach((k, n) -> { if (n > 1) note("dead-lettered " + n + " times: " + k); });
-        counts.put("dead letters on topic", (long) seen.values().stream().mapToInt(Integer::intValue).sum());
+        long unexpected =
+                seen.keySet().stream().filter(k -> !deadRows.contains(k)).count();
+        seen.forEach((k, n) -> {
+            if (n > 1) note("dead-lettered " + n + " times: " + k);
+        });
+        counts.put("dead letters on topic", (long)
+                seen.values().stream().mapToInt(Integer::intValue).sum());
         counts.put("duplicate dead letters", duplicates);
         counts.put("missing dead letters", missing);
         counts.put("unexpected dead letters", unexpected);
@@ -118,7 +137,9 @@ final class ChaosChecks {
     void retriesLeft(String bootstrap, String group, List<String> retryTopics) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            committed = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata()
+                    .get();
         }
         long left = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = checker(bootstrap)) {
@@ -134,7 +155,8 @@ final class ChaosChecks {
             }
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (System.nanoTime() < deadline && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+            while (System.nanoTime() < deadline
+                    && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     left++;
                     note("unprocessed retry: " + record.topic() + "-" + record.partition() + "@" + record.offset());
@@ -145,25 +167,42 @@ final class ChaosChecks {
     }
 
     private static KafkaConsumer<byte[], byte[]> checker(String bootstrap) {
-        return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "check-" + UUID.randomUUID(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
     }
 
-    void secrets(List<Path> logs, JdbcTemplate jdbc, String bootstrap, String deadLetterTopic, String... secrets) throws IOException {
+    void secrets(List<Path> logs, JdbcTemplate jdbc, String bootstrap, String deadLetterTopic, String... secrets)
+            throws IOException {
         long hits = 0;
         for (Path log : logs) {
             if (!Files.exists(log)) continue;
             String text = Files.readString(log, StandardCharsets.ISO_8859_1);
             for (String secret : secrets) hits += count(text, secret, "log " + log.getFileName());
         }
-        String rows = String.join("\n", jdbc.queryForList("select concat_ws('|', request_id, error_code, error_message, resource_id) "
-                + "from command_outcome", String.class));
+        String rows = String.join(
+                "\n",
+                jdbc.queryForList(
+                        "select concat_ws('|', request_id, error_code, error_message, resource_id) "
+                                + "from command_outcome",
+                        String.class));
         for (String secret : secrets) hits += count(rows, secret, "command_outcome");
         StringBuilder headers = new StringBuilder();
         for (ConsumerRecord<byte[], byte[]> record : readAll(bootstrap, deadLetterTopic)) {
-            for (Header header : record.headers()) headers.append(new String(header.value(), StandardCharsets.UTF_8)).append('\n');
+            for (Header header : record.headers())
+                headers.append(new String(header.value(), StandardCharsets.UTF_8))
+                        .append('\n');
         }
         for (String secret : secrets) hits += count(headers.toString(), secret, "dead-letter headers");
         counts.put("secret hits", hits);
@@ -179,13 +218,15 @@ final class ChaosChecks {
     static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
         try (KafkaConsumer<byte[], byte[]> consumer = checker(bootstrap)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
             List<ConsumerRecord<byte[], byte[]>> read = new java.util.ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < deadline && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+            while (System.nanoTime() < deadline
+                    && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
                 consumer.poll(Duration.ofMillis(200)).forEach(read::add);
             }
             return read;
@@ -198,8 +239,10 @@ final class ChaosChecks {
 
     String table(Map<String, Object> extra) {
         StringBuilder out = new StringBuilder("\n| check | value |\n|---|---|\n");
-        counts.forEach((k, v) -> out.append("| ").append(k).append(" | ").append(v).append(" |\n"));
-        extra.forEach((k, v) -> out.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+        counts.forEach(
+                (k, v) -> out.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+        extra.forEach(
+                (k, v) -> out.append("| ").append(k).append(" | ").append(v).append(" |\n"));
         out.append("| **violations** | **").append(violations()).append("** |\n");
         findings.forEach(f -> out.append("  - ").append(f).append('\n'));
         return out.toString();

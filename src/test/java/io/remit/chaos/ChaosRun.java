@@ -1,5 +1,12 @@
 package io.remit.chaos;
 
+import io.remit.sandbox.FaultsJson;
+import io.remit.sandbox.SandboxOptions;
+import io.remit.sandbox.SandboxServer;
+import io.remit.testing.CommandMix;
+import io.remit.testing.JavaProcess;
+import io.remit.testing.Ports;
+import io.remit.testing.Shipped;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,22 +22,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
-
-import io.remit.testing.Ports;
-import io.remit.testing.CommandMix;
-import io.remit.sandbox.FaultsJson;
-import io.remit.sandbox.SandboxOptions;
-import io.remit.sandbox.SandboxServer;
-
-import io.remit.testing.JavaProcess;
-import io.remit.testing.Shipped;
 
 /**
  * The exactly-once proof: N commands through 3 remit processes in one group while workers are
@@ -48,16 +45,27 @@ public final class ChaosRun {
              "burst429":0.0003,"burst429Ms":500,"lost":0.02,"lostAs":"mix"}""";
 
     /** How big and how rough a run is. */
-    public record Options(int commands, int workers, Duration feed, Duration killEvery, boolean restartBroker,
-                          boolean restartPostgres, Duration quietTimeout) {
+    public record Options(
+            int commands,
+            int workers,
+            Duration feed,
+            Duration killEvery,
+            boolean restartBroker,
+            boolean restartPostgres,
+            Duration quietTimeout) {
         static Options parse(String... args) {
             Map<String, String> flags = new LinkedHashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) flags.put(args[i], args[i + 1]);
             int commands = Integer.parseInt(flags.getOrDefault("--commands", "10000"));
-            return new Options(commands, Integer.parseInt(flags.getOrDefault("--workers", "3")),
-                    Duration.ofSeconds(Long.parseLong(flags.getOrDefault("--feed-seconds", Long.toString(Math.max(40, commands / 1000))))),
+            return new Options(
+                    commands,
+                    Integer.parseInt(flags.getOrDefault("--workers", "3")),
+                    Duration.ofSeconds(Long.parseLong(
+                            flags.getOrDefault("--feed-seconds", Long.toString(Math.max(40, commands / 1000))))),
                     Duration.ofSeconds(Long.parseLong(flags.getOrDefault("--kill-every-seconds", "10"))),
-                    true, true, Duration.ofMinutes(Long.parseLong(flags.getOrDefault("--quiet-minutes", "10"))));
+                    true,
+                    true,
+                    Duration.ofMinutes(Long.parseLong(flags.getOrDefault("--quiet-minutes", "10"))));
         }
     }
 
@@ -78,19 +86,26 @@ public final class ChaosRun {
         String run = Long.toString(System.currentTimeMillis(), 36);
         List<JavaProcess> workers = new ArrayList<>();
         try (StandaloneKafka kafka = new StandaloneKafka(Files.createDirectories(dir.resolve("kafka")));
-             RestartablePostgres postgres = new RestartablePostgres(dir.resolve("pg"));
-             SandboxServer sandbox = SandboxServer.start(new SandboxOptions("127.0.0.1", 0, SandboxOptions.DEFAULT_KEY,
-                     apiSecret, FaultsJson.merge(io.remit.sandbox.Faults.NONE, FAULTS), false))) {
+                RestartablePostgres postgres = new RestartablePostgres(dir.resolve("pg"));
+                SandboxServer sandbox = SandboxServer.start(new SandboxOptions(
+                        "127.0.0.1",
+                        0,
+                        SandboxOptions.DEFAULT_KEY,
+                        apiSecret,
+                        FaultsJson.merge(io.remit.sandbox.Faults.NONE, FAULTS),
+                        false))) {
             CommandMix load = new CommandMix(run, options.commands(), sandbox, 5, 5);
             for (int i = 0; i < options.workers(); i++) {
                 workers.add(worker(i, kafka, postgres, sandbox, apiSecret, dbPassword, dir));
             }
             workers.forEach(JavaProcess::start);
             awaitReady(workers, Duration.ofSeconds(120));
-            JdbcTemplate jdbc = new JdbcTemplate(new DriverManagerDataSource(postgres.jdbcUrl(), "postgres", dbPassword));
+            JdbcTemplate jdbc =
+                    new JdbcTemplate(new DriverManagerDataSource(postgres.jdbcUrl(), "postgres", dbPassword));
 
             AtomicInteger kills = new AtomicInteger();
-            Thread chaos = Thread.ofPlatform().name("chaos").start(() -> makeChaos(options, workers, kafka, postgres, kills));
+            Thread chaos =
+                    Thread.ofPlatform().name("chaos").start(() -> makeChaos(options, workers, kafka, postgres, kills));
             feed(kafka.bootstrapServers(), load, options.feed());
             chaos.join();
             boolean quiet = awaitQuiet(jdbc, load, options.quietTimeout());
@@ -100,8 +115,13 @@ public final class ChaosRun {
             checks.deadLetters(load, jdbc, kafka.bootstrapServers(), DEAD_LETTERS);
             checks.retriesLeft(kafka.bootstrapServers(), "chaos", retryTopics());
             workers.forEach(JavaProcess::kill);
-            checks.secrets(workers.stream().map(JavaProcess::log).toList(), jdbc, kafka.bootstrapServers(), DEAD_LETTERS,
-                    apiSecret, dbPassword);
+            checks.secrets(
+                    workers.stream().map(JavaProcess::log).toList(),
+                    jdbc,
+                    kafka.bootstrapServers(),
+                    DEAD_LETTERS,
+                    apiSecret,
+                    dbPassword);
             Map<String, Object> made = new LinkedHashMap<>();
             made.put("quiet", quiet);
             made.put("workers", options.workers());
@@ -117,8 +137,15 @@ public final class ChaosRun {
         }
     }
 
-    private static JavaProcess worker(int index, StandaloneKafka kafka, RestartablePostgres postgres, SandboxServer sandbox,
-                                      String apiSecret, String dbPassword, Path dir) throws Exception {
+    private static JavaProcess worker(
+            int index,
+            StandaloneKafka kafka,
+            RestartablePostgres postgres,
+            SandboxServer sandbox,
+            String apiSecret,
+            String dbPassword,
+            Path dir)
+            throws Exception {
         int port = Ports.free();
         List<String> args = List.of(
                 "--server.port=" + port,
@@ -140,19 +167,29 @@ public final class ChaosRun {
                 "--remit.worker.static-membership=true",
                 "--remit.worker.transaction-timeout=20s");
         Map<String, String> secrets = Map.of("REMIT_API_SECRET", apiSecret, "SPRING_DATASOURCE_PASSWORD", dbPassword);
-        return JavaProcess.ofJar("worker-" + index + ":" + port, Shipped.jar(),
-                List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), args, secrets, dir.resolve("worker-" + index + ".log"));
+        return JavaProcess.ofJar(
+                "worker-" + index + ":" + port,
+                Shipped.jar(),
+                List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                args,
+                secrets,
+                dir.resolve("worker-" + index + ".log"));
     }
 
-    private static void makeChaos(Options options, List<JavaProcess> workers, StandaloneKafka kafka, RestartablePostgres postgres,
-                                  AtomicInteger kills) {
+    private static void makeChaos(
+            Options options,
+            List<JavaProcess> workers,
+            StandaloneKafka kafka,
+            RestartablePostgres postgres,
+            AtomicInteger kills) {
         Random random = new Random();
         long start = System.nanoTime();
         long feedNanos = options.feed().toNanos();
         boolean brokerDone = !options.restartBroker(), postgresDone = !options.restartPostgres();
         try {
             while (System.nanoTime() - start < feedNanos) {
-                Thread.sleep(options.killEvery().toMillis() / 2 + random.nextLong(options.killEvery().toMillis()));
+                Thread.sleep(options.killEvery().toMillis() / 2
+                        + random.nextLong(options.killEvery().toMillis()));
                 JavaProcess victim = workers.get(random.nextInt(workers.size()));
                 victim.kill();
                 kills.incrementAndGet();
@@ -187,14 +224,24 @@ public final class ChaosRun {
     }
 
     private static void feed(String bootstrap, CommandMix load, Duration over) throws InterruptedException {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.LINGER_MS_CONFIG, 10, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        10,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                        300_000),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             List<CommandMix.Expected> commands = load.inOrder();
             long start = System.nanoTime();
             for (int i = 0; i < commands.size(); i++) {
                 CommandMix.Expected c = commands.get(i);
-                producer.send(new ProducerRecord<>(COMMANDS, c.key().getBytes(StandardCharsets.UTF_8), c.value().getBytes(StandardCharsets.UTF_8)));
+                producer.send(new ProducerRecord<>(
+                        COMMANDS,
+                        c.key().getBytes(StandardCharsets.UTF_8),
+                        c.value().getBytes(StandardCharsets.UTF_8)));
                 long due = start + over.toNanos() * i / commands.size();
                 long wait = due - System.nanoTime();
                 if (wait > 1_000_000) Thread.sleep(Duration.ofNanos(wait));
@@ -203,12 +250,15 @@ public final class ChaosRun {
         }
     }
 
-    private static boolean awaitQuiet(JdbcTemplate jdbc, CommandMix load, Duration timeout) throws InterruptedException {
+    private static boolean awaitQuiet(JdbcTemplate jdbc, CommandMix load, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             try {
-                Integer done = jdbc.queryForObject("select count(*) from command_outcome where request_id like ? and status <> 'RETRYING'",
-                        Integer.class, "c-" + load.run + "-%");
+                Integer done = jdbc.queryForObject(
+                        "select count(*) from command_outcome where request_id like ? and status <> 'RETRYING'",
+                        Integer.class,
+                        "c-" + load.run + "-%");
                 if (done != null && done == load.byKey.size()) {
                     Thread.sleep(3000); // let the last transactions settle before reading the topics
                     return true;
@@ -228,19 +278,25 @@ public final class ChaosRun {
             String port = worker.name().substring(worker.name().indexOf(':') + 1);
             while (true) {
                 try {
-                    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness")).build(), HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> answer = http.send(
+                            HttpRequest.newBuilder(
+                                            URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
                     if (answer.statusCode() == 200) break;
                 } catch (java.io.IOException e) {
                     // not listening yet
                 }
-                if (System.nanoTime() > deadline) throw new IllegalStateException(worker.name() + " did not become ready; see " + worker.log());
+                if (System.nanoTime() > deadline)
+                    throw new IllegalStateException(worker.name() + " did not become ready; see " + worker.log());
                 Thread.sleep(500);
             }
         }
     }
 
     static List<String> retryTopics() {
-        return java.util.Arrays.stream(DELAYS.split(",")).map(d -> COMMANDS + ".retry." + d).toList();
+        return java.util.Arrays.stream(DELAYS.split(","))
+                .map(d -> COMMANDS + ".retry." + d)
+                .toList();
     }
 }

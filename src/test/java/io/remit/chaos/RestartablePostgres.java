@@ -1,10 +1,9 @@
 package io.remit.chaos;
 
-import java.io.IOException;
-import java.nio.file.Path;
-
 import io.remit.testing.Ports;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Path;
 
 /** A real PostgreSQL on a fixed port and a kept data directory, so it can be stopped and started with its data. */
 final class RestartablePostgres implements AutoCloseable {
@@ -28,8 +27,11 @@ final class RestartablePostgres implements AutoCloseable {
     }
 
     synchronized void start() throws IOException {
-        postgres = EmbeddedPostgres.builder().setPort(port).setDataDirectory(dataDirectory.toFile())
-                .setCleanDataDirectory(false).start();
+        postgres = EmbeddedPostgres.builder()
+                .setPort(port)
+                .setDataDirectory(dataDirectory.toFile())
+                .setCleanDataDirectory(false)
+                .start();
     }
 
     synchronized void stop() throws IOException {

@@ -1,17 +1,15 @@
 package io.remit.chaos;
 
+import io.remit.testing.JavaProcess;
+import io.remit.testing.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-
-import io.remit.testing.Ports;
-import io.remit.testing.JavaProcess;
 
 /**
  * A single-node KRaft Kafka broker in its own JVM, from the test classpath, on fixed ports and a
@@ -25,30 +23,43 @@ final class StandaloneKafka implements AutoCloseable {
         this.port = Ports.free();
         int controllerPort = Ports.free();
         Path config = dir.resolve("server.properties");
-        Files.writeString(config, String.join("\n",
-                "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "inter.broker.listener.name=PLAINTEXT",
-                "log.dirs=" + dir.resolve("data"),
-                "offsets.topic.replication.factor=1",
-                "offsets.topic.num.partitions=6",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "transaction.state.log.num.partitions=6",
-                "group.initial.rebalance.delay.ms=0",
-                "auto.create.topics.enable=false",
-                ""));
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "process.roles=broker,controller",
+                        "node.id=1",
+                        "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                        "controller.listener.names=CONTROLLER",
+                        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                        "inter.broker.listener.name=PLAINTEXT",
+                        "log.dirs=" + dir.resolve("data"),
+                        "offsets.topic.replication.factor=1",
+                        "offsets.topic.num.partitions=6",
+                        "transaction.state.log.replication.factor=1",
+                        "transaction.state.log.min.isr=1",
+                        "transaction.state.log.num.partitions=6",
+                        "group.initial.rebalance.delay.ms=0",
+                        "auto.create.topics.enable=false",
+                        ""));
         List<String> jvm = List.of("-Xmx768m", "-XX:+UseSerialGC");
-        JavaProcess format = new JavaProcess("kafka-format", "kafka.tools.StorageTool", jvm,
-                List.of("format", "-t", org.apache.kafka.common.Uuid.randomUuid().toString(), "-c", config.toString()), dir.resolve("format.log"));
+        JavaProcess format = new JavaProcess(
+                "kafka-format",
+                "kafka.tools.StorageTool",
+                jvm,
+                List.of(
+                        "format",
+                        "-t",
+                        org.apache.kafka.common.Uuid.randomUuid().toString(),
+                        "-c",
+                        config.toString()),
+                dir.resolve("format.log"));
         format.start();
         while (format.isAlive()) Thread.sleep(100);
-        this.process = new JavaProcess("kafka", "kafka.Kafka", jvm, List.of(config.toString()), dir.resolve("kafka.log"));
+        this.process =
+                new JavaProcess("kafka", "kafka.Kafka", jvm, List.of(config.toString()), dir.resolve("kafka.log"));
         start();
     }
 
@@ -68,8 +79,13 @@ final class StandaloneKafka implements AutoCloseable {
     private void awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000))) {
+            try (Admin admin = Admin.create(Map.of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    bootstrapServers(),
+                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                    2000,
+                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                    2000))) {
                 admin.describeCluster().nodes().get();
                 return;
             } catch (Exception e) {

@@ -9,7 +9,6 @@ import java.time.LocalDate;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -28,31 +27,57 @@ class CommandParserTest {
 
     static Stream<Arguments> validCommands() {
         return Stream.of(
-                argumentSet("invoice.create with a description", CREATE.formatted(",\"description\":\"Consulting\""),
-                        new Command.CreateInvoice(KEY, "conn_demo", "INV-1", "1500.00", "USD", LocalDate.of(2026, 12, 31), "Consulting")),
-                argumentSet("invoice.create without a description", CREATE.formatted(""),
-                        new Command.CreateInvoice(KEY, "conn_demo", "INV-1", "1500.00", "USD", LocalDate.of(2026, 12, 31), null)),
-                argumentSet("invoice.create with a null description", CREATE.formatted(",\"description\":null"),
-                        new Command.CreateInvoice(KEY, "conn_demo", "INV-1", "1500.00", "USD", LocalDate.of(2026, 12, 31), null)),
-                argumentSet("invoice.create ignoring unknown fields and a requestId in the value",
+                argumentSet(
+                        "invoice.create with a description",
+                        CREATE.formatted(",\"description\":\"Consulting\""),
+                        new Command.CreateInvoice(
+                                KEY, "conn_demo", "INV-1", "1500.00", "USD", LocalDate.of(2026, 12, 31), "Consulting")),
+                argumentSet(
+                        "invoice.create without a description",
+                        CREATE.formatted(""),
+                        new Command.CreateInvoice(
+                                KEY, "conn_demo", "INV-1", "1500.00", "USD", LocalDate.of(2026, 12, 31), null)),
+                argumentSet(
+                        "invoice.create with a null description",
+                        CREATE.formatted(",\"description\":null"),
+                        new Command.CreateInvoice(
+                                KEY, "conn_demo", "INV-1", "1500.00", "USD", LocalDate.of(2026, 12, 31), null)),
+                argumentSet(
+                        "invoice.create ignoring unknown fields and a requestId in the value",
                         CREATE.formatted(",\"requestId\":\"other\",\"priority\":7,\"meta\":{\"tags\":[1,2]}"),
-                        new Command.CreateInvoice(KEY, "conn_demo", "INV-1", "1500.00", "USD", LocalDate.of(2026, 12, 31), null)),
-                argumentSet("invoice.create at every length limit",
+                        new Command.CreateInvoice(
+                                KEY, "conn_demo", "INV-1", "1500.00", "USD", LocalDate.of(2026, 12, 31), null)),
+                argumentSet(
+                        "invoice.create at every length limit",
                         """
-                        {"type":"invoice.create","connectionId":"%s","invoiceNumber":"%s","amount":"9999999999999.99","currency":"EUR","dueDate":"2024-02-29","description":"%s"}"""
-                                .formatted("c".repeat(64), "N".repeat(64), "d".repeat(1000)),
-                        new Command.CreateInvoice(KEY, "c".repeat(64), "N".repeat(64), "9999999999999.99", "EUR", LocalDate.of(2024, 2, 29),
+                        {"type":"invoice.create","connectionId":"%s","invoiceNumber":"%s","amount":"9999999999999.99","currency":"EUR","dueDate":"2024-02-29","description":"%s"}""".formatted("c".repeat(64), "N".repeat(64), "d".repeat(1000)),
+                        new Command.CreateInvoice(
+                                KEY,
+                                "c".repeat(64),
+                                "N".repeat(64),
+                                "9999999999999.99",
+                                "EUR",
+                                LocalDate.of(2024, 2, 29),
                                 "d".repeat(1000))),
-                argumentSet("invoice.approve", "{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\"}",
+                argumentSet(
+                        "invoice.approve",
+                        "{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\"}",
                         new Command.InvoiceAction(KEY, CommandType.INVOICE_APPROVE, "inv_1", null)),
-                argumentSet("invoice.dispute with a reason", "{\"type\":\"invoice.dispute\",\"invoiceId\":\"inv_1\",\"reason\":\"wrong amount\"}",
+                argumentSet(
+                        "invoice.dispute with a reason",
+                        "{\"type\":\"invoice.dispute\",\"invoiceId\":\"inv_1\",\"reason\":\"wrong amount\"}",
                         new Command.InvoiceAction(KEY, CommandType.INVOICE_DISPUTE, "inv_1", "wrong amount")),
-                argumentSet("invoice.cancel with every id character and an unknown field",
+                argumentSet(
+                        "invoice.cancel with every id character and an unknown field",
                         "{\"type\":\"invoice.cancel\",\"invoiceId\":\"Inv_9.a:b-c\",\"source\":\"erp\"}",
                         new Command.InvoiceAction(KEY, CommandType.INVOICE_CANCEL, "Inv_9.a:b-c", null)),
-                argumentSet("payment.create", PAY.formatted("\"1500.5\"", "\"USD\""),
+                argumentSet(
+                        "payment.create",
+                        PAY.formatted("\"1500.5\"", "\"USD\""),
                         new Command.CreatePayment(KEY, "inv_1", "1500.5", "USD")),
-                argumentSet("payment.create of a whole amount", PAY.formatted("\"0\"", "\"JPY\""),
+                argumentSet(
+                        "payment.create of a whole amount",
+                        PAY.formatted("\"0\"", "\"JPY\""),
                         new Command.CreatePayment(KEY, "inv_1", "0", "JPY")));
     }
 
@@ -71,8 +96,10 @@ class CommandParserTest {
     void takesTheRequestIdFromTheKey(String key) {
         ParsedCommand parsed = parse(key, "{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\"}");
 
-        assertThat(parsed).isInstanceOfSatisfying(ParsedCommand.Valid.class,
-                valid -> assertThat(valid.command().requestId()).isEqualTo(key));
+        assertThat(parsed)
+                .isInstanceOfSatisfying(
+                        ParsedCommand.Valid.class,
+                        valid -> assertThat(valid.command().requestId()).isEqualTo(key));
     }
 
     static Stream<Arguments> missingKeys() {
@@ -84,8 +111,12 @@ class CommandParserTest {
     void refusesARecordWithoutAKey(byte[] key) {
         ParsedCommand parsed = parser.parse(key, bytes("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\"}"));
 
-        assertThat(parsed).isEqualTo(new ParsedCommand.Invalid(CommandParser.MISSING_KEY,
-                "record has no key; the key is the requestId", null, CommandType.UNKNOWN));
+        assertThat(parsed)
+                .isEqualTo(new ParsedCommand.Invalid(
+                        CommandParser.MISSING_KEY,
+                        "record has no key; the key is the requestId",
+                        null,
+                        CommandType.UNKNOWN));
     }
 
     static Stream<Arguments> badKeys() {
@@ -115,23 +146,39 @@ class CommandParserTest {
                 argumentSet("no value", (Object) null),
                 argumentSet("an empty value", new byte[0]),
                 argumentSet("random bytes", noise(7, 64)),
-                argumentSet("invalid UTF-8 inside a JSON string",
-                        concat("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\",\"reason\":\"", new byte[] {(byte) 0xFF}, "\"}")),
-                argumentSet("a truncated UTF-8 sequence inside a JSON string",
-                        concat("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\",\"reason\":\"", new byte[] {(byte) 0xC3}, "\"}")),
+                argumentSet(
+                        "invalid UTF-8 inside a JSON string",
+                        concat(
+                                "{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\",\"reason\":\"",
+                                new byte[] {(byte) 0xFF},
+                                "\"}")),
+                argumentSet(
+                        "a truncated UTF-8 sequence inside a JSON string",
+                        concat(
+                                "{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\",\"reason\":\"",
+                                new byte[] {(byte) 0xC3},
+                                "\"}")),
                 argumentSet("a JSON array", bytes("[{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\"}]")),
                 argumentSet("a JSON string", bytes("\"invoice.approve\"")),
                 argumentSet("JSON null", bytes("null")),
                 argumentSet("only whitespace", bytes("  \n ")),
                 argumentSet("1000 levels of nesting", bytes("[".repeat(1000) + "]".repeat(1000))),
-                argumentSet("1000 levels of nesting inside a command",
-                        bytes("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\",\"x\":" + "{\"a\":".repeat(1000) + "1" + "}".repeat(1000) + "}")),
-                argumentSet("a value over 64 KiB", bytes("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\",\"padding\":\""
-                        + "x".repeat(CommandParser.MAX_VALUE_BYTES) + "\"}")),
-                argumentSet("a duplicate key", bytes("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\",\"invoiceId\":\"inv_2\"}")),
-                argumentSet("a duplicate key in a nested object",
+                argumentSet(
+                        "1000 levels of nesting inside a command",
+                        bytes("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\",\"x\":" + "{\"a\":".repeat(1000)
+                                + "1" + "}".repeat(1000) + "}")),
+                argumentSet(
+                        "a value over 64 KiB",
+                        bytes("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\",\"padding\":\""
+                                + "x".repeat(CommandParser.MAX_VALUE_BYTES) + "\"}")),
+                argumentSet(
+                        "a duplicate key",
+                        bytes("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\",\"invoiceId\":\"inv_2\"}")),
+                argumentSet(
+                        "a duplicate key in a nested object",
                         bytes("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\",\"x\":{\"a\":1,\"a\":2}}")),
-                argumentSet("a second JSON value after the object",
+                argumentSet(
+                        "a second JSON value after the object",
                         bytes("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\"} {\"type\":\"invoice.cancel\"}")),
                 argumentSet("a comment", bytes("/* erp */ {\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\"}")),
                 argumentSet("a number with 100 digits", bytes(PAY.formatted("1" + "0".repeat(99), "\"USD\""))));
@@ -161,52 +208,142 @@ class CommandParserTest {
         return Stream.of(
                 argumentSet("no type", "{\"invoiceId\":\"inv_1\"}", "type", CommandType.UNKNOWN),
                 argumentSet("a null type", "{\"type\":null,\"invoiceId\":\"inv_1\"}", "type", CommandType.UNKNOWN),
-                argumentSet("a type that is not a string", "{\"type\":1,\"invoiceId\":\"inv_1\"}", "type", CommandType.UNKNOWN),
-                argumentSet("an unknown type", "{\"type\":\"invoice.delete\",\"invoiceId\":\"inv_1\"}", "type", CommandType.UNKNOWN),
-                argumentSet("a type in another case", "{\"type\":\"Invoice.Approve\",\"invoiceId\":\"inv_1\"}", "type", CommandType.UNKNOWN),
+                argumentSet(
+                        "a type that is not a string",
+                        "{\"type\":1,\"invoiceId\":\"inv_1\"}",
+                        "type",
+                        CommandType.UNKNOWN),
+                argumentSet(
+                        "an unknown type",
+                        "{\"type\":\"invoice.delete\",\"invoiceId\":\"inv_1\"}",
+                        "type",
+                        CommandType.UNKNOWN),
+                argumentSet(
+                        "a type in another case",
+                        "{\"type\":\"Invoice.Approve\",\"invoiceId\":\"inv_1\"}",
+                        "type",
+                        CommandType.UNKNOWN),
                 argumentSet("an amount as a number", PAY.formatted("1500.0", "\"USD\""), "amount", "payment.create"),
-                argumentSet("an amount as a number too big for a double", PAY.formatted("1e309", "\"USD\""), "amount", "payment.create"),
-                argumentSet("a negative zero amount", PAY.formatted("\"-0.00\"", "\"USD\""), "amount", "payment.create"),
-                argumentSet("an amount with three decimals", PAY.formatted("\"1.005\"", "\"USD\""), "amount", "payment.create"),
-                argumentSet("an amount that is not a number", PAY.formatted("\"abc\"", "\"USD\""), "amount", "payment.create"),
-                argumentSet("an amount with 14 integer digits", PAY.formatted("\"12345678901234\"", "\"USD\""), "amount", "payment.create"),
-                argumentSet("an amount with an exponent", PAY.formatted("\"1e3\"", "\"USD\""), "amount", "payment.create"),
-                argumentSet("an amount with a trailing point", PAY.formatted("\"15.\"", "\"USD\""), "amount", "payment.create"),
-                argumentSet("an amount with a grouping comma", PAY.formatted("\"1,500.00\"", "\"USD\""), "amount", "payment.create"),
-                argumentSet("no amount", "{\"type\":\"payment.create\",\"invoiceId\":\"inv_1\",\"currency\":\"USD\"}", "amount", "payment.create"),
-                argumentSet("a lower-case currency", PAY.formatted("\"15.00\"", "\"usd\""), "currency", "payment.create"),
-                argumentSet("a two-letter currency", PAY.formatted("\"15.00\"", "\"US\""), "currency", "payment.create"),
-                argumentSet("a currency with a trailing newline", PAY.formatted("\"15.00\"", "\"USD\\n\""), "currency", "payment.create"),
-                argumentSet("an impossible due date",
+                argumentSet(
+                        "an amount as a number too big for a double",
+                        PAY.formatted("1e309", "\"USD\""),
+                        "amount",
+                        "payment.create"),
+                argumentSet(
+                        "a negative zero amount", PAY.formatted("\"-0.00\"", "\"USD\""), "amount", "payment.create"),
+                argumentSet(
+                        "an amount with three decimals",
+                        PAY.formatted("\"1.005\"", "\"USD\""),
+                        "amount",
+                        "payment.create"),
+                argumentSet(
+                        "an amount that is not a number",
+                        PAY.formatted("\"abc\"", "\"USD\""),
+                        "amount",
+                        "payment.create"),
+                argumentSet(
+                        "an amount with 14 integer digits",
+                        PAY.formatted("\"12345678901234\"", "\"USD\""),
+                        "amount",
+                        "payment.create"),
+                argumentSet(
+                        "an amount with an exponent", PAY.formatted("\"1e3\"", "\"USD\""), "amount", "payment.create"),
+                argumentSet(
+                        "an amount with a trailing point",
+                        PAY.formatted("\"15.\"", "\"USD\""),
+                        "amount",
+                        "payment.create"),
+                argumentSet(
+                        "an amount with a grouping comma",
+                        PAY.formatted("\"1,500.00\"", "\"USD\""),
+                        "amount",
+                        "payment.create"),
+                argumentSet(
+                        "no amount",
+                        "{\"type\":\"payment.create\",\"invoiceId\":\"inv_1\",\"currency\":\"USD\"}",
+                        "amount",
+                        "payment.create"),
+                argumentSet(
+                        "a lower-case currency", PAY.formatted("\"15.00\"", "\"usd\""), "currency", "payment.create"),
+                argumentSet(
+                        "a two-letter currency", PAY.formatted("\"15.00\"", "\"US\""), "currency", "payment.create"),
+                argumentSet(
+                        "a currency with a trailing newline",
+                        PAY.formatted("\"15.00\"", "\"USD\\n\""),
+                        "currency",
+                        "payment.create"),
+                argumentSet(
+                        "an impossible due date",
                         "{\"type\":\"invoice.create\",\"connectionId\":\"c\",\"invoiceNumber\":\"N\",\"amount\":\"1\",\"currency\":\"USD\",\"dueDate\":\"2026-13-45\"}",
-                        "dueDate", "invoice.create"),
-                argumentSet("the 29th of February in a common year",
+                        "dueDate",
+                        "invoice.create"),
+                argumentSet(
+                        "the 29th of February in a common year",
                         "{\"type\":\"invoice.create\",\"connectionId\":\"c\",\"invoiceNumber\":\"N\",\"amount\":\"1\",\"currency\":\"USD\",\"dueDate\":\"2026-02-29\"}",
-                        "dueDate", "invoice.create"),
-                argumentSet("a due date with a time",
+                        "dueDate",
+                        "invoice.create"),
+                argumentSet(
+                        "a due date with a time",
                         "{\"type\":\"invoice.create\",\"connectionId\":\"c\",\"invoiceNumber\":\"N\",\"amount\":\"1\",\"currency\":\"USD\",\"dueDate\":\"2026-12-31T00:00:00Z\"}",
-                        "dueDate", "invoice.create"),
-                argumentSet("an invoiceId with a slash", "{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1/../pay\"}", "invoiceId", "invoice.approve"),
-                argumentSet("an invoiceId of 65 characters", "{\"type\":\"invoice.cancel\",\"invoiceId\":\"" + "i".repeat(65) + "\"}",
-                        "invoiceId", "invoice.cancel"),
-                argumentSet("an empty invoiceId", "{\"type\":\"invoice.cancel\",\"invoiceId\":\"\"}", "invoiceId", "invoice.cancel"),
-                argumentSet("a null invoiceId", "{\"type\":\"invoice.cancel\",\"invoiceId\":null}", "invoiceId", "invoice.cancel"),
-                argumentSet("an invoiceId as a number", "{\"type\":\"invoice.cancel\",\"invoiceId\":42}", "invoiceId", "invoice.cancel"),
-                argumentSet("a blank invoiceNumber",
+                        "dueDate",
+                        "invoice.create"),
+                argumentSet(
+                        "an invoiceId with a slash",
+                        "{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1/../pay\"}",
+                        "invoiceId",
+                        "invoice.approve"),
+                argumentSet(
+                        "an invoiceId of 65 characters",
+                        "{\"type\":\"invoice.cancel\",\"invoiceId\":\"" + "i".repeat(65) + "\"}",
+                        "invoiceId",
+                        "invoice.cancel"),
+                argumentSet(
+                        "an empty invoiceId",
+                        "{\"type\":\"invoice.cancel\",\"invoiceId\":\"\"}",
+                        "invoiceId",
+                        "invoice.cancel"),
+                argumentSet(
+                        "a null invoiceId",
+                        "{\"type\":\"invoice.cancel\",\"invoiceId\":null}",
+                        "invoiceId",
+                        "invoice.cancel"),
+                argumentSet(
+                        "an invoiceId as a number",
+                        "{\"type\":\"invoice.cancel\",\"invoiceId\":42}",
+                        "invoiceId",
+                        "invoice.cancel"),
+                argumentSet(
+                        "a blank invoiceNumber",
                         "{\"type\":\"invoice.create\",\"connectionId\":\"c\",\"invoiceNumber\":\" \\t \",\"amount\":\"1\",\"currency\":\"USD\",\"dueDate\":\"2026-12-31\"}",
-                        "invoiceNumber", "invoice.create"),
-                argumentSet("an invoiceNumber of 65 characters",
+                        "invoiceNumber",
+                        "invoice.create"),
+                argumentSet(
+                        "an invoiceNumber of 65 characters",
                         "{\"type\":\"invoice.create\",\"connectionId\":\"c\",\"invoiceNumber\":\"" + "N".repeat(65)
                                 + "\",\"amount\":\"1\",\"currency\":\"USD\",\"dueDate\":\"2026-12-31\"}",
-                        "invoiceNumber", "invoice.create"),
-                argumentSet("a connectionId with a space",
+                        "invoiceNumber",
+                        "invoice.create"),
+                argumentSet(
+                        "a connectionId with a space",
                         "{\"type\":\"invoice.create\",\"connectionId\":\"conn 1\",\"invoiceNumber\":\"N\",\"amount\":\"1\",\"currency\":\"USD\",\"dueDate\":\"2026-12-31\"}",
-                        "connectionId", "invoice.create"),
-                argumentSet("a description of 1001 characters", CREATE.formatted(",\"description\":\"" + "d".repeat(1001) + "\""),
-                        "description", "invoice.create"),
-                argumentSet("a description that is not a string", CREATE.formatted(",\"description\":[\"a\"]"), "description", "invoice.create"),
-                argumentSet("a reason of 1001 characters", "{\"type\":\"invoice.dispute\",\"invoiceId\":\"inv_1\",\"reason\":\"" + "r".repeat(1001) + "\"}",
-                        "reason", "invoice.dispute"));
+                        "connectionId",
+                        "invoice.create"),
+                argumentSet(
+                        "a description of 1001 characters",
+                        CREATE.formatted(",\"description\":\"" + "d".repeat(1001) + "\""),
+                        "description",
+                        "invoice.create"),
+                argumentSet(
+                        "a description that is not a string",
+                        CREATE.formatted(",\"description\":[\"a\"]"),
+                        "description",
+                        "invoice.create"),
+                argumentSet(
+                        "a reason of 1001 characters",
+                        "{\"type\":\"invoice.dispute\",\"invoiceId\":\"inv_1\",\"reason\":\"" + "r".repeat(1001)
+                                + "\"}",
+                        "reason",
+                        "invoice.dispute"));
     }
 
     @ParameterizedTest
@@ -234,29 +371,39 @@ class CommandParserTest {
             try {
                 assertThat(parser.parse(key, value)).isNotNull();
             } catch (RuntimeException e) {
-                throw new AssertionError("parse threw for key " + HexFormat.of().formatHex(key) + ", value "
-                        + HexFormat.of().formatHex(value), e);
+                throw new AssertionError(
+                        "parse threw for key " + HexFormat.of().formatHex(key) + ", value "
+                                + HexFormat.of().formatHex(value),
+                        e);
             }
         }
     }
 
     @Test
     void callsOverlongUtf8Unreadable() {
-        byte[] value = concat("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\",\"reason\":\"a", new byte[] {(byte) 0xC0, (byte) 0xAF}, "b\"}");
+        byte[] value = concat(
+                "{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\",\"reason\":\"a",
+                new byte[] {(byte) 0xC0, (byte) 0xAF},
+                "b\"}");
 
-        assertThat(parser.parse(bytes(KEY), value)).isInstanceOfSatisfying(ParsedCommand.Invalid.class,
-                invalid -> assertThat(invalid.code()).isEqualTo(CommandParser.UNREADABLE));
+        assertThat(parser.parse(bytes(KEY), value))
+                .isInstanceOfSatisfying(
+                        ParsedCommand.Invalid.class,
+                        invalid -> assertThat(invalid.code()).isEqualTo(CommandParser.UNREADABLE));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"+12026-12-31", "-2026-12-31", "-0001-01-01"})
     void refusesADueDateWithASignedYear(String dueDate) {
-        ParsedCommand parsed = parse(KEY,
+        ParsedCommand parsed = parse(
+                KEY,
                 "{\"type\":\"invoice.create\",\"connectionId\":\"c\",\"invoiceNumber\":\"N\",\"amount\":\"1\",\"currency\":\"USD\",\"dueDate\":\"%s\"}"
                         .formatted(dueDate));
 
-        assertThat(parsed).isInstanceOfSatisfying(ParsedCommand.Invalid.class,
-                invalid -> assertThat(invalid.message()).startsWith("dueDate "));
+        assertThat(parsed)
+                .isInstanceOfSatisfying(
+                        ParsedCommand.Invalid.class,
+                        invalid -> assertThat(invalid.message()).startsWith("dueDate "));
     }
 
     private ParsedCommand parse(String key, String value) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.remit.testing.Commands;
+import io.remit.testing.KafkaProbe;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -34,9 +35,6 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
-
-import io.remit.testing.Commands;
-import io.remit.testing.KafkaProbe;
 
 /**
  * The triage page as a person uses it, in headless Chromium driven by Selenium: sign in, filter by
@@ -70,10 +68,21 @@ class ConsoleBrowserIT extends ConsoleTestSupport {
         profile = Files.createTempDirectory("remit-chromium-");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(chromium.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                "--user-data-dir=" + profile, "--window-size=1440,1000");
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile()).usingAnyFreePort().build();
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-dev-shm-usage",
+                "--user-data-dir=" + profile,
+                "--window-size=1440,1000");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(driver.toFile())
+                .usingAnyFreePort()
+                .build();
         browser = new ChromeDriver(service, options);
         wait = new WebDriverWait(browser, Duration.ofSeconds(15));
         Files.createDirectories(SCREENSHOTS);
@@ -93,18 +102,30 @@ class ConsoleBrowserIT extends ConsoleTestSupport {
     void anOperatorFindsADeadLetterDryRunsAndRedrivesItAndSeesItSucceed() throws Exception {
         String chosen = id("browser"), other = id("browser-other"), refused = id("browser-refused");
         String value = Commands.createInvoice(chosen);
-        stored().row(chosen, value).code(EXHAUSTED, 503, "retries exhausted: SERVICE_UNAVAILABLE").attempts(3)
-                .header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").header("remit.attempt", "3")
-                .header("remit.original.topic", COMMANDS).decided("SERVICE_UNAVAILABLE", 503, 503, 503).store();
-        stored().row(other, Commands.createInvoice(other)).code(EXHAUSTED, 503, "retries exhausted: SERVICE_UNAVAILABLE").attempts(3).store();
-        stored().row(refused, Commands.createInvoice("conn_nowhere", refused, "1.00", "USD")).code("CONNECTION_NOT_FOUND", 404, "no such connection").store();
+        stored().row(chosen, value)
+                .code(EXHAUSTED, 503, "retries exhausted: SERVICE_UNAVAILABLE")
+                .attempts(3)
+                .header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+                .header("remit.attempt", "3")
+                .header("remit.original.topic", COMMANDS)
+                .decided("SERVICE_UNAVAILABLE", 503, 503, 503)
+                .store();
+        stored().row(other, Commands.createInvoice(other))
+                .code(EXHAUSTED, 503, "retries exhausted: SERVICE_UNAVAILABLE")
+                .attempts(3)
+                .store();
+        stored().row(refused, Commands.createInvoice("conn_nowhere", refused, "1.00", "USD"))
+                .code("CONNECTION_NOT_FOUND", 404, "no such connection")
+                .store();
 
         browser.get(url("/ops/"));
         assertThat(browser.getCurrentUrl()).endsWith("/ops/login");
         signIn(OPERATOR, "not-the-password");
         assertThat(shown(By.id("login-error")).getText()).contains("Wrong name or password");
         signIn(OPERATOR, OPERATOR_PASSWORD);
-        assertThat(shown(By.cssSelector("#by-code tr[data-code='" + EXHAUSTED + "']")).getText()).contains(EXHAUSTED);
+        assertThat(shown(By.cssSelector("#by-code tr[data-code='" + EXHAUSTED + "']"))
+                        .getText())
+                .contains(EXHAUSTED);
         screenshot("overview");
 
         new Select(browser.findElement(By.id("filter-code"))).selectByValue(EXHAUSTED);
@@ -113,31 +134,42 @@ class ConsoleBrowserIT extends ConsoleTestSupport {
         shown(By.id("list-summary"));
         List<WebElement> rows = browser.findElements(By.cssSelector("#dead-letters tbody tr"));
         assertThat(rows).extracting(r -> r.getDomAttribute("data-code")).containsOnly(EXHAUSTED);
-        assertThat(rows).extracting(r -> r.getDomAttribute("data-request-id")).contains(chosen, other).doesNotContain(refused);
+        assertThat(rows)
+                .extracting(r -> r.getDomAttribute("data-request-id"))
+                .contains(chosen, other)
+                .doesNotContain(refused);
         screenshot("filtered-by-code");
 
         browser.findElement(By.linkText(chosen)).click();
         assertThat(shown(By.id("request-id")).getText()).isEqualTo(chosen);
-        assertThat(browser.findElement(By.cssSelector("pre.command")).getText()).contains("\"type\" : \"invoice.create\"", "\"connectionId\" : \"conn_demo\"");
-        assertThat(browser.findElement(By.cssSelector("table.headers")).getText()).contains("traceparent", "00-0af7651916cd43dd", "remit.attempt");
-        assertThat(browser.findElements(By.cssSelector("#attempts tbody tr"))).hasSize(3)
+        assertThat(browser.findElement(By.cssSelector("pre.command")).getText())
+                .contains("\"type\" : \"invoice.create\"", "\"connectionId\" : \"conn_demo\"");
+        assertThat(browser.findElement(By.cssSelector("table.headers")).getText())
+                .contains("traceparent", "00-0af7651916cd43dd", "remit.attempt");
+        assertThat(browser.findElements(By.cssSelector("#attempts tbody tr")))
+                .hasSize(3)
                 .allSatisfy(attempt -> assertThat(attempt.getText()).contains("503"));
         assertThat(browser.findElement(By.id("outcome-status")).getText()).isEqualTo("DEAD_LETTERED");
         screenshot("dead-letter");
 
         browser.navigate().back();
-        shown(By.cssSelector("#dead-letters tr[data-request-id='" + chosen + "'] input[type=checkbox]")).click();
+        shown(By.cssSelector("#dead-letters tr[data-request-id='" + chosen + "'] input[type=checkbox]"))
+                .click();
         browser.findElement(By.id("reason")).sendKeys("API was down; it is back");
         browser.findElement(By.id("dry-run")).click();
         assertThat(shown(By.id("matched")).getText()).isEqualTo("1");
         assertThat(browser.findElement(By.id("eligible")).getText()).isEqualTo("1");
-        assertThat(browser.findElements(By.cssSelector("#confirm-form input[name=_csrf]"))).as("the form carries its CSRF token").hasSize(1);
+        assertThat(browser.findElements(By.cssSelector("#confirm-form input[name=_csrf]")))
+                .as("the form carries its CSRF token")
+                .hasSize(1);
         screenshot("dry-run");
 
         browser.findElement(By.id("redrive")).click();
         wait.until(ExpectedConditions.urlContains("/ops/ui/redrives/"));
         String redrive = browser.getCurrentUrl().replaceAll(".*/ops/ui/redrives/", "");
-        new WebDriverWait(browser, Duration.ofSeconds(20)).ignoring(StaleElementReferenceException.class).ignoring(NoSuchElementException.class)
+        new WebDriverWait(browser, Duration.ofSeconds(20))
+                .ignoring(StaleElementReferenceException.class)
+                .ignoring(NoSuchElementException.class)
                 .until(page -> page.findElement(By.id("state")).getText().equals("DONE"));
         assertThat(browser.findElement(By.id("redriven")).getText()).isEqualTo("1");
         assertThat(browser.findElement(By.id("requested-by")).getText()).isEqualTo(OPERATOR);
@@ -149,15 +181,26 @@ class ConsoleBrowserIT extends ConsoleTestSupport {
             assertThat(new String(record.value(), StandardCharsets.UTF_8)).isEqualTo(value);
             assertThat(KafkaProbe.header(record, "traceparent")).startsWith("00-0af7651916cd43dd");
         });
-        Map<String, Object> audit = jdbc.queryForMap("select requested_by, reason, dry_run, state, filter::text as filter from redrive where id = ?::uuid", redrive);
-        assertThat(audit).containsEntry("requested_by", OPERATOR).containsEntry("reason", "API was down; it is back")
-                .containsEntry("dry_run", false).containsEntry("state", "DONE");
+        Map<String, Object> audit = jdbc.queryForMap(
+                "select requested_by, reason, dry_run, state, filter::text as filter from redrive where id = ?::uuid",
+                redrive);
+        assertThat(audit)
+                .containsEntry("requested_by", OPERATOR)
+                .containsEntry("reason", "API was down; it is back")
+                .containsEntry("dry_run", false)
+                .containsEntry("state", "DONE");
         assertThat((String) audit.get("filter")).contains(chosen).doesNotContain(other);
-        assertThat(jdbc.queryForObject("select count(*) from redrive where dry_run and requested_by = ? and filter::text like ?", Integer.class,
-                OPERATOR, "%" + chosen + "%")).isEqualTo(1);
+        assertThat(jdbc.queryForObject(
+                        "select count(*) from redrive where dry_run and requested_by = ? and filter::text like ?",
+                        Integer.class,
+                        OPERATOR,
+                        "%" + chosen + "%"))
+                .isEqualTo(1);
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> "SUCCEEDED".equals(
-                jdbc.queryForObject("select status from command_outcome where request_id = ?", String.class, chosen)));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> "SUCCEEDED"
+                        .equals(jdbc.queryForObject(
+                                "select status from command_outcome where request_id = ?", String.class, chosen)));
         assertThat(infra.sandbox.ledger().effects(chosen)).isEqualTo(1);
         browser.findElement(By.cssSelector("#items a")).click();
         assertThat(shown(By.id("outcome-status")).getText()).isEqualTo("SUCCEEDED");
@@ -167,27 +210,36 @@ class ConsoleBrowserIT extends ConsoleTestSupport {
     @Test
     void aViewerSeesNoRedriveControlAndTheApiRefusesThem() throws Exception {
         String requestId = id("browser-viewer");
-        stored().row(requestId, Commands.createInvoice(requestId)).code(EXHAUSTED, 503, "retries exhausted").store();
+        stored().row(requestId, Commands.createInvoice(requestId))
+                .code(EXHAUSTED, 503, "retries exhausted")
+                .store();
 
         browser.get(url("/ops/"));
         signIn(VIEWER, VIEWER_PASSWORD);
         assertThat(shown(By.cssSelector("header .role")).getText()).isEqualTo("viewer");
-        assertThat(browser.findElement(By.cssSelector("#dead-letters tr[data-request-id='" + requestId + "']")).isDisplayed()).isTrue();
+        assertThat(browser.findElement(By.cssSelector("#dead-letters tr[data-request-id='" + requestId + "']"))
+                        .isDisplayed())
+                .isTrue();
         assertThat(browser.findElements(By.id("dry-run"))).isEmpty();
-        assertThat(browser.findElements(By.cssSelector("#dead-letters input[type=checkbox]"))).isEmpty();
+        assertThat(browser.findElements(By.cssSelector("#dead-letters input[type=checkbox]")))
+                .isEmpty();
         screenshot("viewer");
         browser.findElement(By.linkText(requestId)).click();
         shown(By.id("request-id"));
         assertThat(browser.findElements(By.id("dry-run-one"))).isEmpty();
 
-        var refused = post("/ops/redrives", basic(VIEWER, VIEWER_PASSWORD),
+        var refused = post(
+                "/ops/redrives",
+                basic(VIEWER, VIEWER_PASSWORD),
                 "{\"filter\":{\"requestIds\":[\"" + requestId + "\"]},\"reason\":\"viewer\"}");
         assertThat(refused.statusCode()).isEqualTo(403);
 
         browser.findElement(By.id("sign-out")).click();
         wait.until(ExpectedConditions.urlContains("/ops/login"));
         browser.get(url("/ops/"));
-        assertThat(browser.getCurrentUrl()).as("signed out: back to the login form").endsWith("/ops/login");
+        assertThat(browser.getCurrentUrl())
+                .as("signed out: back to the login form")
+                .endsWith("/ops/login");
     }
 
     /** The element once the page shows it (a click that navigates returns before the next page is there). */
@@ -204,6 +256,9 @@ class ConsoleBrowserIT extends ConsoleTestSupport {
 
     private void screenshot(String name) throws IOException {
         Path file = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
-        Files.copy(file, SCREENSHOTS.resolve("console-%02d-%s.png".formatted(shots.incrementAndGet(), name)), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+                file,
+                SCREENSHOTS.resolve("console-%02d-%s.png".formatted(shots.incrementAndGet(), name)),
+                StandardCopyOption.REPLACE_EXISTING);
     }
 }

@@ -2,13 +2,15 @@ package io.remit.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.remit.RemitApplication;
+import io.remit.testing.Infrastructure;
+import io.remit.testing.TestSettings;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Value;
@@ -17,10 +19,6 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-
-import io.remit.RemitApplication;
-import io.remit.testing.Infrastructure;
-import io.remit.testing.TestSettings;
 
 /** The console switched on without users: /ops/ refuses everything, Actuator stays open, and the log says why. */
 @ExtendWith(OutputCaptureExtension.class)
@@ -34,22 +32,40 @@ class ConsoleClosedIT {
 
     @DynamicPropertySource
     static void remit(DynamicPropertyRegistry registry) {
-        TestSettings.remit(infra, "closed.commands", "closed.commands.dlq", "closed").forEach((name, value) -> registry.add(name, () -> value));
+        TestSettings.remit(infra, "closed.commands", "closed.commands.dlq", "closed")
+                .forEach((name, value) -> registry.add(name, () -> value));
         registry.add("remit.ops.enabled", () -> "true");
     }
 
     @Test
     void refusesEveryRequestUnderOpsAndKeepsActuatorOpen(CapturedOutput output) throws Exception {
         String anyone = "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes(StandardCharsets.UTF_8));
-        for (String path : new String[] {"/ops/", "/ops/login", "/ops/dead-letters", "/ops/redrives", "/ops/ui/redrives"}) {
-            assertThat(send(HttpRequest.newBuilder(uri(path)).build()).statusCode()).as(path).isEqualTo(403);
-            assertThat(send(HttpRequest.newBuilder(uri(path)).header("Authorization", anyone).build()).statusCode()).as(path).isEqualTo(403);
+        for (String path :
+                new String[] {"/ops/", "/ops/login", "/ops/dead-letters", "/ops/redrives", "/ops/ui/redrives"}) {
+            assertThat(send(HttpRequest.newBuilder(uri(path)).build()).statusCode())
+                    .as(path)
+                    .isEqualTo(403);
+            assertThat(send(HttpRequest.newBuilder(uri(path))
+                                    .header("Authorization", anyone)
+                                    .build())
+                            .statusCode())
+                    .as(path)
+                    .isEqualTo(403);
         }
-        assertThat(send(HttpRequest.newBuilder(uri("/ops/redrives")).header("Authorization", anyone)
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).build()).statusCode()).isEqualTo(403);
-        assertThat(send(HttpRequest.newBuilder(uri("/actuator/health/liveness")).build()).statusCode()).isEqualTo(200);
-        assertThat(send(HttpRequest.newBuilder(uri("/actuator/prometheus")).build()).statusCode()).isEqualTo(200);
-        assertThat(output.getAll()).contains("operator's console is closed: remit.ops.enabled=true but no users are configured")
+        assertThat(send(HttpRequest.newBuilder(uri("/ops/redrives"))
+                                .header("Authorization", anyone)
+                                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                                .build())
+                        .statusCode())
+                .isEqualTo(403);
+        assertThat(send(HttpRequest.newBuilder(uri("/actuator/health/liveness")).build())
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(send(HttpRequest.newBuilder(uri("/actuator/prometheus")).build())
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(output.getAll())
+                .contains("operator's console is closed: remit.ops.enabled=true but no users are configured")
                 .doesNotContain("Using generated security password");
     }
 

@@ -1,5 +1,9 @@
 package io.remit.console;
 
+import io.remit.RemitApplication;
+import io.remit.testing.Infrastructure;
+import io.remit.testing.KafkaProbe;
+import io.remit.testing.TestSettings;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,7 +14,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -21,11 +24,6 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-
-import io.remit.RemitApplication;
-import io.remit.testing.Infrastructure;
-import io.remit.testing.KafkaProbe;
-import io.remit.testing.TestSettings;
 
 /**
  * remit with the operator's console on, the whole application on the real broker, PostgreSQL and
@@ -46,7 +44,8 @@ abstract class ConsoleTestSupport {
     static final KafkaProbe kafka = new KafkaProbe(infra.bootstrapServers);
     static final JsonMapper json = JsonMapper.builder().build();
 
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Value("${local.server.port}")
     int port;
@@ -56,7 +55,8 @@ abstract class ConsoleTestSupport {
 
     @DynamicPropertySource
     static void remit(DynamicPropertyRegistry registry) {
-        TestSettings.remit(infra, COMMANDS, DEAD_LETTERS, "console").forEach((name, value) -> registry.add(name, () -> value));
+        TestSettings.remit(infra, COMMANDS, DEAD_LETTERS, "console")
+                .forEach((name, value) -> registry.add(name, () -> value));
         registry.add("remit.ops.enabled", () -> "true");
         registry.add("remit.ops.users." + OPERATOR + ".password", () -> OPERATOR_HASH);
         registry.add("remit.ops.users." + OPERATOR + ".roles", () -> "OPERATOR");
@@ -75,7 +75,8 @@ abstract class ConsoleTestSupport {
 
     /** A code no other test stores, so a filter on it sees only this test's dead letters. */
     static String code(String label) {
-        return label.toUpperCase() + "_" + UUID.randomUUID().toString().substring(0, 6).toUpperCase();
+        return label.toUpperCase() + "_"
+                + UUID.randomUUID().toString().substring(0, 6).toUpperCase();
     }
 
     String url(String path) {
@@ -87,38 +88,52 @@ abstract class ConsoleTestSupport {
     }
 
     HttpResponse<String> get(String path, String authorization) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20));
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20));
         if (authorization != null) request.header("Authorization", authorization);
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> post(String path, String authorization, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path)))
+                .timeout(Duration.ofSeconds(20))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
         if (authorization != null) request.header("Authorization", authorization);
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     JsonNode asOperator(String path) throws IOException, InterruptedException {
         HttpResponse<String> response = get(path, basic(OPERATOR, OPERATOR_PASSWORD));
-        if (response.statusCode() != 200) throw new AssertionError("GET " + path + ": " + response.statusCode() + " " + response.body());
+        if (response.statusCode() != 200)
+            throw new AssertionError("GET " + path + ": " + response.statusCode() + " " + response.body());
         return json.readTree(response.body());
     }
 
     /** POSTs a redrive request as the operator and answers the redrive (201 expected). */
     JsonNode redrive(String body) throws IOException, InterruptedException {
         HttpResponse<String> response = post("/ops/redrives", basic(OPERATOR, OPERATOR_PASSWORD), body);
-        if (response.statusCode() != 201) throw new AssertionError("POST /ops/redrives: " + response.statusCode() + " " + response.body());
+        if (response.statusCode() != 201)
+            throw new AssertionError("POST /ops/redrives: " + response.statusCode() + " " + response.body());
         return json.readTree(response.body());
     }
 
     /** The records of the commands topic that carry {@code remit.redrive.id = redrive}, read as a read_committed consumer. */
     static List<ConsumerRecord<byte[], byte[]>> redriven(String redrive, int expected, Duration within) {
-        return kafka.readUntil(List.of(COMMANDS), within, read -> ofRedrive(read, redrive).size() >= expected).stream()
-                .filter(r -> redrive.equals(KafkaProbe.header(r, RedriveHeaders.REDRIVE_ID))).toList();
+        return kafka
+                .readUntil(
+                        List.of(COMMANDS),
+                        within,
+                        read -> ofRedrive(read, redrive).size() >= expected)
+                .stream()
+                .filter(r -> redrive.equals(KafkaProbe.header(r, RedriveHeaders.REDRIVE_ID)))
+                .toList();
     }
 
-    private static List<ConsumerRecord<byte[], byte[]>> ofRedrive(List<ConsumerRecord<byte[], byte[]>> read, String redrive) {
-        return read.stream().filter(r -> redrive.equals(KafkaProbe.header(r, RedriveHeaders.REDRIVE_ID))).toList();
+    private static List<ConsumerRecord<byte[], byte[]>> ofRedrive(
+            List<ConsumerRecord<byte[], byte[]>> read, String redrive) {
+        return read.stream()
+                .filter(r -> redrive.equals(KafkaProbe.header(r, RedriveHeaders.REDRIVE_ID)))
+                .toList();
     }
 }

@@ -2,6 +2,8 @@ package io.remit.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.remit.sandbox.SandboxOptions;
+import io.remit.testing.Commands;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -9,12 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
-
-import io.remit.sandbox.SandboxOptions;
-import io.remit.testing.Commands;
 
 /** The console's JSON API on the real PostgreSQL: who may call it, the list and its filters, one requestId's history. */
 class DeadLetterApiIT extends ConsoleTestSupport {
@@ -30,8 +28,10 @@ class DeadLetterApiIT extends ConsoleTestSupport {
     void refusesTheApiWithoutOrWithWrongCredentials() throws Exception {
         HttpResponse<String> anonymous = get("/ops/dead-letters", null);
         assertThat(anonymous.statusCode()).isEqualTo(401);
-        assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
-        assertThat(get("/ops/dead-letters", basic(OPERATOR, "wrong")).statusCode()).isEqualTo(401);
+        assertThat(anonymous.headers().firstValue("WWW-Authenticate"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+        assertThat(get("/ops/dead-letters", basic(OPERATOR, "wrong")).statusCode())
+                .isEqualTo(401);
         assertThat(get("/ops/redrives", null).statusCode()).isEqualTo(401);
         assertThat(post("/ops/redrives", null, "{}").statusCode()).isEqualTo(401);
         assertThat(get("/somewhere-else", null).statusCode()).isEqualTo(403);
@@ -41,23 +41,33 @@ class DeadLetterApiIT extends ConsoleTestSupport {
     void sendsTheBrowserToTheLoginForm() throws Exception {
         HttpResponse<String> page = get("/ops/", null);
         assertThat(page.statusCode()).isEqualTo(302);
-        assertThat(page.headers().firstValue("Location")).hasValueSatisfying(v -> assertThat(v).endsWith("/ops/login"));
+        assertThat(page.headers().firstValue("Location"))
+                .hasValueSatisfying(v -> assertThat(v).endsWith("/ops/login"));
         HttpResponse<String> login = get("/ops/login", null);
         assertThat(login.statusCode()).isEqualTo(200);
         assertThat(login.body()).contains("name=\"_csrf\"");
-        assertThat(login.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(v -> assertThat(v).contains("default-src 'none'"));
+        assertThat(login.headers().firstValue("Content-Security-Policy"))
+                .hasValueSatisfying(v -> assertThat(v).contains("default-src 'none'"));
     }
 
     @Test
     void aViewerReadsButMayNotRedriveOrCancel() throws Exception {
         String code = code("viewer");
-        stored().row(id("viewer"), Commands.createInvoice("x")).code(code, 404, "no").store();
+        stored().row(id("viewer"), Commands.createInvoice("x"))
+                .code(code, 404, "no")
+                .store();
         String viewer = basic(VIEWER, VIEWER_PASSWORD);
 
         assertThat(get("/ops/dead-letters?code=" + code, viewer).statusCode()).isEqualTo(200);
-        assertThat(post("/ops/redrives", viewer, "{\"filter\":{\"codes\":[\"" + code + "\"]},\"dryRun\":true}").statusCode()).isEqualTo(403);
-        assertThat(post("/ops/redrives/" + java.util.UUID.randomUUID() + "/cancel", viewer, "").statusCode()).isEqualTo(403);
-        assertThat(jdbc.queryForObject("select count(*) from redrive where filter::text like ?", Integer.class, "%" + code + "%")).isZero();
+        assertThat(post("/ops/redrives", viewer, "{\"filter\":{\"codes\":[\"" + code + "\"]},\"dryRun\":true}")
+                        .statusCode())
+                .isEqualTo(403);
+        assertThat(post("/ops/redrives/" + java.util.UUID.randomUUID() + "/cancel", viewer, "")
+                        .statusCode())
+                .isEqualTo(403);
+        assertThat(jdbc.queryForObject(
+                        "select count(*) from redrive where filter::text like ?", Integer.class, "%" + code + "%"))
+                .isZero();
     }
 
     @Test
@@ -65,10 +75,23 @@ class DeadLetterApiIT extends ConsoleTestSupport {
         String code = code("list");
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         String oldest = id("list-old"), middle = id("list-mid"), newest = id("list-new");
-        stored().row(oldest, Commands.createInvoice(oldest)).code(code, 422, "old").at(now.minusSeconds(3600)).store();
-        stored().row(middle, Commands.pay("inv_1", "1.00", "USD")).type("payment.create").code(code, 422, "mid").at(now.minusSeconds(60)).store();
-        stored().row(newest, Commands.createInvoice(newest)).code(code, 422, "new").at(now).store();
-        stored().row(id("other"), Commands.createInvoice("o")).code(code("other"), 422, "another code").at(now).store();
+        stored().row(oldest, Commands.createInvoice(oldest))
+                .code(code, 422, "old")
+                .at(now.minusSeconds(3600))
+                .store();
+        stored().row(middle, Commands.pay("inv_1", "1.00", "USD"))
+                .type("payment.create")
+                .code(code, 422, "mid")
+                .at(now.minusSeconds(60))
+                .store();
+        stored().row(newest, Commands.createInvoice(newest))
+                .code(code, 422, "new")
+                .at(now)
+                .store();
+        stored().row(id("other"), Commands.createInvoice("o"))
+                .code(code("other"), 422, "another code")
+                .at(now)
+                .store();
 
         JsonNode all = asOperator("/ops/dead-letters?code=" + code);
         assertThat(all.get("total").asLong()).isEqualTo(3);
@@ -80,10 +103,13 @@ class DeadLetterApiIT extends ConsoleTestSupport {
         assertThat(first.get("type").asString()).isEqualTo("invoice.create");
         assertThat(Instant.parse(first.get("deadLetteredAt").asString())).isEqualTo(now);
 
-        assertThat(requestIds(asOperator("/ops/dead-letters?code=" + code + "&type=payment.create"))).containsExactly(middle);
-        assertThat(requestIds(asOperator("/ops/dead-letters?code=" + code + "&from=" + now.minusSeconds(120) + "&to=" + now)))
+        assertThat(requestIds(asOperator("/ops/dead-letters?code=" + code + "&type=payment.create")))
                 .containsExactly(middle);
-        assertThat(requestIds(asOperator("/ops/dead-letters?requestId=" + oldest + "&requestId=" + newest))).containsExactly(newest, oldest);
+        assertThat(requestIds(
+                        asOperator("/ops/dead-letters?code=" + code + "&from=" + now.minusSeconds(120) + "&to=" + now)))
+                .containsExactly(middle);
+        assertThat(requestIds(asOperator("/ops/dead-letters?requestId=" + oldest + "&requestId=" + newest)))
+                .containsExactly(newest, oldest);
         JsonNode secondPage = asOperator("/ops/dead-letters?code=" + code + "&size=2&page=1");
         assertThat(secondPage.get("total").asLong()).isEqualTo(3);
         assertThat(requestIds(secondPage)).containsExactly(oldest);
@@ -92,19 +118,25 @@ class DeadLetterApiIT extends ConsoleTestSupport {
     @Test
     void answersBadQueriesWith400() throws Exception {
         String operator = basic(OPERATOR, OPERATOR_PASSWORD);
-        assertThat(get("/ops/dead-letters?from=yesterday", operator).statusCode()).isEqualTo(400);
+        assertThat(get("/ops/dead-letters?from=yesterday", operator).statusCode())
+                .isEqualTo(400);
         assertThat(get("/ops/dead-letters?size=100000", operator).statusCode()).isEqualTo(400);
-        assertThat(get("/ops/dead-letters/no-such-request-id", operator).statusCode()).isEqualTo(404);
+        assertThat(get("/ops/dead-letters/no-such-request-id", operator).statusCode())
+                .isEqualTo(404);
     }
 
     @Test
     void showsOneRequestIdsDeadLettersDecodedWithHeadersAttemptsAndOutcome() throws Exception {
         String requestId = id("detail");
         String value = Commands.createInvoice(requestId);
-        stored().row(requestId, value).code("RETRIES_EXHAUSTED", 503, "retries exhausted: SERVICE_UNAVAILABLE").attempts(3)
+        stored().row(requestId, value)
+                .code("RETRIES_EXHAUSTED", 503, "retries exhausted: SERVICE_UNAVAILABLE")
+                .attempts(3)
                 .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-                .header("remit.attempt", "3").header("remit.original.topic", COMMANDS)
-                .decided("SERVICE_UNAVAILABLE", 503, 503, 503).store();
+                .header("remit.attempt", "3")
+                .header("remit.original.topic", COMMANDS)
+                .decided("SERVICE_UNAVAILABLE", 503, 503, 503)
+                .store();
 
         JsonNode history = asOperator("/ops/dead-letters/" + requestId);
 
@@ -117,65 +149,106 @@ class DeadLetterApiIT extends ConsoleTestSupport {
         assertThat(deadLetter.get("key").get("text").asString()).isEqualTo(requestId);
         assertThat(deadLetter.get("value").get("text").asString()).isEqualTo(value);
         assertThat(deadLetter.get("command").get("connectionId").asString()).isEqualTo("conn_demo");
-        assertThat(deadLetter.get("headers").findValuesAsString("key")).containsExactly("traceparent", "remit.attempt", "remit.original.topic");
-        assertThat(deadLetter.get("headers").get(0).get("value").get("text").asString()).startsWith("00-4bf92f35");
+        assertThat(deadLetter.get("headers").findValuesAsString("key"))
+                .containsExactly("traceparent", "remit.attempt", "remit.original.topic");
+        assertThat(deadLetter.get("headers").get(0).get("value").get("text").asString())
+                .startsWith("00-4bf92f35");
     }
 
     @Test
     void showsABinaryValueAsBase64AndNoCommand() throws Exception {
         String requestId = id("binary");
         byte[] bytes = {(byte) 0xff, (byte) 0xfe, 0, 1, 2};
-        stored().row(requestId, null).rawValue(bytes).code("COMMAND_UNREADABLE", null, "value is not UTF-8").attempts(0).store();
+        stored().row(requestId, null)
+                .rawValue(bytes)
+                .code("COMMAND_UNREADABLE", null, "value is not UTF-8")
+                .attempts(0)
+                .store();
 
-        JsonNode deadLetter = asOperator("/ops/dead-letters/" + requestId).get("deadLetters").get(0);
+        JsonNode deadLetter =
+                asOperator("/ops/dead-letters/" + requestId).get("deadLetters").get(0);
 
         assertThat(deadLetter.get("value").get("encoding").asString()).isEqualTo("base64");
-        assertThat(java.util.Base64.getDecoder().decode(deadLetter.get("value").get("text").asString())).isEqualTo(bytes);
+        assertThat(java.util.Base64.getDecoder()
+                        .decode(deadLetter.get("value").get("text").asString()))
+                .isEqualTo(bytes);
         assertThat(deadLetter.get("command").isNull()).isTrue();
     }
 
     @Test
     void neverAnswersWithASecret() throws Exception {
         String requestId = id("secret");
-        stored().row(requestId, Commands.createInvoice(requestId)).decided("CONNECTION_NOT_FOUND", 404).store();
+        stored().row(requestId, Commands.createInvoice(requestId))
+                .decided("CONNECTION_NOT_FOUND", 404)
+                .store();
         String operator = basic(OPERATOR, OPERATOR_PASSWORD);
-        String id = redrive("{\"filter\":{\"requestIds\":[\"" + requestId + "\"]},\"dryRun\":true}").get("id").asString();
+        String id = redrive("{\"filter\":{\"requestIds\":[\"" + requestId + "\"]},\"dryRun\":true}")
+                .get("id")
+                .asString();
 
-        for (String path : List.of("/ops/dead-letters?requestId=" + requestId, "/ops/dead-letters/" + requestId, "/ops/redrives/" + id,
-                "/ops/redrives", "/ops/login")) {
+        for (String path : List.of(
+                "/ops/dead-letters?requestId=" + requestId,
+                "/ops/dead-letters/" + requestId,
+                "/ops/redrives/" + id,
+                "/ops/redrives",
+                "/ops/login")) {
             String body = get(path, operator).body();
-            assertThat(body).as(path).doesNotContain(SandboxOptions.DEFAULT_SECRET, OPERATOR_PASSWORD, VIEWER_PASSWORD,
-                    OPERATOR_HASH.substring(8), VIEWER_HASH.substring(8), "$2a$");
+            assertThat(body)
+                    .as(path)
+                    .doesNotContain(
+                            SandboxOptions.DEFAULT_SECRET,
+                            OPERATOR_PASSWORD,
+                            VIEWER_PASSWORD,
+                            OPERATOR_HASH.substring(8),
+                            VIEWER_HASH.substring(8),
+                            "$2a$");
         }
     }
 
     @Test
     void refusesAPageFormPostedWithoutItsCsrfToken() throws Exception {
         var cookies = new java.net.CookieManager();
-        var browser = java.net.http.HttpClient.newBuilder().cookieHandler(cookies).build();
-        String loginPage = browser.send(HttpRequest.newBuilder(URI.create(url("/ops/login"))).build(), HttpResponse.BodyHandlers.ofString()).body();
+        var browser =
+                java.net.http.HttpClient.newBuilder().cookieHandler(cookies).build();
+        String loginPage = browser.send(
+                        HttpRequest.newBuilder(URI.create(url("/ops/login"))).build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
         String token = loginPage.replaceAll("(?s).*name=\"_csrf\" value=\"([^\"]+)\".*", "$1");
-        HttpResponse<String> login = browser.send(form("/ops/login", "username=" + OPERATOR + "&password=" + OPERATOR_PASSWORD + "&_csrf=" + token),
+        HttpResponse<String> login = browser.send(
+                form("/ops/login", "username=" + OPERATOR + "&password=" + OPERATOR_PASSWORD + "&_csrf=" + token),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(login.statusCode()).isEqualTo(302);
-        assertThat(browser.send(HttpRequest.newBuilder(URI.create(url("/ops/"))).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        assertThat(browser.send(
+                                HttpRequest.newBuilder(URI.create(url("/ops/"))).build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
                 .isEqualTo(200);
         String requestId = id("csrf");
         stored().row(requestId, Commands.createInvoice(requestId)).store();
 
-        HttpResponse<String> forged = browser.send(form("/ops/ui/redrives", "requestIds=" + requestId + "&reason=forged&dryRun=false"),
+        HttpResponse<String> forged = browser.send(
+                form("/ops/ui/redrives", "requestIds=" + requestId + "&reason=forged&dryRun=false"),
                 HttpResponse.BodyHandlers.ofString());
 
         assertThat(forged.statusCode()).isEqualTo(403);
-        assertThat(jdbc.queryForObject("select count(*) from redrive where filter::text like ?", Integer.class, "%" + requestId + "%")).isZero();
+        assertThat(jdbc.queryForObject(
+                        "select count(*) from redrive where filter::text like ?", Integer.class, "%" + requestId + "%"))
+                .isZero();
         // and the session cookie alone does not open the API: it wants HTTP Basic on every request
-        assertThat(browser.send(HttpRequest.newBuilder(URI.create(url("/ops/dead-letters"))).build(), HttpResponse.BodyHandlers.ofString())
-                .statusCode()).isEqualTo(401);
+        assertThat(browser.send(
+                                HttpRequest.newBuilder(URI.create(url("/ops/dead-letters")))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
+                .isEqualTo(401);
     }
 
     private HttpRequest form(String path, String body) {
-        return HttpRequest.newBuilder(URI.create(url(path))).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+        return HttpRequest.newBuilder(URI.create(url(path)))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+                .build();
     }
 
     private static List<String> requestIds(JsonNode page) {

@@ -3,6 +3,8 @@ package io.remit.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.remit.testing.Commands;
+import io.remit.testing.KafkaProbe;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -10,13 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
-
-import io.remit.testing.Commands;
-import io.remit.testing.KafkaProbe;
 
 /**
  * Redrives through the API, checked on the real commands topic (read_committed) and in PostgreSQL:
@@ -27,7 +25,10 @@ class RedriveIT extends ConsoleTestSupport {
     @Test
     void aDryRunCountsAndPublishesNothing() throws Exception {
         String code = code("dry");
-        for (int i = 0; i < 3; i++) stored().row(id("dry"), Commands.createInvoice("dry")).code(code, 422, "no").store();
+        for (int i = 0; i < 3; i++)
+            stored().row(id("dry"), Commands.createInvoice("dry"))
+                    .code(code, 422, "no")
+                    .store();
 
         JsonNode dryRun = redrive("{\"filter\":{\"codes\":[\"" + code + "\"]},\"dryRun\":true}");
 
@@ -36,10 +37,12 @@ class RedriveIT extends ConsoleTestSupport {
         assertThat(dryRun.get("eligible").asInt()).isEqualTo(3);
         assertThat(dryRun.get("redriven").asInt()).isZero();
         assertThat(dryRun.get("state").asString()).isEqualTo("DONE");
-        Map<String, Object> audit = jdbc.queryForMap("select * from redrive where id = ?::uuid", dryRun.get("id").asString());
+        Map<String, Object> audit = jdbc.queryForMap(
+                "select * from redrive where id = ?::uuid", dryRun.get("id").asString());
         assertThat(audit.get("requested_by")).isEqualTo(OPERATOR);
         assertThat(audit.get("dry_run")).isEqualTo(true);
-        assertThat(redriven(dryRun.get("id").asString(), 1, Duration.ofSeconds(2))).isEmpty();
+        assertThat(redriven(dryRun.get("id").asString(), 1, Duration.ofSeconds(2)))
+                .isEmpty();
     }
 
     @Test
@@ -49,11 +52,16 @@ class RedriveIT extends ConsoleTestSupport {
         for (int i = 0; i < 3; i++) {
             String key = id("redrive");
             keys.add(key);
-            stored().row(key, Commands.createInvoice("conn_nowhere", key, "1.00", "USD")).code(code, 404, "no")
-                    .header("traceparent", "trace-" + i).header("remit.attempt", "2").header("remit.due-at", "2026-01-01T00:00:00Z").store();
+            stored().row(key, Commands.createInvoice("conn_nowhere", key, "1.00", "USD"))
+                    .code(code, 404, "no")
+                    .header("traceparent", "trace-" + i)
+                    .header("remit.attempt", "2")
+                    .header("remit.due-at", "2026-01-01T00:00:00Z")
+                    .store();
         }
 
-        JsonNode started = redrive("{\"filter\":{\"codes\":[\"" + code + "\"]},\"reason\":\"connection restored\",\"ratePerSecond\":100}");
+        JsonNode started = redrive(
+                "{\"filter\":{\"codes\":[\"" + code + "\"]},\"reason\":\"connection restored\",\"ratePerSecond\":100}");
         String id = started.get("id").asString();
         assertThat(started.get("state").asString()).isEqualTo("RUNNING");
         JsonNode done = awaitState(id, "DONE");
@@ -66,15 +74,20 @@ class RedriveIT extends ConsoleTestSupport {
         int partitions = 3;
         for (ConsumerRecord<byte[], byte[]> record : records) {
             String key = KafkaProbe.key(record);
-            assertThat(new String(record.value(), StandardCharsets.UTF_8)).isEqualTo(Commands.createInvoice("conn_nowhere", key, "1.00", "USD"));
+            assertThat(new String(record.value(), StandardCharsets.UTF_8))
+                    .isEqualTo(Commands.createInvoice("conn_nowhere", key, "1.00", "USD"));
             assertThat(KafkaProbe.header(record, "traceparent")).startsWith("trace-");
-            assertThat(record.headers().lastHeader("remit.attempt")).as("remit's own headers are not carried").isNull();
+            assertThat(record.headers().lastHeader("remit.attempt"))
+                    .as("remit's own headers are not carried")
+                    .isNull();
             assertThat(record.headers().lastHeader("remit.due-at")).isNull();
             assertThat(record.partition()).isEqualTo(CommandsTopic.partitionOf(record.key(), partitions));
             Map<String, Object> item = jdbc.queryForMap("""
                     select i.state, i.topic_partition, i.topic_offset from redrive_item i join dead_letter d on d.id = i.dead_letter_id
                     where i.redrive_id = ?::uuid and d.request_id = ?""", id, key);
-            assertThat(item).containsEntry("state", "PUBLISHED").containsEntry("topic_partition", record.partition())
+            assertThat(item)
+                    .containsEntry("state", "PUBLISHED")
+                    .containsEntry("topic_partition", record.partition())
                     .containsEntry("topic_offset", record.offset());
             assertThat(KafkaProbe.header(record, RedriveHeaders.DEAD_LETTER)).isNotBlank();
         }
@@ -83,9 +96,16 @@ class RedriveIT extends ConsoleTestSupport {
     @Test
     void skipsDeadLettersRedrivenBeforeUnlessForced() throws Exception {
         String code = code("again");
-        for (int i = 0; i < 2; i++) stored().row(id("again"), Commands.createInvoice("conn_nowhere", "x", "1.00", "USD")).code(code, 404, "no").store();
+        for (int i = 0; i < 2; i++)
+            stored().row(id("again"), Commands.createInvoice("conn_nowhere", "x", "1.00", "USD"))
+                    .code(code, 404, "no")
+                    .store();
         String filter = "{\"codes\":[\"" + code + "\"]}";
-        awaitState(redrive("{\"filter\":" + filter + ",\"reason\":\"first\"}").get("id").asString(), "DONE");
+        awaitState(
+                redrive("{\"filter\":" + filter + ",\"reason\":\"first\"}")
+                        .get("id")
+                        .asString(),
+                "DONE");
 
         JsonNode again = redrive("{\"filter\":" + filter + ",\"reason\":\"second\"}");
         assertThat(again.get("matched").asInt()).isEqualTo(2);
@@ -93,21 +113,33 @@ class RedriveIT extends ConsoleTestSupport {
         JsonNode second = awaitState(again.get("id").asString(), "DONE");
         assertThat(second.get("redriven").asInt()).isZero();
         assertThat(second.get("skipped").asInt()).isEqualTo(2);
-        assertThat(redriven(again.get("id").asString(), 1, Duration.ofSeconds(2))).isEmpty();
+        assertThat(redriven(again.get("id").asString(), 1, Duration.ofSeconds(2)))
+                .isEmpty();
 
         JsonNode forced = redrive("{\"filter\":" + filter + ",\"reason\":\"third\",\"force\":true}");
         assertThat(forced.get("eligible").asInt()).isEqualTo(2);
-        assertThat(awaitState(forced.get("id").asString(), "DONE").get("redriven").asInt()).isEqualTo(2);
-        assertThat(redriven(forced.get("id").asString(), 2, Duration.ofSeconds(10))).hasSize(2);
+        assertThat(awaitState(forced.get("id").asString(), "DONE")
+                        .get("redriven")
+                        .asInt())
+                .isEqualTo(2);
+        assertThat(redriven(forced.get("id").asString(), 2, Duration.ofSeconds(10)))
+                .hasSize(2);
     }
 
     @Test
     void publishesOneRecordPerRequestIdAndSkipsDeadLettersWithoutKey() throws Exception {
         String code = code("dupe");
         String key = id("dupe");
-        stored().row(key, Commands.createInvoice("conn_nowhere", key, "1.00", "USD")).code(code, 404, "first").store();
-        stored().row(key, Commands.createInvoice("conn_nowhere", key, "1.00", "USD")).code(code, 404, "second").store();
-        stored().row("@" + COMMANDS + "/0/" + UUID.randomUUID(), "{}").noKey().code(code, null, "record has no key").store();
+        stored().row(key, Commands.createInvoice("conn_nowhere", key, "1.00", "USD"))
+                .code(code, 404, "first")
+                .store();
+        stored().row(key, Commands.createInvoice("conn_nowhere", key, "1.00", "USD"))
+                .code(code, 404, "second")
+                .store();
+        stored().row("@" + COMMANDS + "/0/" + UUID.randomUUID(), "{}")
+                .noKey()
+                .code(code, null, "record has no key")
+                .store();
 
         JsonNode started = redrive("{\"filter\":{\"codes\":[\"" + code + "\"]},\"reason\":\"dedupe\"}");
         assertThat(started.get("matched").asInt()).isEqualTo(3);
@@ -116,33 +148,49 @@ class RedriveIT extends ConsoleTestSupport {
 
         assertThat(done.get("redriven").asInt()).isEqualTo(1);
         assertThat(done.get("skipped").asInt()).isEqualTo(2);
-        assertThat(jdbc.queryForList("select skip_reason from redrive_item where redrive_id = ?::uuid and state = 'SKIPPED' order by 1",
-                String.class, started.get("id").asString()))
-                .containsExactly("its requestId is redriven by this redrive already", "no key: it would be dead-lettered again");
-        assertThat(redriven(started.get("id").asString(), 2, Duration.ofSeconds(3))).hasSize(1);
+        assertThat(jdbc.queryForList(
+                        "select skip_reason from redrive_item where redrive_id = ?::uuid and state = 'SKIPPED' order by 1",
+                        String.class,
+                        started.get("id").asString()))
+                .containsExactly(
+                        "its requestId is redriven by this redrive already", "no key: it would be dead-lettered again");
+        assertThat(redriven(started.get("id").asString(), 2, Duration.ofSeconds(3)))
+                .hasSize(1);
     }
 
     @Test
     void keepsToTheRequestedRate() throws Exception {
         String code = code("rate");
-        for (int i = 0; i < 8; i++) stored().row(id("rate"), Commands.createInvoice("conn_nowhere", "x", "1.00", "USD")).code(code, 404, "no").store();
+        for (int i = 0; i < 8; i++)
+            stored().row(id("rate"), Commands.createInvoice("conn_nowhere", "x", "1.00", "USD"))
+                    .code(code, 404, "no")
+                    .store();
 
-        String id = redrive("{\"filter\":{\"codes\":[\"" + code + "\"]},\"reason\":\"slowly\",\"ratePerSecond\":4}").get("id").asString();
+        String id = redrive("{\"filter\":{\"codes\":[\"" + code + "\"]},\"reason\":\"slowly\",\"ratePerSecond\":4}")
+                .get("id")
+                .asString();
         awaitState(id, "DONE");
 
-        List<Timestamp> published = jdbc.queryForList("select published_at from redrive_item where redrive_id = ?::uuid order by 1",
-                Timestamp.class, id);
+        List<Timestamp> published = jdbc.queryForList(
+                "select published_at from redrive_item where redrive_id = ?::uuid order by 1", Timestamp.class, id);
         assertThat(published).hasSize(8);
-        Duration spread = Duration.between(published.getFirst().toInstant(), published.getLast().toInstant());
+        Duration spread = Duration.between(
+                published.getFirst().toInstant(), published.getLast().toInstant());
         assertThat(spread).as("8 records at 4 per second").isGreaterThanOrEqualTo(Duration.ofMillis(1500));
     }
 
     @Test
     void cancellingStopsARunningRedriveAndKeepsWhatWasPublished() throws Exception {
         String code = code("cancel");
-        for (int i = 0; i < 20; i++) stored().row(id("cancel"), Commands.createInvoice("conn_nowhere", "x", "1.00", "USD")).code(code, 404, "no").store();
-        String id = redrive("{\"filter\":{\"codes\":[\"" + code + "\"]},\"reason\":\"too many\",\"ratePerSecond\":2}").get("id").asString();
-        await().atMost(Duration.ofSeconds(10)).until(() -> asOperator("/ops/redrives/" + id).get("redriven").asInt() >= 1);
+        for (int i = 0; i < 20; i++)
+            stored().row(id("cancel"), Commands.createInvoice("conn_nowhere", "x", "1.00", "USD"))
+                    .code(code, 404, "no")
+                    .store();
+        String id = redrive("{\"filter\":{\"codes\":[\"" + code + "\"]},\"reason\":\"too many\",\"ratePerSecond\":2}")
+                .get("id")
+                .asString();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> asOperator("/ops/redrives/" + id).get("redriven").asInt() >= 1);
 
         var cancel = post("/ops/redrives/" + id + "/cancel", basic(OPERATOR, OPERATOR_PASSWORD), "");
 
@@ -160,16 +208,28 @@ class RedriveIT extends ConsoleTestSupport {
     @Test
     void refusesARedriveOfEverythingWithoutReasonOrTooFast() throws Exception {
         String operator = basic(OPERATOR, OPERATOR_PASSWORD);
-        assertThat(post("/ops/redrives", operator, "{\"filter\":{},\"reason\":\"all\"}").statusCode()).isEqualTo(400);
-        assertThat(post("/ops/redrives", operator, "{\"filter\":{\"codes\":[\"X\"]}}").statusCode()).isEqualTo(400);
-        assertThat(post("/ops/redrives", operator, "{\"filter\":{\"codes\":[\"X\"]},\"reason\":\"r\",\"ratePerSecond\":100000}").statusCode())
+        assertThat(post("/ops/redrives", operator, "{\"filter\":{},\"reason\":\"all\"}")
+                        .statusCode())
+                .isEqualTo(400);
+        assertThat(post("/ops/redrives", operator, "{\"filter\":{\"codes\":[\"X\"]}}")
+                        .statusCode())
+                .isEqualTo(400);
+        assertThat(post(
+                                "/ops/redrives",
+                                operator,
+                                "{\"filter\":{\"codes\":[\"X\"]},\"reason\":\"r\",\"ratePerSecond\":100000}")
+                        .statusCode())
                 .isEqualTo(400);
         assertThat(post("/ops/redrives", operator, "not json").statusCode()).isEqualTo(400);
-        assertThat(get("/ops/redrives/" + UUID.randomUUID(), operator).statusCode()).isEqualTo(404);
+        assertThat(get("/ops/redrives/" + UUID.randomUUID(), operator).statusCode())
+                .isEqualTo(404);
     }
 
     private JsonNode awaitState(String id, String state) {
-        return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> asOperator("/ops/redrives/" + id), r -> state.equals(r.get("state").asString()));
+        return await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> asOperator("/ops/redrives/" + id),
+                        r -> state.equals(r.get("state").asString()));
     }
 }

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.remit.testing.Commands;
+import io.remit.testing.KafkaProbe;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -20,9 +20,6 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-
-import io.remit.testing.Commands;
-import io.remit.testing.KafkaProbe;
 
 /**
  * What a crash mid-redrive leaves behind, taken over by this instance once the dead runner's lease
@@ -49,7 +46,9 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
         crash.claimFirstChunk(3);
 
         Thread.sleep(1000);
-        assertThat(state(crash.id)).as("not taken over while the dead runner's lease lasts").isEqualTo("RUNNING");
+        assertThat(state(crash.id))
+                .as("not taken over while the dead runner's lease lasts")
+                .isEqualTo("RUNNING");
         assertThat(redriven(crash.id.toString(), 1, Duration.ofMillis(500))).isEmpty();
         crash.leaseRunsOut();
 
@@ -61,9 +60,14 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
     void sendsAgainAChunkWhoseTransactionWasLeftOpenAndFencesTheDeadProducer() throws Exception {
         Crash crash = crashedRedrive(5);
         RedriveLedger.Claim claim = crash.claimFirstChunk(3);
-        KafkaProducer<byte[], byte[]> dead = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers,
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, RedrivePublisher.TRANSACTIONAL_ID_PREFIX + crash.id + "-0"),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        KafkaProducer<byte[], byte[]> dead = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        infra.bootstrapServers,
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                        RedrivePublisher.TRANSACTIONAL_ID_PREFIX + crash.id + "-0"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
         try {
             dead.initTransactions();
             dead.beginTransaction();
@@ -73,7 +77,9 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
             crash.leaseRunsOut();
             assertExactlyOncePublished(crash);
             assertThat(chunkState(crash.id, 1)).isEqualTo("ABORTED");
-            assertThatThrownBy(dead::commitTransaction).as("the dead runner's producer is fenced").isInstanceOf(KafkaException.class);
+            assertThatThrownBy(dead::commitTransaction)
+                    .as("the dead runner's producer is fenced")
+                    .isInstanceOf(KafkaException.class);
         } finally {
             dead.close(Duration.ZERO);
         }
@@ -84,8 +90,10 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
         Crash crash = crashedRedrive(5);
         RedriveLedger.Claim claim = crash.claimFirstChunk(3);
         Map<Long, CommandsTopic.Position> committed;
-        RedrivePublisher publisher = new RedrivePublisher(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers),
-                COMMANDS, Duration.ofSeconds(30));
+        RedrivePublisher publisher = new RedrivePublisher(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers),
+                COMMANDS,
+                Duration.ofSeconds(30));
         try (RedrivePublisher.Session session = publisher.open(crash.id)) {
             committed = session.publish(claim.toPublish()); // committed; the process died before ledger.settle
         }
@@ -95,11 +103,17 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
         List<ConsumerRecord<byte[], byte[]>> records = assertExactlyOncePublished(crash);
         assertThat(chunkState(crash.id, 1)).isEqualTo("PUBLISHED");
         committed.forEach((deadLetter, at) -> {
-            Map<String, Object> item = jdbc.queryForMap("select topic_partition, topic_offset from redrive_item where redrive_id = ? and dead_letter_id = ?",
-                    crash.id, deadLetter);
-            assertThat(item).containsEntry("topic_partition", at.partition()).containsEntry("topic_offset", at.offset());
+            Map<String, Object> item = jdbc.queryForMap(
+                    "select topic_partition, topic_offset from redrive_item where redrive_id = ? and dead_letter_id = ?",
+                    crash.id,
+                    deadLetter);
+            assertThat(item)
+                    .containsEntry("topic_partition", at.partition())
+                    .containsEntry("topic_offset", at.offset());
         });
-        assertThat(records).filteredOn(r -> committed.values().contains(new CommandsTopic.Position(r.partition(), r.offset()))).hasSize(3);
+        assertThat(records)
+                .filteredOn(r -> committed.values().contains(new CommandsTopic.Position(r.partition(), r.offset())))
+                .hasSize(3);
     }
 
     /** A redrive of {@code size} stored dead letters, RUNNING, held by a runner that has just died. */
@@ -109,8 +123,10 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
         for (int i = 0; i < size; i++) {
             String key = id("crash");
             keys.add(key);
-            deadLetters.add(stored().row(key, Commands.createInvoice("conn_nowhere", key, "1.00", "USD")).code("CONNECTION_NOT_FOUND", 404, "no")
-                    .header("traceparent", "t-" + i).store());
+            deadLetters.add(stored().row(key, Commands.createInvoice("conn_nowhere", key, "1.00", "USD"))
+                    .code("CONNECTION_NOT_FOUND", 404, "no")
+                    .header("traceparent", "t-" + i)
+                    .store());
         }
         UUID id = UUID.randomUUID();
         String filter = "{\"codes\":[],\"types\":[],\"from\":null,\"to\":null,\"requestIds\":["
@@ -118,8 +134,7 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
         jdbc.update("""
                 insert into redrive (id, topic, dry_run, force, reason, filter, rate_per_second, max_dead_letter_id, matched, eligible,
                     state, requested_by, requested_at, owner, heartbeat_at)
-                values (?, ?, false, false, 'crash test', ?::jsonb, 100, ?, ?, ?, 'RUNNING', ?, now(), ?, now())""",
-                id, COMMANDS, filter, deadLetters.getLast(), size, size, OPERATOR, DEAD_RUNNER);
+                values (?, ?, false, false, 'crash test', ?::jsonb, 100, ?, ?, ?, 'RUNNING', ?, now(), ?, now())""", id, COMMANDS, filter, deadLetters.getLast(), size, size, OPERATOR, DEAD_RUNNER);
         return new Crash(id, deadLetters);
     }
 
@@ -147,12 +162,17 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
     }
 
     private List<ConsumerRecord<byte[], byte[]>> assertExactlyOncePublished(Crash crash) {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> "DONE".equals(state(crash.id)));
-        List<ConsumerRecord<byte[], byte[]>> records = redriven(crash.id.toString(), crash.deadLetters.size() + 1, Duration.ofSeconds(4));
-        assertThat(records).extracting(r -> Long.parseLong(KafkaProbe.header(r, RedriveHeaders.DEAD_LETTER)))
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> "DONE".equals(state(crash.id)));
+        List<ConsumerRecord<byte[], byte[]>> records =
+                redriven(crash.id.toString(), crash.deadLetters.size() + 1, Duration.ofSeconds(4));
+        assertThat(records)
+                .extracting(r -> Long.parseLong(KafkaProbe.header(r, RedriveHeaders.DEAD_LETTER)))
                 .containsExactlyInAnyOrderElementsOf(crash.deadLetters);
         assertThat(jdbc.queryForList("select state from redrive_item where redrive_id = ?", String.class, crash.id))
-                .hasSize(crash.deadLetters.size()).containsOnly("PUBLISHED");
+                .hasSize(crash.deadLetters.size())
+                .containsOnly("PUBLISHED");
         return records;
     }
 
@@ -167,7 +187,7 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
     }
 
     private String chunkState(UUID id, int chunk) {
-        return jdbc.queryForObject("select state from redrive_chunk where redrive_id = ? and chunk = ?", String.class, id, chunk);
+        return jdbc.queryForObject(
+                "select state from redrive_chunk where redrive_id = ? and chunk = ?", String.class, id, chunk);
     }
-
 }

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -20,7 +19,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 final class StoredDeadLetters {
     /** Source offsets far above what the tests' topics reach, unique per JVM: (topic, partition, offset) is unique. */
-    private static final AtomicLong OFFSETS = new AtomicLong(1_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000L));
+    private static final AtomicLong OFFSETS =
+            new AtomicLong(1_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000L));
 
     private final JdbcTemplate jdbc;
     private final String topic;
@@ -88,26 +88,56 @@ final class StoredDeadLetters {
         }
 
         long store() {
-            return jdbc.queryForObject("""
+            return jdbc.queryForObject(
+                    """
                     insert into dead_letter (request_id, command_type, error_code, http_status, error_message, attempts,
                         record_key, record_value, headers, value_truncated, origin_topic, origin_partition, origin_offset,
                         source_topic, source_partition, source_offset, dead_lettered_at)
-                    values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, false, ?, 0, ?, ?, 0, ?, ?) returning id""", Long.class,
-                    requestId, type, code, status, message, attempts, key, value, headersJson(), topic, offset, topic, offset,
+                    values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, false, ?, 0, ?, ?, 0, ?, ?) returning id""",
+                    Long.class,
+                    requestId,
+                    type,
+                    code,
+                    status,
+                    message,
+                    attempts,
+                    key,
+                    value,
+                    headersJson(),
+                    topic,
+                    offset,
+                    topic,
+                    offset,
                     Timestamp.from(at));
         }
 
         /** Also the decision the engine would have stored for its requestId, and its API attempts: these statuses and the API's code. */
         Row decided(String attemptCode, int... attemptStatuses) {
-            jdbc.update("""
+            jdbc.update(
+                    """
                     insert into command_outcome (request_id, command_type, status, attempts, http_status, error_code, error_message,
                         source_topic, source_partition, source_offset, updated_at)
-                    values (?, ?, 'DEAD_LETTERED', ?, ?, ?, ?, ?, 0, ?, ?)""", requestId, type, attemptStatuses.length, status, code,
-                    message, topic, offset, Timestamp.from(at));
+                    values (?, ?, 'DEAD_LETTERED', ?, ?, ?, ?, ?, 0, ?, ?)""",
+                    requestId,
+                    type,
+                    attemptStatuses.length,
+                    status,
+                    code,
+                    message,
+                    topic,
+                    offset,
+                    Timestamp.from(at));
             for (int i = 0; i < attemptStatuses.length; i++) {
-                jdbc.update("""
+                jdbc.update(
+                        """
                         insert into command_attempt (request_id, attempt, command_type, http_status, error_code, latency_ms, attempted_at)
-                        values (?, ?, ?, ?, ?, ?, ?)""", requestId, i + 1, type, attemptStatuses[i], attemptCode, 40 + i,
+                        values (?, ?, ?, ?, ?, ?, ?)""",
+                        requestId,
+                        i + 1,
+                        type,
+                        attemptStatuses[i],
+                        attemptCode,
+                        40 + i,
                         Timestamp.from(at.minusSeconds(10L * (attemptStatuses.length - i))));
             }
             return this;

@@ -2,6 +2,13 @@ package io.remit.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.remit.command.ParsedCommand;
+import io.remit.ops.RemitMetrics;
+import io.remit.routing.Decision;
+import io.remit.routing.OutboundRecords;
+import io.remit.routing.RemitHeaders;
+import io.remit.routing.TopicsProperties;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -29,13 +34,6 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-
-import io.remit.command.ParsedCommand;
-import io.remit.ops.RemitMetrics;
-import io.remit.routing.Decision;
-import io.remit.routing.OutboundRecords;
-import io.remit.routing.RemitHeaders;
-import io.remit.routing.TopicsProperties;
 
 /**
  * One Kafka transaction per commit: the outbound records and the offsets together; an aborted one tried again from memory,
@@ -80,13 +78,15 @@ class CommitsTest {
         assertThat(producer.commitCount()).as("one transaction").isEqualTo(1);
         assertThat(producer.transactionCommitted()).isTrue();
         assertThat(producer.uncommittedRecords()).isEmpty();
-        assertThat(sent(producer)).containsExactly(DLQ + " k10", OUTCOMES + " k10", OUTCOMES + " k11", DLQ + " k5", OUTCOMES + " k5");
+        assertThat(sent(producer))
+                .containsExactly(DLQ + " k10", OUTCOMES + " k10", OUTCOMES + " k11", DLQ + " k5", OUTCOMES + " k5");
         ProducerRecord<byte[], byte[]> dead = producer.history().getFirst();
         assertThat(header(dead, RemitHeaders.ERROR_CODE)).isEqualTo("INVOICE_INVALID");
         assertThat(header(dead, RemitHeaders.ORIGINAL_OFFSET)).isEqualTo("10");
         assertThat(dead.value()).isEqualTo(deadLetter.record.value());
         assertThat(producer.consumerGroupOffsetsHistory())
-                .containsExactly(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(12), P1, new OffsetAndMetadata(6))));
+                .containsExactly(
+                        Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(12), P1, new OffsetAndMetadata(6))));
         assertFailures(0, 0, 0, 0);
     }
 
@@ -95,13 +95,15 @@ class CommitsTest {
         commits = started(100, false);
         Pending deadLetter = pending(P0, 3, "k3", new Decision.DeadLetter(409, "CONFLICT", "m"));
         Pending succeeded = pending(P0, 4, "k4", new Decision.Complete(201, "inv_4"));
-        Pending already = pending(P0, 5, "k5", new Decision.Complete(200, "inv_5"), Processed.Provenance.ALREADY_SUCCEEDED);
+        Pending already =
+                pending(P0, 5, "k5", new Decision.Complete(200, "inv_5"), Processed.Provenance.ALREADY_SUCCEEDED);
 
         Commits.Result result = commits.commit(ready(P0, List.of(deadLetter, succeeded, already)));
 
         assertThat(result.committed()).containsExactly(Map.entry(P0, 3));
         assertThat(sent(producers.only())).containsExactly(DLQ + " k3");
-        assertThat(producers.only().consumerGroupOffsetsHistory()).containsExactly(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(6))));
+        assertThat(producers.only().consumerGroupOffsetsHistory())
+                .containsExactly(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(6))));
     }
 
     // ------------------------------------------------------------------ 2. aborted: tried again from memory
@@ -109,7 +111,8 @@ class CommitsTest {
     @Test
     void anAbortedTransactionCommitsNothingAsksForABackoffAndTheSameRecordsCommitNextTime() {
         commits = started(100, true);
-        List<Pending> records = List.of(pending(P0, 0, "k0", new Decision.DeadLetter(422, "X", "m")),
+        List<Pending> records = List.of(
+                pending(P0, 0, "k0", new Decision.DeadLetter(422, "X", "m")),
                 pending(P0, 1, "k1", new Decision.Complete(201, "inv_1")));
         FaultyProducer producer = producers.only();
         producer.sendOffsetsToTransactionException = new CoordinatorNotAvailableException("coordinator moving");
@@ -118,7 +121,9 @@ class CommitsTest {
 
         assertThat(failed.committed()).isEmpty();
         assertThat(failed.refused()).isEmpty();
-        assertThat(failed.rewind()).as("surely not committed: nothing to read again").isEmpty();
+        assertThat(failed.rewind())
+                .as("surely not committed: nothing to read again")
+                .isEmpty();
         assertThat(failed.backoff()).isBetween(Duration.ofMillis(80), Duration.ofMillis(120));
         assertThat(producer.transactionAborted()).isTrue();
         assertThat(producer.history()).isEmpty();
@@ -131,9 +136,11 @@ class CommitsTest {
 
         assertThat(retried.committed()).containsExactly(Map.entry(P0, 2));
         assertThat(retried.backoff()).isNull();
-        assertThat(sent(producer)).as("each record once: the aborted sends are gone")
+        assertThat(sent(producer))
+                .as("each record once: the aborted sends are gone")
                 .containsExactly(DLQ + " k0", OUTCOMES + " k0", OUTCOMES + " k1");
-        assertThat(producer.consumerGroupOffsetsHistory()).containsExactly(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(2))));
+        assertThat(producer.consumerGroupOffsetsHistory())
+                .containsExactly(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(2))));
         assertThat(producers.calls).isEqualTo(1);
         assertFailures(1, 0, 0, 0);
     }
@@ -178,7 +185,8 @@ class CommitsTest {
         broken.commitTransactionException = new KafkaException("broken");
         broken.abortTransactionException = new KafkaException("cannot abort either");
 
-        Commits.Result result = commits.commit(ready(P0, List.of(pending(P0, 0, "k0", new Decision.Complete(201, "i")))));
+        Commits.Result result =
+                commits.commit(ready(P0, List.of(pending(P0, 0, "k0", new Decision.Complete(201, "i")))));
 
         assertThat(result.rewind()).containsExactly(P0);
         assertThat(result.committed()).isEmpty();
@@ -195,7 +203,8 @@ class CommitsTest {
         FaultyProducer producer = producers.only();
         producer.commitTimeouts = 2;
 
-        Commits.Result completed = commits.commit(ready(P0, List.of(pending(P0, 0, "k0", new Decision.Complete(201, "i")))));
+        Commits.Result completed =
+                commits.commit(ready(P0, List.of(pending(P0, 0, "k0", new Decision.Complete(201, "i")))));
 
         assertThat(completed.committed()).containsExactly(Map.entry(P0, 1));
         assertThat(producer.commitCount()).isEqualTo(1);
@@ -203,11 +212,14 @@ class CommitsTest {
         assertFailures(0, 0, 0, 0);
 
         producer.commitTimeouts = 3;
-        Commits.Result unknown = commits.commit(ready(P0, List.of(pending(P0, 1, "k1", new Decision.Complete(201, "i")))));
+        Commits.Result unknown =
+                commits.commit(ready(P0, List.of(pending(P0, 1, "k1", new Decision.Complete(201, "i")))));
 
         assertThat(unknown.rewind()).containsExactly(P0);
         assertThat(unknown.committed()).isEmpty();
-        assertThat(producer.transactionAborted()).as("it may have committed: not aborted").isFalse();
+        assertThat(producer.transactionAborted())
+                .as("it may have committed: not aborted")
+                .isFalse();
         assertThat(producer.closed()).isTrue();
         assertThat(producers.calls).isEqualTo(2);
         assertFailures(0, 1, 0, 0);
@@ -229,7 +241,9 @@ class CommitsTest {
         assertThat(narrowed.committed()).isEmpty();
         assertThat(narrowed.refused()).isEmpty();
         assertThat(narrowed.rewind()).isEmpty();
-        assertThat(narrowed.backoff()).as("a record fault: narrowed down at once").isNull();
+        assertThat(narrowed.backoff())
+                .as("a record fault: narrowed down at once")
+                .isNull();
         assertThat(producer.transactionAborted()).isTrue();
         assertThat(producer.history()).isEmpty();
         assertFailures(0, 0, 1, 0);
@@ -238,7 +252,8 @@ class CommitsTest {
 
         assertThat(first.committed()).as("one record per transaction").containsExactly(Map.entry(P0, 1));
         assertThat(sent(producer)).containsExactly(DLQ + " good", OUTCOMES + " good");
-        assertThat(producer.consumerGroupOffsetsHistory().getLast()).isEqualTo(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(1))));
+        assertThat(producer.consumerGroupOffsetsHistory().getLast())
+                .isEqualTo(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(1))));
 
         Commits.Result refused = commits.commit(ready(P0, List.of(bad, after)));
 
@@ -251,8 +266,16 @@ class CommitsTest {
         assertFailures(0, 0, 1, 1);
 
         // what the engine does with a refused record: dead-lettered in its minimum form, with code OUTBOUND_REFUSED
-        bad.result = new Processed(bad.record, bad.requestId, "invoice.create", Processed.Provenance.FRESH,
-                new Decision.DeadLetter(0, Outbound.OUTBOUND_REFUSED, refused.refused().get(bad)), 1, null, DECIDED);
+        bad.result = new Processed(
+                bad.record,
+                bad.requestId,
+                "invoice.create",
+                Processed.Provenance.FRESH,
+                new Decision.DeadLetter(
+                        0, Outbound.OUTBOUND_REFUSED, refused.refused().get(bad)),
+                1,
+                null,
+                DECIDED);
         bad.minimalOutbound = true;
         Commits.Result minimal = commits.commit(ready(P0, List.of(bad, after)));
 
@@ -261,19 +284,33 @@ class CommitsTest {
         assertThat(key(deadLetter)).isEqualTo("bad");
         assertThat(deadLetter.value()).isNull();
         assertThat(header(deadLetter, RemitHeaders.ERROR_CODE)).isEqualTo(Outbound.OUTBOUND_REFUSED);
-        assertThat(producer.consumerGroupOffsetsHistory().getLast()).isEqualTo(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(2))));
+        assertThat(producer.consumerGroupOffsetsHistory().getLast())
+                .isEqualTo(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(2))));
 
         Commits.Result last = commits.commit(ready(P0, List.of(after)));
 
         assertThat(last.committed()).containsExactly(Map.entry(P0, 1));
-        assertThat(producer.consumerGroupOffsetsHistory().getLast()).isEqualTo(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(3))));
+        assertThat(producer.consumerGroupOffsetsHistory().getLast())
+                .isEqualTo(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(3))));
 
-        Commits.Result batch = commits.commit(ready(P0, List.of(pending(P0, 3, "k3", new Decision.Complete(201, "i")),
-                pending(P0, 4, "k4", new Decision.Complete(201, "i")))));
+        Commits.Result batch = commits.commit(ready(
+                P0,
+                List.of(
+                        pending(P0, 3, "k3", new Decision.Complete(201, "i")),
+                        pending(P0, 4, "k4", new Decision.Complete(201, "i")))));
 
-        assertThat(batch.committed()).as("narrowing over: several records per transaction again").containsExactly(Map.entry(P0, 2));
-        assertThat(sent(producer)).containsExactly(DLQ + " good", OUTCOMES + " good", DLQ + " bad", OUTCOMES + " bad",
-                OUTCOMES + " after", OUTCOMES + " k3", OUTCOMES + " k4");
+        assertThat(batch.committed())
+                .as("narrowing over: several records per transaction again")
+                .containsExactly(Map.entry(P0, 2));
+        assertThat(sent(producer))
+                .containsExactly(
+                        DLQ + " good",
+                        OUTCOMES + " good",
+                        DLQ + " bad",
+                        OUTCOMES + " bad",
+                        OUTCOMES + " after",
+                        OUTCOMES + " k3",
+                        OUTCOMES + " k4");
         assertThat(producer.commitCount()).isEqualTo(4);
         assertThat(producers.calls).isEqualTo(1);
         assertFailures(0, 0, 1, 1);
@@ -284,7 +321,8 @@ class CommitsTest {
         commits = started(100, true);
         FaultyProducer producer = producers.only();
         producer.commitTransactionException = new KafkaException("unknown broker error");
-        List<Pending> records = List.of(pending(P0, 0, "k0", new Decision.Complete(201, "i")),
+        List<Pending> records = List.of(
+                pending(P0, 0, "k0", new Decision.Complete(201, "i")),
                 pending(P0, 1, "k1", new Decision.Complete(201, "i")));
 
         Commits.Result aborted = commits.commit(ready(P0, records));
@@ -297,8 +335,10 @@ class CommitsTest {
         producer.commitTransactionException = null;
         assertThat(commits.commit(ready(P0, records)).committed()).containsExactly(Map.entry(P0, 1));
         assertThat(commits.commit(ready(P0, records.subList(1, 2))).committed()).containsExactly(Map.entry(P0, 1));
-        assertThat(producer.consumerGroupOffsetsHistory()).containsExactly(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(1))),
-                Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(2))));
+        assertThat(producer.consumerGroupOffsetsHistory())
+                .containsExactly(
+                        Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(1))),
+                        Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(2))));
     }
 
     // ------------------------------------------------------------------ 5. maxRecords
@@ -306,8 +346,12 @@ class CommitsTest {
     @Test
     void oneTransactionTakesAtMostMaxRecordsAPrefixOfEachPartitionInOrder() {
         commits = started(3, true);
-        List<Pending> p0 = List.of(pending(P0, 20, "a", new Decision.Complete(201, "i")), pending(P0, 21, "b", new Decision.Complete(201, "i")));
-        List<Pending> p1 = List.of(pending(P1, 30, "c", new Decision.Complete(201, "i")), pending(P1, 31, "d", new Decision.Complete(201, "i")));
+        List<Pending> p0 = List.of(
+                pending(P0, 20, "a", new Decision.Complete(201, "i")),
+                pending(P0, 21, "b", new Decision.Complete(201, "i")));
+        List<Pending> p1 = List.of(
+                pending(P1, 30, "c", new Decision.Complete(201, "i")),
+                pending(P1, 31, "d", new Decision.Complete(201, "i")));
 
         Commits.Result result = commits.commit(ready(P0, p0, P1, p1));
 
@@ -315,18 +359,22 @@ class CommitsTest {
         FaultyProducer producer = producers.only();
         assertThat(sent(producer)).containsExactly(OUTCOMES + " a", OUTCOMES + " b", OUTCOMES + " c");
         assertThat(producer.consumerGroupOffsetsHistory())
-                .containsExactly(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(22), P1, new OffsetAndMetadata(31))));
+                .containsExactly(
+                        Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(22), P1, new OffsetAndMetadata(31))));
 
         Commits.Result rest = commits.commit(ready(P1, p1.subList(1, 2)));
 
         assertThat(rest.committed()).containsExactly(Map.entry(P1, 1));
-        assertThat(producer.consumerGroupOffsetsHistory().getLast()).isEqualTo(Map.of(groupId(), Map.of(P1, new OffsetAndMetadata(32))));
+        assertThat(producer.consumerGroupOffsetsHistory().getLast())
+                .isEqualTo(Map.of(groupId(), Map.of(P1, new OffsetAndMetadata(32))));
     }
 
     @Test
     void aPartitionBeyondMaxRecordsIsLeftOutOfTheTransaction() {
         commits = started(2, true);
-        List<Pending> p0 = List.of(pending(P0, 0, "a", new Decision.Complete(201, "i")), pending(P0, 1, "b", new Decision.Complete(201, "i")),
+        List<Pending> p0 = List.of(
+                pending(P0, 0, "a", new Decision.Complete(201, "i")),
+                pending(P0, 1, "b", new Decision.Complete(201, "i")),
                 pending(P0, 2, "c", new Decision.Complete(201, "i")));
         List<Pending> p1 = List.of(pending(P1, 0, "d", new Decision.Complete(201, "i")));
 
@@ -334,10 +382,12 @@ class CommitsTest {
 
         assertThat(result.committed()).containsExactly(Map.entry(P0, 2));
         assertThat(sent(producers.only())).containsExactly(OUTCOMES + " a", OUTCOMES + " b");
-        assertThat(producers.only().consumerGroupOffsetsHistory()).containsExactly(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(2))));
+        assertThat(producers.only().consumerGroupOffsetsHistory())
+                .containsExactly(Map.of(groupId(), Map.of(P0, new OffsetAndMetadata(2))));
     }
 
-    // ------------------------------------------------------------------ found by this test: never refuse for a passing outage
+    // ------------------------------------------------------------------ found by this test: never refuse for a passing
+    // outage
 
     @Test
     void aRecordAloneIsNeverRefusedForARetriableErrorHoweverOftenItRepeats() {
@@ -381,8 +431,10 @@ class CommitsTest {
     // ------------------------------------------------------------------ helpers
 
     private Commits started(int maxRecords, boolean outcomeEvents) {
-        TopicsProperties topics = new TopicsProperties(COMMANDS, DLQ, 3, (short) 1, true, Duration.ofDays(30), OUTCOMES, outcomeEvents);
-        Commits started = new Commits("test", consumer, producers, new Outbound(new OutboundRecords(topics)), maxRecords, recorder);
+        TopicsProperties topics =
+                new TopicsProperties(COMMANDS, DLQ, 3, (short) 1, true, Duration.ofDays(30), OUTCOMES, outcomeEvents);
+        Commits started = new Commits(
+                "test", consumer, producers, new Outbound(new OutboundRecords(topics)), maxRecords, recorder);
         started.start();
         return started;
     }
@@ -392,23 +444,40 @@ class CommitsTest {
     }
 
     private void assertFailures(double aborted, double uncertain, double narrowing, double refused) {
-        assertThat(Map.of("aborted", failed("aborted"), "uncertain", failed("uncertain"), "narrowing", failed("narrowing"),
-                "refused", failed("refused")))
-                .isEqualTo(Map.of("aborted", aborted, "uncertain", uncertain, "narrowing", narrowing, "refused", refused));
+        assertThat(Map.of(
+                        "aborted",
+                        failed("aborted"),
+                        "uncertain",
+                        failed("uncertain"),
+                        "narrowing",
+                        failed("narrowing"),
+                        "refused",
+                        failed("refused")))
+                .isEqualTo(
+                        Map.of("aborted", aborted, "uncertain", uncertain, "narrowing", narrowing, "refused", refused));
     }
 
     private double failed(String result) {
-        return registry.get("remit.commits.failed").tag("result", result).counter().count();
+        return registry.get("remit.commits.failed")
+                .tag("result", result)
+                .counter()
+                .count();
     }
 
     private static Pending pending(TopicPartition partition, long offset, String key, Decision decision) {
         return pending(partition, offset, key, decision, Processed.Provenance.FRESH);
     }
 
-    private static Pending pending(TopicPartition partition, long offset, String key, Decision decision, Processed.Provenance provenance) {
-        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>(partition.topic(), partition.partition(), offset,
-                key.getBytes(StandardCharsets.UTF_8), ("{\"type\":\"invoice.create\",\"n\":" + offset + "}").getBytes(StandardCharsets.UTF_8));
-        Pending p = new Pending(record, new ParsedCommand.Invalid("COMMAND_INVALID", "m", key, "invoice.create"), key, 0);
+    private static Pending pending(
+            TopicPartition partition, long offset, String key, Decision decision, Processed.Provenance provenance) {
+        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>(
+                partition.topic(),
+                partition.partition(),
+                offset,
+                key.getBytes(StandardCharsets.UTF_8),
+                ("{\"type\":\"invoice.create\",\"n\":" + offset + "}").getBytes(StandardCharsets.UTF_8));
+        Pending p =
+                new Pending(record, new ParsedCommand.Invalid("COMMAND_INVALID", "m", key, "invoice.create"), key, 0);
         p.result = new Processed(record, key, "invoice.create", provenance, decision, 1, null, DECIDED);
         p.stored = true;
         return p;
@@ -420,8 +489,8 @@ class CommitsTest {
         return ready;
     }
 
-    private static Map<TopicPartition, List<Pending>> ready(TopicPartition first, List<Pending> firstRecords, TopicPartition second,
-                                                            List<Pending> secondRecords) {
+    private static Map<TopicPartition, List<Pending>> ready(
+            TopicPartition first, List<Pending> firstRecords, TopicPartition second, List<Pending> secondRecords) {
         Map<TopicPartition, List<Pending>> ready = ready(first, firstRecords);
         ready.put(second, secondRecords);
         return ready;

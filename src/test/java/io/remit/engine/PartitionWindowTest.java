@@ -2,15 +2,13 @@ package io.remit.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.remit.command.ParsedCommand;
+import io.remit.routing.Decision;
 import java.time.Instant;
 import java.util.List;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
-
-import io.remit.command.ParsedCommand;
-import io.remit.routing.Decision;
 
 /** The commit point of one partition: the longest run of done records from the head, whatever finishes first. */
 class PartitionWindowTest {
@@ -45,8 +43,15 @@ class PartitionWindowTest {
         PartitionWindow window = new PartitionWindow(PARTITION);
         Pending replayed = pending(5);
         window.add(replayed);
-        replayed.result = new Processed(replayed.record, "k5", "invoice.create", Processed.Provenance.REPLAYED,
-                new Decision.DeadLetter(422, "X", "m"), 1, null, Instant.EPOCH);
+        replayed.result = new Processed(
+                replayed.record,
+                "k5",
+                "invoice.create",
+                Processed.Provenance.REPLAYED,
+                new Decision.DeadLetter(422, "X", "m"),
+                1,
+                null,
+                Instant.EPOCH);
 
         assertThat(offsets(window.committable(10))).containsExactly(5L);
     }
@@ -75,19 +80,30 @@ class PartitionWindowTest {
 
         assertThat(window.isFull(2, Long.MAX_VALUE)).isTrue();
         assertThat(window.isFull(3, Long.MAX_VALUE)).isFalse();
-        assertThat(window.isFull(3, 100)).as("two records of 64 bytes' overhead each").isTrue();
+        assertThat(window.isFull(3, 100))
+                .as("two records of 64 bytes' overhead each")
+                .isTrue();
         window.committed(1);
         assertThat(window.isFull(2, 100)).isFalse();
     }
 
     private static Pending pending(long offset) {
-        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>(PARTITION.topic(), PARTITION.partition(), offset, null, new byte[0]);
-        return new Pending(record, new ParsedCommand.Invalid("COMMAND_INVALID", "m", "k" + offset, "unknown"), "k" + offset, 0);
+        ConsumerRecord<byte[], byte[]> record =
+                new ConsumerRecord<>(PARTITION.topic(), PARTITION.partition(), offset, null, new byte[0]);
+        return new Pending(
+                record, new ParsedCommand.Invalid("COMMAND_INVALID", "m", "k" + offset, "unknown"), "k" + offset, 0);
     }
 
     private static void decide(Pending p, boolean stored) {
-        p.result = new Processed(p.record, p.requestId, "invoice.create", Processed.Provenance.FRESH, new Decision.Complete(201, "inv"),
-                1, null, Instant.EPOCH);
+        p.result = new Processed(
+                p.record,
+                p.requestId,
+                "invoice.create",
+                Processed.Provenance.FRESH,
+                new Decision.Complete(201, "inv"),
+                1,
+                null,
+                Instant.EPOCH);
         p.stored = stored;
     }
 

@@ -5,11 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatNoException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.remit.InvalidConfigurationException;
+import io.remit.routing.RetryLadder;
+import io.remit.routing.RetryProperties;
+import io.remit.routing.TopicsProperties;
+import io.remit.testing.Infrastructure;
+import io.remit.testing.Ports;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -21,13 +26,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
-
-import io.remit.routing.RetryLadder;
-import io.remit.routing.RetryProperties;
-import io.remit.routing.TopicsProperties;
-import io.remit.testing.Infrastructure;
-import io.remit.testing.Ports;
-import io.remit.InvalidConfigurationException;
 
 /** remit's topics on a real broker: created when missing, only checked when remit may not create them. */
 class RemitTopicsIT {
@@ -50,28 +48,35 @@ class RemitTopicsIT {
     @Test
     void createsTheMissingTopicsAndKeepsDeadLettersForTheirOwnRetention() throws Exception {
         String commands = unique();
-        TopicsProperties properties = new TopicsProperties(commands, commands + ".dlq", 3, (short) 1, true, Duration.ofDays(45), "unused.outcomes", false);
+        TopicsProperties properties = new TopicsProperties(
+                commands, commands + ".dlq", 3, (short) 1, true, Duration.ofDays(45), "unused.outcomes", false);
 
         remitTopics(properties).ensure(TIMEOUT);
 
         List<String> wanted = List.of(commands, commands + ".retry.1s", commands + ".retry.2s", commands + ".dlq");
         assertThat(visible(wanted).values())
                 .allSatisfy(topic -> assertThat(topic.partitions()).hasSize(3));
-        assertThat(retentionMs(commands + ".dlq")).isEqualTo(Long.toString(Duration.ofDays(45).toMillis()));
-        assertThat(retentionMs(commands)).isEqualTo(Long.toString(Duration.ofDays(7).toMillis()));
+        assertThat(retentionMs(commands + ".dlq"))
+                .isEqualTo(Long.toString(Duration.ofDays(45).toMillis()));
+        assertThat(retentionMs(commands))
+                .isEqualTo(Long.toString(Duration.ofDays(7).toMillis()));
     }
 
     @Test
     void leavesATopicThatExistsAsItIs() throws Exception {
         String commands = unique();
         create(List.of(new NewTopic(commands + ".dlq", 1, (short) 1)));
-        TopicsProperties properties = new TopicsProperties(commands, commands + ".dlq", 3, (short) 1, true, Duration.ofDays(30), "unused.outcomes", false);
+        TopicsProperties properties = new TopicsProperties(
+                commands, commands + ".dlq", 3, (short) 1, true, Duration.ofDays(30), "unused.outcomes", false);
 
         remitTopics(properties).ensure(TIMEOUT);
 
-        assertThat(visible(List.of(commands, commands + ".retry.1s", commands + ".retry.2s", commands + ".dlq")).get(commands + ".dlq")
-                .partitions()).hasSize(1);
-        assertThat(retentionMs(commands + ".dlq")).isEqualTo(Long.toString(Duration.ofDays(7).toMillis()));
+        assertThat(visible(List.of(commands, commands + ".retry.1s", commands + ".retry.2s", commands + ".dlq"))
+                        .get(commands + ".dlq")
+                        .partitions())
+                .hasSize(1);
+        assertThat(retentionMs(commands + ".dlq"))
+                .isEqualTo(Long.toString(Duration.ofDays(7).toMillis()));
     }
 
     @Test
@@ -79,21 +84,25 @@ class RemitTopicsIT {
         String commands = unique();
         List<String> all = List.of(commands, commands + ".retry.1s", commands + ".retry.2s", commands + ".dlq");
         create(all.stream().map(name -> new NewTopic(name, 2, (short) 1)).toList());
-        TopicsProperties properties = new TopicsProperties(commands, commands + ".dlq", 3, (short) 1, false, Duration.ofDays(30), "unused.outcomes", false);
+        TopicsProperties properties = new TopicsProperties(
+                commands, commands + ".dlq", 3, (short) 1, false, Duration.ofDays(30), "unused.outcomes", false);
 
         assertThatNoException().isThrownBy(() -> remitTopics(properties).ensure(TIMEOUT));
-        assertThat(visible(all).values()).allSatisfy(topic -> assertThat(topic.partitions()).hasSize(2));
+        assertThat(visible(all).values())
+                .allSatisfy(topic -> assertThat(topic.partitions()).hasSize(2));
     }
 
     @Test
     void refusesToStartNamingTheMissingTopicsWhenItMayNotCreateThem() throws Exception {
         String commands = unique();
         create(List.of(new NewTopic(commands, 3, (short) 1), new NewTopic(commands + ".retry.1s", 3, (short) 1)));
-        TopicsProperties properties = new TopicsProperties(commands, commands + ".dlq", 3, (short) 1, false, Duration.ofDays(30), "unused.outcomes", false);
+        TopicsProperties properties = new TopicsProperties(
+                commands, commands + ".dlq", 3, (short) 1, false, Duration.ofDays(30), "unused.outcomes", false);
 
         assertThatThrownBy(() -> remitTopics(properties).ensure(TIMEOUT))
                 .isInstanceOf(InvalidConfigurationException.class)
-                .hasMessage("Kafka topics " + commands + ".dlq, " + commands + ".retry.2s do not exist and remit.topics.create is false:"
+                .hasMessage("Kafka topics " + commands + ".dlq, " + commands
+                        + ".retry.2s do not exist and remit.topics.create is false:"
                         + " create them (3 partitions each; the dead-letter topic with retention.ms=2592000000), or set"
                         + " remit.topics.create=true and grant remit's Kafka user CREATE on them");
         assertThat(kafka.listTopics().names().get()).doesNotContain(commands + ".dlq", commands + ".retry.2s");
@@ -101,8 +110,10 @@ class RemitTopicsIT {
 
     @Test
     void aBrokerThatDoesNotAnswerIsNoVerdictSoTheCallerTriesAgain() {
-        KafkaAdmin nowhere = new KafkaAdmin(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + Ports.free()));
-        TopicsProperties properties = new TopicsProperties(unique(), "nowhere.dlq", 3, (short) 1, false, Duration.ofDays(30), "unused.outcomes", false);
+        KafkaAdmin nowhere =
+                new KafkaAdmin(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + Ports.free()));
+        TopicsProperties properties = new TopicsProperties(
+                unique(), "nowhere.dlq", 3, (short) 1, false, Duration.ofDays(30), "unused.outcomes", false);
 
         assertThatThrownBy(() -> new RemitTopics(nowhere, properties, ladder(properties)).ensure(Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalStateException.class)
@@ -110,12 +121,14 @@ class RemitTopicsIT {
     }
 
     static RemitTopics remitTopics(TopicsProperties properties) {
-        KafkaAdmin admin = new KafkaAdmin(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()));
+        KafkaAdmin admin =
+                new KafkaAdmin(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()));
         return new RemitTopics(admin, properties, ladder(properties));
     }
 
     static RetryLadder ladder(TopicsProperties properties) {
-        return new RetryLadder(properties, new RetryProperties(List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)), 0.1, Map.of()));
+        return new RetryLadder(
+                properties, new RetryProperties(List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)), 0.1, Map.of()));
     }
 
     /** Creates topics and returns once the broker describes them (a new topic takes a moment to show in its metadata). */
@@ -125,12 +138,19 @@ class RemitTopicsIT {
     }
 
     private static Map<String, TopicDescription> visible(List<String> names) {
-        return await().atMost(TIMEOUT).ignoreExceptions().until(() -> kafka.describeTopics(names).allTopicNames().get(), all -> true);
+        return await().atMost(TIMEOUT)
+                .ignoreExceptions()
+                .until(() -> kafka.describeTopics(names).allTopicNames().get(), all -> true);
     }
 
     private static String retentionMs(String topic) throws Exception {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        return kafka.describeConfigs(List.of(resource)).all().get().get(resource).get(TopicConfig.RETENTION_MS_CONFIG).value();
+        return kafka.describeConfigs(List.of(resource))
+                .all()
+                .get()
+                .get(resource)
+                .get(TopicConfig.RETENTION_MS_CONFIG)
+                .value();
     }
 
     private static String unique() {

@@ -2,18 +2,6 @@ package io.remit.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.List;
-import java.util.Map;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.Test;
-
 import io.remit.command.CommandParser;
 import io.remit.outcome.OutcomeStatus;
 import io.remit.outcome.StoredOutcome;
@@ -25,6 +13,16 @@ import io.remit.routing.RetryHeaders;
 import io.remit.routing.RetryLadder;
 import io.remit.routing.RetryProperties;
 import io.remit.routing.TopicsProperties;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
 
 /**
  * A record redelivered after a crash replays its stored decision: a RETRYING one writes the very retry record it
@@ -33,18 +31,45 @@ import io.remit.routing.TopicsProperties;
 class ReplayTest {
     private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
     private static final TopicsProperties TOPICS = new TopicsProperties("c", "c.dlq", 3, (short) 1);
-    private static final RetryLadder LADDER = new RetryLadder(TOPICS, new RetryProperties(
-            List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)), 0.1, Map.of("INSUFFICIENT_BALANCE", List.of("1h", "4h"))));
+    private static final RetryLadder LADDER = new RetryLadder(
+            TOPICS,
+            new RetryProperties(
+                    List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)),
+                    0.1,
+                    Map.of("INSUFFICIENT_BALANCE", List.of("1h", "4h"))));
     private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
-    private final CommandProcessor processor = new CommandProcessor(new CommandParser(), null, () -> false,
-            new OutcomeRouter(LADDER, 0.1, CLOCK, () -> 0.5), LADDER, null, CLOCK);
+    private final CommandProcessor processor = new CommandProcessor(
+            new CommandParser(),
+            null,
+            () -> false,
+            new OutcomeRouter(LADDER, 0.1, CLOCK, () -> 0.5),
+            LADDER,
+            null,
+            CLOCK);
 
     @Test
     void aRetryingDecisionReplaysWithTheCountsItWasMadeWith() {
         ConsumerRecord<byte[], byte[]> record = record("c.retry.2s", 7, "pay-1");
-        StoredOutcome stored = new StoredOutcome("pay-1", "payment.create", OutcomeStatus.RETRYING, 4, 409, "INSUFFICIENT_BALANCE",
-                "no funds", null, "c.retry.1h", NOW.plusSeconds(3600), "c.retry.2s", 0, 7, NOW, null, "inv_1", 2,
-                "INSUFFICIENT_BALANCE=1", null);
+        StoredOutcome stored = new StoredOutcome(
+                "pay-1",
+                "payment.create",
+                OutcomeStatus.RETRYING,
+                4,
+                409,
+                "INSUFFICIENT_BALANCE",
+                "no funds",
+                null,
+                "c.retry.1h",
+                NOW.plusSeconds(3600),
+                "c.retry.2s",
+                0,
+                7,
+                NOW,
+                null,
+                "inv_1",
+                2,
+                "INSUFFICIENT_BALANCE=1",
+                null);
 
         Processed replayed = processor.decideWithoutCall(processor.admit(record, 0), stored);
 
@@ -53,19 +78,42 @@ class ReplayTest {
             assertThat(retry.tier().topic()).isEqualTo("c.retry.1h");
             assertThat(retry.dueAt()).isEqualTo(NOW.plusSeconds(3600));
             assertThat(retry.nextAttempt()).isEqualTo(5);
-            assertThat(retry.rateLimited()).as("the 429 count survives the crash").isEqualTo(2);
+            assertThat(retry.rateLimited())
+                    .as("the 429 count survives the crash")
+                    .isEqualTo(2);
             assertThat(retry.codeRetries()).isEqualTo(CodeRetries.parse("INSUFFICIENT_BALANCE=1"));
         });
-        ProducerRecord<byte[], byte[]> again = new OutboundRecords(TOPICS).retry(record, (Decision.Retry) replayed.decision());
+        ProducerRecord<byte[], byte[]> again =
+                new OutboundRecords(TOPICS).retry(record, (Decision.Retry) replayed.decision());
         RetryHeaders headers = RetryHeaders.read(again.headers(), 99);
-        assertThat(headers).isEqualTo(new RetryHeaders(5, 2, CodeRetries.parse("INSUFFICIENT_BALANCE=1"), NOW.plusSeconds(3600), null));
+        assertThat(headers)
+                .isEqualTo(new RetryHeaders(
+                        5, 2, CodeRetries.parse("INSUFFICIENT_BALANCE=1"), NOW.plusSeconds(3600), null));
     }
 
     @Test
     void aWaitReplaysWaitingForTheSameCommandWithoutUsingUpAnAttempt() {
         ConsumerRecord<byte[], byte[]> record = record("c", 3, "pay-2");
-        StoredOutcome stored = new StoredOutcome("pay-2", "payment.create", OutcomeStatus.RETRYING, 0, null, OutcomeRouter.WAITING,
-                "waits for approve-1", null, "c.retry.2s", NOW.plusSeconds(2), "c", 0, 3, NOW, null, "inv_2", 0, null, "approve-1");
+        StoredOutcome stored = new StoredOutcome(
+                "pay-2",
+                "payment.create",
+                OutcomeStatus.RETRYING,
+                0,
+                null,
+                OutcomeRouter.WAITING,
+                "waits for approve-1",
+                null,
+                "c.retry.2s",
+                NOW.plusSeconds(2),
+                "c",
+                0,
+                3,
+                NOW,
+                null,
+                "inv_2",
+                0,
+                null,
+                "approve-1");
 
         Processed replayed = processor.decideWithoutCall(processor.admit(record, 0), stored);
 
@@ -78,16 +126,22 @@ class ReplayTest {
     @Test
     void aRetryRecordsHeadersAreReadBackAsTheyWereWritten() {
         RetryHeaders written = new RetryHeaders(3, 1, CodeRetries.parse("A=2"), NOW, "approve-9");
-        org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        org.apache.kafka.common.header.internals.RecordHeaders headers =
+                new org.apache.kafka.common.header.internals.RecordHeaders();
         written.writeTo(headers);
 
         assertThat(RetryHeaders.read(headers, 99)).isEqualTo(written);
         assertThat(RetryHeaders.read(new org.apache.kafka.common.header.internals.RecordHeaders(), 7))
-                .as("unreadable: the attempt given, nothing else").isEqualTo(new RetryHeaders(7, 0, CodeRetries.NONE, null, null));
+                .as("unreadable: the attempt given, nothing else")
+                .isEqualTo(new RetryHeaders(7, 0, CodeRetries.NONE, null, null));
     }
 
     private static ConsumerRecord<byte[], byte[]> record(String topic, long offset, String key) {
-        return new ConsumerRecord<>(topic, 0, offset, key.getBytes(StandardCharsets.UTF_8),
+        return new ConsumerRecord<>(
+                topic,
+                0,
+                offset,
+                key.getBytes(StandardCharsets.UTF_8),
                 "{\"type\":\"payment.create\",\"invoiceId\":\"inv_1\",\"amount\":\"10.00\",\"currency\":\"USD\"}"
                         .getBytes(StandardCharsets.UTF_8));
     }

@@ -1,18 +1,16 @@
 package io.remit.local;
 
+import io.remit.RemitApplication;
+import io.remit.sandbox.FaultsJson;
+import io.remit.testing.Infrastructure;
+import io.remit.testing.TestSettings;
 import java.util.Map;
-
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
-
-import io.remit.RemitApplication;
-import io.remit.sandbox.FaultsJson;
-import io.remit.testing.Infrastructure;
-import io.remit.testing.TestSettings;
 
 /**
  * {@code ./mvnw spring-boot:test-run}: remit on embedded defaults. Starts a real Kafka broker,
@@ -29,7 +27,7 @@ public final class LocalRemit {
         Infrastructure infra = Infrastructure.start();
         infra.sandbox.setFaults(FaultsJson.merge(infra.sandbox.faults(), FAULTS));
         Map<String, String> settings = TestSettings.remit(infra, "remit.commands", "remit.commands.dlq", "remit");
-        settings.remove("remit.retry.delays");           // the production ladder, 1s … 30s
+        settings.remove("remit.retry.delays"); // the production ladder, 1s … 30s
         settings.remove("remit.topics.partitions");
         settings.put("remit.api.timeout", "2s");
         settings.put("remit.worker.instance-id", "local");
@@ -41,27 +39,42 @@ public final class LocalRemit {
         application.setRegisterShutdownHook(false); // stopped below, before the servers it needs
         ConfigurableApplicationContext remit = application.run(args);
 
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers, ProducerConfig.LINGER_MS_CONFIG, 5),
-                new ByteArraySerializer(), new ByteArraySerializer());
-        Feeder feeder = new Feeder(producer, remit.getEnvironment().getProperty("remit.topics.commands", "remit.commands"),
-                infra.sandbox, Integer.getInteger("remit.local.rate", 50));
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        infra.bootstrapServers,
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
+        Feeder feeder = new Feeder(
+                producer,
+                remit.getEnvironment().getProperty("remit.topics.commands", "remit.commands"),
+                infra.sandbox,
+                Integer.getInteger("remit.local.rate", 50));
         Thread feeding = Thread.ofPlatform().name("feeder").daemon().start(feeder);
         Summary summary = new Summary(remit.getBean(JdbcTemplate.class));
         Thread summarising = Thread.ofPlatform().name("summary").daemon().start(summary);
 
-        System.out.printf("%nremit is running locally.%n  Kafka      %s%n  PostgreSQL %s (postgres/postgres)%n"
+        System.out.printf(
+                "%nremit is running locally.%n  Kafka      %s%n  PostgreSQL %s (postgres/postgres)%n"
                         + "  Sandbox    %s%n  Actuator   http://localhost:%s/actuator/health, /actuator/prometheus%n"
-                        + "Ctrl-C stops everything.%n%n", infra.bootstrapServers, infra.jdbcUrl, infra.sandbox.baseUrl(),
+                        + "Ctrl-C stops everything.%n%n",
+                infra.bootstrapServers,
+                infra.jdbcUrl,
+                infra.sandbox.baseUrl(),
                 remit.getEnvironment().getProperty("local.server.port"));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            feeder.stop();
-            summary.stop();
-            feeding.interrupt();
-            summarising.interrupt();
-            producer.close();
-            remit.close();
-            infra.close();
-        }, "local-remit-stop"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            feeder.stop();
+                            summary.stop();
+                            feeding.interrupt();
+                            summarising.interrupt();
+                            producer.close();
+                            remit.close();
+                            infra.close();
+                        },
+                        "local-remit-stop"));
     }
 }

@@ -2,7 +2,6 @@ package io.remit.local;
 
 import java.util.List;
 import java.util.Map;
-
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /** Prints, every few seconds, how many commands succeeded, are retrying, or were dead-lettered and why. */
@@ -30,17 +29,23 @@ final class Summary implements Runnable {
 
     private void print() {
         Map<String, Long> byStatus = new java.util.TreeMap<>();
-        jdbc.query("select status, count(*) from command_outcome group by status",
-                (java.sql.ResultSet row) -> { byStatus.put(row.getString(1), row.getLong(2)); });
+        jdbc.query("select status, count(*) from command_outcome group by status", (java.sql.ResultSet row) -> {
+            byStatus.put(row.getString(1), row.getLong(2));
+        });
         List<Map<String, Object>> deadByCode = jdbc.queryForList("""
                 select error_code, count(*) as n from command_outcome where status = 'DEAD_LETTERED'
                 group by error_code order by n desc""");
-        StringBuilder line = new StringBuilder(String.format("succeeded %d | retrying %d | dead-lettered %d",
-                byStatus.getOrDefault("SUCCEEDED", 0L), byStatus.getOrDefault("RETRYING", 0L),
+        StringBuilder line = new StringBuilder(String.format(
+                "succeeded %d | retrying %d | dead-lettered %d",
+                byStatus.getOrDefault("SUCCEEDED", 0L),
+                byStatus.getOrDefault("RETRYING", 0L),
                 byStatus.getOrDefault("DEAD_LETTERED", 0L)));
         if (!deadByCode.isEmpty()) {
             line.append(" (");
-            deadByCode.forEach(r -> line.append(r.get("error_code")).append(' ').append(r.get("n")).append(", "));
+            deadByCode.forEach(r -> line.append(r.get("error_code"))
+                    .append(' ')
+                    .append(r.get("n"))
+                    .append(", "));
             line.setLength(line.length() - 2);
             line.append(')');
         }

@@ -2,11 +2,10 @@ package io.remit.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** What Prometheus scrapes from remit's meters before and after the first events. */
@@ -16,15 +15,16 @@ class RemitMetricsTest {
 
     @Test
     void countsKnownTiersTypesAndCodesFromZeroBeforeTheirFirstEvent() {
-        assertThat(registry.scrape()).contains(
-                "remit_retries_scheduled_total{tier=\"1s\"} 0.0",
-                "remit_retries_scheduled_total{tier=\"30s\"} 0.0",
-                "remit_commands_total{code=\"none\",outcome=\"succeeded\",type=\"payment.create\"} 0.0",
-                "remit_commands_total{code=\"RETRIES_EXHAUSTED\",outcome=\"dead_lettered\",type=\"invoice.approve\"} 0.0",
-                "remit_dead_letters_total{code=\"RETRIES_EXHAUSTED\",type=\"payment.create\"} 0.0",
-                "remit_dead_letters_total{code=\"COMMAND_INVALID\",type=\"invoice.create\"} 0.0",
-                "remit_dead_letters_total{code=\"COMMAND_MISSING_KEY\",type=\"unknown\"} 0.0",
-                "remit_dead_letters_total{code=\"COMMAND_UNREADABLE\",type=\"unknown\"} 0.0");
+        assertThat(registry.scrape())
+                .contains(
+                        "remit_retries_scheduled_total{tier=\"1s\"} 0.0",
+                        "remit_retries_scheduled_total{tier=\"30s\"} 0.0",
+                        "remit_commands_total{code=\"none\",outcome=\"succeeded\",type=\"payment.create\"} 0.0",
+                        "remit_commands_total{code=\"RETRIES_EXHAUSTED\",outcome=\"dead_lettered\",type=\"invoice.approve\"} 0.0",
+                        "remit_dead_letters_total{code=\"RETRIES_EXHAUSTED\",type=\"payment.create\"} 0.0",
+                        "remit_dead_letters_total{code=\"COMMAND_INVALID\",type=\"invoice.create\"} 0.0",
+                        "remit_dead_letters_total{code=\"COMMAND_MISSING_KEY\",type=\"unknown\"} 0.0",
+                        "remit_dead_letters_total{code=\"COMMAND_UNREADABLE\",type=\"unknown\"} 0.0");
     }
 
     @Test
@@ -43,11 +43,12 @@ class RemitMetricsTest {
         metrics.retryScheduled("1s");
         metrics.command("invoice.create", "succeeded", null);
 
-        assertThat(registry.scrape()).contains(
-                "remit_dead_letters_total{code=\"RETRIES_EXHAUSTED\",type=\"payment.create\"} 1.0",
-                "remit_dead_letters_total{code=\"INSUFFICIENT_BALANCE\",type=\"payment.create\"} 1.0",
-                "remit_retries_scheduled_total{tier=\"1s\"} 1.0",
-                "remit_commands_total{code=\"none\",outcome=\"succeeded\",type=\"invoice.create\"} 1.0");
+        assertThat(registry.scrape())
+                .contains(
+                        "remit_dead_letters_total{code=\"RETRIES_EXHAUSTED\",type=\"payment.create\"} 1.0",
+                        "remit_dead_letters_total{code=\"INSUFFICIENT_BALANCE\",type=\"payment.create\"} 1.0",
+                        "remit_retries_scheduled_total{tier=\"1s\"} 1.0",
+                        "remit_commands_total{code=\"none\",outcome=\"succeeded\",type=\"invoice.create\"} 1.0");
     }
 
     private static Map<String, String> tiers() {

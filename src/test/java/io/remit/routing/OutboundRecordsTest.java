@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.StreamSupport;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
@@ -22,11 +21,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Retry records and dead letters: the command's bytes untouched, remit's headers set once, where it first arrived kept. */
 class OutboundRecordsTest {
     private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
-    private static final TopicsProperties TOPICS = new TopicsProperties("remit.commands", "remit.commands.dlq", 12, (short) 1);
-    private static final RetryLadder LADDER = new RetryLadder(TOPICS,
-            new RetryProperties(List.of(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4)), 0.1, Map.of()));
+    private static final TopicsProperties TOPICS =
+            new TopicsProperties("remit.commands", "remit.commands.dlq", 12, (short) 1);
+    private static final RetryLadder LADDER = new RetryLadder(
+            TOPICS,
+            new RetryProperties(
+                    List.of(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4)), 0.1, Map.of()));
     private static final byte[] KEY = "req-1".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] VALUE = "{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\"}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] VALUE =
+            "{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\"}".getBytes(StandardCharsets.UTF_8);
 
     private final OutboundRecords outbound = new OutboundRecords(TOPICS);
 
@@ -40,11 +43,14 @@ class OutboundRecordsTest {
 
             assertThat(retry.topic()).isEqualTo(tier.topic());
             assertThat(values(retry.headers(), RemitHeaders.ATTEMPT)).containsExactly(Integer.toString(attempt));
-            assertThat(values(retry.headers(), RemitHeaders.DUE_AT)).containsExactly(NOW.plusSeconds(attempt).toString());
-            assertThat(values(retry.headers(), "traceparent")).containsExactly("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+            assertThat(values(retry.headers(), RemitHeaders.DUE_AT))
+                    .containsExactly(NOW.plusSeconds(attempt).toString());
+            assertThat(values(retry.headers(), "traceparent"))
+                    .containsExactly("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
             assertOriginIsFirstArrival(retry.headers());
             int count = retry.headers().toArray().length;
-            if (headerCount >= 0) assertThat(count).as("headers after attempt %d", attempt).isEqualTo(headerCount);
+            if (headerCount >= 0)
+                assertThat(count).as("headers after attempt %d", attempt).isEqualTo(headerCount);
             headerCount = count;
 
             record = consumed(retry, 5, 1000L + attempt);
@@ -53,10 +59,11 @@ class OutboundRecordsTest {
 
     @Test
     void deadLettersWithEveryHeaderThatSaysWhyAndWhereFrom() {
-        ConsumerRecord<byte[], byte[]> retried = consumed(outbound.retry(arrival(), LADDER.tiers().getFirst(), 2, NOW), 5, 77);
+        ConsumerRecord<byte[], byte[]> retried =
+                consumed(outbound.retry(arrival(), LADDER.tiers().getFirst(), 2, NOW), 5, 77);
 
-        ProducerRecord<byte[], byte[]> deadLetter = outbound.deadLetter(retried, "invoice.approve", 4, 503, "RETRIES_EXHAUSTED",
-                "gave up after 4 attempts", NOW);
+        ProducerRecord<byte[], byte[]> deadLetter = outbound.deadLetter(
+                retried, "invoice.approve", 4, 503, "RETRIES_EXHAUSTED", "gave up after 4 attempts", NOW);
 
         assertThat(deadLetter.topic()).isEqualTo("remit.commands.dlq");
         Headers headers = deadLetter.headers();
@@ -68,7 +75,9 @@ class OutboundRecordsTest {
         assertThat(values(headers, RemitHeaders.DEAD_LETTERED_AT)).containsExactly(NOW.toString());
         assertOriginIsFirstArrival(headers);
         assertThat(values(headers, "traceparent")).hasSize(1);
-        assertThat(values(headers, RemitHeaders.ATTEMPT)).as("retry headers are not carried").isEmpty();
+        assertThat(values(headers, RemitHeaders.ATTEMPT))
+                .as("retry headers are not carried")
+                .isEmpty();
         assertThat(values(headers, RemitHeaders.DUE_AT)).isEmpty();
     }
 
@@ -83,15 +92,28 @@ class OutboundRecordsTest {
 
         assertThat(out.key()).isEqualTo(KEY);
         assertThat(out.value()).isEqualTo(VALUE);
-        assertThat(out.partition()).as("the partitioner keeps a key on its partition").isNull();
+        assertThat(out.partition())
+                .as("the partitioner keeps a key on its partition")
+                .isNull();
     }
 
     @Test
     void deadLettersACommandWithoutAKeyOrMessage() {
-        ConsumerRecord<byte[], byte[]> keyless = new ConsumerRecord<>("remit.commands", 0, 9, 0L, TimestampType.CREATE_TIME, 0, 0,
-                null, new byte[] {(byte) 0xFF}, new RecordHeaders(), Optional.empty());
+        ConsumerRecord<byte[], byte[]> keyless = new ConsumerRecord<>(
+                "remit.commands",
+                0,
+                9,
+                0L,
+                TimestampType.CREATE_TIME,
+                0,
+                0,
+                null,
+                new byte[] {(byte) 0xFF},
+                new RecordHeaders(),
+                Optional.empty());
 
-        ProducerRecord<byte[], byte[]> deadLetter = outbound.deadLetter(keyless, "unknown", 0, 0, "COMMAND_MISSING_KEY", null, NOW);
+        ProducerRecord<byte[], byte[]> deadLetter =
+                outbound.deadLetter(keyless, "unknown", 0, 0, "COMMAND_MISSING_KEY", null, NOW);
 
         assertThat(deadLetter.key()).isNull();
         assertThat(deadLetter.value()).containsExactly(0xFF);
@@ -108,19 +130,43 @@ class OutboundRecordsTest {
     /** A command as the ERP published it, with a foreign tracing header. */
     private static ConsumerRecord<byte[], byte[]> arrival() {
         Headers headers = new RecordHeaders();
-        headers.add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".getBytes(StandardCharsets.UTF_8));
-        return new ConsumerRecord<>("remit.commands", 3, 42, 0L, TimestampType.CREATE_TIME, KEY.length, VALUE.length,
-                KEY.clone(), VALUE.clone(), headers, Optional.empty());
+        headers.add(
+                "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".getBytes(StandardCharsets.UTF_8));
+        return new ConsumerRecord<>(
+                "remit.commands",
+                3,
+                42,
+                0L,
+                TimestampType.CREATE_TIME,
+                KEY.length,
+                VALUE.length,
+                KEY.clone(),
+                VALUE.clone(),
+                headers,
+                Optional.empty());
     }
 
     /** What a consumer reads back once {@code produced} is written to partition {@code partition} at {@code offset}. */
-    private static ConsumerRecord<byte[], byte[]> consumed(ProducerRecord<byte[], byte[]> produced, int partition, long offset) {
-        return new ConsumerRecord<>(produced.topic(), partition, offset, 0L, TimestampType.CREATE_TIME, 0, 0,
-                produced.key(), produced.value(), new RecordHeaders(produced.headers().toArray()), Optional.empty());
+    private static ConsumerRecord<byte[], byte[]> consumed(
+            ProducerRecord<byte[], byte[]> produced, int partition, long offset) {
+        return new ConsumerRecord<>(
+                produced.topic(),
+                partition,
+                offset,
+                0L,
+                TimestampType.CREATE_TIME,
+                0,
+                0,
+                produced.key(),
+                produced.value(),
+                new RecordHeaders(produced.headers().toArray()),
+                Optional.empty());
     }
 
     private static List<String> values(Headers headers, String name) {
         return StreamSupport.stream(headers.headers(name).spliterator(), false)
-                .map(header -> new String(header.value(), StandardCharsets.UTF_8)).toList();
+                .map(header -> new String(header.value(), StandardCharsets.UTF_8))
+                .toList();
     }
 }

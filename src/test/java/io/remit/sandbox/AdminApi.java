@@ -1,10 +1,9 @@
 package io.remit.sandbox;
 
+import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import com.sun.net.httpserver.HttpExchange;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -75,9 +74,16 @@ final class AdminApi {
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("calls", sandbox.ledger().totalCalls());
         answer.put("requestIdsWithEffect", effects.size());
-        answer.put("effects", effects.values().stream().mapToLong(Integer::longValue).sum());
-        answer.put("requestIdsWithDuplicateEffects", effects.entrySet().stream()
-                .filter(e -> e.getValue() > 1).map(Map.Entry::getKey).sorted().toList());
+        answer.put(
+                "effects",
+                effects.values().stream().mapToLong(Integer::longValue).sum());
+        answer.put(
+                "requestIdsWithDuplicateEffects",
+                effects.entrySet().stream()
+                        .filter(e -> e.getValue() > 1)
+                        .map(Map.Entry::getKey)
+                        .sorted()
+                        .toList());
         if ("full=true".equals(exchange.getRequestURI().getQuery())) answer.put("effectsByRequestId", effects);
         return answer;
     }

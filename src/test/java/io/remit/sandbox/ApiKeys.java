@@ -8,7 +8,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * 403 {@code ENVIRONMENT_MISMATCH}, as the real sandbox environment does.
  */
 final class ApiKeys {
-    enum Scope { READ, WRITE }
+    enum Scope {
+        READ,
+        WRITE
+    }
 
     private record Key(String secret, Scope scope, boolean revoked) {}
 

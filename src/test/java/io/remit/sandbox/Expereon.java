@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
-
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -51,8 +50,15 @@ final class Expereon {
         InvoiceStatus status = InvoiceStatus.SUBMITTED;
         Instant updatedAt = createdAt;
 
-        Invoice(String id, long sequence, Connection connection, String invoiceNumber, BigDecimal amount,
-                String currency, LocalDate dueDate, String description) {
+        Invoice(
+                String id,
+                long sequence,
+                Connection connection,
+                String invoiceNumber,
+                BigDecimal amount,
+                String currency,
+                LocalDate dueDate,
+                String description) {
             this.id = id;
             this.sequence = sequence;
             this.connection = connection;
@@ -107,23 +113,32 @@ final class Expereon {
     Map<String, Object> createInvoice(JsonNode body) {
         String connectionId = requiredText(body, "connectionId");
         String invoiceNumber = requiredText(body, "invoiceNumber");
-        if (invoiceNumber.length() > 64) throw ApiError.invalidRequest("invoiceNumber", "invoiceNumber is longer than 64 characters");
+        if (invoiceNumber.length() > 64)
+            throw ApiError.invalidRequest("invoiceNumber", "invoiceNumber is longer than 64 characters");
         BigDecimal amount = amount(body);
         String currency = currency(body);
         LocalDate dueDate = dueDate(body);
         String description = optionalText(body, "description");
         Connection connection = activeConnection(connectionId);
         if (!invoiceNumbers.add(connectionId + '\u0000' + invoiceNumber)) {
-            throw new ApiError(409, "INVOICE_DUPLICATE_NUMBER",
+            throw new ApiError(
+                    409,
+                    "INVOICE_DUPLICATE_NUMBER",
                     "Invoice number " + invoiceNumber + " already exists for connection " + connectionId);
         }
         return view(newInvoice(connection, invoiceNumber, amount, currency, dueDate, description));
     }
 
-    private Invoice newInvoice(Connection connection, String number, BigDecimal amount, String currency,
-                               LocalDate dueDate, String description) {
+    private Invoice newInvoice(
+            Connection connection,
+            String number,
+            BigDecimal amount,
+            String currency,
+            LocalDate dueDate,
+            String description) {
         long seq = sequence.incrementAndGet();
-        String id = "inv_" + Long.toString(seq, 36) + Long.toString(Math.floorMod(System.nanoTime() ^ (seq * 0x9E3779B97F4A7C15L), 36L * 36 * 36 * 36), 36);
+        String id = "inv_" + Long.toString(seq, 36)
+                + Long.toString(Math.floorMod(System.nanoTime() ^ (seq * 0x9E3779B97F4A7C15L), 36L * 36 * 36 * 36), 36);
         Invoice invoice = new Invoice(id, seq, connection, number, amount, currency, dueDate, description);
         invoices.put(id, invoice);
         invoicesInOrder.put(seq, invoice);
@@ -133,11 +148,17 @@ final class Expereon {
     /** Creates invoices directly (no request, no ledger entry) for tests and feeders. */
     List<String> seedInvoices(String connectionId, int count, InvoiceStatus status, String amount, String currency) {
         Connection connection = connections.get(connectionId);
-        if (connection == null) throw new ApiError(404, "CONNECTION_NOT_FOUND", "Connection " + connectionId + " not found");
+        if (connection == null)
+            throw new ApiError(404, "CONNECTION_NOT_FOUND", "Connection " + connectionId + " not found");
         List<String> ids = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            Invoice invoice = newInvoice(connection, "SEED-" + sequence.get() + "-" + i, new BigDecimal(amount),
-                    currency, LocalDate.now().plusDays(30), "seeded");
+            Invoice invoice = newInvoice(
+                    connection,
+                    "SEED-" + sequence.get() + "-" + i,
+                    new BigDecimal(amount),
+                    currency,
+                    LocalDate.now().plusDays(30),
+                    "seeded");
             invoice.status = status;
             ids.add(invoice.id);
         }
@@ -151,8 +172,12 @@ final class Expereon {
     Map<String, Object> listInvoices(int page, int limit) {
         if (page < 0) throw ApiError.invalidRequest("page", "page must be 0 or more");
         if (limit < 1 || limit > 100) throw ApiError.invalidRequest("limit", "limit must be between 1 and 100");
-        List<Object> items = invoicesInOrder.values().stream().skip((long) page * limit).limit(limit)
-                .map(Expereon::view).map(Object.class::cast).toList();
+        List<Object> items = invoicesInOrder.values().stream()
+                .skip((long) page * limit)
+                .limit(limit)
+                .map(Expereon::view)
+                .map(Object.class::cast)
+                .toList();
         int total = invoicesInOrder.size();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("items", items);
@@ -168,9 +193,17 @@ final class Expereon {
         Invoice invoice = invoice(invoiceId);
         synchronized (invoice) {
             InvoiceStatus next = switch (action) {
-                case "approve" -> transition(invoice, InvoiceStatus.APPROVED, InvoiceStatus.SUBMITTED, InvoiceStatus.DISPUTED);
-                case "dispute" -> transition(invoice, InvoiceStatus.DISPUTED, InvoiceStatus.SUBMITTED, InvoiceStatus.APPROVED);
-                case "cancel" -> transition(invoice, InvoiceStatus.CANCELLED, InvoiceStatus.SUBMITTED, InvoiceStatus.APPROVED, InvoiceStatus.DISPUTED);
+                case "approve" ->
+                    transition(invoice, InvoiceStatus.APPROVED, InvoiceStatus.SUBMITTED, InvoiceStatus.DISPUTED);
+                case "dispute" ->
+                    transition(invoice, InvoiceStatus.DISPUTED, InvoiceStatus.SUBMITTED, InvoiceStatus.APPROVED);
+                case "cancel" ->
+                    transition(
+                            invoice,
+                            InvoiceStatus.CANCELLED,
+                            InvoiceStatus.SUBMITTED,
+                            InvoiceStatus.APPROVED,
+                            InvoiceStatus.DISPUTED);
                 default -> throw new ApiError(404, "NOT_FOUND", "No such invoice action: " + action);
             };
             invoice.status = next;
@@ -183,7 +216,9 @@ final class Expereon {
         for (InvoiceStatus allowed : from) {
             if (invoice.status == allowed) return to;
         }
-        throw new ApiError(409, "INVOICE_INVALID_STATUS",
+        throw new ApiError(
+                409,
+                "INVOICE_INVALID_STATUS",
                 "Invoice " + invoice.id + " is " + invoice.status + "; cannot become " + to,
                 Map.of("status", invoice.status.name()));
     }
@@ -197,12 +232,17 @@ final class Expereon {
                 throw new ApiError(409, "PAYMENT_ALREADY_SETTLED", "Invoice " + invoice.id + " has already been paid");
             }
             if (invoice.status != InvoiceStatus.APPROVED) {
-                throw new ApiError(409, "INVOICE_INVALID_STATUS", "Invoice " + invoice.id + " is " + invoice.status
-                        + "; only APPROVED invoices can be paid", Map.of("status", invoice.status.name()));
+                throw new ApiError(
+                        409,
+                        "INVOICE_INVALID_STATUS",
+                        "Invoice " + invoice.id + " is " + invoice.status + "; only APPROVED invoices can be paid",
+                        Map.of("status", invoice.status.name()));
             }
             if (!currency.equals(invoice.currency) || amount.compareTo(invoice.amount) != 0) {
-                throw new ApiError(422, "PAYMENT_AMOUNT_MISMATCH", "Payment must be " + invoice.amount.toPlainString()
-                        + " " + invoice.currency);
+                throw new ApiError(
+                        422,
+                        "PAYMENT_AMOUNT_MISMATCH",
+                        "Payment must be " + invoice.amount.toPlainString() + " " + invoice.currency);
             }
             debit(invoice.connection, currency, amount);
             invoice.status = InvoiceStatus.SETTLED;
@@ -222,8 +262,11 @@ final class Expereon {
         synchronized (connection) {
             BigDecimal balance = connection.balances.getOrDefault(currency, BigDecimal.ZERO);
             if (balance.compareTo(amount) < 0) {
-                throw new ApiError(409, "INSUFFICIENT_BALANCE", "Not enough funds to pay " + amount.toPlainString()
-                        + " " + currency, Map.of("available", balance.toPlainString()));
+                throw new ApiError(
+                        409,
+                        "INSUFFICIENT_BALANCE",
+                        "Not enough funds to pay " + amount.toPlainString() + " " + currency,
+                        Map.of("available", balance.toPlainString()));
             }
             connection.balances.put(currency, balance.subtract(amount));
         }

@@ -22,15 +22,26 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param resetFormat  {@code epoch} (X-RateLimit-Reset in epoch seconds) or {@code delta} (seconds to wait)
  */
 public record Faults(
-        String latency, long latencyMs, long latencyMaxMs, double latencyTailShare,
-        double error500, double error502, double error503, double error504,
-        double hang, long hangMs,
-        double burst429, long burst429Ms,
-        double lost, String lostAs,
-        int rateLimit, long rateWindowMs, String resetFormat) {
+        String latency,
+        long latencyMs,
+        long latencyMaxMs,
+        double latencyTailShare,
+        double error500,
+        double error502,
+        double error503,
+        double error504,
+        double hang,
+        long hangMs,
+        double burst429,
+        long burst429Ms,
+        double lost,
+        String lostAs,
+        int rateLimit,
+        long rateWindowMs,
+        String resetFormat) {
 
-    public static final Faults NONE = new Faults("none", 0, 0, 0.01, 0, 0, 0, 0, 0, 30_000, 0, 1_000, 0, "mix",
-            1_000_000, 1_000, "epoch");
+    public static final Faults NONE =
+            new Faults("none", 0, 0, 0.01, 0, 0, 0, 0, 0, 30_000, 0, 1_000, 0, "mix", 1_000_000, 1_000, "epoch");
 
     public Faults {
         if (!java.util.Set.of("none", "fixed", "uniform", "longtail", "tail").contains(latency)) {
@@ -55,9 +66,11 @@ public record Faults(
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long ms = switch (latency) {
             case "fixed" -> latencyMs;
-            case "uniform" -> latencyMs + (latencyMaxMs > latencyMs ? random.nextLong(latencyMaxMs - latencyMs + 1) : 0);
+            case "uniform" ->
+                latencyMs + (latencyMaxMs > latencyMs ? random.nextLong(latencyMaxMs - latencyMs + 1) : 0);
             case "longtail" -> {
-                double sigma = Math.log(Math.max(latencyMaxMs, latencyMs + 1) / (double) Math.max(latencyMs, 1)) / 2.326;
+                double sigma =
+                        Math.log(Math.max(latencyMaxMs, latencyMs + 1) / (double) Math.max(latencyMs, 1)) / 2.326;
                 yield Math.round(Math.max(latencyMs, 1) * Math.exp(sigma * random.nextGaussian()));
             }
             case "tail" -> chance(latencyTailShare) ? latencyMaxMs : latencyMs;

@@ -4,8 +4,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** Faults from the admin endpoint's JSON, for tests in other packages. */
 public final class FaultsJson {
-    private FaultsJson() {
-    }
+    private FaultsJson() {}
 
     public static Faults merge(Faults base, String json) {
         return SandboxServer.merge(base, (ObjectNode) SandboxServer.JSON.readTree(json));

@@ -7,7 +7,13 @@ import java.util.Map;
 
 /** Which documented endpoint a request is for. Unknown paths and methods are refused with 404/405. */
 record Route(Kind kind, String invoiceId, String action) {
-    enum Kind { CREATE_INVOICE, LIST_INVOICES, GET_INVOICE, INVOICE_ACTION, PAY }
+    enum Kind {
+        CREATE_INVOICE,
+        LIST_INVOICES,
+        GET_INVOICE,
+        INVOICE_ACTION,
+        PAY
+    }
 
     private static final String INVOICES = "/api/v1/invoices";
     private static final String PAYMENTS = "/api/v1/payments";
@@ -31,7 +37,9 @@ record Route(Kind kind, String invoiceId, String action) {
         if (path.startsWith(INVOICES + "/")) {
             String[] parts = path.substring(INVOICES.length() + 1).split("/", -1);
             if (parts.length == 1 && get) return new Route(Kind.GET_INVOICE, parts[0], null);
-            if (parts.length == 2 && post && java.util.Set.of("approve", "dispute", "cancel").contains(parts[1])) {
+            if (parts.length == 2
+                    && post
+                    && java.util.Set.of("approve", "dispute", "cancel").contains(parts[1])) {
                 return new Route(Kind.INVOICE_ACTION, parts[0], parts[1]);
             }
             if (parts.length <= 2) throw methodNotAllowed(method, path);
@@ -49,7 +57,8 @@ record Route(Kind kind, String invoiceId, String action) {
         for (String pair : raw.split("&")) {
             int eq = pair.indexOf('=');
             if (eq > 0) {
-                query.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                query.put(
+                        URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
                         URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
             }
         }

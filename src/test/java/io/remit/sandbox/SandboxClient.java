@@ -7,7 +7,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-
 import tools.jackson.databind.JsonNode;
 
 /** A plain HTTP client of a sandbox, for tests: every call goes over a real socket. */
@@ -22,7 +21,8 @@ final class SandboxClient {
         }
     }
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final String baseUrl;
     private String key = SandboxOptions.DEFAULT_KEY;
     private String secret = SandboxOptions.DEFAULT_SECRET;
@@ -60,12 +60,12 @@ final class SandboxClient {
 
     static String invoice(String requestId, String connection, String number, String amount, String currency) {
         return """
-                {"requestId":"%s","connectionId":"%s","invoiceNumber":"%s","amount":"%s","currency":"%s","dueDate":"2026-12-31","description":"test"}"""
-                .formatted(requestId, connection, number, amount, currency);
+                {"requestId":"%s","connectionId":"%s","invoiceNumber":"%s","amount":"%s","currency":"%s","dueDate":"2026-12-31","description":"test"}""".formatted(requestId, connection, number, amount, currency);
     }
 
     private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(timeout)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(timeout)
                 .header("Content-Type", "application/json");
         if (key != null) builder.header("X-API-Key", key);
         if (secret != null) builder.header("X-API-Secret", secret);
@@ -75,7 +75,8 @@ final class SandboxClient {
     private Answer send(HttpRequest.Builder request) throws IOException {
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode body = response.body().isEmpty() ? SandboxServer.JSON.createObjectNode()
+            JsonNode body = response.body().isEmpty()
+                    ? SandboxServer.JSON.createObjectNode()
                     : SandboxServer.JSON.readTree(response.body());
             return new Answer(response.statusCode(), body, response);
         } catch (InterruptedException e) {

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -14,9 +13,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Rate limits and every injected fault, observed over real HTTP and in the ledger. */
 class SandboxFaultsTest extends SandboxTestSupport {
 
-
     private SandboxClient.Answer create(String requestId) throws IOException {
-        return api.post("/api/v1/invoices", SandboxClient.invoice(requestId, "conn_demo", "N-" + requestId, "10.00", "USD"));
+        return api.post(
+                "/api/v1/invoices", SandboxClient.invoice(requestId, "conn_demo", "N-" + requestId, "10.00", "USD"));
     }
 
     @Test
@@ -52,12 +51,17 @@ class SandboxFaultsTest extends SandboxTestSupport {
         faults("{}");
         var during = create("r2");
         assertThat(during.status()).isEqualTo(429);
-        assertThat(Long.parseLong(during.header("X-RateLimit-Reset")) * 1000).isGreaterThan(System.currentTimeMillis() + 50_000);
+        assertThat(Long.parseLong(during.header("X-RateLimit-Reset")) * 1000)
+                .isGreaterThan(System.currentTimeMillis() + 50_000);
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"error500, 500, INTERNAL_ERROR", "error502, 502, BAD_GATEWAY",
-            "error503, 503, SERVICE_UNAVAILABLE", "error504, 504, GATEWAY_TIMEOUT"})
+    @CsvSource({
+        "error500, 500, INTERNAL_ERROR",
+        "error502, 502, BAD_GATEWAY",
+        "error503, 503, SERVICE_UNAVAILABLE",
+        "error504, 504, GATEWAY_TIMEOUT"
+    })
     void injectsServerErrorsWithoutEffect(String fault, int status, String code) throws IOException {
         faults("{\"" + fault + "\":1.0}");
         var answer = create("r1");
@@ -69,7 +73,8 @@ class SandboxFaultsTest extends SandboxTestSupport {
 
     @Test
     void injects500PaymentFailedOnPayments() throws IOException {
-        String id = sandbox.seedInvoices("conn_demo", 1, InvoiceStatus.APPROVED, "10.00", "USD").getFirst();
+        String id = sandbox.seedInvoices("conn_demo", 1, InvoiceStatus.APPROVED, "10.00", "USD")
+                .getFirst();
         faults("{\"error500\":1.0}");
         var answer = api.post("/api/v1/payments", SandboxContractTest.payment("p1", id, "10.00", "USD"));
         assertThat(answer.status()).isEqualTo(500);
@@ -87,8 +92,9 @@ class SandboxFaultsTest extends SandboxTestSupport {
     @Test
     void hangsPastTheClientTimeoutWithoutEffect() {
         faults("{\"hang\":1.0,\"hangMs\":2000}");
-        assertThatThrownBy(() -> api.timeout(Duration.ofMillis(300)).post("/api/v1/invoices",
-                SandboxClient.invoice("r1", "conn_demo", "N-1", "10.00", "USD"))).isInstanceOf(HttpTimeoutException.class);
+        assertThatThrownBy(() -> api.timeout(Duration.ofMillis(300))
+                        .post("/api/v1/invoices", SandboxClient.invoice("r1", "conn_demo", "N-1", "10.00", "USD")))
+                .isInstanceOf(HttpTimeoutException.class);
         assertThat(sandbox.ledger().effects("r1")).isZero();
     }
 
@@ -114,8 +120,9 @@ class SandboxFaultsTest extends SandboxTestSupport {
     @Test
     void appliedButLostAsHang() {
         faults("{\"lost\":1.0,\"lostAs\":\"hang\",\"hangMs\":2000}");
-        assertThatThrownBy(() -> api.timeout(Duration.ofMillis(300)).post("/api/v1/invoices",
-                SandboxClient.invoice("r1", "conn_demo", "N-1", "10.00", "USD"))).isInstanceOf(HttpTimeoutException.class);
+        assertThatThrownBy(() -> api.timeout(Duration.ofMillis(300))
+                        .post("/api/v1/invoices", SandboxClient.invoice("r1", "conn_demo", "N-1", "10.00", "USD")))
+                .isInstanceOf(HttpTimeoutException.class);
         assertThat(sandbox.ledger().effects("r1")).isEqualTo(1);
     }
 
@@ -127,8 +134,14 @@ class SandboxFaultsTest extends SandboxTestSupport {
         api.post("/admin/faults", "{\"error503\":0}");
         create("r2");
         assertThat(api.get("/admin/ledger/r2").body().get("effects").asInt()).isEqualTo(1);
-        assertThat(api.get("/admin/ledger?full=true").body().get("effectsByRequestId").get("r2").asInt()).isEqualTo(1);
-        assertThat(api.post("/admin/faults", "{\"latency\":\"sideways\"}").status()).isEqualTo(400);
+        assertThat(api.get("/admin/ledger?full=true")
+                        .body()
+                        .get("effectsByRequestId")
+                        .get("r2")
+                        .asInt())
+                .isEqualTo(1);
+        assertThat(api.post("/admin/faults", "{\"latency\":\"sideways\"}").status())
+                .isEqualTo(400);
         assertThat(api.post("/admin/faults", "{\"noSuchFault\":1}").status()).isEqualTo(400);
 
         api.post("/admin/keys/exp_sand_remit/revoke", "");
@@ -139,8 +152,19 @@ class SandboxFaultsTest extends SandboxTestSupport {
 
     @Test
     void parsesFaultFlags() {
-        SandboxOptions options = SandboxOptions.parse("--port", "0", "--error-503", "0.25", "--latency", "uniform",
-                "--latency-ms", "5", "--latency-max-ms", "20", "--reset-format", "delta");
+        SandboxOptions options = SandboxOptions.parse(
+                "--port",
+                "0",
+                "--error-503",
+                "0.25",
+                "--latency",
+                "uniform",
+                "--latency-ms",
+                "5",
+                "--latency-max-ms",
+                "20",
+                "--reset-format",
+                "delta");
         assertThat(options.faults().error503()).isEqualTo(0.25);
         assertThat(options.faults().latency()).isEqualTo("uniform");
         assertThat(options.faults().latencyMaxMs()).isEqualTo(20);

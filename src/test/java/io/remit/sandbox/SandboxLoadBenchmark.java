@@ -26,9 +26,11 @@ public final class SandboxLoadBenchmark {
         try (SandboxServer sandbox = SandboxServer.start()) {
             run(sandbox, client, clients, 2, "warm-up");
             Result result = run(sandbox, client, clients, seconds, "measured");
-            System.out.printf("%n| client | clients | seconds | requests | errors | requests/s |%n|---|---|---|---|---|---|%n");
-            System.out.printf("| %s | %d | %d | %d | %d | %.0f |%n", client, clients, seconds, result.requests, result.errors,
-                    result.requests / (double) seconds);
+            System.out.printf(
+                    "%n| client | clients | seconds | requests | errors | requests/s |%n|---|---|---|---|---|---|%n");
+            System.out.printf(
+                    "| %s | %d | %d | %d | %d | %.0f |%n",
+                    client, clients, seconds, result.requests, result.errors, result.requests / (double) seconds);
         }
     }
 
@@ -49,46 +51,58 @@ public final class SandboxLoadBenchmark {
     }
 
     private static final java.net.http.HttpClient JDK = java.net.http.HttpClient.newBuilder()
-            .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .build();
 
     private record JdkPoster(int port) implements Poster {
         public int post(String path, String body) throws IOException {
             try {
-                return JDK.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
-                        .header("X-API-Key", SandboxOptions.DEFAULT_KEY).header("X-API-Secret", SandboxOptions.DEFAULT_SECRET)
-                        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofByteArray()).statusCode();
+                return JDK.send(
+                                java.net.http.HttpRequest.newBuilder(
+                                                java.net.URI.create("http://127.0.0.1:" + port + path))
+                                        .header("X-API-Key", SandboxOptions.DEFAULT_KEY)
+                                        .header("X-API-Secret", SandboxOptions.DEFAULT_SECRET)
+                                        .header("Content-Type", "application/json")
+                                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofByteArray())
+                        .statusCode();
             } catch (InterruptedException e) {
                 throw new IOException(e);
             }
         }
 
-        public void close() {
-        }
+        public void close() {}
     }
 
     private static final org.apache.hc.client5.http.impl.classic.CloseableHttpClient APACHE =
-            org.apache.hc.client5.http.impl.classic.HttpClients.custom().setConnectionManager(
-                    org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder.create()
-                            .setMaxConnTotal(1024).setMaxConnPerRoute(1024).build()).disableAutomaticRetries().build();
+            org.apache.hc.client5.http.impl.classic.HttpClients.custom()
+                    .setConnectionManager(
+                            org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder.create()
+                                    .setMaxConnTotal(1024)
+                                    .setMaxConnPerRoute(1024)
+                                    .build())
+                    .disableAutomaticRetries()
+                    .build();
 
     private record ApachePoster(int port) implements Poster {
         public int post(String path, String body) throws IOException {
             var post = new org.apache.hc.client5.http.classic.methods.HttpPost("http://127.0.0.1:" + port + path);
             post.setHeader("X-API-Key", SandboxOptions.DEFAULT_KEY);
             post.setHeader("X-API-Secret", SandboxOptions.DEFAULT_SECRET);
-            post.setEntity(new org.apache.hc.core5.http.io.entity.StringEntity(body, org.apache.hc.core5.http.ContentType.APPLICATION_JSON));
+            post.setEntity(new org.apache.hc.core5.http.io.entity.StringEntity(
+                    body, org.apache.hc.core5.http.ContentType.APPLICATION_JSON));
             return APACHE.execute(post, response -> {
                 org.apache.hc.core5.http.io.entity.EntityUtils.consume(response.getEntity());
                 return response.getCode();
             });
         }
 
-        public void close() {
-        }
+        public void close() {}
     }
 
-    private static Result run(SandboxServer sandbox, String client, int clients, int seconds, String phase) throws Exception {
+    private static Result run(SandboxServer sandbox, String client, int clients, int seconds, String phase)
+            throws Exception {
         LongAdder requests = new LongAdder();
         LongAdder errors = new LongAdder();
         AtomicLong ids = new AtomicLong();
@@ -100,8 +114,7 @@ public final class SandboxLoadBenchmark {
                     while (System.nanoTime() < deadline) {
                         long id = ids.incrementAndGet();
                         String body = """
-                                {"requestId":"%s-%d","connectionId":"conn_demo","invoiceNumber":"B-%s-%d","amount":"10.00","currency":"USD","dueDate":"2026-12-31"}"""
-                                .formatted(phase, id, phase, id);
+                                {"requestId":"%s-%d","connectionId":"conn_demo","invoiceNumber":"B-%s-%d","amount":"10.00","currency":"USD","dueDate":"2026-12-31"}""".formatted(phase, id, phase, id);
                         if (poster.post("/api/v1/invoices", body) != 201) errors.increment();
                         requests.increment();
                     }
@@ -141,7 +154,8 @@ public final class SandboxLoadBenchmark {
             String status = line();
             int length = 0;
             for (String header = line(); !header.isEmpty(); header = line()) {
-                if (header.regionMatches(true, 0, "Content-Length:", 0, 15)) length = Integer.parseInt(header.substring(15).trim());
+                if (header.regionMatches(true, 0, "Content-Length:", 0, 15))
+                    length = Integer.parseInt(header.substring(15).trim());
             }
             in.readNBytes(length);
             return Integer.parseInt(status.substring(9, 12));

@@ -1,5 +1,7 @@
 package io.remit.sandbox;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -9,9 +11,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
-
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -24,7 +23,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class SandboxServer implements AutoCloseable {
     static final JsonMapper JSON = JsonMapper.builder()
-            .enable(tools.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+            .enable(tools.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
     private static final int MAX_BODY = 1 << 20;
 
     private final HttpServer http;
@@ -112,8 +112,8 @@ public final class SandboxServer implements AutoCloseable {
     }
 
     /** Creates invoices directly in a status, without a request, for tests and feeders. */
-    public java.util.List<String> seedInvoices(String connectionId, int count, InvoiceStatus status,
-                                               String amount, String currency) {
+    public java.util.List<String> seedInvoices(
+            String connectionId, int count, InvoiceStatus status, String amount, String currency) {
         return expereon.seedInvoices(connectionId, count, status, amount, currency);
     }
 
@@ -147,7 +147,9 @@ public final class SandboxServer implements AutoCloseable {
     private void serveApi(HttpExchange exchange, String path) throws IOException {
         Faults current = faults.get();
         RateLimiter.Verdict verdict = rateLimiter.acquire(
-                String.valueOf(exchange.getRequestHeaders().getFirst("X-API-Key")), current, System.currentTimeMillis());
+                String.valueOf(exchange.getRequestHeaders().getFirst("X-API-Key")),
+                current,
+                System.currentTimeMillis());
         rateLimitHeaders(exchange, verdict, current);
         try {
             Route route = Route.of(exchange.getRequestMethod(), path);
@@ -160,11 +162,15 @@ public final class SandboxServer implements AutoCloseable {
             Map.Entry<String, Duration> hold = held.get();
             if (hold != null && requestId != null && requestId.startsWith(hold.getKey())) sleep(hold.getValue());
             Map.Entry<String, Integer> fail = failing.get();
-            if (fail != null && requestId != null && requestId.startsWith(fail.getKey()) && ledger.calls(requestId) <= fail.getValue()) {
+            if (fail != null
+                    && requestId != null
+                    && requestId.startsWith(fail.getKey())
+                    && ledger.calls(requestId) <= fail.getValue()) {
                 throw serverError(503, route);
             }
             injectFailure(current, route);
-            keys.authorize(exchange.getRequestHeaders().getFirst("X-API-Key"),
+            keys.authorize(
+                    exchange.getRequestHeaders().getFirst("X-API-Key"),
                     exchange.getRequestHeaders().getFirst("X-API-Secret"),
                     route.isWrite() ? ApiKeys.Scope.WRITE : ApiKeys.Scope.READ);
             if (!route.isWrite()) {
@@ -190,8 +196,8 @@ public final class SandboxServer implements AutoCloseable {
             default -> throw new IllegalStateException("not a write: " + route);
         };
         if (requestId != null) ledger.recordEffect(requestId);
-        return new Idempotency.Reply(route.kind() == Route.Kind.INVOICE_ACTION ? 200 : 201,
-                JSON.writeValueAsBytes(result), false);
+        return new Idempotency.Reply(
+                route.kind() == Route.Kind.INVOICE_ACTION ? 200 : 201, JSON.writeValueAsBytes(result), false);
     }
 
     private Map<String, Object> read(Route route, HttpExchange exchange) {
@@ -216,9 +222,10 @@ public final class SandboxServer implements AutoCloseable {
 
     private static ApiError serverError(int status, Route route) {
         return switch (status) {
-            case 500 -> route.kind() == Route.Kind.PAY
-                    ? new ApiError(500, "PAYMENT_FAILED", "Payment processing failed")
-                    : new ApiError(500, "INTERNAL_ERROR", "An unexpected error occurred");
+            case 500 ->
+                route.kind() == Route.Kind.PAY
+                        ? new ApiError(500, "PAYMENT_FAILED", "Payment processing failed")
+                        : new ApiError(500, "INTERNAL_ERROR", "An unexpected error occurred");
             case 502 -> new ApiError(502, "BAD_GATEWAY", "A downstream service is temporarily unavailable");
             case 503 -> new ApiError(503, "SERVICE_UNAVAILABLE", "The API is temporarily down for maintenance");
             default -> new ApiError(504, "GATEWAY_TIMEOUT", "Request took too long");
@@ -228,10 +235,17 @@ public final class SandboxServer implements AutoCloseable {
     /** The effect is applied; the client must not learn it from this answer. */
     private static void loseAnswer(HttpExchange exchange, Faults current, Route route) throws IOException {
         switch (current.sampleLostAs()) {
-            case "5xx" -> sendError(exchange, serverError(new int[] {500, 502, 503, 504}
-                    [java.util.concurrent.ThreadLocalRandom.current().nextInt(4)], route));
+            case "5xx" ->
+                sendError(
+                        exchange,
+                        serverError(
+                                new int[] {500, 502, 503, 504}
+                                        [
+                                        java.util.concurrent.ThreadLocalRandom.current()
+                                                .nextInt(4)],
+                                route));
             case "hang" -> sleep(Duration.ofMillis(current.hangMs()));
-            default -> { }
+            default -> {}
         }
         // closing an exchange whose headers were never sent drops the connection
     }
@@ -261,7 +275,9 @@ public final class SandboxServer implements AutoCloseable {
     private static String requestId(JsonNode json) {
         JsonNode node = json.get("requestId");
         if (node == null || node.isNull()) return null;
-        if (!node.isString() || node.stringValue().isEmpty() || node.stringValue().length() > 128) {
+        if (!node.isString()
+                || node.stringValue().isEmpty()
+                || node.stringValue().length() > 128) {
             throw ApiError.invalidRequest("requestId", "requestId must be a string of 1 to 128 characters");
         }
         return node.stringValue();
@@ -330,8 +346,8 @@ public final class SandboxServer implements AutoCloseable {
         }
         SandboxServer server = start(options);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
-        System.out.println("Expereon sandbox listening on http://" + options.host() + ":" + server.port()
-                + " (key " + options.key() + "); faults: " + JSON.writeValueAsString(options.faults()));
+        System.out.println("Expereon sandbox listening on http://" + options.host() + ":" + server.port() + " (key "
+                + options.key() + "); faults: " + JSON.writeValueAsString(options.faults()));
         Thread.currentThread().join();
     }
 }

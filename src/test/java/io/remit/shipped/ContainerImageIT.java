@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.remit.sandbox.SandboxOptions;
+import io.remit.testing.Infrastructure;
+import io.remit.testing.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -16,12 +19,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.Test;
-
-import io.remit.sandbox.SandboxOptions;
-import io.remit.testing.Infrastructure;
-import io.remit.testing.Ports;
 
 /**
  * The container image built from {@code docker/Dockerfile} ({@code .ci/image.sh} makes {@code localhost/remit:ci} with
@@ -42,20 +40,56 @@ class ContainerImageIT {
         Path envFile = Files.createTempFile("remit-image-", ".env");
         try {
             // --env-file, not -e: the credentials stay out of podman's command line.
-            Files.writeString(envFile, check.environment("shipped-image").entrySet().stream()
-                    .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("\n", "", "\n")));
-            assertThat(Podman.run(Duration.ofSeconds(30), "image", "inspect", "--format", "{{.Config.User}}", Podman.IMAGE).output().strip())
-                    .as("the image's own user").isEqualTo("10001:10001");
+            Files.writeString(
+                    envFile,
+                    check.environment("shipped-image").entrySet().stream()
+                            .map(e -> e.getKey() + "=" + e.getValue())
+                            .collect(Collectors.joining("\n", "", "\n")));
+            assertThat(Podman.run(
+                                    Duration.ofSeconds(30),
+                                    "image",
+                                    "inspect",
+                                    "--format",
+                                    "{{.Config.User}}",
+                                    Podman.IMAGE)
+                            .output()
+                            .strip())
+                    .as("the image's own user")
+                    .isEqualTo("10001:10001");
 
-            Podman.ok(Duration.ofSeconds(60), "run", "--detach", "--name", container,
-                    "--read-only", "--read-only-tmpfs=false", "--tmpfs", "/tmp:rw,mode=1777,size=128m",
-                    "--user", "10001:10001", "--cap-drop", "all", "--security-opt", "no-new-privileges",
-                    "--memory", "768m", "--network", "host", "--env-file", envFile.toString(), Podman.IMAGE);
+            Podman.ok(
+                    Duration.ofSeconds(60),
+                    "run",
+                    "--detach",
+                    "--name",
+                    container,
+                    "--read-only",
+                    "--read-only-tmpfs=false",
+                    "--tmpfs",
+                    "/tmp:rw,mode=1777,size=128m",
+                    "--user",
+                    "10001:10001",
+                    "--cap-drop",
+                    "all",
+                    "--security-opt",
+                    "no-new-privileges",
+                    "--memory",
+                    "768m",
+                    "--network",
+                    "host",
+                    "--env-file",
+                    envFile.toString(),
+                    Podman.IMAGE);
             try {
                 check.awaitReady(Duration.ofSeconds(120));
-                assertThat(Podman.run(Duration.ofSeconds(30), "exec", container, "id", "-u").output().strip()).isEqualTo("10001");
+                assertThat(Podman.run(Duration.ofSeconds(30), "exec", container, "id", "-u")
+                                .output()
+                                .strip())
+                        .isEqualTo("10001");
                 Podman.Result write = Podman.run(Duration.ofSeconds(30), "exec", container, "touch", "/app/written");
-                assertThat(write.exit()).as("the root filesystem is read-only: " + write.output()).isNotZero();
+                assertThat(write.exit())
+                        .as("the root filesystem is read-only: " + write.output())
+                        .isNotZero();
                 assertThat(write.output()).contains("Read-only file system");
                 check.oneSucceedsAndOneIsDeadLettered();
                 check.exposesMetrics();
@@ -67,11 +101,21 @@ class ContainerImageIT {
             Podman.ok(Duration.ofSeconds(90), "stop", "--time", "45", container); // SIGTERM, SIGKILL after 45 s
             Duration stopping = Duration.ofNanos(System.nanoTime() - start);
             String log = Podman.logs(container);
-            String exit = Podman.run(Duration.ofSeconds(30), "inspect", "--format", "{{.State.ExitCode}}", container).output().strip();
-            assertThat(stopping).as("stopped within 45 s of SIGTERM; log:\n" + log).isLessThan(Duration.ofSeconds(45));
-            assertThat(exit).as("exit code (143 = 128 + SIGTERM: the JVM ran its shutdown hooks); log:\n" + log).isIn("143", "0");
-            assertThat(log).contains("remit stopped").doesNotContain(" ERROR ").doesNotContain("\"level\":\"ERROR\"")
-                    .doesNotContain("abandoning").doesNotContain(SandboxOptions.DEFAULT_SECRET);
+            String exit = Podman.run(Duration.ofSeconds(30), "inspect", "--format", "{{.State.ExitCode}}", container)
+                    .output()
+                    .strip();
+            assertThat(stopping)
+                    .as("stopped within 45 s of SIGTERM; log:\n" + log)
+                    .isLessThan(Duration.ofSeconds(45));
+            assertThat(exit)
+                    .as("exit code (143 = 128 + SIGTERM: the JVM ran its shutdown hooks); log:\n" + log)
+                    .isIn("143", "0");
+            assertThat(log)
+                    .contains("remit stopped")
+                    .doesNotContain(" ERROR ")
+                    .doesNotContain("\"level\":\"ERROR\"")
+                    .doesNotContain("abandoning")
+                    .doesNotContain(SandboxOptions.DEFAULT_SECRET);
         } finally {
             Podman.run(Duration.ofSeconds(60), "rm", "--force", "--ignore", container);
             Files.deleteIfExists(envFile);
@@ -88,11 +132,9 @@ class ContainerImageIT {
         static final String IMAGE = setting("REMIT_IMAGE", "localhost/remit:ci");
         private static final Path CONTAINERS_CONF = Path.of(".ci", "podman", "containers.conf");
 
-        record Result(int exit, String output) {
-        }
+        record Result(int exit, String output) {}
 
-        private Podman() {
-        }
+        private Podman() {}
 
         /** Skips the test when podman or the image is missing; with {@code REMIT_REQUIRE_IMAGE=1} fails it instead. */
         static void assumeImage() {
@@ -101,7 +143,8 @@ class ContainerImageIT {
                 Result exists = run(Duration.ofSeconds(30), "image", "exists", IMAGE);
                 if (exists.exit() != 0) missing = "no image " + IMAGE + " (build it with .ci/image.sh)";
             } catch (UncheckedIOException e) {
-                missing = "podman cannot be run (" + e.getCause().getMessage() + "): install podman and runc, then run .ci/image.sh";
+                missing = "podman cannot be run (" + e.getCause().getMessage()
+                        + "): install podman and runc, then run .ci/image.sh";
             }
             require(missing == null, missing);
         }
@@ -118,29 +161,36 @@ class ContainerImageIT {
         static Result ok(Duration timeout, String... args) {
             Result result = run(timeout, args);
             if (result.exit() != 0) {
-                throw new AssertionError("podman " + String.join(" ", args) + " exited " + result.exit() + ":\n" + result.output());
+                throw new AssertionError(
+                        "podman " + String.join(" ", args) + " exited " + result.exit() + ":\n" + result.output());
             }
             return result;
         }
 
         /** podman with these arguments, stdout and stderr together; exit -1 if it did not end within the timeout. */
         static Result run(Duration timeout, String... args) {
-            List<String> command = new ArrayList<>(List.of("podman", "--runtime", setting("REMIT_PODMAN_RUNTIME", "runc")));
+            List<String> command =
+                    new ArrayList<>(List.of("podman", "--runtime", setting("REMIT_PODMAN_RUNTIME", "runc")));
             command.addAll(List.of(args));
             try {
                 Path output = Files.createTempFile("podman-", ".out");
                 try {
-                    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+                    ProcessBuilder builder = new ProcessBuilder(command)
+                            .redirectErrorStream(true)
+                            .redirectOutput(output.toFile());
                     Map<String, String> env = builder.environment();
                     if (!env.containsKey("CONTAINERS_CONF") && Files.isRegularFile(CONTAINERS_CONF)) {
-                        env.put("CONTAINERS_CONF", CONTAINERS_CONF.toAbsolutePath().toString());
+                        env.put(
+                                "CONTAINERS_CONF",
+                                CONTAINERS_CONF.toAbsolutePath().toString());
                     }
                     Process process = builder.start();
                     boolean ended = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
                     if (!ended) {
                         process.destroyForcibly().waitFor();
                     }
-                    return new Result(ended ? process.exitValue() : -1, Files.readString(output, StandardCharsets.UTF_8));
+                    return new Result(
+                            ended ? process.exitValue() : -1, Files.readString(output, StandardCharsets.UTF_8));
                 } finally {
                     Files.deleteIfExists(output);
                 }

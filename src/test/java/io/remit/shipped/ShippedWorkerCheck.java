@@ -3,6 +3,10 @@ package io.remit.shipped;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.remit.sandbox.SandboxOptions;
+import io.remit.testing.Commands;
+import io.remit.testing.Infrastructure;
+import io.remit.testing.KafkaProbe;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,15 +16,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
-
-import io.remit.sandbox.SandboxOptions;
-import io.remit.testing.Commands;
-import io.remit.testing.Infrastructure;
-import io.remit.testing.KafkaProbe;
 
 /**
  * What every shipped form of remit (the jar, the image, the chart's Deployment) must do against a real broker,
@@ -35,7 +33,8 @@ final class ShippedWorkerCheck {
     final Infrastructure infra;
     final int port;
     private final JdbcTemplate jdbc;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     ShippedWorkerCheck(Infrastructure infra, String name, int port) {
         this.infra = infra;
@@ -66,7 +65,9 @@ final class ShippedWorkerCheck {
     }
 
     void awaitReady(Duration timeout) {
-        await().atMost(timeout).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+        await().atMost(timeout)
+                .pollInterval(Duration.ofMillis(250))
+                .ignoreExceptions()
                 .until(() -> get("/actuator/health/readiness").statusCode() == 200);
     }
 
@@ -77,13 +78,19 @@ final class ShippedWorkerCheck {
         try (KafkaProbe kafka = new KafkaProbe(infra.bootstrapServers)) {
             kafka.send(commands, good, Commands.createInvoice("INV-" + good.substring(11, 19)));
             kafka.send(commands, bad, "{\"type\":\"invoice.create\",\"amount\":\"-1\"}");
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
                     .until(() -> "SUCCEEDED".equals(status(good)) && "DEAD_LETTERED".equals(status(bad)));
             assertThat(infra.sandbox.ledger().effects(good)).isEqualTo(1);
-            List<ConsumerRecord<byte[], byte[]>> dead = kafka.readUntil(List.of(deadLetters), Duration.ofSeconds(30),
+            List<ConsumerRecord<byte[], byte[]>> dead = kafka.readUntil(
+                    List.of(deadLetters),
+                    Duration.ofSeconds(30),
                     read -> read.stream().anyMatch(r -> bad.equals(KafkaProbe.key(r))));
-            assertThat(dead).filteredOn(r -> bad.equals(KafkaProbe.key(r))).singleElement()
-                    .satisfies(r -> assertThat(KafkaProbe.header(r, "remit.error.code")).isEqualTo(DEAD_LETTER_CODE));
+            assertThat(dead)
+                    .filteredOn(r -> bad.equals(KafkaProbe.key(r)))
+                    .singleElement()
+                    .satisfies(r ->
+                            assertThat(KafkaProbe.header(r, "remit.error.code")).isEqualTo(DEAD_LETTER_CODE));
         }
     }
 
@@ -93,12 +100,16 @@ final class ShippedWorkerCheck {
     }
 
     private String status(String requestId) {
-        List<String> found = jdbc.queryForList("select status from command_outcome where request_id = ?", String.class, requestId);
+        List<String> found =
+                jdbc.queryForList("select status from command_outcome where request_id = ?", String.class, requestId);
         return found.isEmpty() ? null : found.getFirst();
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -1,13 +1,11 @@
 package io.remit.testing;
 
+import io.remit.sandbox.InvoiceStatus;
+import io.remit.sandbox.SandboxServer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import io.remit.sandbox.InvoiceStatus;
-import io.remit.sandbox.SandboxServer;
-import io.remit.testing.Commands;
 
 /**
  * A realistic mix of commands and what must become of each: invoices created, approvals and
@@ -29,7 +27,8 @@ public final class CommandMix {
         this.run = run;
         int approvals = commands * 15 / 100;
         int payments = commands * 15 / 100;
-        List<String> submitted = sandbox.seedInvoices("conn_demo", approvals + 1, InvoiceStatus.SUBMITTED, "120.00", "EUR");
+        List<String> submitted =
+                sandbox.seedInvoices("conn_demo", approvals + 1, InvoiceStatus.SUBMITTED, "120.00", "EUR");
         List<String> approved = sandbox.seedInvoices("conn_demo", payments + 1, InvoiceStatus.APPROVED, "80.00", "EUR");
         int a = 0, p = 0;
         for (int n = 0; n < commands; n++) {
@@ -42,10 +41,17 @@ public final class CommandMix {
                 expected = new Expected(key, Commands.pay(approved.get(p++), "80.00", "EUR"), "SUCCEEDED", null);
             } else if (slot >= 30 && slot < 30 + refusedPercent) {
                 boolean unknown = n % 2 == 0;
-                expected = new Expected(key, Commands.createInvoice(unknown ? "conn_unknown" : "conn_demo_suspended", key, "10.00", "USD"),
-                        "DEAD_LETTERED", unknown ? "CONNECTION_NOT_FOUND" : "CONNECTION_NOT_ACTIVE");
+                expected = new Expected(
+                        key,
+                        Commands.createInvoice(unknown ? "conn_unknown" : "conn_demo_suspended", key, "10.00", "USD"),
+                        "DEAD_LETTERED",
+                        unknown ? "CONNECTION_NOT_FOUND" : "CONNECTION_NOT_ACTIVE");
             } else if (slot >= 30 + refusedPercent && slot < 30 + refusedPercent + invalidPercent) {
-                expected = new Expected(key, Commands.createInvoice("conn_demo", key, "1.005", "USD"), "DEAD_LETTERED", "COMMAND_INVALID");
+                expected = new Expected(
+                        key,
+                        Commands.createInvoice("conn_demo", key, "1.005", "USD"),
+                        "DEAD_LETTERED",
+                        "COMMAND_INVALID");
             } else {
                 expected = new Expected(key, Commands.createInvoice(key), "SUCCEEDED", null);
             }

@@ -2,8 +2,7 @@ package io.remit.testing;
 
 /** Command values as an ERP would publish them. */
 public final class Commands {
-    private Commands() {
-    }
+    private Commands() {}
 
     public static String createInvoice(String invoiceNumber) {
         return createInvoice("conn_demo", invoiceNumber, "1500.00", "USD");
@@ -11,8 +10,7 @@ public final class Commands {
 
     public static String createInvoice(String connectionId, String invoiceNumber, String amount, String currency) {
         return """
-                {"type":"invoice.create","connectionId":"%s","invoiceNumber":"%s","amount":"%s","currency":"%s","dueDate":"2026-12-31","description":"Consulting"}"""
-                .formatted(connectionId, invoiceNumber, amount, currency);
+                {"type":"invoice.create","connectionId":"%s","invoiceNumber":"%s","amount":"%s","currency":"%s","dueDate":"2026-12-31","description":"Consulting"}""".formatted(connectionId, invoiceNumber, amount, currency);
     }
 
     public static String approve(String invoiceId) {

@@ -1,16 +1,14 @@
 package io.remit.testing;
 
+import io.remit.sandbox.SandboxServer;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
-
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.postgresql.PostgreSQLContainer;
-
-import io.remit.sandbox.SandboxServer;
 
 /**
  * The real things remit runs against in tests, started once per JVM: a Kafka broker, a
@@ -29,8 +27,13 @@ public final class Infrastructure implements AutoCloseable {
 
     private final AutoCloseable servers;
 
-    private Infrastructure(String bootstrapServers, String jdbcUrl, String dbUser, String dbPassword, SandboxServer sandbox,
-                           AutoCloseable servers) {
+    private Infrastructure(
+            String bootstrapServers,
+            String jdbcUrl,
+            String dbUser,
+            String dbPassword,
+            SandboxServer sandbox,
+            AutoCloseable servers) {
         this.bootstrapServers = bootstrapServers;
         this.jdbcUrl = jdbcUrl;
         this.dbUser = dbUser;
@@ -72,8 +75,13 @@ public final class Infrastructure implements AutoCloseable {
                 kafka.destroy();
                 postgres.close();
             };
-            return new Infrastructure(kafka.getBrokersAsString(), postgres.getJdbcUrl("postgres", "postgres"),
-                    "postgres", "postgres", SandboxServer.start(), servers);
+            return new Infrastructure(
+                    kafka.getBrokersAsString(),
+                    postgres.getJdbcUrl("postgres", "postgres"),
+                    "postgres",
+                    "postgres",
+                    SandboxServer.start(),
+                    servers);
         } catch (IOException e) {
             kafka.destroy();
             throw new UncheckedIOException("embedded PostgreSQL did not start", e);
@@ -101,7 +109,12 @@ public final class Infrastructure implements AutoCloseable {
             kafka.stop();
             postgres.stop();
         };
-        return new Infrastructure(kafka.getBootstrapServers(), postgres.getJdbcUrl(), postgres.getUsername(),
-                postgres.getPassword(), SandboxServer.start(), servers);
+        return new Infrastructure(
+                kafka.getBootstrapServers(),
+                postgres.getJdbcUrl(),
+                postgres.getUsername(),
+                postgres.getPassword(),
+                SandboxServer.start(),
+                servers);
     }
 }

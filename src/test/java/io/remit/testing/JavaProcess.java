@@ -6,9 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.Map;
 
 /**
  * A JVM started from this JVM's classpath ({@link #JavaProcess(String, String, List, List, Map, Path)}) or from a jar
@@ -25,13 +25,23 @@ public final class JavaProcess {
         this(name, mainClass, jvmArgs, args, Map.of(), log);
     }
 
-    public JavaProcess(String name, String mainClass, List<String> jvmArgs, List<String> args, Map<String, String> environment,
-                Path log) {
+    public JavaProcess(
+            String name,
+            String mainClass,
+            List<String> jvmArgs,
+            List<String> args,
+            Map<String, String> environment,
+            Path log) {
         this(name, List.of("-cp", classpath(), mainClass), jvmArgs, args, environment, log);
     }
 
-    private JavaProcess(String name, List<String> launch, List<String> jvmArgs, List<String> args, Map<String, String> environment,
-                        Path log) {
+    private JavaProcess(
+            String name,
+            List<String> launch,
+            List<String> jvmArgs,
+            List<String> args,
+            Map<String, String> environment,
+            Path log) {
         this.name = name;
         this.log = log;
         this.environment = environment;
@@ -44,28 +54,32 @@ public final class JavaProcess {
     }
 
     /** {@code java <jvmArgs> -jar <jar> <args>}: the artifact as production starts it, nothing of this JVM's classpath. */
-    public static JavaProcess ofJar(String name, Path jar, List<String> jvmArgs, List<String> args, Map<String, String> environment,
-                                    Path log) {
+    public static JavaProcess ofJar(
+            String name, Path jar, List<String> jvmArgs, List<String> args, Map<String, String> environment, Path log) {
         return new JavaProcess(name, List.of("-jar", jar.toString()), jvmArgs, args, environment, log);
     }
 
     /** This JVM's application classpath: exec:java's class loader, else java.class.path (Surefire's booter jar). */
     public static String classpath() {
-        if (Thread.currentThread().getContextClassLoader() instanceof java.net.URLClassLoader loader && loader.getURLs().length > 1) {
-            return java.util.Arrays.stream(loader.getURLs()).map(url -> {
-                try {
-                    return java.nio.file.Path.of(url.toURI()).toString();
-                } catch (java.net.URISyntaxException e) {
-                    throw new IllegalStateException(e);
-                }
-            }).collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        if (Thread.currentThread().getContextClassLoader() instanceof java.net.URLClassLoader loader
+                && loader.getURLs().length > 1) {
+            return java.util.Arrays.stream(loader.getURLs())
+                    .map(url -> {
+                        try {
+                            return java.nio.file.Path.of(url.toURI()).toString();
+                        } catch (java.net.URISyntaxException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    })
+                    .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
         }
         return System.getProperty("java.class.path");
     }
 
     public synchronized void start() {
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().putAll(environment);
             process = builder.start();

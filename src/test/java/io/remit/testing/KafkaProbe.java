@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -25,12 +24,16 @@ public final class KafkaProbe implements AutoCloseable {
 
     public KafkaProbe(String bootstrapServers) {
         this.bootstrapServers = bootstrapServers;
-        this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.LINGER_MS_CONFIG, 5), new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers, ProducerConfig.LINGER_MS_CONFIG, 5),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     public void send(String topic, String key, String value) {
-        send(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+        send(
+                topic,
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                 value == null ? null : value.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -44,14 +47,22 @@ public final class KafkaProbe implements AutoCloseable {
     }
 
     /** Reads {@code topics} from the start until {@code done} holds for what was read, or the timeout. */
-    public List<ConsumerRecord<byte[], byte[]>> readUntil(Collection<String> topics, Duration timeout,
-                                                          Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG, "probe-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    public List<ConsumerRecord<byte[], byte[]>> readUntil(
+            Collection<String> topics, Duration timeout, Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "probe-" + UUID.randomUUID(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             consumer.subscribe(topics);
             List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
             long deadline = System.nanoTime() + timeout.toNanos();

@@ -6,8 +6,7 @@ import java.net.ServerSocket;
 
 /** Free TCP ports on loopback, for servers that must listen on a port known in advance. */
 public final class Ports {
-    private Ports() {
-    }
+    private Ports() {}
 
     public static int free() {
         try (ServerSocket socket = new ServerSocket(0)) {

@@ -12,15 +12,15 @@ import java.util.stream.Stream;
  * test, the chaos run, the benchmark) start remit from it with {@code java -jar}, never from the test classpath.
  */
 public final class Shipped {
-    private Shipped() {
-    }
+    private Shipped() {}
 
     /** The packaged jar: system property {@code remit.jar} (set by Failsafe), else the one {@code target/remit-*.jar}. */
     public static Path jar() {
         String configured = System.getProperty("remit.jar");
         if (configured != null && !configured.isBlank()) return existing(Path.of(configured));
         try (Stream<Path> files = Files.list(Path.of("target"))) {
-            List<Path> jars = files.filter(f -> f.getFileName().toString().matches("remit-[0-9][^/]*(?<!-plain|-sources)\\.jar"))
+            List<Path> jars = files.filter(
+                            f -> f.getFileName().toString().matches("remit-[0-9][^/]*(?<!-plain|-sources)\\.jar"))
                     .toList();
             if (jars.size() == 1) return jars.getFirst();
             throw new IllegalStateException("expected one target/remit-*.jar, found " + jars
@@ -31,7 +31,8 @@ public final class Shipped {
     }
 
     private static Path existing(Path jar) {
-        if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " does not exist: run ./mvnw -DskipTests package first");
+        if (!Files.isRegularFile(jar))
+            throw new IllegalStateException(jar + " does not exist: run ./mvnw -DskipTests package first");
         return jar;
     }
 }

@@ -1,18 +1,18 @@
 package io.remit.testing;
 
+import io.remit.sandbox.SandboxOptions;
 import java.util.HashMap;
 import java.util.Map;
 
-import io.remit.sandbox.SandboxOptions;
-
 /** The settings of a test remit on {@link Infrastructure}, with a short retry ladder (300ms, 600ms, 1s). */
 public final class TestSettings {
-    private TestSettings() {
-    }
+    private TestSettings() {}
 
     /** Settings as command-line arguments, which take precedence over any application.yaml (./config/ included). */
     public static String[] asArguments(Map<String, ?> settings) {
-        return settings.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        return settings.entrySet().stream()
+                .map(e -> "--" + e.getKey() + "=" + e.getValue())
+                .toArray(String[]::new);
     }
 
     /** A remit reading {@code commands} in consumer group {@code group}; the map may be changed. */

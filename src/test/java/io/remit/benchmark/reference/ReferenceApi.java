@@ -5,7 +5,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -32,8 +31,10 @@ class ReferenceApi {
     ReferenceApi(ReferenceApiProperties properties, JsonMapper json) {
         this.properties = properties;
         this.json = json;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(properties.timeout()).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(properties.timeout())
+                .build();
     }
 
     Response send(String requestId, String type, JsonNode command) {
@@ -59,7 +60,7 @@ class ReferenceApi {
         return switch (type) {
             case "invoice.create" -> "/api/v1/invoices";
             case "invoice.approve", "invoice.dispute", "invoice.cancel" ->
-                    "/api/v1/invoices/" + command.path("invoiceId").asString() + "/" + type.substring("invoice.".length());
+                "/api/v1/invoices/" + command.path("invoiceId").asString() + "/" + type.substring("invoice.".length());
             case "payment.create" -> "/api/v1/payments";
             default -> null;
         };

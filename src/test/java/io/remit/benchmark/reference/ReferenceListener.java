@@ -1,7 +1,6 @@
 package io.remit.benchmark.reference;
 
 import java.nio.charset.StandardCharsets;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,12 +44,21 @@ class ReferenceListener {
         this.json = json;
     }
 
-    @RetryableTopic(attempts = "7", backOff = @BackOff(delay = 1000, multiplier = 2.0, maxDelay = 30000),
-            topicSuffixingStrategy = TopicSuffixingStrategy.SUFFIX_WITH_INDEX_VALUE, dltTopicSuffix = ".dlt",
-            autoCreateTopics = "true", numPartitions = "12", replicationFactor = "1",
+    @RetryableTopic(
+            attempts = "7",
+            backOff = @BackOff(delay = 1000, multiplier = 2.0, maxDelay = 30000),
+            topicSuffixingStrategy = TopicSuffixingStrategy.SUFFIX_WITH_INDEX_VALUE,
+            dltTopicSuffix = ".dlt",
+            autoCreateTopics = "true",
+            numPartitions = "12",
+            replicationFactor = "1",
             include = TransientApiException.class)
-    @KafkaListener(topics = "${reference.topic}", concurrency = "${reference.concurrency}", groupId = "${reference.group:reference}")
-    void onCommand(@Header(KafkaHeaders.RECEIVED_KEY) String requestId, String value, KafkaMessageHeaderAccessor headers) {
+    @KafkaListener(
+            topics = "${reference.topic}",
+            concurrency = "${reference.concurrency}",
+            groupId = "${reference.group:reference}")
+    void onCommand(
+            @Header(KafkaHeaders.RECEIVED_KEY) String requestId, String value, KafkaMessageHeaderAccessor headers) {
         int attempt = headers.getNonBlockingRetryDeliveryAttempt();
         JsonNode command = readable(value);
         String type = command == null ? null : command.path("type").asString(null);
@@ -59,8 +67,13 @@ class ReferenceListener {
             return;
         }
         ReferenceApi.Response response = api.send(requestId, type, command);
-        record(requestId, type, response.succeeded() ? "SUCCEEDED" : "DEAD_LETTERED", response.status(),
-                response.errorCode(), attempt);
+        record(
+                requestId,
+                type,
+                response.succeeded() ? "SUCCEEDED" : "DEAD_LETTERED",
+                response.status(),
+                response.errorCode(),
+                attempt);
     }
 
     /** Reached after the last retry, or at once for an exception that is not transient. Must not throw. */
@@ -89,7 +102,8 @@ class ReferenceListener {
         }
     }
 
-    private void record(String requestId, String type, String status, Integer httpStatus, String errorCode, int attempts) {
+    private void record(
+            String requestId, String type, String status, Integer httpStatus, String errorCode, int attempts) {
         jdbc.update(UPSERT, requestId, type, status, httpStatus, errorCode, attempts);
     }
 }

@@ -1,7 +1,6 @@
 package io.remit.benchmark.reference;
 
 import java.util.Map;
-
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
