@@ -59,6 +59,7 @@ final class CommandEngine implements Runnable {
     private static final Duration IDLE_POLL = Duration.ofMillis(100);
     private static final Duration BUSY_POLL = Duration.ofMillis(5);
     private static final Duration LAG_EVERY = Duration.ofSeconds(2);
+    private static final Duration WATCH_EVERY = Duration.ofSeconds(1);
     private static final int STORE_BATCH = 1_000;
 
     private final String name;
@@ -89,6 +90,7 @@ final class CommandEngine implements Runnable {
     private long storedAtNanos = System.nanoTime();
     private long commitDueNanos = System.nanoTime();
     private Instant lagReportedAt = Instant.EPOCH;
+    private Instant watchReportedAt = Instant.EPOCH;
     private volatile boolean running = true;
 
     /**
@@ -147,6 +149,7 @@ final class CommandEngine implements Runnable {
         } finally {
             calls.shutdownNow();
             recorder.forget(name);
+            gate.waiting(name, Map.of());
             closeQuietly();
         }
     }
@@ -532,6 +535,15 @@ final class CommandEngine implements Runnable {
             if (admitted >= 0 && (oldest < 0 || admitted < oldest)) oldest = admitted;
         }
         recorder.pendingSince(name, oldest < 0 ? 0 : System.nanoTime() - oldest);
+        if (Duration.between(watchReportedAt, now).compareTo(WATCH_EVERY) >= 0) {
+            watchReportedAt = now;
+            Map<String, Long> waiting = new HashMap<>();
+            windows.forEach((partition, window) -> {
+                long since = window.oldestAdmittedNanos();
+                if (since >= 0) waiting.put(partition.toString(), since);
+            });
+            gate.waiting(name, waiting);
+        }
         if (Duration.between(lagReportedAt, now).compareTo(LAG_EVERY) < 0) return;
         lagReportedAt = now;
         Map<String, Long> lag = new HashMap<>();

@@ -1,6 +1,10 @@
 package io.remit.engine;
 
 import io.remit.routing.Decision;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +22,8 @@ public final class IntakeGate {
 
     private final AtomicReference<Decision.Halt> halt = new AtomicReference<>();
     private final ApplicationEventPublisher events;
+    /** Per consumer: per partition, since when (System.nanoTime) its oldest uncommitted record has waited. */
+    private final Map<String, Map<String, Long>> waitingSince = new ConcurrentHashMap<>();
 
     public IntakeGate(ApplicationEventPublisher events) {
         this.events = events;
@@ -41,6 +47,23 @@ public final class IntakeGate {
     /** A consumer died of an unexpected error: liveness goes DOWN so the platform restarts the instance. */
     void broken() {
         AvailabilityChangeEvent.publish(events, this, org.springframework.boot.availability.LivenessState.BROKEN);
+    }
+
+    /** A consumer's partitions that hold uncommitted records, and since when the oldest of each has waited. */
+    void waiting(String consumer, Map<String, Long> sinceNanosByPartition) {
+        if (sinceNanosByPartition.isEmpty()) waitingSince.remove(consumer);
+        else waitingSince.put(consumer, Map.copyOf(sinceNanosByPartition));
+    }
+
+    /** Per partition of this instance, how long its oldest uncommitted record has waited (its commit point has not moved). */
+    public Map<String, Duration> oldestUncommitted() {
+        long now = System.nanoTime();
+        Map<String, Duration> ages = new TreeMap<>();
+        waitingSince
+                .values()
+                .forEach(partitions -> partitions.forEach((partition, since) ->
+                        ages.merge(partition, Duration.ofNanos(now - since), (a, b) -> a.compareTo(b) > 0 ? a : b)));
+        return ages;
     }
 
     public void resume() {
