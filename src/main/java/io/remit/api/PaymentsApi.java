@@ -1,5 +1,7 @@
 package io.remit.api;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.httpcomponents.hc5.PoolingHttpClientConnectionManagerMetricsBinder;
 import io.remit.command.Command;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -18,6 +20,7 @@ import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.DefaultHttpRequestRetryStrategy;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
@@ -48,6 +51,7 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
     private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("remit-api-deadlines").daemon().factory());
 
+    private final PoolingHttpClientConnectionManager pool;
     private final CloseableHttpClient http;
     private final Semaphore inFlight;
     private final String baseUrl;
@@ -58,7 +62,13 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
         this.json = json;
         this.inFlight = new Semaphore(properties.maxInFlight(), true);
         this.baseUrl = properties.baseUrl().toString().replaceAll("/+$", "");
-        this.http = client(properties);
+        this.pool = pool(properties);
+        this.http = client(properties, pool);
+    }
+
+    /** The connection pool's meters ({@code httpcomponents_httpclient_pool_*}, pool {@code payments-api}). */
+    public void bindMetrics(MeterRegistry registry) {
+        new PoolingHttpClientConnectionManagerMetricsBinder(pool, "payments-api").bindTo(registry);
     }
 
     /**
@@ -66,21 +76,24 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
      * connection per call in flight. It spends about half the CPU per request of the JDK's
      * HttpClient (see SandboxLoadBenchmark), which matters when the API is fast.
      */
-    private static CloseableHttpClient client(ApiProperties properties) {
+    private static PoolingHttpClientConnectionManager pool(ApiProperties properties) {
+        return PoolingHttpClientConnectionManagerBuilder.create()
+                .setMaxConnTotal(properties.maxInFlight())
+                .setMaxConnPerRoute(properties.maxInFlight())
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(Timeout.of(properties.connectTimeout()))
+                        .setSocketTimeout(Timeout.of(properties.timeout()))
+                        // a connection idle this long is checked before reuse (at most 1 ms, and rare under load):
+                        // servers close idle keep-alive connections, some after a second or less
+                        .setValidateAfterInactivity(TimeValue.ofMilliseconds(100))
+                        .build())
+                .build();
+    }
+
+    private static CloseableHttpClient client(ApiProperties properties, PoolingHttpClientConnectionManager pool) {
         Timeout timeout = Timeout.of(properties.timeout());
         return HttpClients.custom()
-                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-                        .setMaxConnTotal(properties.maxInFlight())
-                        .setMaxConnPerRoute(properties.maxInFlight())
-                        .setDefaultConnectionConfig(ConnectionConfig.custom()
-                                .setConnectTimeout(Timeout.of(properties.connectTimeout()))
-                                .setSocketTimeout(timeout)
-                                // a connection idle this long is checked before reuse (at most 1 ms, and rare under
-                                // load):
-                                // servers close idle keep-alive connections, some after a second or less
-                                .setValidateAfterInactivity(TimeValue.ofMilliseconds(100))
-                                .build())
-                        .build())
+                .setConnectionManager(pool)
                 .setDefaultRequestConfig(
                         RequestConfig.custom().setResponseTimeout(timeout).build())
                 .setRetryStrategy(new StaleConnectionRetry())

@@ -59,9 +59,11 @@ class RemitConfiguration {
     }
 
     @Bean
-    PaymentsApi paymentsApi(ApiProperties api, RetryProperties retry, Clock clock) {
+    PaymentsApi paymentsApi(ApiProperties api, RetryProperties retry, Clock clock, MeterRegistry registry) {
         JsonMapper json = JsonMapper.builder().build();
-        return new PaymentsApi(api, new ResponseClassifier(json, clock, retry.codeActions()), json);
+        PaymentsApi client = new PaymentsApi(api, new ResponseClassifier(json, clock, retry.codeActions()), json);
+        client.bindMetrics(registry);
+        return client;
     }
 
     @Bean
@@ -102,8 +104,9 @@ class RemitConfiguration {
             KafkaAdmin admin,
             WorkerProperties worker,
             TopicsProperties topics,
-            RetryLadder ladder) {
-        return new KafkaClients(consumers, producers, admin, worker, topics, ladder);
+            RetryLadder ladder,
+            MeterRegistry registry) {
+        return new KafkaClients(consumers, producers, admin, worker, topics, ladder, registry);
     }
 
     @Bean

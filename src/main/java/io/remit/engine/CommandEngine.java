@@ -33,7 +33,6 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.utils.ExponentialBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 import org.springframework.dao.DataAccessException;
 import org.springframework.transaction.TransactionException;
 
@@ -304,10 +303,7 @@ final class CommandEngine implements Runnable {
     private void call(Pending p) {
         inFlight++;
         calls.execute(() -> {
-            MDC.put("requestId", p.requestId);
-            MDC.put("topic", p.record.topic());
-            MDC.put("partition", Integer.toString(p.record.partition()));
-            MDC.put("offset", Long.toString(p.offset()));
+            RecordLog.put(p);
             try {
                 p.result = processor.call(p);
             } catch (InterruptedException e) {
@@ -321,7 +317,7 @@ final class CommandEngine implements Runnable {
                         e);
                 p.result = processor.failed(p, e);
             } finally {
-                MDC.clear();
+                RecordLog.clear();
             }
             completed.add(p);
         });
@@ -357,7 +353,7 @@ final class CommandEngine implements Runnable {
 
     /** Nothing of the partition from the halted record on is committed; it is read again once intake resumes. */
     private void halted(Pending p, Decision.Halt halt) {
-        gate.halt(halt);
+        RecordLog.about(p, () -> gate.halt(halt, p.requestId));
         TopicPartition partition = partitionOf(p);
         discard(partition, p.offset());
         if (consumer.assignment().contains(partition)) consumer.seek(partition, p.offset());
@@ -449,16 +445,18 @@ final class CommandEngine implements Runnable {
         p.minimalOutbound = true;
         p.stored = false;
         unstored.add(p);
-        log.error(
-                "{}: Kafka refuses the outbound record of {} at {}-{}@{} ({}); dead-lettering it as {} with key and headers only; "
-                        + "the whole record is kept in PostgreSQL (dead_letter)",
-                name,
-                p.requestId,
-                p.record.topic(),
-                p.record.partition(),
-                p.offset(),
-                reason,
-                Outbound.OUTBOUND_REFUSED);
+        RecordLog.about(
+                p,
+                () -> log.error(
+                        "{}: Kafka refuses the outbound record of {} at {}-{}@{} ({}); dead-lettering it as {} with key and headers only; "
+                                + "the whole record is kept in PostgreSQL (dead_letter)",
+                        name,
+                        p.requestId,
+                        p.record.topic(),
+                        p.record.partition(),
+                        p.offset(),
+                        reason,
+                        Outbound.OUTBOUND_REFUSED));
     }
 
     /**

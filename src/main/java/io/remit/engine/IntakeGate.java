@@ -33,13 +33,15 @@ public final class IntakeGate {
         return halt.get() != null;
     }
 
-    void halt(Decision.Halt reason) {
+    /** Halts intake; logged once per halt, with the API's answer and the requestId it came for. */
+    void halt(Decision.Halt reason, String requestId) {
         if (halt.compareAndSet(null, reason)) {
             log.error(
-                    "Intake halted: the API answered {} {} to remit's credentials; nothing is dead-lettered or committed "
-                            + "until a probe is accepted (check remit.api.key / remit.api.secret)",
+                    "Intake halted: the API answered {} {} to remit's credentials (calling it for {}); nothing is dead-lettered "
+                            + "or committed until a probe is accepted (check remit.api.key / remit.api.secret)",
                     reason.status(),
-                    reason.code());
+                    reason.code(),
+                    requestId);
             AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
         }
     }

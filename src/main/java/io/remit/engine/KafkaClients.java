@@ -1,10 +1,13 @@
 package io.remit.engine;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.remit.routing.RetryLadder;
 import io.remit.routing.TopicsProperties;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -35,6 +38,9 @@ public final class KafkaClients {
     private final WorkerProperties worker;
     private final TopicsProperties topics;
     private final RetryLadder ladder;
+    private final MeterRegistry registry;
+    /** The meters of each live client, by name: a replaced producer's are closed with it. */
+    private final Map<String, KafkaClientMetrics> meters = new ConcurrentHashMap<>();
 
     public KafkaClients(
             ConsumerFactory<?, ?> consumers,
@@ -42,7 +48,9 @@ public final class KafkaClients {
             KafkaAdmin admin,
             WorkerProperties worker,
             TopicsProperties topics,
-            RetryLadder ladder) {
+            RetryLadder ladder,
+            MeterRegistry registry) {
+        this.registry = registry;
         this.consumerConfig = Map.copyOf(withoutNulls(consumers.getConfigurationProperties()));
         this.producerConfig = Map.copyOf(withoutNulls(producers.getConfigurationProperties()));
         this.admin = admin;
@@ -78,7 +86,10 @@ public final class KafkaClients {
         config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, worker.maxPollRecords());
         if (worker.staticMembership()) config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, clientId(index));
-        return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        bind("consumer-" + index, new KafkaClientMetrics(consumer));
+        return consumer;
     }
 
     /** A transactional producer, its transactions initialised (which fences a former holder of its id). */
@@ -97,6 +108,7 @@ public final class KafkaClients {
                 new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
         try {
             producer.initTransactions();
+            bind("producer-" + index, new KafkaClientMetrics(producer));
             return producer;
         } catch (RuntimeException e) {
             producer.close(Duration.ZERO);
@@ -110,6 +122,13 @@ public final class KafkaClients {
      */
     public void createTopics(Duration timeout) throws InterruptedException {
         new RemitTopics(admin, topics, ladder).ensure(timeout);
+    }
+
+    /** Kafka's own client metrics as Micrometer meters ({@code kafka_consumer_*}, {@code kafka_producer_*}, tag client.id). */
+    private void bind(String client, KafkaClientMetrics metrics) {
+        metrics.bindTo(registry);
+        KafkaClientMetrics former = meters.put(client, metrics);
+        if (former != null) former.close();
     }
 
     private String clientId(int index) {

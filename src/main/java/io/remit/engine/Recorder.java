@@ -13,6 +13,8 @@ import java.util.Map;
 
 /** Writes fresh decisions, API attempts and dead letters to PostgreSQL, and counts what was committed. */
 final class Recorder {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Recorder.class);
+
     private final OutcomeStore store;
     private final RemitMetrics metrics;
 
@@ -64,6 +66,7 @@ final class Recorder {
                 case Decision.DeadLetter d -> {
                     metrics.command(p.commandType(), "dead_lettered", d.code());
                     metrics.deadLettered(p.commandType(), d.code());
+                    deadLettered(pending, d);
                 }
                 case Decision.Halt h -> {}
             }
@@ -73,6 +76,22 @@ final class Recorder {
     /** A Kafka transaction that did not commit: aborted (tried again), uncertain (rewound), narrowing, or refused. */
     void commitFailed(String result) {
         metrics.commitFailed(result);
+    }
+
+    /**
+     * Each dead letter, once: when its offset and the dead letter itself are committed (a record redelivered after a crash
+     * replays its decision and is committed only then), with the record's fields.
+     */
+    private static void deadLettered(Pending pending, Decision.DeadLetter d) {
+        RecordLog.about(
+                pending,
+                () -> log.warn(
+                        "dead-lettered {} ({}): {} {}{}",
+                        pending.requestId,
+                        pending.result.commandType(),
+                        d.code(),
+                        d.status() == 0 ? "" : "(HTTP " + d.status() + ") ",
+                        d.message() == null ? "" : d.message()));
     }
 
     void lag(String consumer, Map<String, Long> lagByTopic) {

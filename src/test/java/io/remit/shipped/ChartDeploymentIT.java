@@ -1,6 +1,7 @@
 package io.remit.shipped;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.remit.sandbox.SandboxOptions;
 import io.remit.shipped.ContainerImageIT.Podman;
@@ -137,8 +138,16 @@ class ChartDeploymentIT {
             String container = pod + "-remit"; // <pod>-<container>
             try {
                 check.awaitReady(Duration.ofSeconds(180));
-                check.oneSucceedsAndOneIsDeadLettered();
+                String deadLettered = check.oneSucceedsAndOneIsDeadLettered();
                 check.exposesMetrics();
+                await().atMost(Duration.ofSeconds(20))
+                        .untilAsserted(() -> assertThat(Podman.logs(container).lines())
+                                .as("the chart's JSON logs: the dead letter's line carries its requestId as a field")
+                                .anyMatch(line -> line.startsWith("{")
+                                        && line.contains("dead-lettered " + deadLettered)
+                                        && line.contains("\"requestId\"")
+                                        && line.contains("\"commandType\"")
+                                        && line.contains("\"offset\"")));
                 theChartsSettingsAreInForce(infra, release, pod);
                 assertThat(Podman.run(
                                         Duration.ofSeconds(30),

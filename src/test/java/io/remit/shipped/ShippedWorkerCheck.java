@@ -71,8 +71,11 @@ final class ShippedWorkerCheck {
                 .until(() -> get("/actuator/health/readiness").statusCode() == 200);
     }
 
-    /** One valid command succeeds (one effect at the sandbox), one invalid one is dead-lettered once with its code. */
-    void oneSucceedsAndOneIsDeadLettered() {
+    /**
+     * One valid command succeeds (one effect at the sandbox), one invalid one is dead-lettered once with its code.
+     * Answers the dead-lettered requestId.
+     */
+    String oneSucceedsAndOneIsDeadLettered() {
         String good = "shipped-ok-" + UUID.randomUUID();
         String bad = "shipped-bad-" + UUID.randomUUID();
         try (KafkaProbe kafka = new KafkaProbe(infra.bootstrapServers)) {
@@ -92,11 +95,19 @@ final class ShippedWorkerCheck {
                     .satisfies(r ->
                             assertThat(KafkaProbe.header(r, "remit.error.code")).isEqualTo(DEAD_LETTER_CODE));
         }
+        return bad;
     }
 
     /** The metrics endpoint answers with remit's series: the actuator is what the chart's probes and monitors use. */
     void exposesMetrics() throws Exception {
-        assertThat(get("/actuator/prometheus").body()).contains("remit_commands_total");
+        assertThat(get("/actuator/prometheus").body())
+                .contains("remit_commands_total")
+                .contains("remit_commits_failed_total")
+                .as("the API client's connection pool")
+                .containsPattern("(?m)^httpcomponents_httpclient_pool_total_max\\{[^}]*httpclient=\"payments-api\"")
+                .as("Kafka's own client metrics, consumer and transactional producer")
+                .containsPattern("(?m)^kafka_consumer_\\w+\\{")
+                .containsPattern("(?m)^kafka_producer_\\w+\\{");
     }
 
     private String status(String requestId) {
