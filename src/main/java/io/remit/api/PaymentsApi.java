@@ -52,11 +52,18 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
             Thread.ofPlatform().name("remit-api-deadlines").daemon().factory());
 
     private final PoolingHttpClientConnectionManager pool;
+    private final TraceHeaders trace;
     private final CloseableHttpClient http;
     private final Semaphore inFlight;
     private final String baseUrl;
 
     public PaymentsApi(ApiProperties properties, ResponseClassifier classifier, JsonMapper json) {
+        this(properties, classifier, json, TraceHeaders.NONE);
+    }
+
+    /** @param trace the current span's context as request headers: the API's traces continue the command's */
+    public PaymentsApi(ApiProperties properties, ResponseClassifier classifier, JsonMapper json, TraceHeaders trace) {
+        this.trace = trace;
         this.properties = properties;
         this.classifier = classifier;
         this.json = json;
@@ -134,6 +141,7 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
         Request request = requestFor(command);
         HttpPost post = new HttpPost(baseUrl + request.path());
         post.setEntity(new ByteArrayEntity(request.body(), ContentType.APPLICATION_JSON));
+        trace.addTo(post::setHeader);
         return call(authorized(post));
     }
 

@@ -2,11 +2,15 @@ package io.remit.config;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.TraceContext;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import io.remit.api.ApiProperties;
 import io.remit.api.BreakerProperties;
 import io.remit.api.OutageBreaker;
 import io.remit.api.PaymentsApi;
 import io.remit.api.ResponseClassifier;
+import io.remit.api.TraceHeaders;
 import io.remit.command.CommandParser;
 import io.remit.engine.EngineLifecycle;
 import io.remit.engine.EngineSeams;
@@ -14,6 +18,8 @@ import io.remit.engine.IntakeGate;
 import io.remit.engine.IntakeHealthIndicator;
 import io.remit.engine.KafkaClients;
 import io.remit.engine.WorkerProperties;
+import io.remit.ops.MicrometerRecordTracing;
+import io.remit.ops.RecordTracing;
 import io.remit.ops.RemitMetrics;
 import io.remit.outcome.JdbcOutcomeStore;
 import io.remit.outcome.OutcomeStore;
@@ -26,6 +32,8 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -59,9 +67,11 @@ class RemitConfiguration {
     }
 
     @Bean
-    PaymentsApi paymentsApi(ApiProperties api, RetryProperties retry, Clock clock, MeterRegistry registry) {
+    PaymentsApi paymentsApi(
+            ApiProperties api, RetryProperties retry, Clock clock, MeterRegistry registry, TraceHeaders traceHeaders) {
         JsonMapper json = JsonMapper.builder().build();
-        PaymentsApi client = new PaymentsApi(api, new ResponseClassifier(json, clock, retry.codeActions()), json);
+        PaymentsApi client =
+                new PaymentsApi(api, new ResponseClassifier(json, clock, retry.codeActions()), json, traceHeaders);
         client.bindMetrics(registry);
         return client;
     }
@@ -109,6 +119,29 @@ class RemitConfiguration {
         return new KafkaClients(consumers, producers, admin, worker, topics, ladder, registry);
     }
 
+    /**
+     * Spans for API calls and commits, on Micrometer Tracing's OpenTelemetry bridge (exported only where
+     * {@code management.opentelemetry.tracing.export.otlp.endpoint} is set); none where tracing is off.
+     */
+    @Bean
+    RecordTracing recordTracing(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
+        Tracer t = tracer.getIfAvailable();
+        Propagator p = propagator.getIfAvailable();
+        return t == null || p == null || t == Tracer.NOOP ? RecordTracing.NONE : new MicrometerRecordTracing(t, p);
+    }
+
+    /** The current span's context as W3C headers on each API request. */
+    @Bean
+    TraceHeaders traceHeaders(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
+        Tracer t = tracer.getIfAvailable();
+        Propagator p = propagator.getIfAvailable();
+        if (t == null || p == null || t == Tracer.NOOP) return TraceHeaders.NONE;
+        return header -> {
+            TraceContext current = t.currentTraceContext().context();
+            if (current != null) p.inject(current, header, BiConsumer::accept);
+        };
+    }
+
     @Bean
     EngineLifecycle engineLifecycle(
             KafkaClients kafka,
@@ -122,6 +155,7 @@ class RemitConfiguration {
             OutcomeStore store,
             IntakeGate gate,
             RemitMetrics metrics,
+            RecordTracing tracing,
             Clock clock) {
         OutcomeRouter router = new OutcomeRouter(
                 ladder, retry.jitter(), clock, () -> ThreadLocalRandom.current().nextDouble());
@@ -136,6 +170,7 @@ class RemitConfiguration {
                 ladder,
                 retry.jitter(),
                 metrics,
+                tracing,
                 clock);
         return new EngineLifecycle(kafka, worker, gate, seams);
     }

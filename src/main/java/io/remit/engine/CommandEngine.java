@@ -1,5 +1,6 @@
 package io.remit.engine;
 
+import io.remit.ops.RecordTracing;
 import io.remit.outcome.OutcomeStore;
 import io.remit.outcome.StoredOutcome;
 import io.remit.routing.Decision;
@@ -72,6 +73,7 @@ final class CommandEngine implements Runnable {
     private final EngineSettings settings;
     private final Clock clock;
     private final Commits commits;
+    private final RecordTracing tracing;
     private final ExponentialBackoff backoff = new ExponentialBackoff(100, 2, 30_000, 0.2);
 
     private final Map<TopicPartition, PartitionWindow> windows = new HashMap<>();
@@ -121,6 +123,37 @@ final class CommandEngine implements Runnable {
             DueTime dueTime,
             EngineSettings settings,
             Clock clock) {
+        this(
+                name,
+                consumer,
+                producers,
+                topics,
+                processor,
+                store,
+                recorder,
+                outbound,
+                gate,
+                dueTime,
+                settings,
+                clock,
+                RecordTracing.NONE);
+    }
+
+    CommandEngine(
+            String name,
+            Consumer<byte[], byte[]> consumer,
+            Supplier<Producer<byte[], byte[]>> producers,
+            Pattern topics,
+            CommandProcessor processor,
+            OutcomeStore store,
+            Recorder recorder,
+            Outbound outbound,
+            IntakeGate gate,
+            DueTime dueTime,
+            EngineSettings settings,
+            Clock clock,
+            RecordTracing tracing) {
+        this.tracing = tracing;
         this.name = name;
         this.consumer = consumer;
         this.topics = topics;
@@ -131,7 +164,8 @@ final class CommandEngine implements Runnable {
         this.dueTime = dueTime;
         this.settings = settings;
         this.clock = clock;
-        this.commits = new Commits(name, consumer, producers, outbound, settings.maxRecordsPerCommit(), recorder);
+        this.commits =
+                new Commits(name, consumer, producers, outbound, settings.maxRecordsPerCommit(), recorder, tracing);
     }
 
     @Override
@@ -304,7 +338,7 @@ final class CommandEngine implements Runnable {
         inFlight++;
         calls.execute(() -> {
             RecordLog.put(p);
-            try {
+            try (RecordTracing.Scope span = tracing.call(p.record.headers(), p.requestId, p.parsed.typeName())) {
                 p.result = processor.call(p);
             } catch (InterruptedException e) {
                 return; // abandoned at shutdown: nothing of it is committed

@@ -1,5 +1,6 @@
 package io.remit.engine;
 
+import io.remit.ops.RecordTracing;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -69,6 +70,7 @@ final class Commits implements AutoCloseable {
     private final Outbound outbound;
     private final int maxRecords;
     private final Recorder recorder;
+    private final RecordTracing tracing;
     private final ExponentialBackoff backoff = new ExponentialBackoff(100, 2, 30_000, 0.2);
     private Producer<byte[], byte[]> producer;
     private long failures;
@@ -85,6 +87,18 @@ final class Commits implements AutoCloseable {
             Outbound outbound,
             int maxRecords,
             Recorder recorder) {
+        this(name, consumer, producers, outbound, maxRecords, recorder, RecordTracing.NONE);
+    }
+
+    Commits(
+            String name,
+            Consumer<byte[], byte[]> consumer,
+            Supplier<Producer<byte[], byte[]>> producers,
+            Outbound outbound,
+            int maxRecords,
+            Recorder recorder,
+            RecordTracing tracing) {
+        this.tracing = tracing;
         this.name = name;
         this.recorder = recorder;
         this.consumer = consumer;
@@ -102,6 +116,13 @@ final class Commits implements AutoCloseable {
         if (producer == null && (producer = newProducer()) == null)
             return Result.nothing(Duration.ofMillis(backoff.backoff(failures++)));
         Map<TopicPartition, List<Pending>> offered = narrowing > 0 ? first(ready) : bounded(ready);
+        try (RecordTracing.Scope span = tracing.commit(
+                name, offered.values().stream().mapToInt(List::size).sum())) {
+            return commitOffered(offered);
+        }
+    }
+
+    private Result commitOffered(Map<TopicPartition, List<Pending>> offered) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
         Map<TopicPartition, Integer> counts = new LinkedHashMap<>();
         try {

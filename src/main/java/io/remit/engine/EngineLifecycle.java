@@ -3,6 +3,7 @@ package io.remit.engine;
 import io.remit.InvalidConfigurationException;
 import io.remit.api.ApiClient;
 import io.remit.api.Outcome;
+import io.remit.ops.RecordTracing;
 import io.remit.outcome.OutcomeStore;
 import io.remit.routing.OutcomeRouter;
 import io.remit.routing.RetryLadder;
@@ -37,6 +38,7 @@ public final class EngineLifecycle implements SmartLifecycle {
     private final EngineSettings settings;
     private final ApiClient api;
     private final Clock clock;
+    private final RecordTracing tracing;
     private final List<CommandEngine> engines = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private Thread probe;
@@ -69,6 +71,7 @@ public final class EngineLifecycle implements SmartLifecycle {
                 seams.maxCalls());
         this.api = seams.api();
         this.clock = seams.clock();
+        this.tracing = seams.tracing();
     }
 
     @Override
@@ -95,7 +98,8 @@ public final class EngineLifecycle implements SmartLifecycle {
                     gate,
                     dueTime,
                     settings,
-                    clock);
+                    clock,
+                    tracing);
             engines.add(engine);
             threads.add(Thread.ofPlatform().name("remit-consumer-" + i).start(engine));
         }

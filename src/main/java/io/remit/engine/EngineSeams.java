@@ -2,6 +2,7 @@ package io.remit.engine;
 
 import io.remit.api.ApiClient;
 import io.remit.command.CommandParser;
+import io.remit.ops.RecordTracing;
 import io.remit.ops.RemitMetrics;
 import io.remit.outcome.OutcomeStore;
 import io.remit.routing.OutboundRecords;
@@ -23,6 +24,7 @@ import java.util.function.BooleanSupplier;
  * @param ladder   the retry tiers
  * @param jitter   the most added at random to a tier's delay, as a fraction of it
  * @param metrics  what the engine counts
+ * @param tracing  spans for API calls and commits
  * @param clock    time
  */
 public record EngineSeams(
@@ -36,4 +38,5 @@ public record EngineSeams(
         RetryLadder ladder,
         double jitter,
         RemitMetrics metrics,
+        RecordTracing tracing,
         Clock clock) {}

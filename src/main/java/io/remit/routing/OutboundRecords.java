@@ -28,6 +28,9 @@ public final class OutboundRecords {
     /** Room kept for the record's framing and remit's own headers. */
     private static final int OVERHEAD = 8 * 1024;
 
+    /** W3C trace context: carried to outcome events too, so the ERP's trace continues to the answer. */
+    private static final java.util.Set<String> TRACE_HEADERS = java.util.Set.of("traceparent", "tracestate");
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String commandsTopic;
@@ -80,7 +83,8 @@ public final class OutboundRecords {
         value.put("response", event.response() == null ? null : new RawValue(event.response()));
         Headers headers = new RecordHeaders();
         for (Header header : carried(source)) {
-            if (header.key().startsWith(RemitHeaders.PREFIX)) headers.add(header);
+            if (header.key().startsWith(RemitHeaders.PREFIX) || TRACE_HEADERS.contains(header.key()))
+                headers.add(header);
         }
         return new ProducerRecord<>(
                 outcomesTopic,
@@ -151,7 +155,8 @@ public final class OutboundRecords {
         ProducerRecord<byte[], byte[]> full = deadLetter(source, commandType, attempts, status, code, message, at);
         Headers headers = new RecordHeaders();
         for (Header header : full.headers()) {
-            if (header.key().startsWith(RemitHeaders.PREFIX)) headers.add(header);
+            if (header.key().startsWith(RemitHeaders.PREFIX) || TRACE_HEADERS.contains(header.key()))
+                headers.add(header);
         }
         set(headers, RemitHeaders.VALUE_TRUNCATED, Integer.toString(length(source.value())));
         byte[] key = source.key() != null && source.key().length <= 1024 ? source.key() : null;

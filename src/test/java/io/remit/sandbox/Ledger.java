@@ -12,9 +12,19 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Ledger {
     private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> effects = new ConcurrentHashMap<>();
+    private final Map<String, String> traceparents = new ConcurrentHashMap<>();
 
     void recordCall(String requestId) {
         calls.computeIfAbsent(requestId, id -> new LongAdder()).increment();
+    }
+
+    void recordTraceparent(String requestId, String traceparent) {
+        if (traceparent != null) traceparents.put(requestId, traceparent);
+    }
+
+    /** The W3C traceparent of the last write request with this requestId, or null. */
+    public String traceparent(String requestId) {
+        return traceparents.get(requestId);
     }
 
     void recordEffect(String requestId) {
@@ -43,6 +53,7 @@ public final class Ledger {
     }
 
     void clear() {
+        traceparents.clear();
         calls.clear();
         effects.clear();
     }

@@ -157,7 +157,10 @@ public final class SandboxServer implements AutoCloseable {
             if (!verdict.allowed()) throw new ApiError(429, "RATE_LIMIT_EXCEEDED", "Too many requests");
             JsonNode json = route.isWrite() ? parse(body) : null;
             String requestId = json == null ? null : requestId(json);
-            if (requestId != null) ledger.recordCall(requestId);
+            if (requestId != null) {
+                ledger.recordCall(requestId);
+                ledger.recordTraceparent(requestId, exchange.getRequestHeaders().getFirst("traceparent"));
+            }
             sleep(current.sampleLatency());
             Map.Entry<String, Duration> hold = held.get();
             if (hold != null && requestId != null && requestId.startsWith(hold.getKey())) sleep(hold.getValue());

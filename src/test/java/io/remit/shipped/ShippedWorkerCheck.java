@@ -11,12 +11,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
@@ -26,6 +28,8 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  * Settings are environment variables, as a container or the chart passes them.
  */
 final class ShippedWorkerCheck {
+    static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+    static final String TRACEPARENT = "00-" + TRACE_ID + "-00f067aa0ba902b7-01";
     static final String DEAD_LETTER_CODE = "COMMAND_INVALID";
 
     final String commands;
@@ -76,15 +80,26 @@ final class ShippedWorkerCheck {
      * Answers the dead-lettered requestId.
      */
     String oneSucceedsAndOneIsDeadLettered() {
+        // an ERP's W3C trace context on the command
         String good = "shipped-ok-" + UUID.randomUUID();
         String bad = "shipped-bad-" + UUID.randomUUID();
         try (KafkaProbe kafka = new KafkaProbe(infra.bootstrapServers)) {
-            kafka.send(commands, good, Commands.createInvoice("INV-" + good.substring(11, 19)));
+            ProducerRecord<byte[], byte[]> traced = new ProducerRecord<>(
+                    commands,
+                    good.getBytes(StandardCharsets.UTF_8),
+                    Commands.createInvoice("INV-" + good.substring(11, 19)).getBytes(StandardCharsets.UTF_8));
+            traced.headers().add("traceparent", TRACEPARENT.getBytes(StandardCharsets.UTF_8));
+            kafka.producer().send(traced);
+            kafka.producer().flush();
             kafka.send(commands, bad, "{\"type\":\"invoice.create\",\"amount\":\"-1\"}");
             await().atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(200))
                     .until(() -> "SUCCEEDED".equals(status(good)) && "DEAD_LETTERED".equals(status(bad)));
             assertThat(infra.sandbox.ledger().effects(good)).isEqualTo(1);
+            assertThat(infra.sandbox.ledger().traceparent(good))
+                    .as("the API request continues the command's trace: same trace id, remit's own span")
+                    .startsWith("00-" + TRACE_ID + "-")
+                    .isNotEqualTo(TRACEPARENT);
             List<ConsumerRecord<byte[], byte[]>> dead = kafka.readUntil(
                     List.of(deadLetters),
                     Duration.ofSeconds(30),

@@ -1,0 +1,54 @@
+package io.remit.ops;
+
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/** {@link RecordTracing} on Micrometer Tracing (the OpenTelemetry bridge Boot configures). */
+public final class MicrometerRecordTracing implements RecordTracing {
+    private final Tracer tracer;
+    private final Propagator propagator;
+
+    public MicrometerRecordTracing(Tracer tracer, Propagator propagator) {
+        this.tracer = tracer;
+        this.propagator = propagator;
+    }
+
+    @Override
+    public Scope call(Headers headers, String requestId, String commandType) {
+        Span span = propagator
+                .extract(headers, MicrometerRecordTracing::text)
+                .name("remit call")
+                .kind(Span.Kind.CLIENT)
+                .tag("remit.request_id", requestId)
+                .tag("remit.command_type", commandType)
+                .start();
+        return open(span);
+    }
+
+    @Override
+    public Scope commit(String consumer, int records) {
+        Span span = tracer.nextSpan()
+                .name("remit commit")
+                .tag("remit.consumer", consumer)
+                .tag("remit.records", Integer.toString(records))
+                .start();
+        return open(span);
+    }
+
+    private Scope open(Span span) {
+        Tracer.SpanInScope inScope = tracer.withSpan(span);
+        return () -> {
+            inScope.close();
+            span.end();
+        };
+    }
+
+    private static String text(Headers headers, String key) {
+        Header header = headers.lastHeader(key);
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}
