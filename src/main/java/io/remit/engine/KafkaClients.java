@@ -96,7 +96,9 @@ public final class KafkaClients {
     public Producer<byte[], byte[]> producer(int index) {
         Map<String, Object> config = new HashMap<>(producerConfig);
         config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId(index));
+        // its own client id (the consumer has clientId(index)): two clients of one id share their Kafka and Micrometer
+        // metrics
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId(index) + "-tx");
         config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clientId(index));
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
