@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,8 +82,14 @@ final class CommandEngine implements Runnable {
     private final Map<String, KeyChain> chains = new HashMap<>();
     private final LinkedBlockingQueue<Pending> completed = new LinkedBlockingQueue<>();
     private final List<Pending> unstored = new ArrayList<>();
-    /** Records that need an API call while {@code maxCalls} are in flight, in the order they became ready. */
-    private final ArrayDeque<Pending> waitingForCall = new ArrayDeque<>();
+    /**
+     * Per partition, the records that need an API call while {@code maxCalls} are in flight, each line in the order its
+     * records became ready; the lines are served in turn, so that one partition's large poll does not hold another
+     * partition's records behind it (found by ShutdownUnderLoadIT: a second partition got no call for seconds).
+     */
+    private final LinkedHashMap<TopicPartition, ArrayDeque<Pending>> waitingForCall = new LinkedHashMap<>();
+
+    private int waitingCount;
 
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private int inFlight;
@@ -316,7 +323,10 @@ final class CommandEngine implements Runnable {
             return;
         }
         if (inFlight >= settings.maxCalls()) {
-            waitingForCall.addLast(p);
+            waitingForCall
+                    .computeIfAbsent(partitionOf(p), line -> new ArrayDeque<>())
+                    .addLast(p);
+            waitingCount++;
             return;
         }
         call(p);
@@ -324,14 +334,26 @@ final class CommandEngine implements Runnable {
 
     /** Starts calls for the records waiting in line, as calls in flight finish (not once stopping). */
     private void callWaiting() {
-        while (running && !gate.isHalted() && inFlight < settings.maxCalls() && !waitingForCall.isEmpty()) {
-            Pending next = waitingForCall.pollFirst();
+        while (running && !gate.isHalted() && inFlight < settings.maxCalls() && waitingCount > 0) {
+            Pending next = nextWaiting();
             if (next.discarded) {
                 finished(next, chains.get(next.requestId)); // frees its chain; nothing of it is kept
             } else {
                 call(next);
             }
         }
+    }
+
+    /** The first record of the line whose turn it is; that line, if not empty, goes to the back. */
+    private Pending nextWaiting() {
+        Iterator<Map.Entry<TopicPartition, ArrayDeque<Pending>>> lines =
+                waitingForCall.entrySet().iterator();
+        Map.Entry<TopicPartition, ArrayDeque<Pending>> turn = lines.next();
+        lines.remove();
+        Pending next = turn.getValue().pollFirst();
+        waitingCount--;
+        if (!turn.getValue().isEmpty()) waitingForCall.put(turn.getKey(), turn.getValue());
+        return next;
     }
 
     private void call(Pending p) {
@@ -532,7 +554,7 @@ final class CommandEngine implements Runnable {
         Set<TopicPartition> paused = consumer.paused();
         // halted, the API down, or as many records waiting for a call as may be in flight: polling more would only
         // queue
-        if (gate.isHalted() || processor.apiDown() || waitingForCall.size() >= settings.maxCalls()) {
+        if (gate.isHalted() || processor.apiDown() || waitingCount >= settings.maxCalls()) {
             if (paused.size() < assigned.size()) consumer.pause(assigned);
             return;
         }

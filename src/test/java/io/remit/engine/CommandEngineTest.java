@@ -287,6 +287,31 @@ class CommandEngineTest {
         assertEachTransactionProducesTheOutcomeEventsOfTheRecordsItPasses();
     }
 
+    @Test
+    void theRecordsWaitingForACallAreServedPartitionByPartitionInTurn() {
+        start(settings(1, COMMIT_OFTEN), P0, P1);
+        api.holdEveryone();
+
+        deliver(
+                command(P0, 0, "c0"),
+                command(P0, 1, "c1"),
+                command(P0, 2, "c2"),
+                command(P0, 3, "c3"),
+                command(P1, 0, "d0"),
+                command(P1, 1, "d1"));
+        await().atMost(WAIT).until(() -> api.inFlight.get() == 1);
+        await().during(QUIET).atMost(WAIT).until(() -> api.sent.size() == 1);
+        api.releaseEveryone();
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(committed(P0)).isEqualTo(4);
+            assertThat(committed(P1)).isEqualTo(2);
+        });
+        assertThat(api.sent)
+                .as("partition 1's records do not wait for all of partition 0's")
+                .containsExactly("c0", "c1", "d0", "c2", "d1", "c3");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static EngineSettings settings(int maxCalls, Duration commitInterval) {
