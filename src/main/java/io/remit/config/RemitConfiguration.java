@@ -2,7 +2,6 @@ package io.remit.config;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.tracing.TraceContext;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 import io.remit.api.ApiProperties;
@@ -32,7 +31,6 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.BiConsumer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
@@ -68,8 +66,10 @@ class RemitConfiguration {
 
     @Bean
     PaymentsApi paymentsApi(
-            ApiProperties api, RetryProperties retry, Clock clock, MeterRegistry registry, TraceHeaders traceHeaders) {
+            ApiProperties api, RetryProperties retry, Clock clock, MeterRegistry registry, RecordTracing tracing) {
         JsonMapper json = JsonMapper.builder().build();
+        // the current span of the same tracing, as W3C headers on each request
+        TraceHeaders traceHeaders = tracing instanceof TraceHeaders headers ? headers : TraceHeaders.NONE;
         PaymentsApi client =
                 new PaymentsApi(api, new ResponseClassifier(json, clock, retry.codeActions()), json, traceHeaders);
         client.bindMetrics(registry);
@@ -120,7 +120,7 @@ class RemitConfiguration {
     }
 
     /**
-     * Spans for API calls and commits, on Micrometer Tracing's OpenTelemetry bridge (exported only where
+     * Spans for API calls and commits on Micrometer Tracing's OpenTelemetry bridge (exported only where
      * {@code management.opentelemetry.tracing.export.otlp.endpoint} is set); none where tracing is off.
      */
     @Bean
@@ -128,18 +128,6 @@ class RemitConfiguration {
         Tracer t = tracer.getIfAvailable();
         Propagator p = propagator.getIfAvailable();
         return t == null || p == null || t == Tracer.NOOP ? RecordTracing.NONE : new MicrometerRecordTracing(t, p);
-    }
-
-    /** The current span's context as W3C headers on each API request. */
-    @Bean
-    TraceHeaders traceHeaders(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
-        Tracer t = tracer.getIfAvailable();
-        Propagator p = propagator.getIfAvailable();
-        if (t == null || p == null || t == Tracer.NOOP) return TraceHeaders.NONE;
-        return header -> {
-            TraceContext current = t.currentTraceContext().context();
-            if (current != null) p.inject(current, header, BiConsumer::accept);
-        };
     }
 
     @Bean

@@ -129,35 +129,6 @@ final class CommandEngine implements Runnable {
             IntakeGate gate,
             DueTime dueTime,
             EngineSettings settings,
-            Clock clock) {
-        this(
-                name,
-                consumer,
-                producers,
-                topics,
-                processor,
-                store,
-                recorder,
-                outbound,
-                gate,
-                dueTime,
-                settings,
-                clock,
-                RecordTracing.NONE);
-    }
-
-    CommandEngine(
-            String name,
-            Consumer<byte[], byte[]> consumer,
-            Supplier<Producer<byte[], byte[]>> producers,
-            Pattern topics,
-            CommandProcessor processor,
-            OutcomeStore store,
-            Recorder recorder,
-            Outbound outbound,
-            IntakeGate gate,
-            DueTime dueTime,
-            EngineSettings settings,
             Clock clock,
             RecordTracing tracing) {
         this.tracing = tracing;

@@ -213,43 +213,90 @@ final class CommandProcessor {
 
     /** The row a fresh decision leaves in {@code command_outcome}. */
     static StoredOutcome toStored(Pending pending) {
+        ConsumerRecord<byte[], byte[]> r = pending.record;
+        return switch (pending.result.decision()) {
+            case Decision.Complete c ->
+                row(
+                        pending,
+                        OutcomeStatus.SUCCEEDED,
+                        c.status(),
+                        null,
+                        null,
+                        c.resourceId(),
+                        null,
+                        null,
+                        c.response(),
+                        0,
+                        null,
+                        null);
+            case Decision.Retry retry ->
+                row(
+                        pending,
+                        OutcomeStatus.RETRYING,
+                        retry.status(),
+                        retry.code(),
+                        retry.message(),
+                        null,
+                        retry.tier().topic(),
+                        retry.dueAt(),
+                        null,
+                        retry.rateLimited(),
+                        retry.codeRetries().header(),
+                        retry.waitingFor());
+            case Decision.DeadLetter d ->
+                row(
+                        pending,
+                        OutcomeStatus.DEAD_LETTERED,
+                        d.status(),
+                        d.code(),
+                        d.message(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        0,
+                        null,
+                        null);
+            case Decision.Halt h ->
+                throw new IllegalArgumentException("a halt is not stored: " + r.topic() + "/" + r.partition());
+        };
+    }
+
+    private static StoredOutcome row(
+            Pending pending,
+            OutcomeStatus status,
+            int httpStatus,
+            String code,
+            String message,
+            String resourceId,
+            String retryTopic,
+            Instant dueAt,
+            String response,
+            int rateLimited,
+            String codeRetries,
+            String waitingFor) {
         Processed p = pending.result;
         ConsumerRecord<byte[], byte[]> r = p.record();
-        StoredOutcome row = new StoredOutcome(
+        return new StoredOutcome(
                 p.requestId(),
                 p.commandType(),
-                null,
+                status,
                 p.attempts(),
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
+                httpStatus == 0 ? null : httpStatus,
+                code,
+                message,
+                resourceId,
+                retryTopic,
+                dueAt,
                 r.topic(),
                 r.partition(),
                 r.offset(),
                 p.decidedAt(),
-                null,
+                response,
                 invoiceOf(pending.parsed),
-                0,
-                null,
-                null);
-        return switch (p.decision()) {
-            case Decision.Complete c ->
-                row.with(OutcomeStatus.SUCCEEDED, c.status(), null, null).succeeded(c.resourceId(), c.response());
-            case Decision.Retry retry ->
-                row.with(OutcomeStatus.RETRYING, retry.status(), retry.code(), retry.message())
-                        .retrying(
-                                retry.tier().topic(),
-                                retry.dueAt(),
-                                retry.rateLimited(),
-                                retry.codeRetries().header(),
-                                retry.waitingFor());
-            case Decision.DeadLetter d -> row.with(OutcomeStatus.DEAD_LETTERED, d.status(), d.code(), d.message());
-            case Decision.Halt h ->
-                throw new IllegalArgumentException("a halt is not stored: " + r.topic() + "/" + r.partition());
-        };
+                rateLimited,
+                codeRetries,
+                waitingFor);
     }
 
     /** The invoice a valid command names (approve, dispute, cancel, payment); null for an invoice creation or bad input. */

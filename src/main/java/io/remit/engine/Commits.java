@@ -86,16 +86,6 @@ final class Commits implements AutoCloseable {
             Supplier<Producer<byte[], byte[]>> producers,
             Outbound outbound,
             int maxRecords,
-            Recorder recorder) {
-        this(name, consumer, producers, outbound, maxRecords, recorder, RecordTracing.NONE);
-    }
-
-    Commits(
-            String name,
-            Consumer<byte[], byte[]> consumer,
-            Supplier<Producer<byte[], byte[]>> producers,
-            Outbound outbound,
-            int maxRecords,
             Recorder recorder,
             RecordTracing tracing) {
         this.tracing = tracing;

@@ -1,14 +1,20 @@
 package io.remit.ops;
 
 import io.micrometer.tracing.Span;
+import io.micrometer.tracing.TraceContext;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
+import io.remit.api.TraceHeaders;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BiConsumer;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
-/** {@link RecordTracing} on Micrometer Tracing (the OpenTelemetry bridge Boot configures). */
-public final class MicrometerRecordTracing implements RecordTracing {
+/**
+ * {@link RecordTracing} on Micrometer Tracing (the OpenTelemetry bridge Boot configures), and the current span's context
+ * as W3C headers on each API request ({@link TraceHeaders}).
+ */
+public final class MicrometerRecordTracing implements RecordTracing, TraceHeaders {
     private final Tracer tracer;
     private final Propagator propagator;
 
@@ -37,6 +43,12 @@ public final class MicrometerRecordTracing implements RecordTracing {
                 .tag("remit.records", Integer.toString(records))
                 .start();
         return open(span);
+    }
+
+    @Override
+    public void addTo(BiConsumer<String, String> header) {
+        TraceContext current = tracer.currentTraceContext().context();
+        if (current != null) propagator.inject(current, header, BiConsumer::accept);
     }
 
     private Scope open(Span span) {

@@ -2,6 +2,7 @@ package io.remit.chaos;
 
 import io.remit.sandbox.Ledger;
 import io.remit.testing.CommandMix;
+import io.remit.testing.KafkaProbe;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,16 +13,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -142,7 +140,7 @@ final class ChaosChecks {
                     .get();
         }
         long left = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = checker(bootstrap)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaProbe.readCommitted(bootstrap)) {
             List<TopicPartition> partitions = new java.util.ArrayList<>();
             for (String topic : retryTopics) {
                 consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
@@ -164,23 +162,6 @@ final class ChaosChecks {
             }
         }
         counts.put("unprocessed retries", left);
-    }
-
-    private static KafkaConsumer<byte[], byte[]> checker(String bootstrap) {
-        return new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrap,
-                        ConsumerConfig.GROUP_ID_CONFIG,
-                        "check-" + UUID.randomUUID(),
-                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                        "earliest",
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
     }
 
     void secrets(List<Path> logs, JdbcTemplate jdbc, String bootstrap, String deadLetterTopic, String... secrets)
@@ -216,21 +197,7 @@ final class ChaosChecks {
     }
 
     static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
-        try (KafkaConsumer<byte[], byte[]> consumer = checker(bootstrap)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            List<ConsumerRecord<byte[], byte[]>> read = new java.util.ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < deadline
-                    && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
-            }
-            return read;
-        }
+        return KafkaProbe.readToEnd(bootstrap, topic, Duration.ofSeconds(60));
     }
 
     private void note(String finding) {

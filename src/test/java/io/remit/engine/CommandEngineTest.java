@@ -8,6 +8,7 @@ import io.remit.api.ApiClient;
 import io.remit.api.Outcome;
 import io.remit.command.Command;
 import io.remit.command.CommandParser;
+import io.remit.ops.RecordTracing;
 import io.remit.ops.RemitMetrics;
 import io.remit.outcome.AttemptRecord;
 import io.remit.outcome.DeadLetterRecord;
@@ -345,7 +346,8 @@ class CommandEngineTest {
                 gate,
                 new DueTime(LADDER, OutcomeRouter.MAX_RATE_LIMIT_WAIT, 0.1),
                 settings,
-                clock);
+                clock,
+                RecordTracing.NONE);
         thread = Thread.ofPlatform().name("engine-under-test").start(engine);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.remit.command.ParsedCommand;
+import io.remit.ops.RecordTracing;
 import io.remit.ops.RemitMetrics;
 import io.remit.routing.Decision;
 import io.remit.routing.OutboundRecords;
@@ -434,7 +435,13 @@ class CommitsTest {
         TopicsProperties topics =
                 new TopicsProperties(COMMANDS, DLQ, 3, (short) 1, true, Duration.ofDays(30), OUTCOMES, outcomeEvents);
         Commits started = new Commits(
-                "test", consumer, producers, new Outbound(new OutboundRecords(topics)), maxRecords, recorder);
+                "test",
+                consumer,
+                producers,
+                new Outbound(new OutboundRecords(topics)),
+                maxRecords,
+                recorder,
+                RecordTracing.NONE);
         started.start();
         return started;
     }

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -49,7 +50,45 @@ public final class KafkaProbe implements AutoCloseable {
     /** Reads {@code topics} from the start until {@code done} holds for what was read, or the timeout. */
     public List<ConsumerRecord<byte[], byte[]>> readUntil(
             Collection<String> topics, Duration timeout, Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+        try (KafkaConsumer<byte[], byte[]> consumer = readCommitted(bootstrapServers)) {
+            consumer.subscribe(topics);
+            List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline && !done.test(read)) {
+                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
+            }
+            return read;
+        }
+    }
+
+    /**
+     * A topic from the start to its last stable offset, as a read_committed consumer sees it; fails if that end is not
+     * reached within {@code timeout}.
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readToEnd(
+            String bootstrapServers, String topic, Duration timeout) {
+        try (KafkaConsumer<byte[], byte[]> consumer = readCommitted(bootstrapServers)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("could not read " + topic + " to its end within " + timeout);
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
+            }
+            return read;
+        }
+    }
+
+    /** A read_committed consumer in a group of its own, reading from the start, committing nothing. */
+    public static KafkaConsumer<byte[], byte[]> readCommitted(String bootstrapServers) {
+        return new KafkaConsumer<>(
                 Map.of(
                         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                         bootstrapServers,
@@ -62,15 +101,7 @@ public final class KafkaProbe implements AutoCloseable {
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
                         false),
                 new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            consumer.subscribe(topics);
-            List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline && !done.test(read)) {
-                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
-            }
-            return read;
-        }
+                new ByteArrayDeserializer());
     }
 
     public static String key(ConsumerRecord<byte[], byte[]> record) {
