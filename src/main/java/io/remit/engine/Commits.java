@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
@@ -15,12 +16,26 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.IllegalGenerationException;
+import org.apache.kafka.common.errors.InvalidPidMappingException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TransactionAbortableException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
+import org.apache.kafka.common.errors.UnknownProducerIdException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.utils.ExponentialBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,8 +52,12 @@ import org.slf4j.LoggerFactory;
  *   <li>One that keeps failing is narrowed down: records are committed one per transaction until the one
  *       Kafka refuses on its own is found; it is then dead-lettered in its bounded minimum form. No record
  *       can hold a partition forever. A record alone in a transaction is refused for a fault of its own
- *       (too large, corrupt), or for a non-retriable error that repeats; never for a retriable one (a
- *       coordinator moving, a broker away), which is tried again with backoff.</li>
+ *       (too large, corrupt), or for an unknown non-retriable error that repeats. Never for an error that
+ *       is Kafka's and not the record's, however often it repeats: a retriable one (a coordinator moving, a
+ *       broker away), the group's (this consumer no longer a member after a broker restart: its next poll
+ *       rejoins), the producer's state (sequence, epoch) or a missing right. Those are tried again with
+ *       backoff and never narrowed: a valid command must not be dead-lettered because the broker
+ *       restarted.</li>
  * </ul>
  */
 final class Commits implements AutoCloseable {
@@ -169,9 +188,7 @@ final class Commits implements AutoCloseable {
             Pending only = offered.values().iterator().next().getFirst();
             suspectFailures = only == suspect ? suspectFailures + 1 : 1;
             suspect = only;
-            // a retriable error (the coordinator moving, a broker away) says nothing of the record: never refuse it for
-            // one
-            boolean refusable = isRecordFault(e) || suspectFailures >= NARROW_AFTER && !isRetriable(e);
+            boolean refusable = isRecordFault(e) || suspectFailures >= NARROW_AFTER && !isKafkas(e);
             if (refusable && !only.minimalOutbound) {
                 suspect = null;
                 recorder.commitFailed("refused");
@@ -182,7 +199,7 @@ final class Commits implements AutoCloseable {
                         Causes.chain(e));
                 return new Result(Map.of(), Map.of(only, Causes.chain(e)), Set.of(), null);
             }
-        } else if (isRecordFault(e) || failures >= NARROW_AFTER) {
+        } else if (isRecordFault(e) || failures >= NARROW_AFTER && !isKafkas(e)) {
             narrowing = offeredRecords;
             recorder.commitFailed("narrowing");
             log.warn(
@@ -204,9 +221,31 @@ final class Commits implements AutoCloseable {
         return Result.nothing(wait);
     }
 
-    private static boolean isRetriable(Throwable e) {
+    /**
+     * An error that says nothing of the record: retriable, the group's, the producer's state, a right
+     * missing. Found in CI's chaos run: after a broker restart the coordinator did not know the consumer
+     * ({@link CommitFailedException}) for a few seconds, and a valid command was refused for it.
+     */
+    static boolean isKafkas(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof RetriableException) return true;
+            if (t instanceof RetriableException
+                    || t instanceof CommitFailedException
+                    || t instanceof RebalanceInProgressException
+                    || t instanceof UnknownMemberIdException
+                    || t instanceof IllegalGenerationException
+                    || t instanceof FencedInstanceIdException
+                    || t instanceof ProducerFencedException
+                    || t instanceof InvalidProducerEpochException
+                    || t instanceof OutOfOrderSequenceException
+                    || t instanceof UnknownProducerIdException
+                    || t instanceof InvalidPidMappingException
+                    || t instanceof InvalidTxnStateException
+                    || t instanceof TransactionAbortableException
+                    || t instanceof AuthorizationException
+                    || t instanceof AuthenticationException
+                    || t instanceof UnsupportedVersionException) {
+                return true;
+            }
         }
         return false;
     }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -29,8 +30,10 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -408,6 +411,48 @@ class CommitsTest {
         assertThat(committed.committed()).containsExactly(Map.entry(P0, 1));
         assertThat(sent(producer)).containsExactly(OUTCOMES + " k0");
         assertFailures(5, 0, 0, 0);
+    }
+
+    @Test
+    void aConsumerTheGroupNoLongerKnowsNeverGetsItsRecordsRefusedOrNarrowed() {
+        // CI's chaos run: after a broker restart the coordinator did not know the member for a few seconds, the
+        // transactions failed with CommitFailedException, were narrowed, and a valid command was dead-lettered
+        commits = started(100, true);
+        FaultyProducer producer = producers.only();
+        producer.sendOffsetsToTransactionException = new CommitFailedException(
+                "Transaction offset Commit failed due to consumer group metadata mismatch: The coordinator is not aware of this member.");
+        List<Pending> records = List.of(
+                pending(P0, 0, "k0", new Decision.Complete(201, "i")),
+                pending(P0, 1, "k1", new Decision.Complete(201, "i")));
+        Pending only = pending(P1, 0, "k2", new Decision.Complete(201, "i"));
+
+        for (int i = 0; i < 4; i++) {
+            Commits.Result several = commits.commit(ready(P0, records));
+            Commits.Result alone = commits.commit(ready(P1, List.of(only)));
+            assertThat(several.refused()).as("attempt %d", i + 1).isEmpty();
+            assertThat(alone.refused()).as("attempt %d", i + 1).isEmpty();
+            assertThat(several.backoff()).isNotNull();
+            assertThat(alone.backoff()).isNotNull();
+        }
+        assertFailures(8, 0, 0, 0);
+
+        producer.sendOffsetsToTransactionException = null;
+        assertThat(commits.commit(ready(P0, records)).committed()).containsExactly(Map.entry(P0, 2));
+        assertThat(commits.commit(ready(P1, List.of(only))).committed()).containsExactly(Map.entry(P1, 1));
+    }
+
+    @Test
+    void errorsOfTheGroupTheProducerOrRightsAreKafkasAndRecordFaultsAreNot() {
+        assertThat(Commits.isKafkas(new KafkaException("wrapped", new CommitFailedException("gone"))))
+                .isTrue();
+        assertThat(Commits.isKafkas(new OutOfOrderSequenceException("sequence")))
+                .isTrue();
+        assertThat(Commits.isKafkas(new TopicAuthorizationException("no right")))
+                .isTrue();
+        assertThat(Commits.isKafkas(new CoordinatorNotAvailableException("moving")))
+                .isTrue();
+        assertThat(Commits.isKafkas(new RecordTooLargeException("too large"))).isFalse();
+        assertThat(Commits.isKafkas(new KafkaException("unknown broker error"))).isFalse();
     }
 
     @Test
