@@ -379,14 +379,16 @@ def need(cond, msg):
     if not cond: errors.append(msg)
 need(stages.get('build', {}).get('from') == 'maven:3.9-eclipse-temurin-25', 'build stage must be FROM maven:3.9-eclipse-temurin-25 AS build')
 build = '\n'.join(stages.get('build', {}).get('lines', []))
-need('./mvnw -B -DskipTests package' in build, 'build stage must run ./mvnw -B -DskipTests package')
+need('./mvnw -B -Dmaven.test.skip=true -pl worker,sandbox -am package' in build,
+     'build stage must package the worker and the sandbox (./mvnw -B -Dmaven.test.skip=true -pl worker,sandbox -am package)')
 allx = '\n'.join(l for s in stages.values() for l in s['lines'])
-need('java -Djarmode=tools -jar target/remit-0.1.0.jar extract --layers --launcher --destination extracted' in allx,
+need('java -Djarmode=tools -jar worker/target/remit-0.1.0.jar extract --layers --launcher --destination extracted' in allx,
      'layered jar extraction (java -Djarmode=tools ... extract --layers --launcher) missing')
 need('sandbox' in stages, 'a "sandbox" stage is required')
 sandbox = '\n'.join(stages.get('sandbox', {}).get('lines', []))
-need('io.remit.sandbox.SandboxServer' in sandbox and 'exec.classpathScope=test' in sandbox and '--port 18080' in sandbox,
-     'sandbox stage must run SandboxServer from the test classpath on port 18080')
+need('sandbox/target/remit-sandbox-0.1.0-exec.jar' in sandbox and '"--port", "18080"' in sandbox
+     and re.search(r'^USER 10001(:10001)?$', sandbox, re.M),
+     'sandbox stage must run the sandbox module\'s executable jar on port 18080 as USER 10001')
 last = list(stages)[-1]
 need(last == 'runtime' and stages[last]['from'] == 'eclipse-temurin:25-jre', 'the last (default) stage must be "runtime" FROM eclipse-temurin:25-jre')
 rt = stages.get('runtime', {}).get('lines', [])
