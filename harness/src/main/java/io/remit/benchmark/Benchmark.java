@@ -42,7 +42,7 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  * then by the reference worker ({@code @KafkaListener} + {@code @RetryableTopic}), then sent by the
  * bare API client with remit's in-flight bound (the ceiling). End-to-end latency is measured in a
  * second phase at half each worker's throughput (or {@code --paced-rate}). Prints one table per latency. Not a test:
- * {@code ./mvnw -q -DskipTests package exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.remit.benchmark.Benchmark -Dexec.args="--commands 100000"}.
+ * {@code ./mvnw -q -DskipTests package exec:java -Dexec.mainClass=io.remit.benchmark.Benchmark -Dexec.args="--commands 100000"}.
  * <p>
  * {@code --scenario tail}: a slow tail that is not a failure, remit only. Per latency L, N invoice creations (no
  * injected errors) are drained twice in one run, once with every call taking L ms and once with a share
@@ -131,7 +131,7 @@ public final class Benchmark {
         }
     }
 
-    /** A remit build and settings to measure: {@code jar} null is the packaged jar (target/remit-*.jar or -Dremit.jar). */
+    /** A remit build and settings to measure: {@code jar} null is the packaged jar (worker/target/remit-*.jar or -Dremit.jar). */
     record Variant(String label, Path jar, List<String> props) {
         Variant {
             for (String prop : props)

@@ -35,7 +35,7 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  * SIGKILLed every ~10 s, the broker and PostgreSQL are each restarted once, and the sandbox
  * injects ~10 % transient errors, 429 bursts, timeouts and ~2 % applied-but-lost answers.
  * Then {@link ChaosChecks} and a table. Full size:
- * {@code ./mvnw -q -DskipTests package exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.remit.chaos.ChaosRun -Dexec.args="--commands 100000"}.
+ * {@code ./mvnw -q -DskipTests package exec:java -Dexec.mainClass=io.remit.chaos.ChaosRun -Dexec.args="--commands 100000"}.
  */
 public final class ChaosRun {
     static final String COMMANDS = "chaos.commands";

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
  * How many requests per second the sandbox serves with no injected latency: C client threads
  * create invoices (unique requestIds) for a fixed time over keep-alive connections, in the same
  * JVM as the server, and a table is printed. Not a test: run it with
- * {@code ./mvnw -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.remit.sandbox.SandboxLoadBenchmark -Dexec.args="--seconds 10 --clients 64"}.
+ * {@code ./mvnw -q -DskipTests package exec:java -Dexec.mainClass=io.remit.load.SandboxLoadBenchmark -Dexec.args="--seconds 10 --clients 64"}.
  */
 public final class SandboxLoadBenchmark {
     public static void main(String[] args) throws Exception {
