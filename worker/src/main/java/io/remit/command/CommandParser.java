@@ -1,9 +1,5 @@
 package io.remit.command;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
@@ -88,29 +84,16 @@ public final class CommandParser {
 
     private static String decodeKey(byte[] key) {
         if (key.length > 128) return null;
-        String text = strictUtf8(key);
+        String text = Utf8.decode(key);
         return text != null && REQUEST_ID.matcher(text).matches() ? text : null;
     }
 
     /** Jackson tolerates some malformed UTF-8 (overlong forms); the JDK's decoder does not. */
     private static boolean isStrictUtf8(byte[] bytes) {
         for (byte b : bytes) {
-            if (b < 0) return strictUtf8(bytes) != null;
+            if (b < 0) return Utf8.decode(bytes) != null;
         }
         return true;
-    }
-
-    private static String strictUtf8(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
     }
 
     private static Command command(String requestId, JsonNode body) {

@@ -1,9 +1,6 @@
 package io.remit.console;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import io.remit.command.Utf8;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -37,14 +34,14 @@ public final class RecordDecoder {
 
     public Shown show(byte[] bytes) {
         if (bytes == null) return null;
-        String text = utf8(bytes);
+        String text = Utf8.decode(bytes);
         if (text != null && isPrintable(text)) return new Shown("utf8", text, bytes.length);
         return new Shown("base64", Base64.getEncoder().encodeToString(bytes), bytes.length);
     }
 
     /** The value as a JSON tree, or null when it is not JSON. */
     public JsonNode command(byte[] value) {
-        if (value == null || utf8(value) == null) return null;
+        if (value == null || Utf8.decode(value) == null) return null;
         try {
             JsonNode tree = json.readTree(value);
             return tree == null || tree.isMissingNode() ? null : tree;
@@ -73,19 +70,6 @@ public final class RecordDecoder {
             headers.add(new RawHeader(header.get("key").asString(), bytes));
         }
         return headers;
-    }
-
-    static String utf8(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
     }
 
     private static boolean isPrintable(String text) {

@@ -1,5 +1,7 @@
 package io.remit.engine;
 
+import java.util.List;
+
 /** An exception's message chain for a log line: what went wrong, not only which class said so. */
 final class Causes {
     private Causes() {}
@@ -14,5 +16,13 @@ final class Causes {
             if (t.getMessage() != null) text.append(": ").append(t.getMessage());
         }
         return text.length() > 1_000 ? text.substring(0, 1_000) + "…" : text.toString();
+    }
+
+    /** Whether {@code e} or one of its causes is one of these types. */
+    static boolean anyOf(Throwable e, List<Class<? extends Throwable>> types) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            for (Class<? extends Throwable> type : types) if (type.isInstance(t)) return true;
+        }
+        return false;
     }
 }

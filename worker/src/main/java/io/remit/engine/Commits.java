@@ -222,45 +222,42 @@ final class Commits implements AutoCloseable {
     }
 
     /**
-     * An error that says nothing of the record: retriable, the group's, the producer's state, a right
-     * missing. Found in CI's chaos run: after a broker restart the coordinator did not know the consumer
-     * ({@link CommitFailedException}) for a few seconds, and a valid command was refused for it.
+     * Errors that say nothing of the record: retriable, the group's, the producer's state, a right missing. Found in
+     * CI's chaos run: after a broker restart the coordinator did not know the consumer ({@link CommitFailedException})
+     * for a few seconds, and a valid command was refused for it.
      */
+    private static final List<Class<? extends Throwable>> KAFKAS = List.of(
+            RetriableException.class,
+            CommitFailedException.class,
+            RebalanceInProgressException.class,
+            UnknownMemberIdException.class,
+            IllegalGenerationException.class,
+            FencedInstanceIdException.class,
+            ProducerFencedException.class,
+            InvalidProducerEpochException.class,
+            OutOfOrderSequenceException.class,
+            UnknownProducerIdException.class,
+            InvalidPidMappingException.class,
+            InvalidTxnStateException.class,
+            TransactionAbortableException.class,
+            AuthorizationException.class,
+            AuthenticationException.class,
+            UnsupportedVersionException.class);
+
+    /** Errors a record causes on its own. */
+    private static final List<Class<? extends Throwable>> RECORD_FAULTS = List.of(
+            RecordTooLargeException.class,
+            RecordBatchTooLargeException.class,
+            InvalidRecordException.class,
+            CorruptRecordException.class,
+            SerializationException.class);
+
     static boolean isKafkas(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof RetriableException
-                    || t instanceof CommitFailedException
-                    || t instanceof RebalanceInProgressException
-                    || t instanceof UnknownMemberIdException
-                    || t instanceof IllegalGenerationException
-                    || t instanceof FencedInstanceIdException
-                    || t instanceof ProducerFencedException
-                    || t instanceof InvalidProducerEpochException
-                    || t instanceof OutOfOrderSequenceException
-                    || t instanceof UnknownProducerIdException
-                    || t instanceof InvalidPidMappingException
-                    || t instanceof InvalidTxnStateException
-                    || t instanceof TransactionAbortableException
-                    || t instanceof AuthorizationException
-                    || t instanceof AuthenticationException
-                    || t instanceof UnsupportedVersionException) {
-                return true;
-            }
-        }
-        return false;
+        return Causes.anyOf(e, KAFKAS);
     }
 
     private static boolean isRecordFault(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof RecordTooLargeException
-                    || t instanceof RecordBatchTooLargeException
-                    || t instanceof InvalidRecordException
-                    || t instanceof CorruptRecordException
-                    || t instanceof SerializationException) {
-                return true;
-            }
-        }
-        return false;
+        return Causes.anyOf(e, RECORD_FAULTS);
     }
 
     /** Aborts the open transaction; false when the producer cannot (it is then replaced by the caller). */

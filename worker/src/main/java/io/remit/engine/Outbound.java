@@ -51,17 +51,11 @@ final class Outbound {
         return pending -> {
             Processed p = pending.result;
             if (!(p.decision() instanceof Decision.DeadLetter d)) return null;
+            var why = new OutboundRecords.DeadLetterReason(
+                    p.commandType(), p.attempts(), d.status(), d.code(), d.message(), p.decidedAt());
             return pending.minimalOutbound
-                    ? records.minimalDeadLetter(
-                            p.record(), p.commandType(), p.attempts(), d.status(), d.code(), d.message(), p.decidedAt())
-                    : records.deadLetter(
-                            p.record(),
-                            p.commandType(),
-                            p.attempts(),
-                            d.status(),
-                            d.code(),
-                            d.message(),
-                            p.decidedAt());
+                    ? records.minimalDeadLetter(p.record(), why)
+                    : records.deadLetter(p.record(), why);
         };
     }
 

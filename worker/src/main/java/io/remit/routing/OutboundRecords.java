@@ -115,21 +115,18 @@ public final class OutboundRecords {
         return new ProducerRecord<>(retry.tier().topic(), null, source.key(), source.value(), headers);
     }
 
-    public ProducerRecord<byte[], byte[]> deadLetter(
-            ConsumerRecord<byte[], byte[]> source,
-            String commandType,
-            int attempts,
-            int status,
-            String code,
-            String message,
-            Instant at) {
+    /** Why a command is dead-lettered: what its dead letter's headers say. */
+    public record DeadLetterReason(
+            String commandType, int attempts, int status, String code, String message, Instant at) {}
+
+    public ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> source, DeadLetterReason why) {
         Headers headers = carried(source);
-        set(headers, RemitHeaders.ERROR_CODE, code);
-        set(headers, RemitHeaders.ERROR_STATUS, Integer.toString(status));
-        set(headers, RemitHeaders.ERROR_MESSAGE, message == null ? "" : message);
-        set(headers, RemitHeaders.ATTEMPTS, Integer.toString(attempts));
-        set(headers, RemitHeaders.COMMAND_TYPE, commandType);
-        set(headers, RemitHeaders.DEAD_LETTERED_AT, at.toString());
+        set(headers, RemitHeaders.ERROR_CODE, why.code());
+        set(headers, RemitHeaders.ERROR_STATUS, Integer.toString(why.status()));
+        set(headers, RemitHeaders.ERROR_MESSAGE, why.message() == null ? "" : why.message());
+        set(headers, RemitHeaders.ATTEMPTS, Integer.toString(why.attempts()));
+        set(headers, RemitHeaders.COMMAND_TYPE, why.commandType());
+        set(headers, RemitHeaders.DEAD_LETTERED_AT, why.at().toString());
         byte[] value = source.value();
         int room = maxRecordBytes - OVERHEAD - length(source.key()) - size(headers);
         if (value != null && value.length > room) {
@@ -145,14 +142,8 @@ public final class OutboundRecords {
      * is in PostgreSQL.
      */
     public ProducerRecord<byte[], byte[]> minimalDeadLetter(
-            ConsumerRecord<byte[], byte[]> source,
-            String commandType,
-            int attempts,
-            int status,
-            String code,
-            String message,
-            Instant at) {
-        ProducerRecord<byte[], byte[]> full = deadLetter(source, commandType, attempts, status, code, message, at);
+            ConsumerRecord<byte[], byte[]> source, DeadLetterReason why) {
+        ProducerRecord<byte[], byte[]> full = deadLetter(source, why);
         Headers headers = new RecordHeaders();
         for (Header header : full.headers()) {
             if (header.key().startsWith(RemitHeaders.PREFIX) || TRACE_HEADERS.contains(header.key()))

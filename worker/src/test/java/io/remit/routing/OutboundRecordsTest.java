@@ -63,7 +63,9 @@ class OutboundRecordsTest {
                 consumed(outbound.retry(arrival(), LADDER.tiers().getFirst(), 2, NOW), 5, 77);
 
         ProducerRecord<byte[], byte[]> deadLetter = outbound.deadLetter(
-                retried, "invoice.approve", 4, 503, "RETRIES_EXHAUSTED", "gave up after 4 attempts", NOW);
+                retried,
+                new OutboundRecords.DeadLetterReason(
+                        "invoice.approve", 4, 503, "RETRIES_EXHAUSTED", "gave up after 4 attempts", NOW));
 
         assertThat(deadLetter.topic()).isEqualTo("remit.commands.dlq");
         Headers headers = deadLetter.headers();
@@ -87,7 +89,7 @@ class OutboundRecordsTest {
         ConsumerRecord<byte[], byte[]> source = arrival();
 
         ProducerRecord<byte[], byte[]> out = deadLetter
-                ? outbound.deadLetter(source, "unknown", 0, 0, "COMMAND_UNREADABLE", null, NOW)
+                ? outbound.deadLetter(source, unreadable("COMMAND_UNREADABLE"))
                 : outbound.retry(source, LADDER.tiers().getFirst(), 2, NOW);
 
         assertThat(out.key()).isEqualTo(KEY);
@@ -112,8 +114,7 @@ class OutboundRecordsTest {
                 new RecordHeaders(),
                 Optional.empty());
 
-        ProducerRecord<byte[], byte[]> deadLetter =
-                outbound.deadLetter(keyless, "unknown", 0, 0, "COMMAND_MISSING_KEY", null, NOW);
+        ProducerRecord<byte[], byte[]> deadLetter = outbound.deadLetter(keyless, unreadable("COMMAND_MISSING_KEY"));
 
         assertThat(deadLetter.key()).isNull();
         assertThat(deadLetter.value()).containsExactly(0xFF);
@@ -168,5 +169,9 @@ class OutboundRecordsTest {
         return StreamSupport.stream(headers.headers(name).spliterator(), false)
                 .map(header -> new String(header.value(), StandardCharsets.UTF_8))
                 .toList();
+    }
+
+    private static OutboundRecords.DeadLetterReason unreadable(String code) {
+        return new OutboundRecords.DeadLetterReason("unknown", 0, 0, code, null, NOW);
     }
 }

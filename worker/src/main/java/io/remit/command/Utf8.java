@@ -1,0 +1,25 @@
+package io.remit.command;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/** Strict UTF-8: bytes that are not valid UTF-8 are refused, never replaced with U+FFFD. */
+public final class Utf8 {
+    private Utf8() {}
+
+    /** The text these bytes encode, or null when they are not valid UTF-8. */
+    public static String decode(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+}
