@@ -104,7 +104,7 @@ class RemitConfiguration {
     RemitMetrics remitMetrics(MeterRegistry registry, RetryLadder ladder, IntakeGate gate) {
         Map<String, String> tierByTopic = new LinkedHashMap<>();
         ladder.tiers().forEach(tier -> tierByTopic.put(tier.topic(), tier.name()));
-        return new RemitMetrics(registry, tierByTopic, gate::isHalted);
+        return new RemitMetrics(registry, tierByTopic, gate::isHalted, gate::oldestUncommittedAge);
     }
 
     @Bean

@@ -159,7 +159,6 @@ final class CommandEngine implements Runnable {
             died(e);
         } finally {
             calls.shutdownNow();
-            recorder.forget(name);
             gate.waiting(name, Map.of());
             closeQuietly();
         }
@@ -554,12 +553,6 @@ final class CommandEngine implements Runnable {
 
     private void report() {
         Instant now = clock.instant();
-        long oldest = -1;
-        for (PartitionWindow window : windows.values()) {
-            long admitted = window.oldestAdmittedNanos();
-            if (admitted >= 0 && (oldest < 0 || admitted < oldest)) oldest = admitted;
-        }
-        recorder.pendingSince(name, oldest < 0 ? 0 : System.nanoTime() - oldest);
         if (Duration.between(watchReportedAt, now).compareTo(WATCH_EVERY) >= 0) {
             watchReportedAt = now;
             Map<String, Long> waiting = new HashMap<>();

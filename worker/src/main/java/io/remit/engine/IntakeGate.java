@@ -68,6 +68,11 @@ public final class IntakeGate {
         return ages;
     }
 
+    /** How long the oldest uncommitted record of this instance has waited (zero: none): the gauge of the stall alert. */
+    public Duration oldestUncommittedAge() {
+        return oldestUncommitted().values().stream().max(Duration::compareTo).orElse(Duration.ZERO);
+    }
+
     public void resume() {
         if (halt.getAndSet(null) != null) {
             log.info("Intake resumed: the API accepts remit's credentials again");

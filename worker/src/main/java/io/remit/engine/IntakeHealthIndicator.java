@@ -35,13 +35,12 @@ public final class IntakeHealthIndicator implements HealthIndicator {
                 ? Health.down().withDetail("reason", "the payments API refused remit's credentials")
                 : Health.up();
         Map<String, Duration> waiting = gate.oldestUncommitted();
-        long oldest =
-                waiting.values().stream().mapToLong(Duration::toSeconds).max().orElse(0);
         Map<String, Long> stalled = new LinkedHashMap<>();
         waiting.forEach((partition, age) -> {
             if (age.compareTo(stalledAfter) >= 0) stalled.put(partition, age.toSeconds());
         });
-        health.withDetail("oldestUncommittedSeconds", oldest);
+        health.withDetail(
+                "oldestUncommittedSeconds", gate.oldestUncommittedAge().toSeconds());
         if (!stalled.isEmpty()) health.withDetail("stalledPartitions", stalled);
         return health.build();
     }

@@ -97,13 +97,4 @@ final class Recorder {
     void lag(String consumer, Map<String, Long> lagByTopic) {
         metrics.lag(consumer, lagByTopic);
     }
-
-    /** How long the oldest uncommitted record of a consumer has waited, in nanoseconds (0: none). */
-    void pendingSince(String consumer, long nanos) {
-        metrics.pending(consumer, nanos);
-    }
-
-    void forget(String consumer) {
-        metrics.pending(consumer, 0);
-    }
 }

@@ -25,13 +25,20 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RemitMetrics {
     private final MeterRegistry registry;
-    private final Map<String, Long> pendingByConsumer = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Long>> lagByConsumer = new ConcurrentHashMap<>();
     private final java.util.Set<String> lagTopics = ConcurrentHashMap.newKeySet();
     private final Map<String, Timer> apiTimers = new ConcurrentHashMap<>();
 
+    /**
+     * @param halted        whether intake is halted
+     * @param oldestPending how long the oldest record this instance holds uncommitted has waited (zero: none); the
+     *                      engine keeps it (per partition, for the health details too), the gauge only reads it
+     */
     public RemitMetrics(
-            MeterRegistry registry, Map<String, String> tierByTopic, java.util.function.BooleanSupplier halted) {
+            MeterRegistry registry,
+            Map<String, String> tierByTopic,
+            java.util.function.BooleanSupplier halted,
+            java.util.function.Supplier<java.time.Duration> oldestPending) {
         this.registry = registry;
         Gauge.builder("remit.halted", () -> halted.getAsBoolean() ? 1 : 0)
                 .description("1 while intake is halted because the API refused remit's credentials")
@@ -42,7 +49,7 @@ public final class RemitMetrics {
                 .register(registry));
         preRegister(tierByTopic.values());
         // registered once, here: consumer threads reporting their first pending record at once registered it twice
-        Gauge.builder("remit.pending.oldest.age", this::oldestPendingSeconds)
+        Gauge.builder("remit.pending.oldest.age", () -> oldestPending.get().toMillis() / 1e3)
                 .baseUnit("seconds")
                 .description("Age of the oldest record polled but not yet committed on this instance (0 when none): "
                         + "a partition whose commit point does not move shows here")
@@ -158,18 +165,5 @@ public final class RemitMetrics {
         return lagByConsumer.values().stream()
                 .mapToLong(m -> m.getOrDefault(topic, 0L))
                 .sum();
-    }
-
-    /** How long the oldest record one consumer holds uncommitted has waited (0: none); the gauge is the largest over consumers. */
-    public void pending(String consumer, long nanos) {
-        pendingByConsumer.put(consumer, nanos);
-    }
-
-    private double oldestPendingSeconds() {
-        return pendingByConsumer.values().stream()
-                        .mapToLong(Long::longValue)
-                        .max()
-                        .orElse(0)
-                / 1e9;
     }
 }

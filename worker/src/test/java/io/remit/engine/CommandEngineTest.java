@@ -325,7 +325,8 @@ class CommandEngineTest {
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
         consumer.schedulePollTask(() -> consumer.rebalance(List.of(assigned)));
         Clock clock = Clock.systemUTC();
-        RemitMetrics metrics = new RemitMetrics(new SimpleMeterRegistry(), Map.of(), gate::isHalted);
+        RemitMetrics metrics =
+                new RemitMetrics(new SimpleMeterRegistry(), Map.of(), gate::isHalted, gate::oldestUncommittedAge);
         CommandProcessor processor = new CommandProcessor(
                 new CommandParser(),
                 api,

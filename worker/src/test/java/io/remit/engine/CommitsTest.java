@@ -52,7 +52,8 @@ class CommitsTest {
     private static final Instant DECIDED = Instant.parse("2026-03-01T12:00:00Z");
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final Recorder recorder = new Recorder(null, new RemitMetrics(registry, Map.of(), () -> false));
+    private final Recorder recorder =
+            new Recorder(null, new RemitMetrics(registry, Map.of(), () -> false, () -> Duration.ZERO));
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
     private final Producers producers = new Producers();
     private Commits commits;

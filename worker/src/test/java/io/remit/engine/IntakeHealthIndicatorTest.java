@@ -2,6 +2,8 @@ package io.remit.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.remit.ops.RemitMetrics;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -43,5 +45,24 @@ class IntakeHealthIndicatorTest {
         assertThat(health.getDetails())
                 .containsEntry("oldestUncommittedSeconds", 0L)
                 .doesNotContainKey("stalledPartitions");
+    }
+
+    @Test
+    void theStallAlertsGaugeReadsTheSameAgesAsHealth() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new RemitMetrics(registry, Map.of(), gate::isHalted, gate::oldestUncommittedAge);
+        long now = System.nanoTime();
+        gate.waiting(
+                "consumer-0",
+                Map.of("remit.commands-0", now - Duration.ofSeconds(95).toNanos()));
+        gate.waiting(
+                "consumer-1",
+                Map.of("remit.commands-1", now - Duration.ofSeconds(3).toNanos()));
+
+        assertThat(registry.get("remit.pending.oldest.age").gauge().value()).isBetween(95.0, 96.0);
+
+        gate.waiting("consumer-0", Map.of());
+        gate.waiting("consumer-1", Map.of());
+        assertThat(registry.get("remit.pending.oldest.age").gauge().value()).isZero();
     }
 }

@@ -10,6 +10,7 @@ import io.remit.command.ParsedCommand;
 import io.remit.ops.RemitMetrics;
 import io.remit.routing.Decision;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ class RecordLogTest {
     private final Logger logger = (Logger) LoggerFactory.getLogger(Recorder.class);
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
     private final Recorder recorder =
-            new Recorder(null, new RemitMetrics(new SimpleMeterRegistry(), Map.of(), () -> false));
+            new Recorder(null, new RemitMetrics(new SimpleMeterRegistry(), Map.of(), () -> false, () -> Duration.ZERO));
 
     RecordLogTest() {
         appender.start();

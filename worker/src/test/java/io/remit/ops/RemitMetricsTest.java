@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** What Prometheus scrapes from remit's meters before and after the first events. */
 class RemitMetricsTest {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final RemitMetrics metrics = new RemitMetrics(registry, tiers(), () -> false);
+    private final RemitMetrics metrics = new RemitMetrics(registry, tiers(), () -> false, () -> Duration.ZERO);
 
     @Test
     void countsKnownTiersTypesAndCodesFromZeroBeforeTheirFirstEvent() {
