@@ -195,15 +195,15 @@ final class CommandProcessor {
 
     private Decision replay(StoredOutcome prior) {
         int status = statusOf(prior);
-        if (prior.status() == OutcomeStatus.RETRYING) {
-            RetryLadder.Tier tier = ladder.byTopic(prior.retryTopic()).orElse(ladder.longest());
+        if (prior.retry() instanceof StoredOutcome.Retry retry) {
+            RetryLadder.Tier tier = ladder.byTopic(retry.topic()).orElse(ladder.longest());
             return new Decision.Retry(
                     tier,
-                    prior.dueAt(),
+                    retry.dueAt(),
                     prior.attempts() + 1,
-                    prior.rateLimited(),
-                    CodeRetries.parse(prior.codeRetries()),
-                    prior.waitingFor(),
+                    retry.rateLimited(),
+                    CodeRetries.parse(retry.codeRetries()),
+                    retry.waitingFor(),
                     status,
                     prior.errorCode(),
                     prior.errorMessage());
@@ -216,19 +216,7 @@ final class CommandProcessor {
         ConsumerRecord<byte[], byte[]> r = pending.record;
         return switch (pending.result.decision()) {
             case Decision.Complete c ->
-                row(
-                        pending,
-                        OutcomeStatus.SUCCEEDED,
-                        c.status(),
-                        null,
-                        null,
-                        c.resourceId(),
-                        null,
-                        null,
-                        c.response(),
-                        0,
-                        null,
-                        null);
+                row(pending, OutcomeStatus.SUCCEEDED, c.status(), null, null, c.resourceId(), c.response(), null);
             case Decision.Retry retry ->
                 row(
                         pending,
@@ -237,26 +225,15 @@ final class CommandProcessor {
                         retry.code(),
                         retry.message(),
                         null,
-                        retry.tier().topic(),
-                        retry.dueAt(),
                         null,
-                        retry.rateLimited(),
-                        retry.codeRetries().header(),
-                        retry.waitingFor());
+                        new StoredOutcome.Retry(
+                                retry.tier().topic(),
+                                retry.dueAt(),
+                                retry.rateLimited(),
+                                retry.codeRetries().header(),
+                                retry.waitingFor()));
             case Decision.DeadLetter d ->
-                row(
-                        pending,
-                        OutcomeStatus.DEAD_LETTERED,
-                        d.status(),
-                        d.code(),
-                        d.message(),
-                        null,
-                        null,
-                        null,
-                        null,
-                        0,
-                        null,
-                        null);
+                row(pending, OutcomeStatus.DEAD_LETTERED, d.status(), d.code(), d.message(), null, null, null);
             case Decision.Halt h ->
                 throw new IllegalArgumentException("a halt is not stored: " + r.topic() + "/" + r.partition());
         };
@@ -269,12 +246,8 @@ final class CommandProcessor {
             String code,
             String message,
             String resourceId,
-            String retryTopic,
-            Instant dueAt,
             String response,
-            int rateLimited,
-            String codeRetries,
-            String waitingFor) {
+            StoredOutcome.Retry retry) {
         Processed p = pending.result;
         ConsumerRecord<byte[], byte[]> r = p.record();
         return new StoredOutcome(
@@ -286,17 +259,11 @@ final class CommandProcessor {
                 code,
                 message,
                 resourceId,
-                retryTopic,
-                dueAt,
-                r.topic(),
-                r.partition(),
-                r.offset(),
-                p.decidedAt(),
                 response,
                 invoiceOf(pending.parsed),
-                rateLimited,
-                codeRetries,
-                waitingFor);
+                new StoredOutcome.Source(r.topic(), r.partition(), r.offset()),
+                p.decidedAt(),
+                retry);
     }
 
     /** The invoice a valid command names (approve, dispute, cancel, payment); null for an invoice creation or bad input. */

@@ -156,17 +156,18 @@ public final class JdbcOutcomeStore implements OutcomeStore {
         s.setString(6, o.errorCode());
         s.setString(7, o.errorMessage());
         s.setString(8, o.resourceId());
-        s.setString(9, o.retryTopic());
-        s.setTimestamp(10, timestamp(o.dueAt()));
-        s.setString(11, o.sourceTopic());
-        s.setInt(12, o.sourcePartition());
-        s.setLong(13, o.sourceOffset());
+        StoredOutcome.Retry retry = o.retry();
+        s.setString(9, retry == null ? null : retry.topic());
+        s.setTimestamp(10, retry == null ? null : timestamp(retry.dueAt()));
+        s.setString(11, o.source().topic());
+        s.setInt(12, o.source().partition());
+        s.setLong(13, o.source().offset());
         s.setTimestamp(14, timestamp(o.updatedAt()));
         s.setString(15, o.response());
         s.setString(16, o.invoiceId());
-        s.setInt(17, o.rateLimited());
-        s.setString(18, o.codeRetries());
-        s.setString(19, o.waitingFor());
+        s.setInt(17, retry == null ? 0 : retry.rateLimited());
+        s.setString(18, retry == null ? null : retry.codeRetries());
+        s.setString(19, retry == null ? null : retry.waitingFor());
     }
 
     private static void bind(PreparedStatement s, AttemptRecord a) throws SQLException {
@@ -213,26 +214,29 @@ public final class JdbcOutcomeStore implements OutcomeStore {
     }
 
     private static StoredOutcome read(ResultSet row) throws SQLException {
+        OutcomeStatus status = OutcomeStatus.valueOf(row.getString("status"));
         return new StoredOutcome(
                 row.getString("request_id"),
                 row.getString("command_type"),
-                OutcomeStatus.valueOf(row.getString("status")),
+                status,
                 row.getInt("attempts"),
                 (Integer) row.getObject("http_status"),
                 row.getString("error_code"),
                 row.getString("error_message"),
                 row.getString("resource_id"),
-                row.getString("retry_topic"),
-                instant(row.getTimestamp("due_at")),
-                row.getString("source_topic"),
-                row.getInt("source_partition"),
-                row.getLong("source_offset"),
-                instant(row.getTimestamp("updated_at")),
                 row.getString("response"),
                 row.getString("invoice_id"),
-                row.getInt("rate_limited"),
-                row.getString("code_retries"),
-                row.getString("waiting_for"));
+                new StoredOutcome.Source(
+                        row.getString("source_topic"), row.getInt("source_partition"), row.getLong("source_offset")),
+                instant(row.getTimestamp("updated_at")),
+                status != OutcomeStatus.RETRYING
+                        ? null
+                        : new StoredOutcome.Retry(
+                                row.getString("retry_topic"),
+                                instant(row.getTimestamp("due_at")),
+                                row.getInt("rate_limited"),
+                                row.getString("code_retries"),
+                                row.getString("waiting_for")));
     }
 
     private static Timestamp timestamp(Instant instant) {

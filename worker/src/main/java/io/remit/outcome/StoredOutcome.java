@@ -3,12 +3,12 @@ package io.remit.outcome;
 import java.time.Instant;
 
 /**
- * A row of {@code command_outcome}: the last decision for a requestId and the Kafka record
- * ({@code sourceTopic/Partition/Offset}) it was made for. A record that arrives again with the
- * same coordinates was redelivered after a crash, and its decision is replayed, not remade.
- * {@code invoiceId}: the invoice the command names (approve, dispute, cancel, payment), else null. A RETRYING row
- * keeps what its retry record's headers say ({@code rateLimited}, {@code codeRetries}, {@code waitingFor}), so that
- * a replay after a crash writes the same record.
+ * A row of {@code command_outcome}: the last decision for a requestId and the Kafka record ({@link Source}) it was made
+ * for. A record that arrives again with the same coordinates was redelivered after a crash, and its decision is
+ * replayed, not remade. {@code invoiceId}: the invoice the command names (approve, dispute, cancel, payment), else null.
+ *
+ * @param retry where a RETRYING command waits, and what its retry record's headers say, so that a replay after a crash
+ *              writes the same record; null for any other status
  */
 public record StoredOutcome(
         String requestId,
@@ -19,19 +19,30 @@ public record StoredOutcome(
         String errorCode,
         String errorMessage,
         String resourceId,
-        String retryTopic,
-        Instant dueAt,
-        String sourceTopic,
-        int sourcePartition,
-        long sourceOffset,
-        Instant updatedAt,
         String response,
         String invoiceId,
-        int rateLimited,
-        String codeRetries,
-        String waitingFor) {
+        Source source,
+        Instant updatedAt,
+        Retry retry) {
+
+    public StoredOutcome {
+        if ((status == OutcomeStatus.RETRYING) != (retry != null)) {
+            throw new IllegalArgumentException("a " + status + " row of " + requestId
+                    + (retry == null ? " needs where it waits" : " has no retry to keep"));
+        }
+    }
+
+    /** The Kafka record a decision was made for. */
+    public record Source(String topic, int partition, long offset) {}
+
+    /**
+     * A RETRYING command's place on its ladder: the tier's topic and when it is due, the 429s it met (they do not use up
+     * the ladder), the retries per error code of its own ladders ({@code CODE=n,...}), and the requestId it waits for
+     * (per-invoice order), if any.
+     */
+    public record Retry(String topic, Instant dueAt, int rateLimited, String codeRetries, String waitingFor) {}
 
     public boolean isFor(String topic, int partition, long offset) {
-        return sourceTopic.equals(topic) && sourcePartition == partition && sourceOffset == offset;
+        return source.topic().equals(topic) && source.partition() == partition && source.offset() == offset;
     }
 }

@@ -59,17 +59,11 @@ class ReplayTest {
                 "INSUFFICIENT_BALANCE",
                 "no funds",
                 null,
-                "c.retry.1h",
-                NOW.plusSeconds(3600),
-                "c.retry.2s",
-                0,
-                7,
-                NOW,
                 null,
                 "inv_1",
-                2,
-                "INSUFFICIENT_BALANCE=1",
-                null);
+                new StoredOutcome.Source("c.retry.2s", 0, 7),
+                NOW,
+                new StoredOutcome.Retry("c.retry.1h", NOW.plusSeconds(3600), 2, "INSUFFICIENT_BALANCE=1", null));
 
         Processed replayed = processor.decideWithoutCall(processor.admit(record, 0), stored);
 
@@ -103,17 +97,11 @@ class ReplayTest {
                 OutcomeRouter.WAITING,
                 "waits for approve-1",
                 null,
-                "c.retry.2s",
-                NOW.plusSeconds(2),
-                "c",
-                0,
-                3,
-                NOW,
                 null,
                 "inv_2",
-                0,
-                null,
-                "approve-1");
+                new StoredOutcome.Source("c", 0, 3),
+                NOW,
+                new StoredOutcome.Retry("c.retry.2s", NOW.plusSeconds(2), 0, null, "approve-1"));
 
         Processed replayed = processor.decideWithoutCall(processor.admit(record, 0), stored);
 
