@@ -18,7 +18,6 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.IllegalGenerationException;
 import org.apache.kafka.common.errors.InvalidPidMappingException;
@@ -52,7 +51,7 @@ import org.slf4j.LoggerFactory;
  *   <li>One that keeps failing is narrowed down: records are committed one per transaction until the one
  *       Kafka refuses on its own is found; it is then dead-lettered in its bounded minimum form. No record
  *       can hold a partition forever. A record alone in a transaction is refused for a fault of its own
- *       (too large, corrupt), or for an unknown non-retriable error that repeats. Never for an error that
+ *       (too large, invalid, unserializable), or for an unknown non-retriable error that repeats. Never for an error that
  *       is Kafka's and not the record's, however often it repeats: a retriable one (a coordinator moving, a
  *       broker away), the group's (this consumer no longer a member after a broker restart: its next poll
  *       rejoins), the producer's state (sequence, epoch) or a missing right. Those are tried again with
@@ -98,6 +97,8 @@ final class Commits implements AutoCloseable {
 
     private Pending suspect;
     private int suspectFailures;
+    /** Failures in a row that are not Kafka's own (see {@link #isKafkas}): only these lead to narrowing. */
+    private int unexplainedFailures;
 
     Commits(
             String name,
@@ -149,6 +150,7 @@ final class Commits implements AutoCloseable {
             return failed(offered, e);
         }
         failures = 0;
+        unexplainedFailures = 0;
         if (narrowing > 0) narrowing--;
         if (suspect != null && offered.values().stream().anyMatch(list -> list.contains(suspect))) suspect = null;
         return new Result(counts, Map.of(), Set.of(), null);
@@ -184,11 +186,16 @@ final class Commits implements AutoCloseable {
             return new Result(Map.of(), Map.of(), partitions, wait);
         }
         int offeredRecords = offered.values().stream().mapToInt(List::size).sum();
+        // Kafka's own errors (a group or producer state after a broker restart, a missing right) say nothing of the
+        // records: they count neither towards narrowing nor towards refusing one
+        boolean kafkas = isKafkas(e);
+        if (!kafkas) unexplainedFailures++;
         if (offeredRecords == 1) {
             Pending only = offered.values().iterator().next().getFirst();
-            suspectFailures = only == suspect ? suspectFailures + 1 : 1;
+            if (only != suspect) suspectFailures = 0;
+            if (!kafkas) suspectFailures++;
             suspect = only;
-            boolean refusable = isRecordFault(e) || suspectFailures >= NARROW_AFTER && !isKafkas(e);
+            boolean refusable = isRecordFault(e) || suspectFailures >= NARROW_AFTER;
             if (refusable && !only.minimalOutbound) {
                 suspect = null;
                 recorder.commitFailed("refused");
@@ -199,7 +206,7 @@ final class Commits implements AutoCloseable {
                         Causes.chain(e));
                 return new Result(Map.of(), Map.of(only, Causes.chain(e)), Set.of(), null);
             }
-        } else if (isRecordFault(e) || failures >= NARROW_AFTER && !isKafkas(e)) {
+        } else if (isRecordFault(e) || unexplainedFailures >= NARROW_AFTER) {
             narrowing = offeredRecords;
             recorder.commitFailed("narrowing");
             log.warn(
@@ -207,7 +214,7 @@ final class Commits implements AutoCloseable {
                             + "refuses",
                     name,
                     offeredRecords,
-                    failures,
+                    unexplainedFailures,
                     Causes.chain(e));
             return Result.nothing(null);
         }
@@ -244,12 +251,11 @@ final class Commits implements AutoCloseable {
             AuthenticationException.class,
             UnsupportedVersionException.class);
 
-    /** Errors a record causes on its own. */
+    /** Errors a record causes on its own. (Not {@code CorruptRecordException}: Kafka calls it retriable, a network or disk fault.) */
     private static final List<Class<? extends Throwable>> RECORD_FAULTS = List.of(
             RecordTooLargeException.class,
             RecordBatchTooLargeException.class,
             InvalidRecordException.class,
-            CorruptRecordException.class,
             SerializationException.class);
 
     static boolean isKafkas(Throwable e) {

@@ -30,6 +30,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -440,6 +441,38 @@ class CommitsTest {
         producer.sendOffsetsToTransactionException = null;
         assertThat(commits.commit(ready(P0, records)).committed()).containsExactly(Map.entry(P0, 2));
         assertThat(commits.commit(ready(P1, List.of(only))).committed()).containsExactly(Map.entry(P1, 1));
+    }
+
+    @Test
+    void kafkasErrorsBeforeAnUnknownOneDoNotCountTowardsRefusingTheRecord() {
+        // found in review: after a broker restart the lone record had "failed" several times already, so the first
+        // unknown error refused it at once instead of after it repeated
+        commits = started(100, true);
+        FaultyProducer producer = producers.only();
+        Pending only = pending(P0, 0, "k0", new Decision.Complete(201, "i"));
+        producer.sendOffsetsToTransactionException =
+                new CommitFailedException("the coordinator is not aware of this member");
+        for (int i = 0; i < 3; i++) commits.commit(ready(P0, List.of(only)));
+
+        producer.sendOffsetsToTransactionException = new KafkaException("unknown broker error");
+        assertThat(commits.commit(ready(P0, List.of(only))).refused())
+                .as("the first unknown error")
+                .isEmpty();
+        assertThat(commits.commit(ready(P0, List.of(only))).refused())
+                .as("the unknown error again")
+                .containsOnlyKeys(only);
+    }
+
+    @Test
+    void aCorruptRecordIsKafkasRetriableFaultNotTheRecords() {
+        assertThat(Commits.isKafkas(new CorruptRecordException("checksum mismatch")))
+                .isTrue();
+        commits = started(100, true);
+        FaultyProducer producer = producers.only();
+        producer.sendOffsetsToTransactionException = new CorruptRecordException("checksum mismatch");
+        Pending only = pending(P0, 0, "k0", new Decision.Complete(201, "i"));
+        for (int i = 0; i < 4; i++)
+            assertThat(commits.commit(ready(P0, List.of(only))).refused()).isEmpty();
     }
 
     @Test
