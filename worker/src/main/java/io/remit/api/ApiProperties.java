@@ -3,6 +3,8 @@ package io.remit.api;
 import io.remit.InvalidConfigurationException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -63,17 +65,17 @@ public record ApiProperties(
         if (maxInFlight < 1) throw new InvalidConfigurationException("remit.api.max-in-flight must be at least 1");
         if (timeout.isNegative() || timeout.isZero())
             throw new InvalidConfigurationException("remit.api.timeout must be positive");
-        java.util.HashMap<String, String> merged = new java.util.HashMap<>(DEFAULT_PATHS);
+        HashMap<String, String> merged = new HashMap<>(DEFAULT_PATHS);
         if (paths != null) merged.putAll(paths);
         paths = Map.copyOf(merged);
     }
 
     private static String scheme(URI url) {
-        return url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
+        return url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
     }
 
     private static String host(URI url) {
-        return url.getHost() == null ? "" : url.getHost().toLowerCase(java.util.Locale.ROOT);
+        return url.getHost() == null ? "" : url.getHost().toLowerCase(Locale.ROOT);
     }
 
     private static boolean looksLikeSandbox(URI url) {

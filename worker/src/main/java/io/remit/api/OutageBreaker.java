@@ -2,6 +2,7 @@ package io.remit.api;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.remit.command.Command;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -61,7 +62,7 @@ public final class OutageBreaker {
     public ApiClient guard(ApiClient client) {
         return new ApiClient() {
             @Override
-            public Attempt send(io.remit.command.Command command) throws InterruptedException {
+            public Attempt send(Command command) throws InterruptedException {
                 awaitPermission();
                 Attempt attempt = client.send(command);
                 record(attempt.outcome(), attempt.latency());

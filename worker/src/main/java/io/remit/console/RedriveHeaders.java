@@ -1,8 +1,8 @@
 package io.remit.console;
 
+import io.remit.HeaderText;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
@@ -32,15 +32,11 @@ public final class RedriveHeaders {
 
     /** The dead letter this record was published from by {@code redrive}, or -1 when it is not such a record. */
     static long deadLetterOf(Headers headers, UUID redrive) {
-        if (!redrive.toString().equals(text(headers.lastHeader(REDRIVE_ID)))) return -1;
+        if (!redrive.toString().equals(HeaderText.last(headers, REDRIVE_ID))) return -1;
         try {
-            return Long.parseLong(String.valueOf(text(headers.lastHeader(DEAD_LETTER))));
+            return Long.parseLong(String.valueOf(HeaderText.last(headers, DEAD_LETTER)));
         } catch (NumberFormatException e) {
             return -1;
         }
-    }
-
-    private static String text(Header header) {
-        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

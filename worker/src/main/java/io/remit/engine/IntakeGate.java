@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.LivenessState;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.context.ApplicationEventPublisher;
 
@@ -48,7 +49,7 @@ public final class IntakeGate {
 
     /** A consumer died of an unexpected error: liveness goes DOWN so the platform restarts the instance. */
     void broken() {
-        AvailabilityChangeEvent.publish(events, this, org.springframework.boot.availability.LivenessState.BROKEN);
+        AvailabilityChangeEvent.publish(events, this, LivenessState.BROKEN);
     }
 
     /** A consumer's partitions that hold uncommitted records, and since when the oldest of each has waited. */

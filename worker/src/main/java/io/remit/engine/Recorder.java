@@ -10,10 +10,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Writes fresh decisions, API attempts and dead letters to PostgreSQL, and counts what was committed. */
 final class Recorder {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Recorder.class);
+    private static final Logger log = LoggerFactory.getLogger(Recorder.class);
 
     private final OutcomeStore store;
     private final RemitMetrics metrics;

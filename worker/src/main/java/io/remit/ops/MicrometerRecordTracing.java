@@ -4,10 +4,9 @@ import io.micrometer.tracing.Span;
 import io.micrometer.tracing.TraceContext;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
+import io.remit.HeaderText;
 import io.remit.api.TraceHeaders;
-import java.nio.charset.StandardCharsets;
 import java.util.function.BiConsumer;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
@@ -26,7 +25,7 @@ public final class MicrometerRecordTracing implements RecordTracing, TraceHeader
     @Override
     public Scope call(Headers headers, String requestId, String commandType) {
         Span span = propagator
-                .extract(headers, MicrometerRecordTracing::text)
+                .extract(headers, HeaderText::last)
                 .name("remit call")
                 .kind(Span.Kind.CLIENT)
                 .tag("remit.request_id", requestId)
@@ -57,10 +56,5 @@ public final class MicrometerRecordTracing implements RecordTracing, TraceHeader
             inScope.close();
             span.end();
         };
-    }
-
-    private static String text(Headers headers, String key) {
-        Header header = headers.lastHeader(key);
-        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

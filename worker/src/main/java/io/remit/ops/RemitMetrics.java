@@ -11,7 +11,10 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * remit's meters, named as the README lists them (Prometheus names in brackets):
@@ -26,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RemitMetrics {
     private final MeterRegistry registry;
     private final Map<String, Map<String, Long>> lagByConsumer = new ConcurrentHashMap<>();
-    private final java.util.Set<String> lagTopics = ConcurrentHashMap.newKeySet();
+    private final Set<String> lagTopics = ConcurrentHashMap.newKeySet();
     private final Map<String, Timer> apiTimers = new ConcurrentHashMap<>();
 
     /**
@@ -37,8 +40,8 @@ public final class RemitMetrics {
     public RemitMetrics(
             MeterRegistry registry,
             Map<String, String> tierByTopic,
-            java.util.function.BooleanSupplier halted,
-            java.util.function.Supplier<java.time.Duration> oldestPending) {
+            BooleanSupplier halted,
+            Supplier<Duration> oldestPending) {
         this.registry = registry;
         Gauge.builder("remit.halted", () -> halted.getAsBoolean() ? 1 : 0)
                 .description("1 while intake is halted because the API refused remit's credentials")

@@ -1,6 +1,6 @@
 package io.remit.outcome;
 
-import java.nio.charset.StandardCharsets;
+import io.remit.HeaderText;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,13 +50,13 @@ public record DeadLetterRecord(
             Instant at) {
         List<HeaderValue> headers = new ArrayList<>();
         for (Header header : record.headers()) headers.add(new HeaderValue(header.key(), header.value()));
-        String originTopic = text(record, ORIGINAL_TOPIC);
+        String originTopic = HeaderText.last(record.headers(), ORIGINAL_TOPIC);
         int originPartition = record.partition();
         long originOffset = record.offset();
         if (originTopic != null) {
             try {
-                originPartition = Integer.parseInt(text(record, ORIGINAL_PARTITION));
-                originOffset = Long.parseLong(text(record, ORIGINAL_OFFSET));
+                originPartition = Integer.parseInt(HeaderText.last(record.headers(), ORIGINAL_PARTITION));
+                originOffset = Long.parseLong(HeaderText.last(record.headers(), ORIGINAL_OFFSET));
             } catch (NumberFormatException | NullPointerException e) {
                 originTopic = null; // a forged or broken origin: the record itself is where it came from
                 originPartition = record.partition();
@@ -81,10 +81,5 @@ public record DeadLetterRecord(
                 record.partition(),
                 record.offset(),
                 at);
-    }
-
-    private static String text(ConsumerRecord<byte[], byte[]> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

@@ -1,9 +1,12 @@
 package io.remit.routing;
 
+import io.remit.HeaderText;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -29,7 +32,7 @@ public final class OutboundRecords {
     private static final int OVERHEAD = 8 * 1024;
 
     /** W3C trace context: carried to outcome events too, so the ERP's trace continues to the answer. */
-    private static final java.util.Set<String> TRACE_HEADERS = java.util.Set.of("traceparent", "tracestate");
+    private static final Set<String> TRACE_HEADERS = Set.of("traceparent", "tracestate");
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -121,17 +124,17 @@ public final class OutboundRecords {
 
     public ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> source, DeadLetterReason why) {
         Headers headers = carried(source);
-        set(headers, RemitHeaders.ERROR_CODE, why.code());
-        set(headers, RemitHeaders.ERROR_STATUS, Integer.toString(why.status()));
-        set(headers, RemitHeaders.ERROR_MESSAGE, why.message() == null ? "" : why.message());
-        set(headers, RemitHeaders.ATTEMPTS, Integer.toString(why.attempts()));
-        set(headers, RemitHeaders.COMMAND_TYPE, why.commandType());
-        set(headers, RemitHeaders.DEAD_LETTERED_AT, why.at().toString());
+        HeaderText.replace(headers, RemitHeaders.ERROR_CODE, why.code());
+        HeaderText.replace(headers, RemitHeaders.ERROR_STATUS, Integer.toString(why.status()));
+        HeaderText.replace(headers, RemitHeaders.ERROR_MESSAGE, why.message() == null ? "" : why.message());
+        HeaderText.replace(headers, RemitHeaders.ATTEMPTS, Integer.toString(why.attempts()));
+        HeaderText.replace(headers, RemitHeaders.COMMAND_TYPE, why.commandType());
+        HeaderText.replace(headers, RemitHeaders.DEAD_LETTERED_AT, why.at().toString());
         byte[] value = source.value();
         int room = maxRecordBytes - OVERHEAD - length(source.key()) - size(headers);
         if (value != null && value.length > room) {
-            set(headers, RemitHeaders.VALUE_TRUNCATED, Integer.toString(value.length));
-            value = java.util.Arrays.copyOf(value, Math.max(0, room));
+            HeaderText.replace(headers, RemitHeaders.VALUE_TRUNCATED, Integer.toString(value.length));
+            value = Arrays.copyOf(value, Math.max(0, room));
         }
         return new ProducerRecord<>(deadLetterTopic, null, source.key(), value, headers);
     }
@@ -149,7 +152,7 @@ public final class OutboundRecords {
             if (header.key().startsWith(RemitHeaders.PREFIX) || TRACE_HEADERS.contains(header.key()))
                 headers.add(header);
         }
-        set(headers, RemitHeaders.VALUE_TRUNCATED, Integer.toString(length(source.value())));
+        HeaderText.replace(headers, RemitHeaders.VALUE_TRUNCATED, Integer.toString(length(source.value())));
         byte[] key = source.key() != null && source.key().length <= 1024 ? source.key() : null;
         return new ProducerRecord<>(deadLetterTopic, null, key, null, headers);
     }
@@ -171,17 +174,21 @@ public final class OutboundRecords {
                 dropped++;
             }
         }
-        if (dropped > 0) set(headers, RemitHeaders.HEADERS_DROPPED, Integer.toString(dropped));
-        String topic = text(source, RemitHeaders.ORIGINAL_TOPIC);
-        String partition = text(source, RemitHeaders.ORIGINAL_PARTITION);
-        String offset = text(source, RemitHeaders.ORIGINAL_OFFSET);
+        if (dropped > 0) HeaderText.replace(headers, RemitHeaders.HEADERS_DROPPED, Integer.toString(dropped));
+        String topic = HeaderText.last(source.headers(), RemitHeaders.ORIGINAL_TOPIC);
+        String partition = HeaderText.last(source.headers(), RemitHeaders.ORIGINAL_PARTITION);
+        String offset = HeaderText.last(source.headers(), RemitHeaders.ORIGINAL_OFFSET);
         // on the commands topic a record arrives for the first time, whatever its headers claim (a producer may forge
         // them)
         boolean firstArrival =
                 source.topic().equals(commandsTopic) || topic == null || !isOrigin(topic, partition, offset);
-        set(headers, RemitHeaders.ORIGINAL_TOPIC, firstArrival ? source.topic() : topic);
-        set(headers, RemitHeaders.ORIGINAL_PARTITION, firstArrival ? Integer.toString(source.partition()) : partition);
-        set(headers, RemitHeaders.ORIGINAL_OFFSET, firstArrival ? Long.toString(source.offset()) : offset);
+        HeaderText.replace(headers, RemitHeaders.ORIGINAL_TOPIC, firstArrival ? source.topic() : topic);
+        HeaderText.replace(
+                headers,
+                RemitHeaders.ORIGINAL_PARTITION,
+                firstArrival ? Integer.toString(source.partition()) : partition);
+        HeaderText.replace(
+                headers, RemitHeaders.ORIGINAL_OFFSET, firstArrival ? Long.toString(source.offset()) : offset);
         return headers;
     }
 
@@ -194,11 +201,6 @@ public final class OutboundRecords {
                 && offset.matches("[0-9]{1,19}");
     }
 
-    /** A remit header of a consumed record as text, or null. */
-    public static String text(ConsumerRecord<?, ?> record, String name) {
-        return RetryHeaders.text(record.headers(), name);
-    }
-
     private static int length(byte[] bytes) {
         return bytes == null ? 0 : bytes.length;
     }
@@ -207,9 +209,5 @@ public final class OutboundRecords {
         int size = 0;
         for (Header header : headers) size += header.key().length() + length(header.value()) + 8;
         return size;
-    }
-
-    private static void set(Headers headers, String name, String value) {
-        RetryHeaders.set(headers, name, value);
     }
 }

@@ -1,9 +1,8 @@
 package io.remit.routing;
 
-import java.nio.charset.StandardCharsets;
+import io.remit.HeaderText;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 /**
@@ -32,34 +31,23 @@ public record RetryHeaders(int attempt, int rateLimited, CodeRetries codeRetries
      * passes the last the default ladder allows: a record it cannot place is not retried forever).
      */
     public static RetryHeaders read(Headers headers, int attemptIfUnreadable) {
-        Integer attempt = number(text(headers, RemitHeaders.ATTEMPT));
-        Integer rateLimited = number(text(headers, RemitHeaders.RATE_LIMITED));
+        Integer attempt = number(HeaderText.last(headers, RemitHeaders.ATTEMPT));
+        Integer rateLimited = number(HeaderText.last(headers, RemitHeaders.RATE_LIMITED));
         return new RetryHeaders(
                 attempt == null ? attemptIfUnreadable : Math.max(1, attempt),
                 rateLimited == null ? 0 : Math.max(0, rateLimited),
-                CodeRetries.parse(text(headers, RemitHeaders.CODE_RETRIES)),
-                instant(text(headers, RemitHeaders.DUE_AT)),
-                text(headers, RemitHeaders.WAITING_FOR));
+                CodeRetries.parse(HeaderText.last(headers, RemitHeaders.CODE_RETRIES)),
+                instant(HeaderText.last(headers, RemitHeaders.DUE_AT)),
+                HeaderText.last(headers, RemitHeaders.WAITING_FOR));
     }
 
     /** Sets these headers on an outgoing record, replacing any of the same names. */
     public void writeTo(Headers headers) {
-        set(headers, RemitHeaders.ATTEMPT, Integer.toString(attempt));
-        set(headers, RemitHeaders.RATE_LIMITED, Integer.toString(rateLimited));
-        if (dueAt != null) set(headers, RemitHeaders.DUE_AT, dueAt.toString());
-        if (codeRetries.header() != null) set(headers, RemitHeaders.CODE_RETRIES, codeRetries.header());
-        if (waitingFor != null) set(headers, RemitHeaders.WAITING_FOR, waitingFor);
-    }
-
-    /** The last value of a header as UTF-8 text, or null. */
-    public static String text(Headers headers, String name) {
-        Header header = headers.lastHeader(name);
-        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-    }
-
-    static void set(Headers headers, String name, String value) {
-        headers.remove(name);
-        headers.add(name, value == null ? new byte[0] : value.getBytes(StandardCharsets.UTF_8));
+        HeaderText.replace(headers, RemitHeaders.ATTEMPT, Integer.toString(attempt));
+        HeaderText.replace(headers, RemitHeaders.RATE_LIMITED, Integer.toString(rateLimited));
+        if (dueAt != null) HeaderText.replace(headers, RemitHeaders.DUE_AT, dueAt.toString());
+        if (codeRetries.header() != null) HeaderText.replace(headers, RemitHeaders.CODE_RETRIES, codeRetries.header());
+        if (waitingFor != null) HeaderText.replace(headers, RemitHeaders.WAITING_FOR, waitingFor);
     }
 
     private static Integer number(String text) {

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The delayed-retry topics, one per delay, named {@code <commands>.retry.<delay>} (e.g.
@@ -56,10 +57,9 @@ public final class RetryLadder {
     }
 
     /** Every topic remit consumes: the commands topic and all its retry topics, present and past. */
-    public java.util.regex.Pattern consumedTopics() {
+    public Pattern consumedTopics() {
         String commands = topicPrefix.substring(0, topicPrefix.length() - ".retry.".length());
-        return java.util.regex.Pattern.compile(
-                java.util.regex.Pattern.quote(commands) + "|" + java.util.regex.Pattern.quote(topicPrefix) + ".+");
+        return Pattern.compile(Pattern.quote(commands) + "|" + Pattern.quote(topicPrefix) + ".+");
     }
 
     /** The default ladder's tier for a command whose {@code failedAttempt}-th attempt (1-based) failed, if any is left. */
