@@ -71,7 +71,12 @@ public final class IntakeGate {
 
     /** How long the oldest uncommitted record of this instance has waited (zero: none): the gauge of the stall alert. */
     public Duration oldestUncommittedAge() {
-        return oldestUncommitted().values().stream().max(Duration::compareTo).orElse(Duration.ZERO);
+        return oldest(oldestUncommitted());
+    }
+
+    /** The longest of these waits (zero: none). */
+    static Duration oldest(Map<String, Duration> ages) {
+        return ages.values().stream().max(Duration::compareTo).orElse(Duration.ZERO);
     }
 
     public void resume() {

@@ -39,8 +39,8 @@ public final class IntakeHealthIndicator implements HealthIndicator {
         waiting.forEach((partition, age) -> {
             if (age.compareTo(stalledAfter) >= 0) stalled.put(partition, age.toSeconds());
         });
-        health.withDetail(
-                "oldestUncommittedSeconds", gate.oldestUncommittedAge().toSeconds());
+        // from the same reading as stalledPartitions, so the two details agree
+        health.withDetail("oldestUncommittedSeconds", IntakeGate.oldest(waiting).toSeconds());
         if (!stalled.isEmpty()) health.withDetail("stalledPartitions", stalled);
         return health.build();
     }
