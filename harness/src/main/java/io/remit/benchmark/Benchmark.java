@@ -214,6 +214,7 @@ public final class Benchmark {
                 Duration.ofSeconds(2),
                 options.maxInFlight(),
                 "/",
+                null,
                 null);
         tools.jackson.databind.json.JsonMapper json =
                 tools.jackson.databind.json.JsonMapper.builder().build();

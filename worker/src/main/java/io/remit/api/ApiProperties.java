@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * How remit reaches the payments API ({@code remit.api.*}). The key and secret are never logged:
@@ -19,6 +20,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxInFlight the most API calls in flight at once, per instance
  * @param probePath   while halted, where an empty POST tests the credentials (refused on its merits, no effect)
  * @param paths       request paths per command type wire name; {@code {id}} stands for the invoice id
+ * @param maxResponseSize the largest answer body read; a larger one is not read further (a success is kept without its
+ *                    body, a failure is classified by its status alone)
  */
 @ConfigurationProperties("remit.api")
 public record ApiProperties(
@@ -29,7 +32,8 @@ public record ApiProperties(
         @DefaultValue("2s") Duration connectTimeout,
         @DefaultValue("256") int maxInFlight,
         @DefaultValue("/api/v1/payments") String probePath,
-        Map<String, String> paths) {
+        Map<String, String> paths,
+        @DefaultValue("1MB") DataSize maxResponseSize) {
 
     static final Map<String, String> DEFAULT_PATHS = Map.of(
             "invoice.create", "/api/v1/invoices",
@@ -65,6 +69,9 @@ public record ApiProperties(
         if (maxInFlight < 1) throw new InvalidConfigurationException("remit.api.max-in-flight must be at least 1");
         if (timeout.isNegative() || timeout.isZero())
             throw new InvalidConfigurationException("remit.api.timeout must be positive");
+        if (maxResponseSize == null) maxResponseSize = DataSize.ofMegabytes(1);
+        if (maxResponseSize.toBytes() < 1024)
+            throw new InvalidConfigurationException("remit.api.max-response-size must be at least 1KB");
         HashMap<String, String> merged = new HashMap<>(DEFAULT_PATHS);
         if (paths != null) merged.putAll(paths);
         paths = Map.copyOf(merged);

@@ -22,9 +22,16 @@ public final class OutageBreaker {
 
     private final CircuitBreaker breaker;
     private final boolean enabled;
+    private final Duration callTimeout;
+    private volatile long pausedLoggedAt = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
 
-    public OutageBreaker(BreakerProperties properties) {
+    /**
+     * @param callTimeout the API's timeout ({@code remit.api.timeout}): a timeout that took far longer to be noticed was
+     *                    remit not running (a long GC pause, a frozen or throttled process), not the API being slow
+     */
+    public OutageBreaker(BreakerProperties properties, Duration callTimeout) {
         this.enabled = properties.enabled();
+        this.callTimeout = callTimeout;
         this.breaker = CircuitBreaker.of(
                 "payments-api",
                 CircuitBreakerConfig.custom()
@@ -87,12 +94,30 @@ public final class OutageBreaker {
         if (!enabled) return;
         switch (outcome) {
             case Outcome.Transient t when t.status() == 429 -> breaker.releasePermission();
+            case Outcome.Transient t
+            when wasPaused(t, latency) -> {
+                breaker.releasePermission();
+                long now = System.nanoTime();
+                if (now - pausedLoggedAt < TimeUnit.SECONDS.toNanos(10)) return; // one line per pause, not per call
+                pausedLoggedAt = now;
+                log.info(
+                        "An API call timed out after {} ms, {} ms longer than remit.api.timeout: remit itself was paused "
+                                + "(GC, a frozen or throttled process); not counted as a sign of an API outage",
+                        latency.toMillis(),
+                        latency.minus(callTimeout).toMillis());
+            }
             case Outcome.Transient t ->
                 breaker.onError(latency.toNanos(), TimeUnit.NANOSECONDS, new TransientFailure(t));
             case Outcome.Halt h -> breaker.releasePermission();
             case Outcome.Succeeded s -> breaker.onSuccess(latency.toNanos(), TimeUnit.NANOSECONDS);
             case Outcome.Rejected r -> breaker.onSuccess(latency.toNanos(), TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** A timeout noticed only well after it was due: the process was not running, the API was not (only) slow. */
+    private boolean wasPaused(Outcome.Transient failure, Duration latency) {
+        return "TIMEOUT".equals(failure.code())
+                && latency.compareTo(callTimeout.multipliedBy(2).plusSeconds(1)) > 0;
     }
 
     /** Whether intake should pause: the breaker is open (half-open lets a few calls through, so intake runs). */

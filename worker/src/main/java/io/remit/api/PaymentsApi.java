@@ -4,7 +4,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.httpcomponents.hc5.PoolingHttpClientConnectionManagerMetricsBinder;
 import io.remit.command.Command;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,12 +24,14 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.io.EofSensorInputStream;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
-import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
@@ -56,6 +60,7 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
     private final CloseableHttpClient http;
     private final Semaphore inFlight;
     private final String baseUrl;
+    private final int maxResponseBytes;
 
     public PaymentsApi(ApiProperties properties, ResponseClassifier classifier, JsonMapper json) {
         this(properties, classifier, json, TraceHeaders.NONE);
@@ -69,6 +74,8 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
         this.json = json;
         this.inFlight = new Semaphore(properties.maxInFlight(), true);
         this.baseUrl = properties.baseUrl().toString().replaceAll("/+$", "");
+        this.maxResponseBytes = (int)
+                Math.min(Integer.MAX_VALUE - 8, properties.maxResponseSize().toBytes());
         this.pool = pool(properties);
         this.http = client(properties, pool);
     }
@@ -158,8 +165,7 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
     @Override
     public Outcome probe() throws InterruptedException {
         HttpPost post = new HttpPost(baseUrl + properties.probePath());
-        post.setEntity(new ByteArrayEntity(
-                "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), ContentType.APPLICATION_JSON));
+        post.setEntity(new ByteArrayEntity("{}".getBytes(StandardCharsets.UTF_8), ContentType.APPLICATION_JSON));
         return call(authorized(post)).outcome();
     }
 
@@ -172,8 +178,8 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
         try {
             Outcome outcome = http.execute(request, response -> {
                 Header reset = response.getFirstHeader("X-RateLimit-Reset");
-                byte[] body =
-                        response.getEntity() == null ? new byte[0] : EntityUtils.toByteArray(response.getEntity());
+                byte[] body = bounded(response);
+                if (body == null) return classifier.tooLarge(response.getCode(), maxResponseBytes);
                 return classifier.classify(response.getCode(), reset == null ? null : reset.getValue(), body);
             });
             return new Attempt(outcome, Duration.ofNanos(System.nanoTime() - start));
@@ -190,6 +196,25 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
         }
     }
 
+    /**
+     * The answer's body, or null when it is larger than {@code remit.api.max-response-size}: then the rest is not read
+     * (it may never end) and the connection is dropped instead of being drained for reuse.
+     */
+    private byte[] bounded(ClassicHttpResponse response) throws IOException {
+        HttpEntity entity = response.getEntity();
+        if (entity == null) return new byte[0];
+        InputStream in = entity.getContent();
+        if (in == null) return new byte[0];
+        byte[] body = entity.getContentLength() > maxResponseBytes ? null : in.readNBytes(maxResponseBytes + 1);
+        if (body != null && body.length <= maxResponseBytes) {
+            in.close();
+            return body;
+        }
+        if (in instanceof EofSensorInputStream stream) stream.abort();
+        else in.close();
+        return null;
+    }
+
     @Override
     public void close() throws IOException {
         http.close();
@@ -204,9 +229,30 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
     private String path(Command command) {
         String template = properties.paths().get(command.type().wireName());
         return command instanceof Command.InvoiceAction action
-                ? template.replace("{id}", action.invoiceId())
+                ? template.replace("{id}", pathSegment(action.invoiceId()))
                 : template;
     }
+
+    /**
+     * A value as one path segment: every byte outside RFC 3986's unreserved characters percent-encoded, and the dot
+     * segments refused (the parser refuses them first; a server or proxy would resolve them to another route).
+     */
+    static String pathSegment(String value) {
+        if (value.isEmpty() || value.equals(".") || value.equals(".."))
+            throw new IllegalArgumentException("not a path segment: \"" + value + "\"");
+        StringBuilder out = new StringBuilder(value.length());
+        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xFF);
+            if (c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || "-._~".indexOf(c) >= 0) {
+                out.append(c);
+            } else {
+                out.append('%').append(HEX[c >> 4]).append(HEX[c & 0xF]);
+            }
+        }
+        return out.toString();
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private static Map<String, Object> body(Command command) {
         Map<String, Object> body = new LinkedHashMap<>();

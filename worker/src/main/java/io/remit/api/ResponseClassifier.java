@@ -1,11 +1,14 @@
 package io.remit.api;
 
+import io.remit.Printable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -36,10 +39,39 @@ public final class ResponseClassifier {
         this.overrides = overrides;
     }
 
+    /** An error code as it may become a metric label and a stored code; anything else is {@link #UNRECOGNISED}. */
+    private static final Pattern CODE = Pattern.compile("[A-Z0-9_]{1,64}");
+
+    /** The code of an answer whose {@code error} is not a code ({@link #CODE}): the raw text is kept in the message. */
+    public static final String UNRECOGNISED = "UNRECOGNISED_ERROR";
+
+    /** The longest resource id kept: the API's ids are short; a longer one is not an id. */
+    private static final int MAX_ID = 256;
+
     public Outcome classify(int status, String rateLimitReset, byte[] body) {
         if (status >= 200 && status < 300) return succeeded(status, body);
-        String code = errorCode(status, body);
-        String message = truncate(field(body, "message"));
+        String rawCode = field(body, "error");
+        String code = errorCode(status, rawCode);
+        String message = Printable.of(field(body, "message"));
+        if (!code.equals(rawCode) && rawCode != null && !rawCode.isBlank())
+            message = "error code " + Printable.of(quoted(rawCode)) + (message == null ? "" : ": " + message);
+        return classified(status, code, truncate(message), rateLimitReset);
+    }
+
+    /**
+     * An answer whose body is larger than remit reads ({@code remit.api.max-response-size}): judged by its status alone; a
+     * success is kept without its body.
+     */
+    public Outcome tooLarge(int status, int maxBytes) {
+        if (status >= 200 && status < 300) return new Outcome.Succeeded(status, null, null);
+        return classified(
+                status,
+                "HTTP_" + status,
+                "the answer's body is larger than " + maxBytes + " bytes (remit.api.max-response-size); not read",
+                null);
+    }
+
+    private Outcome classified(int status, String code, String message, String rateLimitReset) {
         Outcome outcome;
         if (status == 429) {
             outcome = new Outcome.Transient(status, code, message, resetInstant(rateLimitReset));
@@ -62,7 +94,7 @@ public final class ResponseClassifier {
         String message = timeout
                 ? "no answer within the timeout"
                 : failure.getClass().getSimpleName() + ": " + failure.getMessage();
-        return new Outcome.Transient(0, code, truncate(message), null);
+        return new Outcome.Transient(0, code, truncate(Printable.of(message)), null);
     }
 
     private Outcome override(Outcome outcome, String code) {
@@ -95,9 +127,13 @@ public final class ResponseClassifier {
         }
     }
 
-    private String errorCode(int status, byte[] body) {
-        String code = field(body, "error");
-        return code == null || code.isBlank() ? "HTTP_" + status : code;
+    private static String errorCode(int status, String code) {
+        if (code == null || code.isBlank()) return "HTTP_" + status;
+        return CODE.matcher(code).matches() ? code : UNRECOGNISED;
+    }
+
+    private static String quoted(String raw) {
+        return "\"" + (raw.length() <= 100 ? raw : raw.substring(0, 100) + "…") + "\"";
     }
 
     private String field(byte[] body, String name) {
@@ -113,7 +149,9 @@ public final class ResponseClassifier {
 
     private static String truncate(String message) {
         if (message == null) return null;
-        return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE) + "…";
+        if (message.length() <= MAX_MESSAGE) return message;
+        int end = Character.isHighSurrogate(message.charAt(MAX_MESSAGE - 1)) ? MAX_MESSAGE - 1 : MAX_MESSAGE;
+        return message.substring(0, end) + "…";
     }
 
     /** The largest success body kept (it travels in the outcome event and the outcome row). */
@@ -129,9 +167,10 @@ public final class ResponseClassifier {
             return new Outcome.Succeeded(status, null, null);
         }
         JsonNode id = node == null ? null : node.get("id");
-        String kept = node != null && body.length <= MAX_KEPT_BODY
-                ? new String(body, java.nio.charset.StandardCharsets.UTF_8)
+        String kept = node != null && body.length <= MAX_KEPT_BODY ? new String(body, StandardCharsets.UTF_8) : null;
+        String resourceId = id != null && id.isString() && id.stringValue().length() <= MAX_ID
+                ? Printable.of(id.stringValue())
                 : null;
-        return new Outcome.Succeeded(status, id != null && id.isString() ? id.stringValue() : null, kept);
+        return new Outcome.Succeeded(status, resourceId, kept);
     }
 }

@@ -1,5 +1,6 @@
 package io.remit.command;
 
+import io.remit.Printable;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
@@ -70,7 +71,10 @@ public final class CommandParser {
             body = json.readTree(value);
         } catch (JacksonException e) {
             return new ParsedCommand.Invalid(
-                    UNREADABLE, "value is not UTF-8 JSON: " + e.getOriginalMessage(), requestId, CommandType.UNKNOWN);
+                    UNREADABLE,
+                    "value is not UTF-8 JSON: " + Printable.of(e.getOriginalMessage()),
+                    requestId,
+                    CommandType.UNKNOWN);
         }
         if (body == null || !body.isObject()) {
             return new ParsedCommand.Invalid(UNREADABLE, "value is not a JSON object", requestId, CommandType.UNKNOWN);
@@ -131,6 +135,8 @@ public final class CommandParser {
         String id(String field) {
             String text = text(field);
             if (!ID.matcher(text).matches()) throw invalid(field + " must be 1 to 64 characters of [A-Za-z0-9_.:-]");
+            // an id may become a path segment: "." and ".." would walk the API's path to another route
+            if (text.equals(".") || text.equals("..")) throw invalid(field + " must not be \".\" or \"..\"");
             return text;
         }
 
@@ -171,14 +177,27 @@ public final class CommandParser {
             if (!node.isString() || characters(node.stringValue()) > MAX_TEXT) {
                 throw invalid(field + " must be a string of at most " + MAX_TEXT + " characters");
             }
-            return node.stringValue();
+            return unicode(field, node.stringValue());
         }
 
         private String text(String field) {
             JsonNode node = body.get(field);
             if (node == null || node.isNull()) throw invalid(field + " is required");
             if (!node.isString()) throw invalid(field + " must be a string");
-            return node.stringValue();
+            return unicode(field, node.stringValue());
+        }
+
+        /** JSON may escape half a surrogate pair ({@code "\ud800"}): such text cannot be sent as UTF-8. */
+        private String unicode(String field, String text) {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (Character.isHighSurrogate(c)
+                        && i + 1 < text.length()
+                        && Character.isLowSurrogate(text.charAt(i + 1))) i++;
+                else if (Character.isSurrogate(c))
+                    throw invalid(field + " must be Unicode text (it has half a surrogate pair)");
+            }
+            return text;
         }
 
         /** Characters as JSON Schema counts them: code points, not UTF-16 units. */

@@ -77,8 +77,8 @@ class RemitConfiguration {
     }
 
     @Bean
-    OutageBreaker outageBreaker(BreakerProperties properties, MeterRegistry registry) {
-        OutageBreaker breaker = new OutageBreaker(properties);
+    OutageBreaker outageBreaker(BreakerProperties properties, ApiProperties api, MeterRegistry registry) {
+        OutageBreaker breaker = new OutageBreaker(properties, api.timeout());
         Gauge.builder("remit.breaker.state", breaker::stateCode)
                 .description("The outage breaker: 0 closed, 1 open (intake paused: the API is down), 2 half-open")
                 .register(registry);

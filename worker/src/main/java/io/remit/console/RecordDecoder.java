@@ -1,6 +1,8 @@
 package io.remit.console;
 
 import io.remit.command.Utf8;
+import io.remit.outcome.StorableText;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -26,8 +28,11 @@ public final class RecordDecoder {
     /** Bytes as a person reads them: {@code utf8} text or {@code base64}; null stays null. */
     public record Shown(String encoding, String text, int length) {}
 
-    /** One header, its value shown. */
-    public record HeaderView(String key, Shown value) {}
+    /**
+     * One header, its value shown. A name with characters a page cannot show (a NUL, control characters) is shown
+     * escaped in {@code key}, and exactly in {@code keyBytes} (null for a plain name).
+     */
+    public record HeaderView(String key, Shown keyBytes, Shown value) {}
 
     /** One header as stored: its value's bytes (null for a null value). */
     public record RawHeader(String key, byte[] value) {}
@@ -55,19 +60,30 @@ public final class RecordDecoder {
     }
 
     public List<HeaderView> headers(String stored) {
-        return raw(stored).stream()
-                .map(h -> new HeaderView(h.key(), show(h.value())))
-                .toList();
+        return raw(stored).stream().map(this::view).toList();
     }
 
+    private HeaderView view(RawHeader header) {
+        if (isPrintable(header.key())) return new HeaderView(header.key(), null, show(header.value()));
+        return new HeaderView(
+                StorableText.ascii(header.key(), 1024),
+                show(header.key().getBytes(StandardCharsets.UTF_8)),
+                show(header.value()));
+    }
+
+    /** The headers as the record had them: a name kept storable in {@code key} is read from {@code keyBytes}. */
     public List<RawHeader> raw(String stored) {
         List<RawHeader> headers = new ArrayList<>();
         if (stored == null) return headers;
+        Base64.Decoder base64 = Base64.getDecoder();
         for (JsonNode header : json.readTree(stored)) {
             JsonNode value = header.get("value");
-            byte[] bytes =
-                    value == null || value.isNull() ? null : Base64.getDecoder().decode(value.asString());
-            headers.add(new RawHeader(header.get("key").asString(), bytes));
+            JsonNode keyBytes = header.get("keyBytes");
+            byte[] bytes = value == null || value.isNull() ? null : base64.decode(value.asString());
+            String key = keyBytes == null || keyBytes.isNull()
+                    ? header.get("key").asString()
+                    : new String(base64.decode(keyBytes.asString()), StandardCharsets.UTF_8);
+            headers.add(new RawHeader(key, bytes));
         }
         return headers;
     }

@@ -4,6 +4,8 @@ import io.remit.ops.RecordTracing;
 import io.remit.outcome.OutcomeStore;
 import io.remit.outcome.StoredOutcome;
 import io.remit.routing.Decision;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -62,6 +65,11 @@ final class CommandEngine implements Runnable {
     private static final Duration LAG_EVERY = Duration.ofSeconds(2);
     private static final Duration WATCH_EVERY = Duration.ofSeconds(1);
     private static final int STORE_BATCH = 1_000;
+    private static final String HOST = hostName();
+    /** Group writes refused for what they hold before the write is narrowed; tries of one record alone before it is refused. */
+    private static final int NARROW_STORE_AFTER = 2;
+    /** The dead letter of a record PostgreSQL refuses on its own. */
+    static final String STORE_REFUSED = "STORE_REFUSED";
 
     private final String name;
     private final Consumer<byte[], byte[]> consumer;
@@ -91,9 +99,20 @@ final class CommandEngine implements Runnable {
 
     private int waitingCount;
 
+    /**
+     * This consumer as the group knows it, as of its last assignment: whose lease its writes to PostgreSQL hold. Partitions
+     * assigned but not yet leased take their lease before their stored outcomes are read; partitions whose lease another
+     * member took are taken back only from an older generation ({@code retake}).
+     */
+    private OutcomeStore.Writer writer;
+
+    private final Set<TopicPartition> unleased = new HashSet<>();
+    private final Set<TopicPartition> retake = new HashSet<>();
+
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private int inFlight;
     private long storeFailures;
+    private int storeRecordFaults;
     private long storeRetryAtNanos;
     private long storedAtNanos = System.nanoTime();
     private long commitDueNanos = System.nanoTime();
@@ -228,7 +247,8 @@ final class CommandEngine implements Runnable {
             }
         }
         if (admitted.isEmpty()) return;
-        if (!lookUp(admitted)) return;
+        admitted = leased(admitted, now);
+        if (admitted.isEmpty() || !lookUp(admitted)) return;
         for (Pending p : admitted) {
             windows.computeIfAbsent(partitionOf(p), PartitionWindow::new).add(p);
             KeyChain chain = chains.get(p.requestId);
@@ -240,6 +260,67 @@ final class CommandEngine implements Runnable {
             if (chain.busy) chain.waiting.addLast(p);
             else start(p, chain);
         }
+    }
+
+    /**
+     * The records of partitions whose lease this consumer holds, taking the leases it lacks first (an assignment takes
+     * them; a partition whose lease another member took is taken back only from an older generation). A partition whose
+     * lease cannot be taken is read again in a second; if PostgreSQL does not answer, every record is read again later.
+     */
+    private List<Pending> leased(List<Pending> admitted, Instant now) throws InterruptedException {
+        if (unleased.isEmpty() && retake.isEmpty()) return admitted;
+        Set<TopicPartition> fresh = new HashSet<>();
+        Set<TopicPartition> back = new HashSet<>();
+        for (Pending p : admitted) {
+            TopicPartition partition = partitionOf(p);
+            if (unleased.contains(partition)) fresh.add(partition);
+            else if (retake.contains(partition)) back.add(partition);
+        }
+        if (fresh.isEmpty() && back.isEmpty()) return admitted;
+        Set<TopicPartition> refused = new HashSet<>(back);
+        try {
+            if (!fresh.isEmpty()) {
+                store.lease(writer(), fresh, false);
+                unleased.removeAll(fresh);
+            }
+            if (!back.isEmpty()) {
+                Set<TopicPartition> taken = store.lease(writer(), back, true);
+                retake.removeAll(taken);
+                refused.removeAll(taken);
+            }
+        } catch (RuntimeException e) {
+            readAgain(admitted, e, "cannot take the leases of its partitions");
+            return List.of();
+        }
+        if (refused.isEmpty()) return admitted;
+        List<Pending> kept = new ArrayList<>(admitted.size());
+        Map<TopicPartition, Long> first = new LinkedHashMap<>();
+        for (Pending p : admitted) {
+            if (refused.contains(partitionOf(p))) first.putIfAbsent(partitionOf(p), p.offset());
+            else kept.add(p);
+        }
+        first.forEach((partition, offset) -> {
+            consumer.seek(partition, offset);
+            dueAt.put(
+                    partition, now.plusSeconds(1)); // paused: the group is about to move it, or the newer owner has it
+        });
+        log.warn(
+                "{}: another member of a newer generation holds the lease of {} in PostgreSQL; not reading them until "
+                        + "the group assigns them again",
+                name,
+                first.keySet());
+        return kept;
+    }
+
+    /** This consumer as the group knows it now (its member id and generation or member epoch). */
+    private OutcomeStore.Writer writer() {
+        if (writer == null) writer = currentWriter();
+        return writer;
+    }
+
+    private OutcomeStore.Writer currentWriter() {
+        ConsumerGroupMetadata group = consumer.groupMetadata();
+        return new OutcomeStore.Writer(group.groupId(), group.memberId(), group.generationId(), HOST + "/" + name);
     }
 
     /**
@@ -265,19 +346,19 @@ final class CommandEngine implements Runnable {
             for (Pending p : admitted) p.earlier = earlier.get(p.requestId);
             return true;
         } catch (DataAccessException | TransactionException e) {
-            Map<TopicPartition, Long> first = new LinkedHashMap<>();
-            admitted.forEach(p -> first.putIfAbsent(partitionOf(p), p.offset()));
-            first.forEach(consumer::seek);
-            long wait = backoff.backoff(storeFailures++);
-            log.warn(
-                    "{}: cannot read stored outcomes ({}); reading {} records again in {} ms",
-                    name,
-                    Causes.chain(e),
-                    admitted.size(),
-                    wait);
-            Thread.sleep(Math.min(wait, 1_000));
+            readAgain(admitted, e, "cannot read stored outcomes");
             return false;
         }
+    }
+
+    /** PostgreSQL did not answer for these records: they are read again after a backoff. */
+    private void readAgain(List<Pending> admitted, RuntimeException e, String what) throws InterruptedException {
+        Map<TopicPartition, Long> first = new LinkedHashMap<>();
+        admitted.forEach(p -> first.putIfAbsent(partitionOf(p), p.offset()));
+        first.forEach(consumer::seek);
+        long wait = backoff.backoff(storeFailures++);
+        log.warn("{}: {} ({}); reading {} records again in {} ms", name, what, Causes.chain(e), admitted.size(), wait);
+        Thread.sleep(Math.min(wait, 1_000));
     }
 
     /**
@@ -401,7 +482,11 @@ final class CommandEngine implements Runnable {
 
     // ------------------------------------------------------------------ PostgreSQL
 
-    /** Group commit: the decisions made since the last write, in one transaction, every store-interval. */
+    /**
+     * Group commit: the decisions made since the last write, in one transaction, every store-interval. A write that
+     * fails is tried again with backoff; one that fails twice in a row for what it holds ({@link StoreFaults}) is
+     * narrowed ({@link #isolate}), so that no record PostgreSQL refuses can hold its partition.
+     */
     private void storeDue(boolean now) throws InterruptedException {
         if (unstored.isEmpty()) return;
         long t = System.nanoTime();
@@ -409,22 +494,154 @@ final class CommandEngine implements Runnable {
         if (!now
                 && unstored.size() < STORE_BATCH
                 && t - storedAtNanos < settings.storeInterval().toNanos()) return;
+        unstored.removeIf(p -> p.discarded); // dropped (revoked, lost, rewound): not ours to store
+        if (unstored.isEmpty()) return;
         try {
-            recorder.store(unstored);
+            Set<TopicPartition> lost = recorder.store(unstored, writer());
             unstored.forEach(p -> p.stored = true);
             unstored.clear();
+            if (!lost.isEmpty()) lostLeases(lost);
             storedAtNanos = t;
             storeFailures = 0;
-        } catch (DataAccessException | TransactionException e) {
-            long wait = backoff.backoff(storeFailures++);
-            storeRetryAtNanos = t + TimeUnit.MILLISECONDS.toNanos(wait);
-            log.warn(
-                    "{}: {} decisions not yet stored ({}); trying again in {} ms; their offsets wait",
-                    name,
-                    unstored.size(),
-                    Causes.chain(e),
-                    wait);
+            storeRecordFaults = 0;
+        } catch (RuntimeException e) {
+            if (StoreFaults.isRecordFault(e) && ++storeRecordFaults >= NARROW_STORE_AFTER) {
+                isolate(e);
+                return;
+            }
+            if (!StoreFaults.isRecordFault(e)) storeRecordFaults = 0;
+            storeBackoff(t, e);
         }
+    }
+
+    private void storeBackoff(long t, RuntimeException e) {
+        long wait = backoff.backoff(storeFailures++);
+        storeRetryAtNanos = t + TimeUnit.MILLISECONDS.toNanos(wait);
+        log.warn(
+                "{}: {} decisions not yet stored ({}); trying again in {} ms; their offsets wait",
+                name,
+                unstored.size(),
+                Causes.chain(e),
+                wait);
+    }
+
+    /**
+     * The group write keeps failing for what it holds: each decision is written on its own, in order. One that
+     * PostgreSQL refuses on its own, for what it holds, is stored in the minimal form ({@link #refusedByStore}); the
+     * others are stored as they are. A failure of the database itself stops the narrowing: what is left waits.
+     */
+    private void isolate(RuntimeException groupFailure) {
+        log.warn(
+                "{}: PostgreSQL refuses a write of {} decisions for what it holds ({}); writing them one by one",
+                name,
+                unstored.size(),
+                StoreFaults.reason(groupFailure));
+        List<Pending> batch = new ArrayList<>(unstored);
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            if (p.discarded) continue; // its partition's lease was lost while narrowing
+            try {
+                storeAlone(p);
+            } catch (RuntimeException e) {
+                unstored.subList(0, i).clear();
+                storeBackoff(System.nanoTime(), e);
+                return;
+            }
+        }
+        unstored.clear();
+        storeFailures = 0;
+        storeRecordFaults = 0;
+        storedAtNanos = System.nanoTime();
+    }
+
+    /** Stores one decision alone; throws only for a failure of the database (its record's own faults are handled). */
+    private void storeAlone(Pending p) {
+        RuntimeException refusal = null;
+        for (int tries = 0; tries < NARROW_STORE_AFTER; tries++) {
+            try {
+                Set<TopicPartition> lost = recorder.store(List.of(p), writer());
+                p.stored = true;
+                if (!lost.isEmpty()) lostLeases(lost);
+                return;
+            } catch (RuntimeException e) {
+                if (!StoreFaults.isRecordFault(e)) throw e;
+                refusal = e;
+            }
+        }
+        refusedByStore(p, refusal);
+        try {
+            Set<TopicPartition> lost = recorder.store(List.of(p), writer());
+            if (!lost.isEmpty()) lostLeases(lost);
+        } catch (RuntimeException e) {
+            if (!StoreFaults.isRecordFault(e)) throw e;
+            // cannot happen for its bytes (printable ASCII and bytea); a bug must not hold the partition either
+            RecordLog.about(
+                    p,
+                    () -> log.error(
+                            "{}: PostgreSQL refuses even the minimal form of {} ({}); it is committed without a row",
+                            name,
+                            p.requestId,
+                            Causes.chain(e),
+                            e));
+        }
+        p.stored = true;
+    }
+
+    /**
+     * PostgreSQL refused a decision's rows on their own, again, for what they hold: a success stays a success (its
+     * effect happened), anything else becomes a dead letter {@code STORE_REFUSED} with the refusal as its message;
+     * both are stored in the minimal form (key and value as bytes, no headers, printable text).
+     */
+    private void refusedByStore(Pending p, RuntimeException refusal) {
+        Processed was = p.result;
+        String reason = "PostgreSQL refused this record's rows: " + StoreFaults.reason(refusal)
+                + switch (was.decision()) {
+                    case Decision.DeadLetter d -> "; it was dead-lettered " + d.code() + ": " + d.message();
+                    case Decision.Retry r ->
+                        "; it was to be retried after " + r.code() + " (attempt " + was.attempts() + ")";
+                    default -> "";
+                };
+        if (!(was.decision() instanceof Decision.Complete)) {
+            p.result = new Processed(
+                    was.record(),
+                    was.requestId(),
+                    was.commandType(),
+                    Processed.Provenance.FRESH,
+                    new Decision.DeadLetter(0, STORE_REFUSED, reason),
+                    was.attempts(),
+                    was.apiAttempt(),
+                    was.decidedAt());
+        }
+        p.storeRefused = reason;
+        RecordLog.about(
+                p,
+                () -> log.error(
+                        "{}: {}; {} at {}-{}@{} is stored in the minimal form (key and value as bytes, no headers){}",
+                        name,
+                        reason,
+                        p.requestId,
+                        p.record.topic(),
+                        p.record.partition(),
+                        p.offset(),
+                        was.decision() instanceof Decision.Complete ? "" : " and dead-lettered as " + STORE_REFUSED));
+    }
+
+    /**
+     * Another member holds the lease of these partitions in PostgreSQL: the group gave them away while this consumer was
+     * not running (a long pause, a frozen process) and it has not polled since. Their decisions were not stored; their
+     * records are dropped, nothing of them is committed, and they are read again from what the group committed if they
+     * are still assigned here, once their lease is taken back (only from an older generation).
+     */
+    private void lostLeases(Set<TopicPartition> lost) {
+        log.warn(
+                "{}: another member of the group now holds {} (its lease in PostgreSQL): this consumer lost them while it "
+                        + "was not running; their decisions are dropped, not stored, and nothing of them is committed here",
+                name,
+                lost);
+        for (TopicPartition partition : lost) {
+            if (consumer.assignment().contains(partition)) retake.add(partition);
+        }
+        rewind(lost);
     }
 
     // ------------------------------------------------------------------ Kafka commit
@@ -572,6 +789,14 @@ final class CommandEngine implements Runnable {
         recorder.lag(name, lag);
     }
 
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unknown-host";
+        }
+    }
+
     private static TopicPartition partitionOf(Pending p) {
         return new TopicPartition(p.record.topic(), p.record.partition());
     }
@@ -612,15 +837,35 @@ final class CommandEngine implements Runnable {
             forget(partitions);
         }
 
+        /**
+         * The partitions' leases are taken now (from whoever held them), before any of their records is read; if
+         * PostgreSQL does not answer, before their first records are looked up.
+         */
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             if (gate.isHalted()) consumer.pause(partitions);
+            writer = currentWriter();
+            unleased.addAll(partitions);
+            retake.removeAll(partitions);
+            if (partitions.isEmpty()) return;
+            try {
+                store.lease(writer, partitions, false);
+                unleased.removeAll(partitions);
+            } catch (RuntimeException e) {
+                log.warn(
+                        "{}: cannot take the leases of {} in PostgreSQL now ({}); taken before their first records are read",
+                        name,
+                        partitions,
+                        Causes.chain(e));
+            }
         }
 
         private void forget(Collection<TopicPartition> partitions) {
             for (TopicPartition partition : partitions) {
                 discard(partition, Long.MIN_VALUE);
                 dueAt.remove(partition);
+                unleased.remove(partition);
+                retake.remove(partition);
             }
         }
     }

@@ -8,6 +8,7 @@ import io.remit.command.ParsedCommand;
 import io.remit.ops.RemitMetrics;
 import io.remit.outcome.AttemptRecord;
 import io.remit.outcome.OutcomeStatus;
+import io.remit.outcome.StorableText;
 import io.remit.outcome.StoredOutcome;
 import io.remit.routing.CodeRetries;
 import io.remit.routing.Decision;
@@ -237,6 +238,48 @@ final class CommandProcessor {
             case Decision.Halt h ->
                 throw new IllegalArgumentException("a halt is not stored: " + r.topic() + "/" + r.partition());
         };
+    }
+
+    /**
+     * The last-resort row of a record PostgreSQL refused in its full form: a success stays a success, anything else is
+     * the dead letter it became; every text printable ASCII, no answer body, invoice or retry.
+     */
+    static StoredOutcome toMinimalStored(Pending pending) {
+        Processed p = pending.result;
+        ConsumerRecord<byte[], byte[]> r = p.record();
+        OutcomeStatus status;
+        int httpStatus;
+        String code = null, message = null, resourceId = null;
+        switch (p.decision()) {
+            case Decision.Complete c -> {
+                status = OutcomeStatus.SUCCEEDED;
+                httpStatus = c.status();
+                resourceId = c.resourceId();
+            }
+            case Decision.DeadLetter d -> {
+                status = OutcomeStatus.DEAD_LETTERED;
+                httpStatus = d.status();
+                code = d.code();
+                message = d.message();
+            }
+            default ->
+                throw new IllegalArgumentException(
+                        "only a success or a dead letter is stored minimal: " + p.decision());
+        }
+        return new StoredOutcome(
+                StorableText.ascii(p.requestId(), 512),
+                StorableText.ascii(p.commandType(), 128),
+                status,
+                p.attempts(),
+                httpStatus == 0 ? null : httpStatus,
+                StorableText.ascii(code, 64),
+                StorableText.ascii(message, 1000),
+                StorableText.ascii(resourceId, 256),
+                null,
+                null,
+                new StoredOutcome.Source(r.topic(), r.partition(), r.offset()),
+                p.decidedAt(),
+                null);
     }
 
     private static StoredOutcome row(

@@ -57,7 +57,7 @@ public final class EngineLifecycle implements SmartLifecycle {
                 seams.metrics(),
                 seams.clock());
         this.store = seams.store();
-        this.recorder = new Recorder(seams.store(), seams.metrics());
+        this.recorder = new Recorder(seams.store(), seams.metrics(), seams.ladder()::isRetryTopic);
         this.outbound = new Outbound(seams.outbound());
         this.ladder = seams.ladder();
         this.dueTime = new DueTime(seams.ladder(), OutcomeRouter.MAX_RATE_LIMIT_WAIT, seams.jitter());

@@ -28,6 +28,8 @@ final class Pending {
     boolean discarded;
     /** Its outbound record was refused by Kafka: write the bounded minimum (key and remit's headers) instead. */
     boolean minimalOutbound;
+    /** PostgreSQL refused its rows on their own (the refusal): it is stored in the minimal form instead. */
+    String storeRefused;
 
     Pending(ConsumerRecord<byte[], byte[]> record, ParsedCommand parsed, String requestId, long admittedAtNanos) {
         this.record = record;

@@ -7,9 +7,13 @@ import io.remit.outcome.OutcomeStore;
 import io.remit.outcome.StoredOutcome;
 import io.remit.routing.Decision;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,25 +23,58 @@ final class Recorder {
 
     private final OutcomeStore store;
     private final RemitMetrics metrics;
+    private final Predicate<String> retryTopic;
 
-    Recorder(OutcomeStore store, RemitMetrics metrics) {
+    /** @param retryTopic whether a topic is one of remit's retry tiers (only there are origin headers believed) */
+    Recorder(OutcomeStore store, RemitMetrics metrics, Predicate<String> retryTopic) {
         this.store = store;
         this.metrics = metrics;
+        this.retryTopic = retryTopic;
     }
 
-    /** The decisions of {@code decided} in one transaction: one outcome row per requestId (the last wins), every attempt. */
-    void store(List<Pending> decided) {
+    /**
+     * The decisions of {@code decided} in one transaction, fenced for {@code writer} (null: not fenced): one outcome row
+     * per requestId (the last wins), every attempt. A record PostgreSQL refused on its own ({@link Pending#storeRefused})
+     * is written in the minimal form. Answers the partitions whose lease {@code writer} has lost: their decisions are not
+     * written.
+     */
+    Set<TopicPartition> store(List<Pending> decided, OutcomeStore.Writer writer) {
+        Set<TopicPartition> partitions = new HashSet<>();
+        for (Pending pending : decided)
+            partitions.add(new TopicPartition(pending.record.topic(), pending.record.partition()));
+        return store.save(writer, partitions, lost -> rows(decided, lost));
+    }
+
+    private OutcomeStore.Rows rows(List<Pending> decided, Set<TopicPartition> lost) {
         Map<String, StoredOutcome> outcomes = new LinkedHashMap<>();
         Map<String, AttemptRecord> attempts = new LinkedHashMap<>();
         List<DeadLetterRecord> deadLetters = new ArrayList<>();
         for (Pending pending : decided) {
             Processed p = pending.result;
+            if (!lost.isEmpty()
+                    && lost.contains(
+                            new TopicPartition(p.record().topic(), p.record().partition()))) continue;
+            if (pending.storeRefused != null) {
+                StoredOutcome minimal = CommandProcessor.toMinimalStored(pending);
+                outcomes.put(minimal.requestId(), minimal);
+                if (p.decision() instanceof Decision.DeadLetter d)
+                    deadLetters.add(DeadLetterRecord.minimal(
+                            p.record(),
+                            p.requestId(),
+                            p.commandType(),
+                            d.code(),
+                            d.message(),
+                            p.attempts(),
+                            p.decidedAt()));
+                continue;
+            }
             outcomes.put(p.requestId(), CommandProcessor.toStored(pending));
             AttemptRecord a = p.apiAttempt();
             if (a != null) attempts.put(a.requestId() + '\u0000' + a.attempt(), a);
             if (p.decision() instanceof Decision.DeadLetter d) {
                 deadLetters.add(DeadLetterRecord.of(
                         p.record(),
+                        retryTopic.test(p.record().topic()),
                         p.requestId(),
                         p.commandType(),
                         d.code(),
@@ -48,7 +85,7 @@ final class Recorder {
                         p.decidedAt()));
             }
         }
-        store.save(List.copyOf(outcomes.values()), List.copyOf(attempts.values()), deadLetters);
+        return new OutcomeStore.Rows(List.copyOf(outcomes.values()), List.copyOf(attempts.values()), deadLetters);
     }
 
     /** Counts decisions once they are committed. */

@@ -4,6 +4,7 @@ import io.remit.HeaderText;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
@@ -37,9 +38,22 @@ public record DeadLetterRecord(
     private static final String ORIGINAL_PARTITION = "remit.original.partition";
     private static final String ORIGINAL_OFFSET = "remit.original.offset";
 
-    /** The row for a record dead-lettered now; {@code truncated} when its copy on the topic is bounded. */
+    /** A topic name as Kafka allows it: anything else in an origin header is forged or broken. */
+    private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+
+    /** A partition and an offset as remit writes them (no offset reaches 10^18). */
+    private static final Pattern PARTITION = Pattern.compile("[0-9]{1,9}");
+
+    private static final Pattern OFFSET = Pattern.compile("[0-9]{1,18}");
+
+    /**
+     * The row for a record dead-lettered now; {@code truncated} when its copy on the topic is bounded. Where it first
+     * arrived ({@code remit.original.*}) is believed only on remit's own retry topics ({@code fromRetryTopic}) and only
+     * when it is what remit writes there: on the commands topic a producer may write anything in those headers.
+     */
     public static DeadLetterRecord of(
             ConsumerRecord<byte[], byte[]> record,
+            boolean fromRetryTopic,
             String requestId,
             String commandType,
             String code,
@@ -50,18 +64,21 @@ public record DeadLetterRecord(
             Instant at) {
         List<HeaderValue> headers = new ArrayList<>();
         for (Header header : record.headers()) headers.add(new HeaderValue(header.key(), header.value()));
-        String originTopic = HeaderText.last(record.headers(), ORIGINAL_TOPIC);
+        String originTopic = record.topic();
         int originPartition = record.partition();
         long originOffset = record.offset();
-        if (originTopic != null) {
-            try {
-                originPartition = Integer.parseInt(HeaderText.last(record.headers(), ORIGINAL_PARTITION));
-                originOffset = Long.parseLong(HeaderText.last(record.headers(), ORIGINAL_OFFSET));
-            } catch (NumberFormatException | NullPointerException e) {
-                originTopic = null; // a forged or broken origin: the record itself is where it came from
-                originPartition = record.partition();
-                originOffset = record.offset();
-            }
+        String topic = fromRetryTopic ? HeaderText.last(record.headers(), ORIGINAL_TOPIC) : null;
+        String partition = HeaderText.last(record.headers(), ORIGINAL_PARTITION);
+        String offset = HeaderText.last(record.headers(), ORIGINAL_OFFSET);
+        if (topic != null
+                && TOPIC.matcher(topic).matches()
+                && partition != null
+                && PARTITION.matcher(partition).matches()
+                && offset != null
+                && OFFSET.matcher(offset).matches()) {
+            originTopic = topic;
+            originPartition = Integer.parseInt(partition);
+            originOffset = Long.parseLong(offset);
         }
         return new DeadLetterRecord(
                 requestId,
@@ -74,9 +91,42 @@ public record DeadLetterRecord(
                 record.value(),
                 headers,
                 truncated,
-                originTopic != null ? originTopic : record.topic(),
+                originTopic,
                 originPartition,
                 originOffset,
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                at);
+    }
+
+    /**
+     * The last resort for a record PostgreSQL refused in its full form: its key and value as bytes, no headers, every
+     * text printable ASCII (see {@link StorableText#ascii}), the record itself as its origin. It cannot be refused for
+     * what the record holds.
+     */
+    public static DeadLetterRecord minimal(
+            ConsumerRecord<byte[], byte[]> record,
+            String requestId,
+            String commandType,
+            String code,
+            String message,
+            int attempts,
+            Instant at) {
+        return new DeadLetterRecord(
+                StorableText.ascii(requestId, 512),
+                StorableText.ascii(commandType, 128),
+                StorableText.ascii(code, 64),
+                null,
+                StorableText.ascii(message, 1000),
+                attempts,
+                record.key(),
+                record.value(),
+                List.of(),
+                false,
+                record.topic(),
+                record.partition(),
+                record.offset(),
                 record.topic(),
                 record.partition(),
                 record.offset(),

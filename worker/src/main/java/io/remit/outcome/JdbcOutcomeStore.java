@@ -1,6 +1,8 @@
 package io.remit.outcome;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Array;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -10,10 +12,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.kafka.common.TopicPartition;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
@@ -57,6 +64,9 @@ public final class JdbcOutcomeStore implements OutcomeStore {
                 invoice_id = coalesce(excluded.invoice_id, command_outcome.invoice_id), rate_limited = excluded.rate_limited,
                 code_retries = excluded.code_retries, waiting_for = excluded.waiting_for
             where command_outcome.status <> 'SUCCEEDED'
+              and not (command_outcome.status = 'DEAD_LETTERED' and excluded.status <> 'DEAD_LETTERED'
+                       and (command_outcome.source_topic, command_outcome.source_partition, command_outcome.source_offset)
+                           = (excluded.source_topic, excluded.source_partition, excluded.source_offset))
               and (command_outcome.status, command_outcome.attempts, command_outcome.source_topic,
                    command_outcome.source_partition, command_outcome.source_offset)
                   is distinct from (excluded.status, excluded.attempts, excluded.source_topic,
@@ -75,6 +85,21 @@ public final class JdbcOutcomeStore implements OutcomeStore {
                 source_partition, source_offset, dead_lettered_at)
             values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)
             on conflict (source_topic, source_partition, source_offset) do nothing""";
+
+    /** The leases of a write's partitions, held (FOR SHARE) until it commits: a member taking one waits for it. */
+    private static final String HOLD_LEASES = """
+            select topic, partition, member_id from partition_lease
+            where group_id = ? and (topic, partition) in (select * from unnest(?::text[], ?::int[]))
+            order by topic, partition
+            for share""";
+
+    private static final String TAKE_LEASES = """
+            insert into partition_lease (group_id, topic, partition, member_id, generation, instance, acquired_at)
+            select ?, t, p, ?, ?, ?, now() from unnest(?::text[], ?::int[]) as x(t, p) order by t, p
+            on conflict (group_id, topic, partition) do update set
+                member_id = excluded.member_id, generation = excluded.generation, instance = excluded.instance,
+                acquired_at = excluded.acquired_at
+            """;
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -130,83 +155,152 @@ public final class JdbcOutcomeStore implements OutcomeStore {
         return found;
     }
 
-    /**
-     * Writes the rows in one transaction; at most one outcome per requestId and one attempt per (requestId, attempt).
-     * A dead letter already stored for its record (a redelivery) is not written again.
-     */
     @Override
-    public void save(List<StoredOutcome> outcomes, List<AttemptRecord> attempts, List<DeadLetterRecord> deadLetters) {
-        if (outcomes.isEmpty() && attempts.isEmpty() && deadLetters.isEmpty()) return;
-        transaction.executeWithoutResult(status -> {
-            if (!attempts.isEmpty())
-                jdbc.batchUpdate(UPSERT_ATTEMPT, attempts, attempts.size(), JdbcOutcomeStore::bind);
-            if (!outcomes.isEmpty())
-                jdbc.batchUpdate(UPSERT_OUTCOME, outcomes, outcomes.size(), JdbcOutcomeStore::bind);
-            if (!deadLetters.isEmpty())
-                jdbc.batchUpdate(INSERT_DEAD_LETTER, deadLetters, deadLetters.size(), JdbcOutcomeStore::bind);
+    public Set<TopicPartition> lease(Writer writer, Collection<TopicPartition> partitions, boolean onlyFromOlder) {
+        Set<TopicPartition> taken = new HashSet<>();
+        if (partitions.isEmpty()) return taken;
+        List<TopicPartition> sorted = sorted(partitions);
+        String sql = TAKE_LEASES
+                + (onlyFromOlder ? " where partition_lease.generation < excluded.generation" : "")
+                + " returning topic, partition";
+        jdbc.query(
+                connection -> {
+                    PreparedStatement statement = connection.prepareStatement(sql);
+                    statement.setString(1, writer.groupId());
+                    statement.setString(2, writer.memberId());
+                    statement.setInt(3, writer.generation());
+                    statement.setString(4, StorableText.of(writer.instance()));
+                    bindPartitions(connection, statement, 5, sorted);
+                    return statement;
+                },
+                (ResultSet row) -> {
+                    taken.add(new TopicPartition(row.getString("topic"), row.getInt("partition")));
+                });
+        return taken;
+    }
+
+    @Override
+    public Set<TopicPartition> save(
+            Writer writer, Collection<TopicPartition> partitions, Function<Set<TopicPartition>, Rows> rows) {
+        return transaction.execute(status -> {
+            Set<TopicPartition> lost = writer == null ? Set.of() : lost(writer, partitions);
+            Rows r = rows.apply(lost);
+            if (!r.attempts().isEmpty())
+                jdbc.batchUpdate(UPSERT_ATTEMPT, r.attempts(), r.attempts().size(), JdbcOutcomeStore::bind);
+            if (!r.outcomes().isEmpty())
+                jdbc.batchUpdate(UPSERT_OUTCOME, r.outcomes(), r.outcomes().size(), JdbcOutcomeStore::bind);
+            if (!r.deadLetters().isEmpty())
+                jdbc.batchUpdate(
+                        INSERT_DEAD_LETTER, r.deadLetters(), r.deadLetters().size(), JdbcOutcomeStore::bind);
+            return lost;
         });
     }
 
+    /** The partitions whose lease {@code writer} does not hold; the others' leases are held until the transaction ends. */
+    private Set<TopicPartition> lost(Writer writer, Collection<TopicPartition> partitions) {
+        Set<TopicPartition> lost = new HashSet<>(partitions);
+        if (partitions.isEmpty()) return lost;
+        List<TopicPartition> sorted = sorted(partitions);
+        jdbc.query(
+                connection -> {
+                    PreparedStatement statement = connection.prepareStatement(HOLD_LEASES);
+                    statement.setString(1, writer.groupId());
+                    bindPartitions(connection, statement, 2, sorted);
+                    return statement;
+                },
+                (ResultSet row) -> {
+                    if (writer.memberId().equals(row.getString("member_id")))
+                        lost.remove(new TopicPartition(row.getString("topic"), row.getInt("partition")));
+                });
+        return lost;
+    }
+
+    private static List<TopicPartition> sorted(Collection<TopicPartition> partitions) {
+        return partitions.stream()
+                .sorted(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition))
+                .toList();
+    }
+
+    private static void bindPartitions(
+            Connection connection, PreparedStatement statement, int index, List<TopicPartition> partitions)
+            throws SQLException {
+        statement.setArray(
+                index,
+                connection.createArrayOf(
+                        "text", partitions.stream().map(TopicPartition::topic).toArray()));
+        statement.setArray(
+                index + 1,
+                connection.createArrayOf(
+                        "int4",
+                        partitions.stream().map(TopicPartition::partition).toArray()));
+    }
+
     private static void bind(PreparedStatement s, StoredOutcome o) throws SQLException {
-        s.setString(1, o.requestId());
-        s.setString(2, o.commandType());
+        s.setString(1, StorableText.of(o.requestId()));
+        s.setString(2, StorableText.of(o.commandType()));
         s.setString(3, o.status().name());
         s.setInt(4, o.attempts());
         s.setObject(5, o.httpStatus(), Types.INTEGER);
-        s.setString(6, o.errorCode());
-        s.setString(7, o.errorMessage());
-        s.setString(8, o.resourceId());
+        s.setString(6, StorableText.of(o.errorCode()));
+        s.setString(7, StorableText.of(o.errorMessage()));
+        s.setString(8, StorableText.of(o.resourceId()));
         StoredOutcome.Retry retry = o.retry();
-        s.setString(9, retry == null ? null : retry.topic());
+        s.setString(9, StorableText.of(retry == null ? null : retry.topic()));
         s.setTimestamp(10, retry == null ? null : timestamp(retry.dueAt()));
-        s.setString(11, o.source().topic());
+        s.setString(11, StorableText.of(o.source().topic()));
         s.setInt(12, o.source().partition());
         s.setLong(13, o.source().offset());
         s.setTimestamp(14, timestamp(o.updatedAt()));
-        s.setString(15, o.response());
-        s.setString(16, o.invoiceId());
+        s.setString(15, StorableText.of(o.response()));
+        s.setString(16, StorableText.of(o.invoiceId()));
         s.setInt(17, retry == null ? 0 : retry.rateLimited());
-        s.setString(18, retry == null ? null : retry.codeRetries());
-        s.setString(19, retry == null ? null : retry.waitingFor());
+        s.setString(18, StorableText.of(retry == null ? null : retry.codeRetries()));
+        s.setString(19, StorableText.of(retry == null ? null : retry.waitingFor()));
     }
 
     private static void bind(PreparedStatement s, AttemptRecord a) throws SQLException {
-        s.setString(1, a.requestId());
+        s.setString(1, StorableText.of(a.requestId()));
         s.setInt(2, a.attempt());
-        s.setString(3, a.commandType());
+        s.setString(3, StorableText.of(a.commandType()));
         s.setObject(4, a.httpStatus(), Types.INTEGER);
-        s.setString(5, a.errorCode());
+        s.setString(5, StorableText.of(a.errorCode()));
         s.setInt(6, (int) Math.min(Integer.MAX_VALUE, a.latencyMs()));
         s.setTimestamp(7, timestamp(a.attemptedAt()));
     }
 
     private static void bind(PreparedStatement s, DeadLetterRecord d) throws SQLException {
-        s.setString(1, d.requestId());
-        s.setString(2, d.commandType());
-        s.setString(3, d.errorCode());
+        s.setString(1, StorableText.of(d.requestId()));
+        s.setString(2, StorableText.of(d.commandType()));
+        s.setString(3, StorableText.of(d.errorCode()));
         s.setObject(4, d.httpStatus(), Types.INTEGER);
-        s.setString(5, d.errorMessage());
+        s.setString(5, StorableText.of(d.errorMessage()));
         s.setInt(6, d.attempts());
         s.setBytes(7, d.key());
         s.setBytes(8, d.value());
         s.setString(9, headersJson(d.headers()));
         s.setBoolean(10, d.valueTruncated());
-        s.setString(11, d.originTopic());
+        s.setString(11, StorableText.of(d.originTopic()));
         s.setInt(12, d.originPartition());
         s.setLong(13, d.originOffset());
-        s.setString(14, d.sourceTopic());
+        s.setString(14, StorableText.of(d.sourceTopic()));
         s.setInt(15, d.sourcePartition());
         s.setLong(16, d.sourceOffset());
         s.setTimestamp(17, timestamp(d.deadLetteredAt()));
     }
 
-    /** {@code [{"key": "...", "value": "<base64>"}, ...]}, in the record's order. */
+    /**
+     * {@code [{"key": "...", "value": "<base64>"}, ...]}, in the record's order. A name PostgreSQL would refuse (a NUL)
+     * is kept storable in {@code key} and exact in {@code keyBytes} (its UTF-8, base64).
+     */
     static String headersJson(List<DeadLetterRecord.HeaderValue> headers) {
         Base64.Encoder base64 = Base64.getEncoder();
         List<Map<String, String>> rows = new ArrayList<>(headers.size());
         for (DeadLetterRecord.HeaderValue header : headers) {
             Map<String, String> row = new LinkedHashMap<>();
-            row.put("key", header.key());
+            String key = StorableText.of(header.key());
+            row.put("key", key);
+            if (!key.equals(header.key()))
+                row.put("keyBytes", base64.encodeToString(header.key().getBytes(StandardCharsets.UTF_8)));
             row.put("value", header.value() == null ? null : base64.encodeToString(header.value()));
             rows.add(row);
         }

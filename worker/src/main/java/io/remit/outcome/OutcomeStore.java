@@ -4,6 +4,9 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Where remit keeps what it decided: one outcome row per requestId, one row per API attempt, one per dead letter.
@@ -22,14 +25,30 @@ public interface OutcomeStore {
      */
     Map<String, EarlierCommand> earlierRetrying(Map<String, String> invoiceByRequestId);
 
-    /**
-     * Writes the rows in one transaction; at most one outcome per requestId and one attempt per (requestId, attempt).
-     * Writing the same outcome again changes nothing, a SUCCEEDED row is never overwritten, and a dead letter already
-     * stored for its record (a redelivery) is not written again.
-     */
-    void save(List<StoredOutcome> outcomes, List<AttemptRecord> attempts, List<DeadLetterRecord> deadLetters);
+    /** The rows of decisions: at most one outcome per requestId and one attempt per (requestId, attempt). */
+    record Rows(List<StoredOutcome> outcomes, List<AttemptRecord> attempts, List<DeadLetterRecord> deadLetters) {}
 
-    default void save(List<StoredOutcome> outcomes, List<AttemptRecord> attempts) {
-        save(outcomes, attempts, List.of());
-    }
+    /**
+     * Who writes decisions: a member of the consumer group, as the group coordinator knows it (its member id and its
+     * generation, or member epoch under {@code group.protocol=consumer}), on an instance.
+     */
+    record Writer(String groupId, String memberId, int generation, String instance) {}
+
+    /**
+     * Takes the lease of these partitions for {@code writer}: from now on only it may write decisions about their
+     * records. On an assignment ({@code onlyFromOlder} false) it is taken from whoever held it; taken back after a write
+     * found it gone ({@code onlyFromOlder} true), only from an older generation or where nobody holds it. Answers the
+     * partitions whose lease the writer now holds.
+     */
+    Set<TopicPartition> lease(Writer writer, Collection<TopicPartition> partitions, boolean onlyFromOlder);
+
+    /**
+     * Writes decisions in one transaction, fenced: it holds the leases of {@code partitions} while it writes, and the
+     * decisions about records of partitions whose lease {@code writer} does not hold (another member was assigned them
+     * since) are not written. {@code rows} builds the rows without those partitions' records; answers those partitions.
+     * Writing the same outcome again changes nothing; a SUCCEEDED row is never overwritten, nor a DEAD_LETTERED one by
+     * another decision about the same record; a dead letter already stored for its record is not written again.
+     */
+    Set<TopicPartition> save(
+            Writer writer, Collection<TopicPartition> partitions, Function<Set<TopicPartition>, Rows> rows);
 }

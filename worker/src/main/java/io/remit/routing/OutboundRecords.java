@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -35,6 +36,9 @@ public final class OutboundRecords {
     private static final Set<String> TRACE_HEADERS = Set.of("traceparent", "tracestate");
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** A topic name as Kafka allows it. */
+    private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
     private final String commandsTopic;
     private final String deadLetterTopic;
@@ -194,7 +198,7 @@ public final class OutboundRecords {
 
     /** Whether carried origin headers are what remit writes (a forged or oversized one is replaced by the record's own). */
     private static boolean isOrigin(String topic, String partition, String offset) {
-        return topic.length() <= 249
+        return TOPIC.matcher(topic).matches()
                 && partition != null
                 && partition.matches("[0-9]{1,10}")
                 && offset != null

@@ -119,6 +119,7 @@ class ApiPropertiesTest {
                         Duration.ofSeconds(2),
                         256,
                         "/api/v1/invoices?limit=1",
+                        null,
                         null))
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("remit.api.timeout");
@@ -146,7 +147,8 @@ class ApiPropertiesTest {
                 Duration.ofSeconds(2),
                 256,
                 "/api/v1/invoices?limit=1",
-                Map.of("payment.create", "/api/v2/payments"));
+                Map.of("payment.create", "/api/v2/payments"),
+                null);
 
         assertThat(properties.paths())
                 .containsEntry("payment.create", "/api/v2/payments")
@@ -175,6 +177,7 @@ class ApiPropertiesTest {
                 Duration.ofSeconds(2),
                 maxInFlight,
                 "/api/v1/invoices?limit=1",
+                null,
                 null);
     }
 }

@@ -338,4 +338,40 @@ class ResponseClassifierTest {
     private static byte[] bytes(String body) {
         return body == null ? null : body.getBytes(StandardCharsets.UTF_8);
     }
+
+    @Test
+    void anErrorCodeThatIsNotACodeIsUnrecognisedAndKeptBoundedInTheMessage() {
+        String body = "{\"error\":\"" + "x".repeat(300) + "\",\"message\":\"m\"}";
+        Outcome outcome = classifier(Map.of()).classify(422, null, body.getBytes(StandardCharsets.UTF_8));
+        Outcome.Rejected rejected = (Outcome.Rejected) outcome;
+        assertThat(rejected.code()).isEqualTo(ResponseClassifier.UNRECOGNISED);
+        assertThat(rejected.message()).startsWith("error code \"" + "x".repeat(100) + "…\": m");
+    }
+
+    @Test
+    void controlCharactersInCodesMessagesAndIdsNeverPassThrough() {
+        Outcome refused = classifier(Map.of())
+                .classify(
+                        409,
+                        null,
+                        "{\"error\":\"A\\u0000B\",\"message\":\"one\\nforged: line\\u0000\\u001b[31m\"}"
+                                .getBytes(StandardCharsets.UTF_8));
+        assertThat(refused)
+                .isEqualTo(
+                        new Outcome.Rejected(409, "UNRECOGNISED_ERROR", "error code \"A B\": one forged: line  [31m"));
+        Outcome.Succeeded created = (Outcome.Succeeded)
+                classifier(Map.of()).classify(201, null, "{\"id\":\"inv_\\u0000x\"}".getBytes(StandardCharsets.UTF_8));
+        assertThat(created.resourceId()).isEqualTo("inv_ x");
+        Outcome.Succeeded tooLong = (Outcome.Succeeded) classifier(Map.of())
+                .classify(201, null, ("{\"id\":\"" + "i".repeat(257) + "\"}").getBytes(StandardCharsets.UTF_8));
+        assertThat(tooLong.resourceId()).isNull();
+    }
+
+    @Test
+    void anAnswerTooLargeToReadIsJudgedByItsStatus() {
+        assertThat(classifier(Map.of()).tooLarge(201, 1024)).isEqualTo(new Outcome.Succeeded(201, null, null));
+        assertThat(classifier(Map.of()).tooLarge(503, 1024)).isInstanceOf(Outcome.Transient.class);
+        assertThat(((Outcome.Rejected) classifier(Map.of()).tooLarge(422, 1024)).code())
+                .isEqualTo("HTTP_422");
+    }
 }

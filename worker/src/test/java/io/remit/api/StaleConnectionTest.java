@@ -46,6 +46,7 @@ class StaleConnectionTest {
                     Duration.ofSeconds(2),
                     16,
                     "/api/v1/payments",
+                    null,
                     null);
             JsonMapper json = JsonMapper.builder().build();
             try (PaymentsApi api =

@@ -441,4 +441,32 @@ class CommandParserTest {
         out.writeBytes(bytes(tail));
         return out.toByteArray();
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {".", ".."})
+    void refusesAnIdThatWouldWalkTheApisPath(String id) {
+        ParsedCommand parsed = parser.parse(
+                KEY.getBytes(StandardCharsets.UTF_8),
+                ("{\"type\":\"invoice.approve\",\"invoiceId\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8));
+        assertThat(parsed).isInstanceOf(ParsedCommand.Invalid.class);
+        assertThat(((ParsedCommand.Invalid) parsed).message()).isEqualTo("invoiceId must not be \".\" or \"..\"");
+        assertThat(parser.parse(
+                        KEY.getBytes(StandardCharsets.UTF_8),
+                        "{\"type\":\"invoice.approve\",\"invoiceId\":\"...\"}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ParsedCommand.Valid.class);
+    }
+
+    @Test
+    void refusesHalfASurrogatePairInText() {
+        ParsedCommand parsed = parser.parse(
+                KEY.getBytes(StandardCharsets.UTF_8),
+                CREATE.formatted(",\"description\":\"a\\ud800b\"").getBytes(StandardCharsets.UTF_8));
+        assertThat(parsed).isInstanceOf(ParsedCommand.Invalid.class);
+        assertThat(((ParsedCommand.Invalid) parsed).message()).contains("description must be Unicode text");
+        assertThat(parser.parse(
+                        KEY.getBytes(StandardCharsets.UTF_8),
+                        CREATE.formatted(",\"description\":\"\\ud83d\\ude00 and \\u0000\"")
+                                .getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ParsedCommand.Valid.class);
+    }
 }

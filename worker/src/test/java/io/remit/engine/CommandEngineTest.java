@@ -11,7 +11,6 @@ import io.remit.command.CommandParser;
 import io.remit.ops.RecordTracing;
 import io.remit.ops.RemitMetrics;
 import io.remit.outcome.AttemptRecord;
-import io.remit.outcome.DeadLetterRecord;
 import io.remit.outcome.OutcomeStatus;
 import io.remit.outcome.OutcomeStore;
 import io.remit.outcome.StoredOutcome;
@@ -29,12 +28,14 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -342,7 +343,7 @@ class CommandEngineTest {
                 LADDER.consumedTopics(),
                 processor,
                 store,
-                new Recorder(store, metrics),
+                new Recorder(store, metrics, LADDER::isRetryTopic),
                 new Outbound(new OutboundRecords(TOPICS)),
                 gate,
                 new DueTime(LADDER, OutcomeRouter.MAX_RATE_LIMIT_WAIT, 0.1),
@@ -609,15 +610,22 @@ class CommandEngineTest {
         }
 
         @Override
-        public void save(
-                List<StoredOutcome> outcomes, List<AttemptRecord> attempts, List<DeadLetterRecord> deadLetters) {
-            for (StoredOutcome outcome : outcomes) {
+        public Set<TopicPartition> lease(Writer writer, Collection<TopicPartition> partitions, boolean onlyFromOlder) {
+            return Set.copyOf(partitions); // one consumer: its leases are never taken
+        }
+
+        @Override
+        public Set<TopicPartition> save(
+                Writer writer, Collection<TopicPartition> partitions, Function<Set<TopicPartition>, Rows> written) {
+            Rows r = written.apply(Set.of());
+            for (StoredOutcome outcome : r.outcomes()) {
                 rows.merge(
                         outcome.requestId(),
                         outcome,
                         (stored, now) -> stored.status() == OutcomeStatus.SUCCEEDED ? stored : now);
             }
-            this.attempts.addAll(attempts);
+            this.attempts.addAll(r.attempts());
+            return Set.of();
         }
     }
 }

@@ -54,7 +54,7 @@ class CommitsTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final Recorder recorder =
-            new Recorder(null, new RemitMetrics(registry, Map.of(), () -> false, () -> Duration.ZERO));
+            new Recorder(null, new RemitMetrics(registry, Map.of(), () -> false, () -> Duration.ZERO), topic -> false);
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
     private final Producers producers = new Producers();
     private Commits commits;

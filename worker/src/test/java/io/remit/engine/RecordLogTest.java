@@ -24,8 +24,10 @@ import org.slf4j.MDC;
 class RecordLogTest {
     private final Logger logger = (Logger) LoggerFactory.getLogger(Recorder.class);
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
-    private final Recorder recorder =
-            new Recorder(null, new RemitMetrics(new SimpleMeterRegistry(), Map.of(), () -> false, () -> Duration.ZERO));
+    private final Recorder recorder = new Recorder(
+            null,
+            new RemitMetrics(new SimpleMeterRegistry(), Map.of(), () -> false, () -> Duration.ZERO),
+            topic -> false);
 
     RecordLogTest() {
         appender.start();

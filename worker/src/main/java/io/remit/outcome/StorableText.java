@@ -1,0 +1,64 @@
+package io.remit.outcome;
+
+/**
+ * Text as PostgreSQL always accepts it. A {@code text} or {@code jsonb} value refuses the NUL character
+ * ({@code 22021}, {@code 22P05}), and a Java string with an unpaired surrogate reaches it as bytes that are not the
+ * string: both are replaced by U+FFFD. Everything remit copies into a text column from a record or from the API's
+ * answer passes through {@link #of}; the exact bytes are kept beside it where they matter ({@code bytea}, base64).
+ */
+public final class StorableText {
+    static final char REPLACEMENT = '\uFFFD';
+
+    private StorableText() {}
+
+    /** The text with NUL and unpaired surrogates replaced by U+FFFD; the same instance when it needs no change. */
+    public static String of(String text) {
+        if (text == null || isStorable(text)) return text;
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == 0) {
+                out.append(REPLACEMENT);
+            } else if (Character.isHighSurrogate(c)
+                    && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
+                out.append(c).append(text.charAt(++i));
+            } else if (Character.isSurrogate(c)) {
+                out.append(REPLACEMENT);
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** Whether PostgreSQL stores the text as it is: no NUL, no unpaired surrogate. */
+    public static boolean isStorable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == 0) return false;
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) return false;
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Printable ASCII only, at most {@code max} characters: every other character as {@code \\uXXXX}. What the
+     * last-resort form of a refused record is written with, so that it cannot be refused for its bytes.
+     */
+    public static String ascii(String text, int max) {
+        if (text == null) return null;
+        StringBuilder out = new StringBuilder(Math.min(text.length(), max));
+        for (int i = 0; i < text.length() && out.length() < max; i++) {
+            char c = text.charAt(i);
+            if (c >= 0x20 && c < 0x7F && c != '\\') out.append(c);
+            else out.append(String.format("\\u%04x", (int) c));
+        }
+        return out.length() <= max ? out.toString() : out.substring(0, max);
+    }
+}
