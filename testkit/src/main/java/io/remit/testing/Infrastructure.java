@@ -95,7 +95,13 @@ public final class Infrastructure implements AutoCloseable {
                 "transaction.state.log.min.isr", "1",
                 "offsets.topic.replication.factor", "1",
                 "group.initial.rebalance.delay.ms", "0",
-                "auto.create.topics.enable", "false"));
+                "auto.create.topics.enable", "false",
+                // group.protocol=consumer (KIP-848): sessions and heartbeats are the broker's settings; short ones let
+                // a test see a frozen member replaced in seconds, as session.timeout.ms does for the classic protocol
+                "group.consumer.min.session.timeout.ms", "6000",
+                "group.consumer.session.timeout.ms", "6000",
+                "group.consumer.min.heartbeat.interval.ms", "1000",
+                "group.consumer.heartbeat.interval.ms", "1000"));
         kafka.afterPropertiesSet();
         return kafka;
     }

@@ -847,7 +847,8 @@ final class CommandEngine implements Runnable {
             writer = currentWriter();
             unleased.addAll(partitions);
             retake.removeAll(partitions);
-            if (partitions.isEmpty()) return;
+            // PostgreSQL failing: not waited for here (a rebalance never waits); taken before the first lookup instead
+            if (partitions.isEmpty() || storeFailures > 0) return;
             try {
                 store.lease(writer, partitions, false);
                 unleased.removeAll(partitions);
