@@ -81,7 +81,7 @@ through SPRING_CONFIG_ADDITIONAL_LOCATION=file:/config/. config.extra is deep-me
     "endpoints" (dict "web" (dict "exposure" (dict "include" "health,info,prometheus")))
     "endpoint" (dict "health" (dict "probes" (dict "enabled" true))))
   "remit" (dict
-    "api" (dict "base-url" $v.api.baseUrl "timeout" $v.api.timeout "max-in-flight" $v.api.maxInFlight)
+    "api" (dict "base-url" $v.api.baseUrl "timeout" $v.api.timeout "max-in-flight" $v.api.maxInFlight "idempotency-window" $v.api.idempotencyWindow)
     "topics" (dict
       "commands" $v.topics.commands
       "dead-letter" $v.topics.deadLetter

@@ -215,6 +215,7 @@ public final class Benchmark {
                 options.maxInFlight(),
                 "/",
                 null,
+                null,
                 null);
         tools.jackson.databind.json.JsonMapper json =
                 tools.jackson.databind.json.JsonMapper.builder().build();

@@ -32,6 +32,7 @@ public final class SandboxServer implements AutoCloseable {
     private final AtomicReference<Faults> faults;
     private final AtomicReference<Map.Entry<String, Duration>> held = new AtomicReference<>();
     private final AtomicReference<Map.Entry<String, Integer>> failing = new AtomicReference<>();
+    private final AtomicReference<Map.Entry<String, Integer>> losing = new AtomicReference<>();
     private final ApiKeys keys;
     private final Expereon expereon = new Expereon();
     private final Idempotency idempotency = new Idempotency();
@@ -99,6 +100,20 @@ public final class SandboxServer implements AutoCloseable {
      */
     public void failRequestIds(String prefix, int times) {
         failing.set(prefix == null ? null : Map.entry(prefix, times));
+    }
+
+    /**
+     * Applies the writes of every requestId that starts with {@code prefix}, then loses the answer of the first
+     * {@code times} calls of each (a 503 after the effect, as a proxy that fails after the API answered): an
+     * ambiguous failure, applied (null clears it).
+     */
+    public void loseAnswersOf(String prefix, int times) {
+        losing.set(prefix == null ? null : Map.entry(prefix, times));
+    }
+
+    /** How long the API remembers a requestId after its success (null: for ever, the default), as real APIs forget. */
+    public void setIdempotencyWindow(Duration window) {
+        idempotency.setWindow(window);
     }
 
     /** Sets a connection's buyer balance in a currency, as money arriving (or leaving) would. */
@@ -181,6 +196,13 @@ public final class SandboxServer implements AutoCloseable {
                 return;
             }
             Idempotency.Reply reply = idempotency.apply(requestId, () -> write(route, json, requestId));
+            Map.Entry<String, Integer> lose = losing.get();
+            if (lose != null
+                    && requestId != null
+                    && requestId.startsWith(lose.getKey())
+                    && ledger.calls(requestId) <= lose.getValue()) {
+                throw serverError(503, route);
+            }
             if (!reply.replayed() && Faults.chance(current.lost())) {
                 loseAnswer(exchange, current, route);
                 return;

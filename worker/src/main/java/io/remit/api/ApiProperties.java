@@ -20,6 +20,8 @@ import org.springframework.util.unit.DataSize;
  * @param maxInFlight the most API calls in flight at once, per instance
  * @param probePath   while halted, where an empty POST tests the credentials (refused on its merits, no effect)
  * @param paths       request paths per command type wire name; {@code {id}} stands for the invoice id
+ * @param idempotencyWindow how long the API remembers a requestId: a command whose first ambiguous attempt is older is
+ *                    never sent again (it could be a second payment) but dead-lettered OUTCOME_UNKNOWN
  * @param maxResponseSize the largest answer body read; a larger one is not read further (a success is kept without its
  *                    body, a failure is classified by its status alone)
  */
@@ -33,7 +35,8 @@ public record ApiProperties(
         @DefaultValue("256") int maxInFlight,
         @DefaultValue("/api/v1/payments") String probePath,
         Map<String, String> paths,
-        @DefaultValue("1MB") DataSize maxResponseSize) {
+        @DefaultValue("1MB") DataSize maxResponseSize,
+        @DefaultValue("24h") Duration idempotencyWindow) {
 
     static final Map<String, String> DEFAULT_PATHS = Map.of(
             "invoice.create", "/api/v1/invoices",
@@ -70,6 +73,9 @@ public record ApiProperties(
         if (timeout.isNegative() || timeout.isZero())
             throw new InvalidConfigurationException("remit.api.timeout must be positive");
         if (maxResponseSize == null) maxResponseSize = DataSize.ofMegabytes(1);
+        if (idempotencyWindow == null) idempotencyWindow = Duration.ofHours(24);
+        if (idempotencyWindow.isNegative() || idempotencyWindow.isZero())
+            throw new InvalidConfigurationException("remit.api.idempotency-window must be positive");
         if (maxResponseSize.toBytes() < 1024)
             throw new InvalidConfigurationException("remit.api.max-response-size must be at least 1KB");
         HashMap<String, String> merged = new HashMap<>(DEFAULT_PATHS);

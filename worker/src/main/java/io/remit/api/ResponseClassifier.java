@@ -3,7 +3,10 @@ package io.remit.api;
 import io.remit.Printable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -86,10 +89,25 @@ public final class ResponseClassifier {
         return override(outcome, code);
     }
 
+    /**
+     * The code of a connection that was never made (refused, unreachable, unknown host, connect timeout): the request
+     * was not sent, so the API cannot have applied it. A {@code TIMEOUT} or {@code CONNECTION_ERROR} came after the
+     * request was written: the API may have applied it.
+     */
+    public static final String CONNECT_FAILED = "CONNECT_FAILED";
+
     public Outcome classify(IOException failure) {
-        boolean timeout = failure instanceof SocketTimeoutException
+        if (failure instanceof ConnectException
                 || failure instanceof ConnectTimeoutException
-                || failure instanceof InterruptedIOException;
+                || failure instanceof UnknownHostException
+                || failure instanceof NoRouteToHostException) {
+            return new Outcome.Transient(
+                    0,
+                    CONNECT_FAILED,
+                    truncate(Printable.of(failure.getClass().getSimpleName() + ": " + failure.getMessage())),
+                    null);
+        }
+        boolean timeout = failure instanceof SocketTimeoutException || failure instanceof InterruptedIOException;
         String code = timeout ? "TIMEOUT" : "CONNECTION_ERROR";
         String message = timeout
                 ? "no answer within the timeout"

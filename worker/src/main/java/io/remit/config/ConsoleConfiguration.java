@@ -1,5 +1,6 @@
 package io.remit.config;
 
+import io.remit.api.ApiProperties;
 import io.remit.console.CommandsTopic;
 import io.remit.console.ConsoleApi;
 import io.remit.console.ConsolePages;
@@ -95,8 +96,13 @@ class ConsoleConfiguration {
 
         @Bean
         RedriveLedger redriveLedger(
-                JdbcTemplate jdbc, TransactionTemplate transaction, Clock clock, TopicsProperties topics) {
-            return new RedriveLedger(jdbc, transaction, JsonMapper.builder().build(), clock, topics.commands());
+                JdbcTemplate jdbc,
+                TransactionTemplate transaction,
+                Clock clock,
+                TopicsProperties topics,
+                ApiProperties api) {
+            return new RedriveLedger(
+                    jdbc, transaction, JsonMapper.builder().build(), clock, topics.commands(), api.idempotencyWindow());
         }
 
         @Bean

@@ -28,9 +28,13 @@ import io.remit.routing.RetryLadder;
 import io.remit.routing.RetryProperties;
 import io.remit.routing.TopicsProperties;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
@@ -53,6 +57,7 @@ import tools.jackson.databind.json.JsonMapper;
     WorkerProperties.class
 })
 class RemitConfiguration {
+    private static final Logger log = LoggerFactory.getLogger(RemitConfiguration.class);
 
     @Bean
     Clock clock() {
@@ -147,6 +152,7 @@ class RemitConfiguration {
             Clock clock) {
         OutcomeRouter router = new OutcomeRouter(
                 ladder, retry.jitter(), clock, () -> ThreadLocalRandom.current().nextDouble());
+        warnOfLaddersLongerThanTheWindow(retry, apiProperties.idempotencyWindow());
         EngineSeams seams = new EngineSeams(
                 new CommandParser(),
                 breaker.guard(api),
@@ -159,7 +165,30 @@ class RemitConfiguration {
                 retry.jitter(),
                 metrics,
                 tracing,
-                clock);
+                clock,
+                apiProperties.idempotencyWindow());
         return new EngineLifecycle(kafka, worker, gate, seams);
+    }
+
+    /**
+     * A ladder whose delays add up to more than the API's idempotency window cannot be climbed to its end after an
+     * ambiguous failure: its last attempts end OUTCOME_UNKNOWN instead of being sent. Said once, at start-up.
+     */
+    private static void warnOfLaddersLongerThanTheWindow(RetryProperties retry, Duration window) {
+        Map<String, List<Duration>> ladders = new LinkedHashMap<>();
+        ladders.put("remit.retry.delays", retry.delays());
+        retry.codeLadders().forEach((code, delays) -> ladders.put("remit.retry.codes." + code, delays));
+        ladders.forEach((name, delays) -> {
+            Duration sum = delays.stream().reduce(Duration.ZERO, Duration::plus);
+            Duration withJitter = Duration.ofMillis(Math.round(sum.toMillis() * (1 + retry.jitter())));
+            if (withJitter.compareTo(window) > 0)
+                log.warn(
+                        "{} adds up to {} ({} with jitter), more than remit.api.idempotency-window {}: after an ambiguous "
+                                + "failure (a timeout, a 5xx) its last attempts end OUTCOME_UNKNOWN instead of being sent",
+                        name,
+                        sum,
+                        withJitter,
+                        window);
+        });
     }
 }

@@ -71,6 +71,11 @@ public final class DeadLetterReader {
 
     public record Attempt(int attempt, Integer httpStatus, String code, int latencyMs, Instant attemptedAt) {}
 
+    /**
+     * The requestId's row: its last decision, and what was asked of the API under it ({@code command}, canonical, and its
+     * {@code fingerprint}; a {@code REQUEST_ID_REUSED} dead letter's command is shown beside it) and when its first
+     * ambiguous attempt happened (the API may have applied it).
+     */
     public record Outcome(
             String status,
             String type,
@@ -79,7 +84,10 @@ public final class DeadLetterReader {
             String code,
             String message,
             String resourceId,
-            Instant updatedAt) {}
+            Instant updatedAt,
+            String fingerprint,
+            String command,
+            Instant firstAmbiguousAt) {}
 
     /** A redrive that selected one of the dead letters, and what became of it there. */
     public record RedriveMark(
@@ -128,7 +136,8 @@ public final class DeadLetterReader {
         if (deadLetters.isEmpty()) return null;
         List<Outcome> outcome = jdbc.query(
                 """
-                select status, command_type, attempts, http_status, error_code, error_message, resource_id, updated_at
+                select status, command_type, attempts, http_status, error_code, error_message, resource_id, updated_at,
+                       fingerprint, command, first_ambiguous_at
                 from command_outcome where request_id = ?""",
                 (rs, n) -> new Outcome(
                         rs.getString(1),
@@ -138,7 +147,10 @@ public final class DeadLetterReader {
                         rs.getString(5),
                         rs.getString(6),
                         rs.getString(7),
-                        instant(rs, 8)),
+                        instant(rs, 8),
+                        rs.getString(9),
+                        rs.getString(10),
+                        instant(rs, 11)),
                 requestId);
         List<Attempt> attempts = jdbc.query(
                 """

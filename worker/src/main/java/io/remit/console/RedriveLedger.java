@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,11 +39,29 @@ public final class RedriveLedger {
     private final JsonMapper json;
     private final Clock clock;
     private final String topic;
+    private final Duration idempotencyWindow;
 
-    /** Redrives to {@code topic}, the commands topic: those planned here, and those this instance may run. */
+    /**
+     * A dead letter whose command the API may have applied longer ago than it remembers a requestId: sending it again
+     * could be a second payment. One parameter: the oldest first ambiguous attempt still inside the window.
+     */
+    private static final String UNKNOWN_OUTCOME = """
+            (d.error_code = 'OUTCOME_UNKNOWN' or exists (select 1 from command_outcome o
+                where o.request_id = d.request_id and o.first_ambiguous_at < ?))""";
+
+    /**
+     * Redrives to {@code topic}, the commands topic: those planned here, and those this instance may run. A dead letter
+     * with an unknown outcome ({@link #UNKNOWN_OUTCOME}, given {@code idempotencyWindow}) is redriven only when forced.
+     */
     public RedriveLedger(
-            JdbcTemplate jdbc, TransactionTemplate transaction, JsonMapper json, Clock clock, String topic) {
+            JdbcTemplate jdbc,
+            TransactionTemplate transaction,
+            JsonMapper json,
+            Clock clock,
+            String topic,
+            Duration idempotencyWindow) {
         this.topic = topic;
+        this.idempotencyWindow = idempotencyWindow;
         this.jdbc = jdbc;
         this.transaction = transaction;
         this.json = json;
@@ -55,18 +74,24 @@ public final class RedriveLedger {
         Instant now = clock.instant();
         transaction.executeWithoutResult(status -> {
             long maxId = jdbc.queryForObject("select coalesce(max(id), 0) from dead_letter", Long.class);
-            List<Object> params = new ArrayList<>(List.of(request.force(), maxId));
+            Timestamp windowStart = Timestamp.from(now.minus(idempotencyWindow));
+            List<Object> params =
+                    new ArrayList<>(List.of(request.force(), request.force(), windowStart, windowStart, maxId));
             String where = request.filter().where(params);
-            Map<String, Object> counts = jdbc.queryForMap("""
+            Map<String, Object> counts =
+                    jdbc.queryForMap("""
                     select count(*) as matched, count(distinct d.request_id) filter (where length(d.record_key) > 0 and (?
-                        or not exists (select 1 from redrive_item i where i.dead_letter_id = d.id and i.state in ('SENDING', 'PUBLISHED'))))
-                        as eligible
+                        or not exists (select 1 from redrive_item i where i.dead_letter_id = d.id and i.state in ('SENDING', 'PUBLISHED')))
+                        and (? or not\s""" + UNKNOWN_OUTCOME + """
+                        )) as eligible,
+                        count(*) filter (where\s""" + UNKNOWN_OUTCOME + """
+                        ) as unknown_outcomes
                     from dead_letter d where d.id <= ? and\s""" + where, params.toArray());
             jdbc.update(
                     """
                     insert into redrive (id, topic, dry_run, force, reason, filter, rate_per_second, max_dead_letter_id, matched, eligible,
-                        state, requested_by, requested_at, finished_at)
-                    values (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                        unknown_outcomes, state, requested_by, requested_at, finished_at)
+                    values (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     id,
                     topic,
                     request.dryRun(),
@@ -77,6 +102,7 @@ public final class RedriveLedger {
                     maxId,
                     ((Number) counts.get("matched")).intValue(),
                     ((Number) counts.get("eligible")).intValue(),
+                    ((Number) counts.get("unknown_outcomes")).intValue(),
                     request.dryRun() ? "DONE" : "RUNNING",
                     user,
                     Timestamp.from(now),
@@ -240,7 +266,8 @@ public final class RedriveLedger {
         }
     }
 
-    private record Candidate(long id, String requestId, byte[] key, byte[] value, String headers) {}
+    private record Candidate(
+            long id, String requestId, byte[] key, byte[] value, String headers, boolean unknownOutcome) {}
 
     /**
      * Selects up to {@code limit} more dead letters for a running redrive held by {@code owner}, records them
@@ -258,17 +285,25 @@ public final class RedriveLedger {
             boolean force = (Boolean) held.getFirst().get("force");
             DeadLetterFilter filter =
                     json.readValue((String) held.getFirst().get("filter_json"), DeadLetterFilter.class);
-            List<Object> params =
-                    new ArrayList<>(List.of(((Number) held.getFirst().get("max_dead_letter_id")).longValue(), id));
+            List<Object> params = new ArrayList<>(List.of(
+                    Timestamp.from(clock.instant().minus(idempotencyWindow)),
+                    ((Number) held.getFirst().get("max_dead_letter_id")).longValue(),
+                    id));
             String where = filter.where(params);
             params.add(limit);
             List<Candidate> candidates = jdbc.query(
                     """
-                    select d.id, d.request_id, d.record_key, d.record_value, d.headers::text from dead_letter d
+                    select d.id, d.request_id, d.record_key, d.record_value, d.headers::text,\s""" + UNKNOWN_OUTCOME + """
+                     as unknown_outcome from dead_letter d
                     where d.id <= ? and not exists (select 1 from redrive_item i where i.redrive_id = ? and i.dead_letter_id = d.id)
                       and\s""" + where + " order by d.id limit ? for share of d",
                     (rs, n) -> new Candidate(
-                            rs.getLong(1), rs.getString(2), rs.getBytes(3), rs.getBytes(4), rs.getString(5)),
+                            rs.getLong(1),
+                            rs.getString(2),
+                            rs.getBytes(3),
+                            rs.getBytes(4),
+                            rs.getString(5),
+                            rs.getBoolean(6)),
                     params.toArray());
             int chunk = jdbc.queryForObject("""
                     select greatest((select max(chunk) from redrive_chunk where redrive_id = ?),
@@ -289,14 +324,19 @@ public final class RedriveLedger {
         Set<String> requestIds = requestIdsRedriven(id, candidates);
         List<RedrivePublisher.Outbound> toPublish = new ArrayList<>();
         List<Object[]> items = new ArrayList<>();
+        List<String> settled = new ArrayList<>();
         for (Candidate c : candidates) {
             String skip = c.key() == null || c.key().length == 0
                     ? "no key: it would be dead-lettered again"
-                    : redrivenBefore.containsKey(c.id())
-                            ? "redriven before by " + redrivenBefore.get(c.id())
-                            : !requestIds.add(c.requestId())
-                                    ? "its requestId is redriven by this redrive already"
-                                    : null;
+                    : !force && c.unknownOutcome()
+                            ? "its outcome is unknown: the API may have applied it longer ago than it remembers a "
+                                    + "requestId; look it up at the API, then redrive with force or discard it"
+                            : redrivenBefore.containsKey(c.id())
+                                    ? "redriven before by " + redrivenBefore.get(c.id())
+                                    : !requestIds.add(c.requestId())
+                                            ? "its requestId is redriven by this redrive already"
+                                            : null;
+            if (skip == null && c.unknownOutcome()) settled.add(c.requestId());
             if (skip == null) {
                 toPublish.add(new RedrivePublisher.Outbound(
                         c.id(),
@@ -310,6 +350,13 @@ public final class RedriveLedger {
         jdbc.batchUpdate(
                 "insert into redrive_item (redrive_id, dead_letter_id, request_id, chunk, state, skip_reason) values (?, ?, ?, ?, ?, ?)",
                 items);
+        // a forced redrive of an unknown outcome: the operator looked it up and decided it is to be sent; the engine
+        // would
+        // otherwise refuse it again (OUTCOME_UNKNOWN) for its old ambiguous attempt
+        if (!settled.isEmpty())
+            jdbc.update(
+                    "update command_outcome set first_ambiguous_at = null where request_id = any(?)",
+                    new SqlArrayValue("text", settled.toArray()));
         if (!toPublish.isEmpty()) {
             Map<Integer, Long> scanFrom = new HashMap<>();
             toPublish.forEach(o -> scanFrom.put(o.partition(), watermarks.get(o.partition())));
@@ -364,6 +411,7 @@ public final class RedriveLedger {
                 rs.getInt("eligible"),
                 rs.getInt("redriven"),
                 rs.getInt("skipped"),
-                rs.getInt("sending"));
+                rs.getInt("sending"),
+                rs.getInt("unknown_outcomes"));
     }
 }

@@ -6,7 +6,10 @@ import java.util.UUID;
 /**
  * A redrive's audit and progress; {@code topic} is the commands topic it publishes to. {@code matched}: dead letters of the filter when it was
  * requested; {@code eligible}: those to publish (not redriven before unless forced, with a key, one
- * per requestId); {@code redriven}, {@code skipped}, {@code sending}: what became of those selected so far.
+ * per requestId, no unknown outcome unless forced); {@code unknownOutcomes}: matched dead letters whose command the API
+ * may have applied longer ago than it remembers a requestId ({@code OUTCOME_UNKNOWN}, or a first ambiguous attempt older
+ * than {@code remit.api.idempotency-window}): skipped unless forced; {@code redriven}, {@code skipped}, {@code sending}:
+ * what became of those selected so far.
  */
 public record RedriveView(
         UUID id,
@@ -26,7 +29,8 @@ public record RedriveView(
         int eligible,
         int redriven,
         int skipped,
-        int sending) {
+        int sending,
+        int unknownOutcomes) {
 
     /** Whether it may still publish (and so be cancelled). */
     public boolean running() {

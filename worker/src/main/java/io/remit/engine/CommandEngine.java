@@ -447,7 +447,8 @@ final class CommandEngine implements Runnable {
             if (p.result.decision() instanceof Decision.Halt halt) {
                 halted(p, halt);
             } else if (p.result.provenance() == Processed.Provenance.FRESH) {
-                chain.latest = CommandProcessor.toStored(p);
+                // a refused reuse says nothing of the requestId's own command: what is known of it stays
+                if (!CommandProcessor.refusesReuse(p.result)) chain.latest = CommandProcessor.toStored(p);
                 unstored.add(p);
             }
         }

@@ -2,8 +2,10 @@ package io.remit.engine;
 
 import io.remit.api.ApiClient;
 import io.remit.api.Outcome;
+import io.remit.api.ResponseClassifier;
 import io.remit.command.Command;
 import io.remit.command.CommandParser;
+import io.remit.command.Fingerprint;
 import io.remit.command.ParsedCommand;
 import io.remit.ops.RemitMetrics;
 import io.remit.outcome.AttemptRecord;
@@ -16,6 +18,7 @@ import io.remit.routing.OutcomeRouter;
 import io.remit.routing.RetryHeaders;
 import io.remit.routing.RetryLadder;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,6 +30,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * virtual thread, one record of a requestId at a time, and the API client bounds the calls in flight.
  */
 final class CommandProcessor {
+    /** A different command under a requestId that may have taken effect: refused, never sent. */
+    static final String REQUEST_ID_REUSED = "REQUEST_ID_REUSED";
+    /** A command whose first ambiguous attempt is older than the API's idempotency window: never sent again. */
+    static final String OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN";
+
     private final CommandParser parser;
     private final ApiClient api;
     private final BooleanSupplier apiDown;
@@ -34,10 +42,12 @@ final class CommandProcessor {
     private final RetryLadder ladder;
     private final RemitMetrics metrics;
     private final Clock clock;
+    private final Duration idempotencyWindow;
 
     /**
      * @param api     the API, as the engine calls it (guarded by the outage breaker)
      * @param apiDown whether the API is down (the outage breaker is open): intake pauses
+     * @param idempotencyWindow how long the API remembers a requestId ({@code remit.api.idempotency-window})
      */
     CommandProcessor(
             CommandParser parser,
@@ -46,7 +56,9 @@ final class CommandProcessor {
             OutcomeRouter router,
             RetryLadder ladder,
             RemitMetrics metrics,
-            Clock clock) {
+            Clock clock,
+            Duration idempotencyWindow) {
+        this.idempotencyWindow = idempotencyWindow;
         this.parser = parser;
         this.api = api;
         this.apiDown = apiDown;
@@ -64,7 +76,9 @@ final class CommandProcessor {
     /** Parses a polled record; never throws. */
     Pending admit(ConsumerRecord<byte[], byte[]> record, long nowNanos) {
         ParsedCommand parsed = parser.parse(record.key(), record.value());
-        return new Pending(record, parsed, requestId(record, parsed), nowNanos);
+        Pending pending = new Pending(record, parsed, requestId(record, parsed), nowNanos);
+        if (parsed instanceof ParsedCommand.Valid valid) pending.fingerprint = Fingerprint.of(valid.command());
+        return pending;
     }
 
     /**
@@ -73,6 +87,7 @@ final class CommandProcessor {
      */
     Processed decideWithoutCall(Pending item, StoredOutcome prior) {
         ConsumerRecord<byte[], byte[]> record = item.record;
+        item.firstAmbiguousAt = prior == null ? null : prior.identity().firstAmbiguousAt();
         if (prior != null
                 && prior.status() == OutcomeStatus.SUCCEEDED
                 && prior.isFor(record.topic(), record.partition(), record.offset())) {
@@ -86,6 +101,18 @@ final class CommandProcessor {
                     prior.attempts(),
                     null,
                     prior.updatedAt());
+        }
+        if (prior != null && isReused(item, prior)) {
+            item.firstAmbiguousAt = null; // this command was never sent: the earlier one's attempts are not its own
+            return new Processed(
+                    record,
+                    item.requestId,
+                    item.parsed.typeName(),
+                    Processed.Provenance.FRESH,
+                    new Decision.DeadLetter(409, REQUEST_ID_REUSED, reused(item, prior)),
+                    0,
+                    null,
+                    clock.instant());
         }
         if (prior != null && prior.status() == OutcomeStatus.SUCCEEDED) {
             return new Processed(
@@ -121,6 +148,24 @@ final class CommandProcessor {
                     null,
                     clock.instant());
         }
+        if (item.firstAmbiguousAt != null && clock.instant().isAfter(item.firstAmbiguousAt.plus(idempotencyWindow))) {
+            RetryHeaders headers = headersOf(record);
+            return new Processed(
+                    record,
+                    item.requestId,
+                    item.parsed.typeName(),
+                    Processed.Provenance.FRESH,
+                    new Decision.DeadLetter(
+                            prior == null || prior.httpStatus() == null ? 0 : prior.httpStatus(),
+                            OUTCOME_UNKNOWN,
+                            "not sent again: the API may have applied it (its first ambiguous attempt was at "
+                                    + item.firstAmbiguousAt + ", longer ago than the API remembers a requestId, "
+                                    + idempotencyWindow + "), so a new attempt could be a second payment; look "
+                                    + "its resource up at the API, then redrive with force or discard it"),
+                    headers.attempt() - 1,
+                    null,
+                    clock.instant());
+        }
         if (item.earlier != null) { // per-invoice order: an earlier command for the invoice is being retried
             RetryHeaders headers = headersOf(record);
             return new Processed(
@@ -144,12 +189,52 @@ final class CommandProcessor {
     /** Calls the API for a valid command and routes the answer. */
     Processed call(Pending item) throws InterruptedException {
         Command command = ((ParsedCommand.Valid) item.parsed).command();
-        return call(item.record, command, headersOf(item.record));
+        Instant startedAt = clock.instant();
+        Processed processed = call(item.record, command, headersOf(item.record));
+        if (item.firstAmbiguousAt == null && processed.apiAttempt() != null && isAmbiguous(processed.apiAttempt()))
+            item.firstAmbiguousAt = startedAt;
+        return processed;
+    }
+
+    /**
+     * Whether the API may have applied an attempt without saying so: a timeout, a connection lost after the request was
+     * written, a 5xx. Not a 2xx or 4xx (a definite answer), a 429, or a connection that was never made.
+     */
+    static boolean isAmbiguous(AttemptRecord attempt) {
+        Integer status = attempt.httpStatus();
+        if (status != null) return status >= 500;
+        return !ResponseClassifier.CONNECT_FAILED.equals(attempt.errorCode());
+    }
+
+    /**
+     * Whether a decision refuses a reused requestId: it says nothing of the requestId's own command, so it leaves that
+     * command's row alone (only its dead letter is stored).
+     */
+    static boolean refusesReuse(Processed processed) {
+        return processed.decision() instanceof Decision.DeadLetter d && REQUEST_ID_REUSED.equals(d.code());
+    }
+
+    /** A valid command whose requestId may have taken effect under another command. */
+    private static boolean isReused(Pending item, StoredOutcome prior) {
+        return item.fingerprint != null
+                && prior.identity().fingerprint() != null
+                && !item.fingerprint.hash().equals(prior.identity().fingerprint())
+                && prior.mayHaveTakenEffect();
+    }
+
+    private static String reused(Pending item, StoredOutcome prior) {
+        return "requestId " + item.requestId + " was used before for another command, which "
+                + (prior.status() == OutcomeStatus.SUCCEEDED
+                        ? "succeeded" + (prior.resourceId() == null ? "" : " (" + prior.resourceId() + ")")
+                        : prior.status() == OutcomeStatus.RETRYING ? "is being retried" : "may have been applied")
+                + ": this command " + item.fingerprint.hash() + " is not sent; the earlier one "
+                + prior.identity().fingerprint() + " was " + prior.identity().command();
     }
 
     /** A call that failed in remit itself (a bug, not the API): retried like a transient failure, so it cannot hold its partition. */
     Processed failed(Pending item, RuntimeException e) {
         RetryHeaders headers = headersOf(item.record);
+        if (item.firstAmbiguousAt == null) item.firstAmbiguousAt = clock.instant(); // it may have been sent
         Outcome outcome = new Outcome.Transient(0, "REMIT_ERROR", Causes.chain(e), null);
         return new Processed(
                 item.record,
@@ -279,7 +364,11 @@ final class CommandProcessor {
                 null,
                 new StoredOutcome.Source(r.topic(), r.partition(), r.offset()),
                 p.decidedAt(),
-                null);
+                null,
+                new StoredOutcome.Identity(
+                        pending.fingerprint == null ? null : pending.fingerprint.hash(),
+                        null,
+                        pending.firstAmbiguousAt));
     }
 
     private static StoredOutcome row(
@@ -306,7 +395,17 @@ final class CommandProcessor {
                 invoiceOf(pending.parsed),
                 new StoredOutcome.Source(r.topic(), r.partition(), r.offset()),
                 p.decidedAt(),
-                retry);
+                retry,
+                identity(pending));
+    }
+
+    /** What the decision's command asked of the API, and when it first may have taken effect. */
+    private static StoredOutcome.Identity identity(Pending pending) {
+        Fingerprint fingerprint = pending.fingerprint;
+        return new StoredOutcome.Identity(
+                fingerprint == null ? null : fingerprint.hash(),
+                fingerprint == null ? null : fingerprint.fields(),
+                pending.firstAmbiguousAt);
     }
 
     /** The invoice a valid command names (approve, dispute, cancel, payment); null for an invoice creation or bad input. */

@@ -55,7 +55,8 @@ public final class EngineLifecycle implements SmartLifecycle {
                 seams.router(),
                 seams.ladder(),
                 seams.metrics(),
-                seams.clock());
+                seams.clock(),
+                seams.idempotencyWindow());
         this.store = seams.store();
         this.recorder = new Recorder(seams.store(), seams.metrics(), seams.ladder()::isRetryTopic);
         this.outbound = new Outbound(seams.outbound());

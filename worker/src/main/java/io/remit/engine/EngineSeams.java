@@ -9,6 +9,7 @@ import io.remit.routing.OutboundRecords;
 import io.remit.routing.OutcomeRouter;
 import io.remit.routing.RetryLadder;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -26,6 +27,7 @@ import java.util.function.BooleanSupplier;
  * @param metrics  what the engine counts
  * @param tracing  spans for API calls and commits
  * @param clock    time
+ * @param idempotencyWindow how long the API remembers a requestId ({@code remit.api.idempotency-window})
  */
 public record EngineSeams(
         CommandParser parser,
@@ -39,4 +41,5 @@ public record EngineSeams(
         double jitter,
         RemitMetrics metrics,
         RecordTracing tracing,
-        Clock clock) {}
+        Clock clock,
+        Duration idempotencyWindow) {}

@@ -1,8 +1,10 @@
 package io.remit.engine;
 
+import io.remit.command.Fingerprint;
 import io.remit.command.ParsedCommand;
 import io.remit.outcome.OutcomeStore;
 import io.remit.outcome.StoredOutcome;
+import java.time.Instant;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -28,6 +30,10 @@ final class Pending {
     boolean discarded;
     /** Its outbound record was refused by Kafka: write the bounded minimum (key and remit's headers) instead. */
     boolean minimalOutbound;
+    /** What a valid command asks of the API (null for bad input). */
+    Fingerprint fingerprint;
+    /** When its requestId's first ambiguous attempt happened (the API may have applied it), or null. */
+    Instant firstAmbiguousAt;
     /** PostgreSQL refused its rows on their own (the refusal): it is stored in the minimal form instead. */
     String storeRefused;
 

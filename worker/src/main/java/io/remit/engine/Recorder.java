@@ -68,7 +68,8 @@ final class Recorder {
                             p.decidedAt()));
                 continue;
             }
-            outcomes.put(p.requestId(), CommandProcessor.toStored(pending));
+            // a refused reuse of the requestId leaves the row of the command the requestId belongs to
+            if (!CommandProcessor.refusesReuse(p)) outcomes.put(p.requestId(), CommandProcessor.toStored(pending));
             AttemptRecord a = p.apiAttempt();
             if (a != null) attempts.put(a.requestId() + '\u0000' + a.attempt(), a);
             if (p.decision() instanceof Decision.DeadLetter d) {

@@ -34,7 +34,7 @@ public final class JdbcOutcomeStore implements OutcomeStore {
     private static final String SELECT = """
             select request_id, command_type, status, attempts, http_status, error_code, error_message, resource_id,
                    retry_topic, due_at, source_topic, source_partition, source_offset, updated_at, response, invoice_id,
-                   rate_limited, code_retries, waiting_for
+                   rate_limited, code_retries, waiting_for, fingerprint, command, first_ambiguous_at
             from command_outcome where request_id = any(?)""";
 
     /**
@@ -53,8 +53,8 @@ public final class JdbcOutcomeStore implements OutcomeStore {
     private static final String UPSERT_OUTCOME = """
             insert into command_outcome (request_id, command_type, status, attempts, http_status, error_code, error_message,
                 resource_id, retry_topic, due_at, source_topic, source_partition, source_offset, updated_at, response, invoice_id,
-                rate_limited, code_retries, waiting_for)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                rate_limited, code_retries, waiting_for, fingerprint, command, first_ambiguous_at)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             on conflict (request_id) do update set
                 command_type = excluded.command_type, status = excluded.status, attempts = excluded.attempts,
                 http_status = excluded.http_status, error_code = excluded.error_code, error_message = excluded.error_message,
@@ -62,7 +62,10 @@ public final class JdbcOutcomeStore implements OutcomeStore {
                 source_topic = excluded.source_topic, source_partition = excluded.source_partition,
                 source_offset = excluded.source_offset, updated_at = excluded.updated_at, response = excluded.response,
                 invoice_id = coalesce(excluded.invoice_id, command_outcome.invoice_id), rate_limited = excluded.rate_limited,
-                code_retries = excluded.code_retries, waiting_for = excluded.waiting_for
+                code_retries = excluded.code_retries, waiting_for = excluded.waiting_for,
+                fingerprint = coalesce(excluded.fingerprint, command_outcome.fingerprint),
+                command = coalesce(excluded.command, command_outcome.command),
+                first_ambiguous_at = least(command_outcome.first_ambiguous_at, excluded.first_ambiguous_at)
             where command_outcome.status <> 'SUCCEEDED'
               and not (command_outcome.status = 'DEAD_LETTERED' and excluded.status <> 'DEAD_LETTERED'
                        and (command_outcome.source_topic, command_outcome.source_partition, command_outcome.source_offset)
@@ -256,6 +259,9 @@ public final class JdbcOutcomeStore implements OutcomeStore {
         s.setInt(17, retry == null ? 0 : retry.rateLimited());
         s.setString(18, StorableText.of(retry == null ? null : retry.codeRetries()));
         s.setString(19, StorableText.of(retry == null ? null : retry.waitingFor()));
+        s.setString(20, o.identity().fingerprint());
+        s.setString(21, StorableText.of(o.identity().command()));
+        s.setTimestamp(22, timestamp(o.identity().firstAmbiguousAt()));
     }
 
     private static void bind(PreparedStatement s, AttemptRecord a) throws SQLException {
@@ -330,7 +336,11 @@ public final class JdbcOutcomeStore implements OutcomeStore {
                                 instant(row.getTimestamp("due_at")),
                                 row.getInt("rate_limited"),
                                 row.getString("code_retries"),
-                                row.getString("waiting_for")));
+                                row.getString("waiting_for")),
+                new StoredOutcome.Identity(
+                        row.getString("fingerprint"),
+                        row.getString("command"),
+                        instant(row.getTimestamp("first_ambiguous_at"))));
     }
 
     private static Timestamp timestamp(Instant instant) {

@@ -7,8 +7,9 @@ import java.time.Instant;
  * for. A record that arrives again with the same coordinates was redelivered after a crash, and its decision is
  * replayed, not remade. {@code invoiceId}: the invoice the command names (approve, dispute, cancel, payment), else null.
  *
- * @param retry where a RETRYING command waits, and what its retry record's headers say, so that a replay after a crash
- *              writes the same record; null for any other status
+ * @param retry    where a RETRYING command waits, and what its retry record's headers say, so that a replay after a
+ *                 crash writes the same record; null for any other status
+ * @param identity what was asked of the API under the requestId, and when it first may have taken effect
  */
 public record StoredOutcome(
         String requestId,
@@ -23,9 +24,11 @@ public record StoredOutcome(
         String invoiceId,
         Source source,
         Instant updatedAt,
-        Retry retry) {
+        Retry retry,
+        Identity identity) {
 
     public StoredOutcome {
+        if (identity == null) identity = Identity.NONE;
         if ((status == OutcomeStatus.RETRYING) != (retry != null)) {
             throw new IllegalArgumentException("a " + status + " row of " + requestId
                     + (retry == null ? " needs where it waits" : " has no retry to keep"));
@@ -41,6 +44,24 @@ public record StoredOutcome(
      * (per-invoice order), if any.
      */
     public record Retry(String topic, Instant dueAt, int rateLimited, String codeRetries, String waitingFor) {}
+
+    /**
+     * What was asked of the API under a requestId: the command's fingerprint and canonical fields (null for bad input,
+     * which is never sent), and when its first ambiguous attempt happened (a timeout, a connection lost after the
+     * request was written, a 5xx), null while every attempt had a definite answer.
+     */
+    public record Identity(String fingerprint, String command, Instant firstAmbiguousAt) {
+        public static final Identity NONE = new Identity(null, null, null);
+    }
+
+    /**
+     * Whether the API may have applied a command under this requestId: it succeeded, or one of its attempts was
+     * ambiguous, or it is still on its way (retrying). Only a command that was refused definitely (a 4xx the API did
+     * not apply, or bad input never sent) may be followed by a different one under the same requestId.
+     */
+    public boolean mayHaveTakenEffect() {
+        return status != OutcomeStatus.DEAD_LETTERED || identity.firstAmbiguousAt() != null;
+    }
 
     public boolean isFor(String topic, int partition, long offset) {
         return source.topic().equals(topic) && source.partition() == partition && source.offset() == offset;

@@ -120,6 +120,7 @@ class ApiPropertiesTest {
                         256,
                         "/api/v1/invoices?limit=1",
                         null,
+                        null,
                         null))
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("remit.api.timeout");
@@ -148,6 +149,7 @@ class ApiPropertiesTest {
                 256,
                 "/api/v1/invoices?limit=1",
                 Map.of("payment.create", "/api/v2/payments"),
+                null,
                 null);
 
         assertThat(properties.paths())
@@ -177,6 +179,7 @@ class ApiPropertiesTest {
                 Duration.ofSeconds(2),
                 maxInFlight,
                 "/api/v1/invoices?limit=1",
+                null,
                 null,
                 null);
     }

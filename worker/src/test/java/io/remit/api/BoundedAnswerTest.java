@@ -71,7 +71,8 @@ class BoundedAnswerTest {
                         4,
                         "/api/v1/payments",
                         null,
-                        DataSize.ofKilobytes(64)),
+                        DataSize.ofKilobytes(64),
+                        null),
                 new ResponseClassifier(json, Clock.systemUTC(), Map.of()),
                 json);
     }

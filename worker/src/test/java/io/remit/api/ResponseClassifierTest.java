@@ -199,13 +199,21 @@ class ResponseClassifierTest {
                         new java.net.SocketTimeoutException("Read timed out"),
                         new Outcome.Transient(0, "TIMEOUT", "no answer within the timeout", null)),
                 argumentSet(
-                        "a connect timeout",
+                        "a connect timeout: never sent",
                         new org.apache.hc.client5.http.ConnectTimeoutException("Connect to 127.0.0.1:9 timed out"),
-                        new Outcome.Transient(0, "TIMEOUT", "no answer within the timeout", null)),
+                        new Outcome.Transient(
+                                0,
+                                "CONNECT_FAILED",
+                                "ConnectTimeoutException: Connect to 127.0.0.1:9 timed out",
+                                null)),
                 argumentSet(
-                        "a refused connection",
+                        "a refused connection: never sent",
                         new ConnectException("Connection refused"),
-                        new Outcome.Transient(0, "CONNECTION_ERROR", "ConnectException: Connection refused", null)),
+                        new Outcome.Transient(0, "CONNECT_FAILED", "ConnectException: Connection refused", null)),
+                argumentSet(
+                        "an unknown host: never sent",
+                        new java.net.UnknownHostException("api.example"),
+                        new Outcome.Transient(0, "CONNECT_FAILED", "UnknownHostException: api.example", null)),
                 argumentSet(
                         "a reset connection",
                         new IOException("Connection reset"),

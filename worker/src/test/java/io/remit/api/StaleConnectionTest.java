@@ -47,6 +47,7 @@ class StaleConnectionTest {
                     16,
                     "/api/v1/payments",
                     null,
+                    null,
                     null);
             JsonMapper json = JsonMapper.builder().build();
             try (PaymentsApi api =

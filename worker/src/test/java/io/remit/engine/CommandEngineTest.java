@@ -335,7 +335,8 @@ class CommandEngineTest {
                 new OutcomeRouter(LADDER, 0.1, clock, () -> 0.5),
                 LADDER,
                 metrics,
-                clock);
+                clock,
+                Duration.ofHours(24));
         engine = new CommandEngine(
                 "consumer-0",
                 consumer,

@@ -45,7 +45,8 @@ class ReplayTest {
             new OutcomeRouter(LADDER, 0.1, CLOCK, () -> 0.5),
             LADDER,
             null,
-            CLOCK);
+            CLOCK,
+            Duration.ofHours(24));
 
     @Test
     void aRetryingDecisionReplaysWithTheCountsItWasMadeWith() {
@@ -63,7 +64,8 @@ class ReplayTest {
                 "inv_1",
                 new StoredOutcome.Source("c.retry.2s", 0, 7),
                 NOW,
-                new StoredOutcome.Retry("c.retry.1h", NOW.plusSeconds(3600), 2, "INSUFFICIENT_BALANCE=1", null));
+                new StoredOutcome.Retry("c.retry.1h", NOW.plusSeconds(3600), 2, "INSUFFICIENT_BALANCE=1", null),
+                null);
 
         Processed replayed = processor.decideWithoutCall(processor.admit(record, 0), stored);
 
@@ -101,7 +103,8 @@ class ReplayTest {
                 "inv_2",
                 new StoredOutcome.Source("c", 0, 3),
                 NOW,
-                new StoredOutcome.Retry("c.retry.2s", NOW.plusSeconds(2), 0, null, "approve-1"));
+                new StoredOutcome.Retry("c.retry.2s", NOW.plusSeconds(2), 0, null, "approve-1"),
+                null);
 
         Processed replayed = processor.decideWithoutCall(processor.admit(record, 0), stored);
 
