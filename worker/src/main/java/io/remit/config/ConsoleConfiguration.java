@@ -1,5 +1,6 @@
 package io.remit.config;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.remit.api.ApiProperties;
 import io.remit.console.CommandsTopic;
 import io.remit.console.ConsoleApi;
@@ -9,26 +10,29 @@ import io.remit.console.ConsoleUsers;
 import io.remit.console.DeadLetterProperties;
 import io.remit.console.DeadLetterReader;
 import io.remit.console.DeadLetterRetention;
+import io.remit.console.LoginThrottle;
 import io.remit.console.OpsProperties;
 import io.remit.console.RecordDecoder;
 import io.remit.console.RedriveLedger;
 import io.remit.console.RedrivePublisher;
 import io.remit.console.RedriveRunner;
 import io.remit.console.Redrives;
+import io.remit.engine.KafkaClients;
 import io.remit.engine.WorkerProperties;
 import io.remit.routing.TopicsProperties;
 import java.time.Clock;
 import java.util.UUID;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
-import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
@@ -51,21 +55,31 @@ class ConsoleConfiguration {
         return ConsoleUsers.of(ops);
     }
 
+    /**
+     * {@code {bcrypt}} hashes, and for an unknown user a dummy check at the cost of the configured users' hashes (their
+     * highest), so that how long a refusal takes says nothing of whether the name exists.
+     */
     @Bean
-    PasswordEncoder consolePasswordEncoder() {
-        return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    PasswordEncoder consolePasswordEncoder(OpsProperties ops) {
+        return ConsoleUsers.passwordEncoder(ops);
+    }
+
+    @Bean
+    LoginThrottle loginThrottle(OpsProperties ops, MeterRegistry registry) {
+        return new LoginThrottle(ops.throttle(), registry);
     }
 
     @Bean
     @Order(1)
-    SecurityFilterChain consoleApiChain(HttpSecurity http, OpsProperties ops) throws Exception {
-        return ops.open() ? ConsoleSecurity.api(http) : ConsoleSecurity.closed(http, ConsoleSecurity.API);
+    SecurityFilterChain consoleApiChain(HttpSecurity http, OpsProperties ops, LoginThrottle throttle) throws Exception {
+        return ops.open() ? ConsoleSecurity.api(http, throttle) : ConsoleSecurity.closed(http, ConsoleSecurity.API);
     }
 
     @Bean
     @Order(2)
-    SecurityFilterChain consolePageChain(HttpSecurity http, OpsProperties ops) throws Exception {
-        return ops.open() ? ConsoleSecurity.page(http) : ConsoleSecurity.closed(http, ConsoleSecurity.PAGE);
+    SecurityFilterChain consolePageChain(HttpSecurity http, OpsProperties ops, LoginThrottle throttle)
+            throws Exception {
+        return ops.open() ? ConsoleSecurity.page(http, throttle) : ConsoleSecurity.closed(http, ConsoleSecurity.PAGE);
     }
 
     @Bean
@@ -106,14 +120,18 @@ class ConsoleConfiguration {
         }
 
         @Bean
-        CommandsTopic commandsTopic(KafkaProperties kafka, TopicsProperties topics) {
-            return new CommandsTopic(topics.commands(), kafka.buildAdminProperties(), kafka.buildConsumerProperties());
+        /** Its clients from Boot's factories' configuration, as the engine's: every spring.kafka.* setting, SSL bundles included. */
+        CommandsTopic commandsTopic(KafkaAdmin admin, ConsumerFactory<?, ?> consumers, TopicsProperties topics) {
+            return new CommandsTopic(
+                    topics.commands(),
+                    KafkaClients.withoutNulls(admin.getConfigurationProperties()),
+                    KafkaClients.withoutNulls(consumers.getConfigurationProperties()));
         }
 
         @Bean
         RedriveRunner redriveRunner(
                 RedriveLedger ledger,
-                KafkaProperties kafka,
+                ProducerFactory<?, ?> producers,
                 TopicsProperties topics,
                 CommandsTopic commands,
                 RecordDecoder decoder,
@@ -121,7 +139,7 @@ class ConsoleConfiguration {
                 WorkerProperties worker,
                 Clock clock) {
             RedrivePublisher publisher = new RedrivePublisher(
-                    kafka.buildProducerProperties(),
+                    KafkaClients.withoutNulls(producers.getConfigurationProperties()),
                     topics.commands(),
                     ops.redrive().transactionTimeout());
             // one owner per process: two processes given the same instance id still never run one redrive together

@@ -13,6 +13,7 @@ import io.remit.api.TraceHeaders;
 import io.remit.command.CommandParser;
 import io.remit.engine.EngineLifecycle;
 import io.remit.engine.EngineSeams;
+import io.remit.engine.InstanceIdGuard;
 import io.remit.engine.IntakeGate;
 import io.remit.engine.IntakeHealthIndicator;
 import io.remit.engine.KafkaClients;
@@ -20,6 +21,7 @@ import io.remit.engine.WorkerProperties;
 import io.remit.ops.MicrometerRecordTracing;
 import io.remit.ops.RecordTracing;
 import io.remit.ops.RemitMetrics;
+import io.remit.outcome.InstanceRegistry;
 import io.remit.outcome.JdbcOutcomeStore;
 import io.remit.outcome.OutcomeStore;
 import io.remit.routing.OutboundRecords;
@@ -100,6 +102,14 @@ class RemitConfiguration {
         return new IntakeGate(events);
     }
 
+    /** Health component {@code instanceId}: DOWN while another live process runs with this instance id. */
+    @Bean
+    InstanceIdGuard instanceIdHealthIndicator(
+            JdbcTemplate jdbc, TransactionTemplate transaction, WorkerProperties worker, MeterRegistry registry) {
+        return new InstanceIdGuard(
+                new InstanceRegistry(jdbc, transaction), worker.instanceId(), Duration.ofSeconds(5), registry);
+    }
+
     @Bean
     IntakeHealthIndicator intakeHealthIndicator(IntakeGate gate) {
         return new IntakeHealthIndicator(gate);
@@ -174,7 +184,7 @@ class RemitConfiguration {
      * A ladder whose delays add up to more than the API's idempotency window cannot be climbed to its end after an
      * ambiguous failure: its last attempts end OUTCOME_UNKNOWN instead of being sent. Said once, at start-up.
      */
-    private static void warnOfLaddersLongerThanTheWindow(RetryProperties retry, Duration window) {
+    static void warnOfLaddersLongerThanTheWindow(RetryProperties retry, Duration window) {
         Map<String, List<Duration>> ladders = new LinkedHashMap<>();
         ladders.put("remit.retry.delays", retry.delays());
         retry.codeLadders().forEach((code, delays) -> ladders.put("remit.retry.codes." + code, delays));

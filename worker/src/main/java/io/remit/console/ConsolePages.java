@@ -95,7 +95,10 @@ public final class ConsolePages {
                     ConsoleFormat.parse(from),
                     ConsoleFormat.parse(to),
                     List.of(requestId));
-            model.addAttribute("page", deadLetters.list(filter, Math.max(0, page), PAGE_SIZE));
+            model.addAttribute(
+                    "page",
+                    deadLetters.list(
+                            filter, Math.clamp(page, 0, DeadLetterReader.MAX_COUNTED / PAGE_SIZE - 1), PAGE_SIZE));
         } catch (IllegalArgumentException e) {
             model.addAttribute("error", e.getMessage());
         }

@@ -1,25 +1,34 @@
 package io.remit.console;
 
+import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.HttpStatusEntryPoint;
+import org.springframework.security.web.authentication.SimpleUrlAuthenticationSuccessHandler;
+import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 
 /**
  * Who may reach what. Three filter chains, tried in this order:
  * <ol>
  * <li>the JSON API ({@link #API}): HTTP Basic on every request, no session (so a browser's console
- *     session cookie cannot be used against it, and CSRF does not apply), 401 without credentials;
- *     {@code VIEWER} reads, {@code OPERATOR} posts;</li>
+ *     session cookie cannot be used against it), 401 without credentials and without a
+ *     {@code WWW-Authenticate} challenge (a browser would prompt, then hold the credentials for any page that
+ *     posts to it); a request that changes something and comes from another site is refused
+ *     ({@link CrossSiteRequests}); {@code VIEWER} reads, {@code OPERATOR} posts;</li>
  * <li>the triage page (everything else under {@code /ops/}): a login form, a session, CSRF tokens on
- *     every form, a strict Content-Security-Policy;</li>
+ *     every form, a strict Content-Security-Policy; {@code VIEWER} reads, anything else is {@code OPERATOR}'s;</li>
  * <li>everything else: the Actuator health groups and the Prometheus scrape are open (probes and
  *     scrapers carry no credentials; {@link #OPEN_ACTUATOR}), every other path is refused.</li>
  * </ol>
- * When the console is closed (off, or no users) one chain refuses every {@code /ops/} request with 403.
+ * When the console is closed (off, or no users) one chain refuses every {@code /ops/} request with 403. Logins of
+ * both chains are throttled ({@link LoginThrottle}) before any password is checked.
  */
 public final class ConsoleSecurity {
     /** The JSON API's paths. */
@@ -44,12 +53,20 @@ public final class ConsoleSecurity {
 
     private ConsoleSecurity() {}
 
-    public static SecurityFilterChain api(HttpSecurity http) throws Exception {
+    public static SecurityFilterChain api(HttpSecurity http, LoginThrottle throttle) throws Exception {
+        AuthenticationEntryPoint unauthorized = (request, response, failure) -> {
+            if (failure instanceof BadCredentialsException)
+                throttle.failed(LoginThrottle.loginName(request), request.getRemoteAddr());
+            response.sendError(HttpServletResponse.SC_UNAUTHORIZED, "authentication required"); // no challenge
+        };
         return http.securityMatcher(API)
                 .csrf(AbstractHttpConfigurer::disable)
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .requestCache(AbstractHttpConfigurer::disable)
-                .httpBasic(basic -> basic.realmName("remit operator's console"))
+                .addFilterBefore(new CrossSiteRequests(), BasicAuthenticationFilter.class)
+                .addFilterBefore(throttle.filter(), BasicAuthenticationFilter.class)
+                .httpBasic(basic -> basic.authenticationEntryPoint(unauthorized))
+                .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized))
                 .authorizeHttpRequests(a -> a.requestMatchers(HttpMethod.GET, API)
                         .hasRole(ConsoleRole.VIEWER.name())
                         .anyRequest()
@@ -57,19 +74,34 @@ public final class ConsoleSecurity {
                 .build();
     }
 
-    public static SecurityFilterChain page(HttpSecurity http) throws Exception {
+    public static SecurityFilterChain page(HttpSecurity http, LoginThrottle throttle) throws Exception {
+        SimpleUrlAuthenticationSuccessHandler success = new SimpleUrlAuthenticationSuccessHandler("/ops/");
         return http.securityMatcher(PAGE)
                 .headers(h -> h.contentSecurityPolicy(csp -> csp.policyDirectives(CSP)))
-                .formLogin(form ->
-                        form.loginPage("/ops/login").defaultSuccessUrl("/ops/").permitAll())
+                .addFilterBefore(throttle.filter(), UsernamePasswordAuthenticationFilter.class)
+                .formLogin(form -> form.loginPage("/ops/login")
+                        .successHandler((request, response, authentication) -> {
+                            throttle.succeeded(authentication.getName());
+                            success.onAuthenticationSuccess(request, response, authentication);
+                        })
+                        .failureHandler((request, response, failure) -> {
+                            if (failure instanceof BadCredentialsException)
+                                throttle.failed(LoginThrottle.loginName(request), request.getRemoteAddr());
+                            response.sendRedirect(request.getContextPath() + "/ops/login?error");
+                        })
+                        .permitAll())
                 .logout(logout -> logout.logoutUrl("/ops/logout")
                         .logoutSuccessUrl("/ops/login?logout")
                         .permitAll())
-                .authorizeHttpRequests(
-                        a -> a.requestMatchers(HttpMethod.POST, "/ops/ui/redrives", "/ops/ui/redrives/**")
-                                .hasRole(ConsoleRole.OPERATOR.name())
-                                .anyRequest()
-                                .hasRole(ConsoleRole.VIEWER.name()))
+                // reads are a VIEWER's; anything else (a new form included) an OPERATOR's unless said otherwise
+                .authorizeHttpRequests(a -> a.requestMatchers(HttpMethod.GET, "/ops/login")
+                        .permitAll() // with ?error or ?logout too
+                        .requestMatchers(HttpMethod.GET, PAGE)
+                        .hasRole(ConsoleRole.VIEWER.name())
+                        .requestMatchers(HttpMethod.HEAD, PAGE)
+                        .hasRole(ConsoleRole.VIEWER.name())
+                        .anyRequest()
+                        .hasRole(ConsoleRole.OPERATOR.name()))
                 .build();
     }
 

@@ -3,11 +3,15 @@ package io.remit.console;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.security.core.userdetails.UserDetails;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
+import org.springframework.security.crypto.password.DelegatingPasswordEncoder;
+import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 
 /**
@@ -38,6 +42,30 @@ public final class ConsoleUsers {
                         .build()));
         log.info("operator's console is open at /ops/ to {} configured user(s)", users.size());
         return new InMemoryUserDetailsManager(users);
+    }
+
+    /**
+     * Delegating ({@code {bcrypt}…}), encoding with bcrypt at the highest cost among the configured hashes: Spring
+     * Security checks an unknown user against a dummy hash made with it, so a wrong name costs what a wrong password
+     * does.
+     */
+    public static PasswordEncoder passwordEncoder(OpsProperties ops) {
+        int cost = ops.users().values().stream()
+                .mapToInt(user -> cost(user.password()))
+                .max()
+                .orElse(10);
+        Map<String, PasswordEncoder> encoders = Map.of("bcrypt", new BCryptPasswordEncoder(cost));
+        return new DelegatingPasswordEncoder("bcrypt", encoders);
+    }
+
+    /** The cost of a {@code {bcrypt}$2a$12$…} hash (10 when it cannot be read). */
+    static int cost(String hash) {
+        String[] parts = hash.split("\\$");
+        try {
+            return parts.length > 2 ? Math.clamp(Integer.parseInt(parts[2]), 4, 31) : 10;
+        } catch (NumberFormatException e) {
+            return 10;
+        }
     }
 
     static Set<ConsoleRole> roles(OpsProperties.User user) {

@@ -55,7 +55,12 @@ public final class DeadLetterReader {
             int redriven,
             String outcome) {}
 
-    public record Page<T>(List<T> items, long total, int page, int size) {}
+    /** A page of a list; {@code total} is at most {@link #MAX_COUNTED}, and {@code totalCapped} says it was cut there. */
+    public record Page<T>(List<T> items, long total, int page, int size, boolean totalCapped) {
+        public Page(List<T> items, long total, int page, int size) {
+            this(items, Math.min(total, MAX_COUNTED), page, size, total > MAX_COUNTED);
+        }
+    }
 
     /** One dead letter whole: its bytes shown, the command decoded, its headers. */
     public record Detail(
@@ -113,11 +118,31 @@ public final class DeadLetterReader {
     /** Dead letters of one code: all kept, those of the last 24 hours, and those per hour ({@code hourly[0]}: the oldest hour). */
     public record CodeCount(String code, long total, long lastDay, Instant latest, long[] hourly) {}
 
+    /**
+     * The most rows a list counts, and the deepest it pages: past them a reader narrows the filter (a time range), so that
+     * no request makes PostgreSQL count or skip millions of rows.
+     */
+    public static final int MAX_COUNTED = 10_000;
+
+    /** The newest dead letters of a requestId a history shows (a producer can make hundreds under one key). */
+    public static final int MAX_HISTORY = 20;
+
+    /** The most bytes of a value a history shows (a command is at most 64 KiB; larger values are hostile input). */
+    public static final int MAX_SHOWN_VALUE = 64 * 1024;
+
+    /** A page of the list: {@code total} counts at most {@link #MAX_COUNTED} (then {@code totalCapped}). */
     public Page<Row> list(DeadLetterFilter filter, int page, int size) {
+        if ((long) page * size + size > MAX_COUNTED)
+            throw new IllegalArgumentException("page " + page + " of " + size + " is past the first " + MAX_COUNTED
+                    + " dead letters the list pages through; narrow the filter (from/to) instead");
         List<Object> params = new ArrayList<>();
         String where = filter.where(params);
-        Long total =
-                jdbc.queryForObject("select count(*) from dead_letter d where " + where, Long.class, params.toArray());
+        params.add(MAX_COUNTED + 1);
+        Long total = jdbc.queryForObject(
+                "select count(*) from (select 1 from dead_letter d where " + where + " limit ?) matched",
+                Long.class,
+                params.toArray());
+        params.removeLast();
         params.add(size);
         params.add((long) page * size);
         List<Row> rows = jdbc.query(
@@ -128,11 +153,16 @@ public final class DeadLetterReader {
         return new Page<>(rows, total == null ? 0 : total, page, size);
     }
 
-    /** Null when no dead letter has this requestId. */
+    /**
+     * The newest {@link #MAX_HISTORY} dead letters of a requestId, each value shown up to {@link #MAX_SHOWN_VALUE} bytes
+     * (its length is the whole value's), with what PostgreSQL holds for the requestId. Null when no dead letter has it.
+     */
     public History history(String requestId) {
-        List<Detail> deadLetters = jdbc.query("select " + LIST_COLUMNS + """
-                , d.record_key, d.record_value, d.headers::text as headers, d.source_topic, d.source_partition, d.source_offset
-                from dead_letter d where d.request_id = ? order by d.id desc""", (rs, n) -> detail(rs), requestId);
+        List<Detail> deadLetters = jdbc.query(
+                "select " + LIST_COLUMNS + """
+                , d.record_key, substring(d.record_value from 1 for ?) as record_value, length(d.record_value) as value_length,
+                  d.headers::text as headers, d.source_topic, d.source_partition, d.source_offset
+                from dead_letter d where d.request_id = ? order by d.id desc limit ?""", (rs, n) -> detail(rs), MAX_SHOWN_VALUE, requestId, MAX_HISTORY);
         if (deadLetters.isEmpty()) return null;
         List<Outcome> outcome = jdbc.query(
                 """
@@ -214,10 +244,14 @@ public final class DeadLetterReader {
     private Detail detail(ResultSet rs) throws SQLException {
         byte[] value = rs.getBytes("record_value");
         JsonNode command = decoder.command(value);
+        RecordDecoder.Shown shown = decoder.show(value);
+        int length = rs.getInt("value_length");
+        if (shown != null && length > shown.length())
+            shown = new RecordDecoder.Shown(shown.encoding(), shown.text(), length);
         return new Detail(
                 row(rs),
                 decoder.show(rs.getBytes("record_key")),
-                decoder.show(value),
+                shown,
                 command,
                 decoder.indented(command),
                 decoder.headers(rs.getString("headers")),

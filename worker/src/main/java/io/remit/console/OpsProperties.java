@@ -15,15 +15,23 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param enabled whether this instance serves {@code /ops/} and runs redrives
  * @param users   console users by name
  * @param redrive how redrives run
+ * @param throttle how failed logins are throttled
  */
 @ConfigurationProperties("remit.ops")
 public record OpsProperties(
         @DefaultValue("false") boolean enabled,
         Map<String, User> users,
-        @DefaultValue Redrive redrive) {
+        @DefaultValue Redrive redrive,
+        @DefaultValue Throttle throttle) {
 
     public OpsProperties {
         users = users == null ? Map.of() : Map.copyOf(users);
+        if (throttle == null) throttle = new Throttle(10, 50, Duration.ofMinutes(5));
+        if (throttle.failuresPerUser() < 1
+                || throttle.failuresPerAddress() < 1
+                || !throttle.window().isPositive())
+            throw new InvalidConfigurationException(
+                    "remit.ops.throttle: failures-per-user and failures-per-address must be at least 1, window positive");
         users.forEach(OpsProperties::validate);
     }
 
@@ -56,6 +64,15 @@ public record OpsProperties(
             return "User[roles=" + roles + "]";
         }
     }
+
+    /**
+     * Failed logins: past {@code failuresPerUser} for one user name, or {@code failuresPerAddress} from one client
+     * address, within {@code window}, logins are answered 429 until {@code window} after the last failure.
+     */
+    public record Throttle(
+            @DefaultValue("10") int failuresPerUser,
+            @DefaultValue("50") int failuresPerAddress,
+            @DefaultValue("5m") Duration window) {}
 
     /**
      * How redrives run.

@@ -833,8 +833,15 @@ final class CommandEngine implements Runnable {
             forget(partitions);
         }
 
+        /** The group gave them to another member while this one was away: nothing of them is stored or committed here. */
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty())
+                log.warn(
+                        "{}: partitions lost to the group {} (this consumer was away too long): their uncommitted work is "
+                                + "dropped, not stored or committed here",
+                        name,
+                        partitions);
             forget(partitions);
         }
 

@@ -59,7 +59,8 @@ public final class KafkaClients {
         this.ladder = ladder;
     }
 
-    private static Map<String, Object> withoutNulls(Map<String, Object> config) {
+    /** A factory's configuration without the settings it leaves unset (null), as a client takes it. */
+    public static Map<String, Object> withoutNulls(Map<String, Object> config) {
         Map<String, Object> copy = new HashMap<>();
         config.forEach((key, value) -> {
             if (value != null) copy.put(key, value);

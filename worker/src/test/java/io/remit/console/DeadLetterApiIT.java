@@ -28,8 +28,8 @@ class DeadLetterApiIT extends ConsoleTestSupport {
     void refusesTheApiWithoutOrWithWrongCredentials() throws Exception {
         HttpResponse<String> anonymous = get("/ops/dead-letters", null);
         assertThat(anonymous.statusCode()).isEqualTo(401);
-        assertThat(anonymous.headers().firstValue("WWW-Authenticate"))
-                .hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+        // no challenge: a browser would prompt, then send the credentials with any other site's form posted here
+        assertThat(anonymous.headers().firstValue("WWW-Authenticate")).isEmpty();
         assertThat(get("/ops/dead-letters", basic(OPERATOR, "wrong")).statusCode())
                 .isEqualTo(401);
         assertThat(get("/ops/redrives", null).statusCode()).isEqualTo(401);

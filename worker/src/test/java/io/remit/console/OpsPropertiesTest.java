@@ -21,7 +21,8 @@ class OpsPropertiesTest {
         assertThatThrownBy(() -> new OpsProperties(
                         true,
                         Map.of("alice", new OpsProperties.User("hunter2-plain", List.of(ConsoleRole.VIEWER))),
-                        REDRIVE))
+                        REDRIVE,
+                        null))
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("remit.ops.users.alice.password must be a {bcrypt}-encoded hash")
                 .hasMessageNotContaining("hunter2-plain");
@@ -30,7 +31,7 @@ class OpsPropertiesTest {
     @Test
     void refusesAUserWithoutRoles() {
         assertThatThrownBy(() ->
-                        new OpsProperties(true, Map.of("bob", new OpsProperties.User(HASH, List.of())), REDRIVE))
+                        new OpsProperties(true, Map.of("bob", new OpsProperties.User(HASH, List.of())), REDRIVE, null))
                 .hasMessageContaining("remit.ops.users.bob.roles");
     }
 
@@ -41,7 +42,8 @@ class OpsPropertiesTest {
         assertThat(new OpsProperties(
                                 true,
                                 Map.of("alice", new OpsProperties.User(HASH, List.of(ConsoleRole.OPERATOR))),
-                                REDRIVE)
+                                REDRIVE,
+                                null)
                         .toString())
                 .doesNotContain("$2a$");
     }
@@ -50,17 +52,18 @@ class OpsPropertiesTest {
     void isOpenOnlyWhenEnabledWithUsers() {
         Map<String, OpsProperties.User> users =
                 Map.of("alice", new OpsProperties.User(HASH, List.of(ConsoleRole.VIEWER)));
-        assertThat(new OpsProperties(true, users, REDRIVE).open()).isTrue();
-        assertThat(new OpsProperties(false, users, REDRIVE).open()).isFalse();
-        assertThat(new OpsProperties(true, Map.of(), REDRIVE).open()).isFalse();
-        assertThat(ConsoleUsers.of(new OpsProperties(false, users, REDRIVE)).userExists("alice"))
+        assertThat(new OpsProperties(true, users, REDRIVE, null).open()).isTrue();
+        assertThat(new OpsProperties(false, users, REDRIVE, null).open()).isFalse();
+        assertThat(new OpsProperties(true, Map.of(), REDRIVE, null).open()).isFalse();
+        assertThat(ConsoleUsers.of(new OpsProperties(false, users, REDRIVE, null))
+                        .userExists("alice"))
                 .isFalse();
     }
 
     @Test
     void makesAnOperatorAViewerToo() {
         var users = ConsoleUsers.of(new OpsProperties(
-                true, Map.of("alice", new OpsProperties.User(HASH, List.of(ConsoleRole.OPERATOR))), REDRIVE));
+                true, Map.of("alice", new OpsProperties.User(HASH, List.of(ConsoleRole.OPERATOR))), REDRIVE, null));
         assertThat(users.loadUserByUsername("alice").getAuthorities())
                 .extracting(GrantedAuthority::getAuthority)
                 .containsExactlyInAnyOrder("ROLE_OPERATOR", "ROLE_VIEWER");

@@ -1,0 +1,161 @@
+package io.remit.console;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.remit.Printable;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Failed console logins, per user name and per client address: past {@code failuresPerUser} (or
+ * {@code failuresPerAddress}) within {@code window}, a login for that user (or from that address) is answered 429 with
+ * {@code Retry-After} before any password is checked, so a guessing loop neither finds a password nor spends the CPU
+ * that the payment engine shares (each check is a bcrypt). The count of a name or address is forgotten {@code window}
+ * after its last failure. Counted in {@code remit_console_login_failures_total} and
+ * {@code remit_console_logins_throttled_total{by}}; one WARN line when a name or address is first throttled (never a
+ * password).
+ */
+public final class LoginThrottle {
+    private static final Logger log = LoggerFactory.getLogger(LoginThrottle.class);
+    /** The most distinct names and addresses remembered: a flood of made-up names cannot exhaust the heap. */
+    private static final int MAX_TRACKED = 100_000;
+
+    private final OpsProperties.Throttle limits;
+    private final Cache<String, AtomicInteger> byUser;
+    private final Cache<String, AtomicInteger> byAddress;
+    private final Counter failures;
+    private final Counter throttledUser;
+    private final Counter throttledAddress;
+
+    public LoginThrottle(OpsProperties.Throttle limits, MeterRegistry registry) {
+        this.limits = limits;
+        this.byUser = cache(limits.window());
+        this.byAddress = cache(limits.window());
+        this.failures = Counter.builder("remit.console.login.failures")
+                .description("Console logins refused for a wrong name or password")
+                .register(registry);
+        this.throttledUser = throttled(registry, "user");
+        this.throttledAddress = throttled(registry, "address");
+    }
+
+    private static Cache<String, AtomicInteger> cache(Duration window) {
+        return Caffeine.newBuilder()
+                .expireAfterWrite(window)
+                .maximumSize(MAX_TRACKED)
+                .build();
+    }
+
+    private static Counter throttled(MeterRegistry registry, String by) {
+        return Counter.builder("remit.console.logins.throttled")
+                .description("Console logins answered 429 before any password check: too many recent failures")
+                .tag("by", by)
+                .register(registry);
+    }
+
+    /** Whether a login of {@code user} (may be null) from {@code address} must wait; counts the refusal. */
+    boolean throttled(String user, String address) {
+        if (user != null && count(byUser, user) >= limits.failuresPerUser()) {
+            throttledUser.increment();
+            return true;
+        }
+        if (count(byAddress, address) >= limits.failuresPerAddress()) {
+            throttledAddress.increment();
+            return true;
+        }
+        return false;
+    }
+
+    /** A login failed for a wrong name or password. */
+    void failed(String user, String address) {
+        failures.increment();
+        if (user != null && increment(byUser, user) == limits.failuresPerUser())
+            log.warn(
+                    "console logins of user '{}' throttled for {}: {} failed in a row (the last from {})",
+                    Printable.of(user),
+                    limits.window(),
+                    limits.failuresPerUser(),
+                    address);
+        if (increment(byAddress, address) == limits.failuresPerAddress())
+            log.warn(
+                    "console logins from {} throttled for {}: {} failed attempts",
+                    address,
+                    limits.window(),
+                    limits.failuresPerAddress());
+    }
+
+    /** A login succeeded: the user's count starts again (the address's does not). */
+    void succeeded(String user) {
+        if (user != null) byUser.invalidate(user);
+    }
+
+    private static int count(Cache<String, AtomicInteger> cache, String key) {
+        AtomicInteger n = cache.getIfPresent(key);
+        return n == null ? 0 : n.get();
+    }
+
+    private static int increment(Cache<String, AtomicInteger> cache, String key) {
+        // a write: the key is remembered for a window from its last failure
+        return cache.asMap()
+                .compute(key, (k, n) -> {
+                    AtomicInteger next = n == null ? new AtomicInteger() : n;
+                    next.incrementAndGet();
+                    return next;
+                })
+                .get();
+    }
+
+    /** Answers 429 to a login that must wait, before the authentication filters check any password. */
+    OncePerRequestFilter filter() {
+        return new OncePerRequestFilter() {
+            @Override
+            protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+                    throws ServletException, IOException {
+                String user = loginName(request);
+                boolean login = user != null || isFormLogin(request);
+                if (login && throttled(user, request.getRemoteAddr())) {
+                    response.setStatus(429);
+                    response.setHeader(
+                            "Retry-After", Long.toString(limits.window().toSeconds()));
+                    response.setContentType("text/plain;charset=UTF-8");
+                    response.getWriter()
+                            .write("too many failed logins; try again in "
+                                    + limits.window().toSeconds() + " s\n");
+                    return;
+                }
+                chain.doFilter(request, response);
+            }
+        };
+    }
+
+    /** The name a request logs in as: HTTP Basic's, or the login form's; null when it carries none. */
+    static String loginName(HttpServletRequest request) {
+        String authorization = request.getHeader("Authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            try {
+                String decoded = new String(
+                        Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
+                int colon = decoded.indexOf(':');
+                return colon < 0 ? decoded : decoded.substring(0, colon);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        return isFormLogin(request) ? request.getParameter("username") : null;
+    }
+
+    private static boolean isFormLogin(HttpServletRequest request) {
+        return "POST".equals(request.getMethod()) && "/ops/login".equals(request.getRequestURI());
+    }
+}

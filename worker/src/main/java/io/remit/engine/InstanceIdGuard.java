@@ -1,0 +1,121 @@
+package io.remit.engine;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.remit.outcome.InstanceRegistry;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Says when two live processes run with one {@code remit.worker.instance-id} (two processes on one host with the
+ * default, or a copied environment): they share Kafka transactional ids ({@code remit-<instance-id>-<n>}), so each
+ * fences the other's producers over and over and little gets committed. Every {@code every}, this process renews its
+ * hold on the id in PostgreSQL ({@link InstanceRegistry}); while another live process holds it or contends for it:
+ * one ERROR line when it starts (one INFO when it ends), gauge {@code remit_instance_id_conflict} 1, and health
+ * component {@code instanceId} DOWN with both hosts (liveness and readiness are not affected: restarting would not
+ * help, a configuration must change).
+ */
+public final class InstanceIdGuard implements SmartLifecycle, HealthIndicator {
+    private static final Logger log = LoggerFactory.getLogger(InstanceIdGuard.class);
+
+    private final InstanceRegistry registry;
+    private final String instanceId;
+    private final Duration every;
+    private final String process = UUID.randomUUID().toString();
+    private final String host = ManagementFactory.getRuntimeMXBean().getName(); // pid@host
+    private volatile InstanceRegistry.Heartbeat last;
+    private volatile boolean conflict;
+    private volatile Thread thread;
+
+    public InstanceIdGuard(InstanceRegistry registry, String instanceId, Duration every, MeterRegistry meters) {
+        this.registry = registry;
+        this.instanceId = instanceId;
+        this.every = every;
+        Gauge.builder("remit.instance.id.conflict", () -> conflict ? 1 : 0)
+                .description("1 while another live process runs with this instance id (they fence each other)")
+                .register(meters);
+    }
+
+    @Override
+    public void start() {
+        thread = Thread.ofVirtual().name("remit-instance-id").start(this::run);
+    }
+
+    private void run() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                beat();
+                Thread.sleep(every);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.debug("instance id heartbeat failed ({}); tried again in {}", Causes.chain(e), every);
+                try {
+                    Thread.sleep(every);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * One renewal; logs a conflict when it starts and when it ends. Holding the id, another process contending for it is
+     * a conflict. Not holding it, the holder is live only if its heartbeat moved since this process last looked: a
+     * restarted instance finds its killed predecessor's recent heartbeat, which never moves again, and takes the id over
+     * once it is old, without a false alarm.
+     */
+    void beat() {
+        InstanceRegistry.Heartbeat before = last;
+        InstanceRegistry.Heartbeat now = registry.beat(instanceId, process, host, every.multipliedBy(4));
+        boolean was = conflict;
+        boolean is = now.holds()
+                ? now.other() != null
+                : before != null
+                        && !before.holds()
+                        && before.othersBeat() != null
+                        && now.othersBeat().isAfter(before.othersBeat());
+        last = now;
+        conflict = is;
+        if (is && !was)
+            log.error(
+                    "two live processes run with instance id '{}': this one ({}) and another ({}); they share Kafka "
+                            + "transactional ids (remit-{}-<n>) and fence each other's producers over and over. Give each "
+                            + "process its own remit.worker.instance-id (the pod name, as the chart does)",
+                    instanceId,
+                    host,
+                    now.other(),
+                    instanceId);
+        if (!is && was) log.info("instance id '{}' is this process's alone again ({})", instanceId, host);
+    }
+
+    @Override
+    public Health health() {
+        InstanceRegistry.Heartbeat heartbeat = last;
+        if (heartbeat == null)
+            return Health.unknown().withDetail("instanceId", instanceId).build();
+        boolean down = conflict;
+        Health.Builder health = down ? Health.down() : Health.up();
+        health.withDetail("instanceId", instanceId).withDetail("process", host);
+        if (down) health.withDetail("alsoRunBy", heartbeat.other());
+        return health.build();
+    }
+
+    @Override
+    public void stop() {
+        Thread running = thread;
+        if (running != null) running.interrupt();
+    }
+
+    @Override
+    public boolean isRunning() {
+        Thread running = thread;
+        return running != null && running.isAlive();
+    }
+}

@@ -1,0 +1,109 @@
+package io.remit.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
+
+/** Failed logins counted per name and per address; a dummy hash as costly as the real ones; cross-site writes refused. */
+class LoginThrottleTest {
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final LoginThrottle throttle =
+            new LoginThrottle(new OpsProperties.Throttle(3, 5, Duration.ofMinutes(5)), registry);
+
+    @Test
+    void aNameIsThrottledAfterItsFailuresAndAnAddressAfterItsOwn() {
+        for (int n = 0; n < 3; n++) {
+            assertThat(throttle.throttled("alice", "10.0.0.1")).isFalse();
+            throttle.failed("alice", "10.0.0.1");
+        }
+        assertThat(throttle.throttled("alice", "10.0.0.2"))
+                .as("the name, from anywhere")
+                .isTrue();
+        assertThat(throttle.throttled("bob", "10.0.0.1"))
+                .as("another name, same address")
+                .isFalse();
+        throttle.failed("bob", "10.0.0.1");
+        throttle.failed("carol", "10.0.0.1");
+        assertThat(throttle.throttled("dave", "10.0.0.1"))
+                .as("the address, whatever the name")
+                .isTrue();
+        assertThat(throttle.throttled(null, "10.0.0.3")).isFalse();
+        assertThat(registry.get("remit.console.login.failures").counter().count())
+                .isEqualTo(5);
+        assertThat(registry.get("remit.console.logins.throttled")
+                        .tag("by", "user")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aSuccessStartsTheNamesCountAgain() {
+        throttle.failed("erin", "10.0.1.1");
+        throttle.failed("erin", "10.0.1.1");
+        throttle.succeeded("erin");
+        throttle.failed("erin", "10.0.1.2");
+        assertThat(throttle.throttled("erin", "10.0.1.3")).isFalse();
+    }
+
+    @Test
+    void readsTheNameOfBasicAndOfTheLoginForm() {
+        MockHttpServletRequest basic = new MockHttpServletRequest("GET", "/ops/dead-letters");
+        basic.addHeader(
+                "Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString("ann:pw:x".getBytes()));
+        assertThat(LoginThrottle.loginName(basic)).isEqualTo("ann");
+        MockHttpServletRequest form = new MockHttpServletRequest("POST", "/ops/login");
+        form.setParameter("username", "ben");
+        assertThat(LoginThrottle.loginName(form)).isEqualTo("ben");
+        MockHttpServletRequest garbage = new MockHttpServletRequest("GET", "/ops/dead-letters");
+        garbage.addHeader("Authorization", "Basic %%%");
+        assertThat(LoginThrottle.loginName(garbage)).isNull();
+    }
+
+    @Test
+    void anUnknownUserCostsWhatAKnownOneDoes() {
+        String hash = "{bcrypt}" + new BCryptPasswordEncoder(12).encode("x");
+        OpsProperties ops = new OpsProperties(
+                true,
+                Map.of("alice", new OpsProperties.User(hash, List.of(ConsoleRole.VIEWER))),
+                new OpsProperties.Redrive(
+                        50,
+                        500,
+                        Duration.ofSeconds(60),
+                        Duration.ofSeconds(2),
+                        Duration.ofMinutes(2),
+                        Duration.ofSeconds(30)),
+                null);
+        // Spring Security checks an unknown name against a dummy hash made by this encoder
+        assertThat(ConsoleUsers.passwordEncoder(ops).encode("dummy")).startsWith("{bcrypt}$2a$12$");
+    }
+
+    @Test
+    void aWriteFromAnotherSiteIsCrossSite() {
+        assertThat(CrossSiteRequests.isCrossSite(request(null, null))).isFalse();
+        assertThat(CrossSiteRequests.isCrossSite(request("same-origin", "http://remit.internal:8080")))
+                .isFalse();
+        assertThat(CrossSiteRequests.isCrossSite(request("none", null))).isFalse();
+        assertThat(CrossSiteRequests.isCrossSite(request("cross-site", null))).isTrue();
+        assertThat(CrossSiteRequests.isCrossSite(request("same-site", null))).isTrue();
+        assertThat(CrossSiteRequests.isCrossSite(request(null, "http://evil.example")))
+                .isTrue();
+        assertThat(CrossSiteRequests.isCrossSite(request(null, "null"))).isTrue();
+        assertThat(CrossSiteRequests.isCrossSite(request(null, "https://remit.internal")))
+                .isFalse();
+    }
+
+    private static MockHttpServletRequest request(String site, String origin) {
+        MockHttpServletRequest request = new MockHttpServletRequest("POST", "/ops/redrives");
+        request.setServerName("remit.internal");
+        if (site != null) request.addHeader("Sec-Fetch-Site", site);
+        if (origin != null) request.addHeader("Origin", origin);
+        return request;
+    }
+}
