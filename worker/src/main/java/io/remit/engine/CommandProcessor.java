@@ -104,15 +104,11 @@ final class CommandProcessor {
         }
         if (prior != null && isReused(item, prior)) {
             item.firstAmbiguousAt = null; // this command was never sent: the earlier one's attempts are not its own
-            return new Processed(
-                    record,
-                    item.requestId,
+            return fresh(
+                    item,
                     item.parsed.typeName(),
-                    Processed.Provenance.FRESH,
                     new Decision.DeadLetter(409, REQUEST_ID_REUSED, reused(item, prior)),
-                    0,
-                    null,
-                    clock.instant());
+                    0);
         }
         if (prior != null && prior.status() == OutcomeStatus.SUCCEEDED) {
             return new Processed(
@@ -138,23 +134,16 @@ final class CommandProcessor {
         }
         if (item.parsed instanceof ParsedCommand.Invalid invalid) {
             int attempt = headersOf(record).attempt();
-            return new Processed(
-                    record,
-                    item.requestId,
+            return fresh(
+                    item,
                     invalid.typeName(),
-                    Processed.Provenance.FRESH,
                     router.route(new Outcome.Rejected(0, invalid.code(), invalid.message()), attempt),
-                    attempt - 1,
-                    null,
-                    clock.instant());
+                    attempt - 1);
         }
         if (item.firstAmbiguousAt != null && clock.instant().isAfter(item.firstAmbiguousAt.plus(idempotencyWindow))) {
-            RetryHeaders headers = headersOf(record);
-            return new Processed(
-                    record,
-                    item.requestId,
+            return fresh(
+                    item,
                     item.parsed.typeName(),
-                    Processed.Provenance.FRESH,
                     new Decision.DeadLetter(
                             prior == null || prior.httpStatus() == null ? 0 : prior.httpStatus(),
                             OUTCOME_UNKNOWN,
@@ -162,28 +151,35 @@ final class CommandProcessor {
                                     + item.firstAmbiguousAt + ", longer ago than the API remembers a requestId, "
                                     + idempotencyWindow + "), so a new attempt could be a second payment; look "
                                     + "its resource up at the API, then redrive with force or discard it"),
-                    headers.attempt() - 1,
-                    null,
-                    clock.instant());
+                    headersOf(record).attempt() - 1);
         }
         if (item.earlier != null) { // per-invoice order: an earlier command for the invoice is being retried
             RetryHeaders headers = headersOf(record);
-            return new Processed(
-                    record,
-                    item.requestId,
+            return fresh(
+                    item,
                     item.parsed.typeName(),
-                    Processed.Provenance.FRESH,
                     router.waitFor(
                             item.earlier.requestId(),
                             item.earlier.dueAt(),
                             headers.attempt(),
                             headers.rateLimited(),
                             headers.codeRetries()),
-                    headers.attempt() - 1,
-                    null,
-                    clock.instant());
+                    headers.attempt() - 1);
         }
         return null;
+    }
+
+    /** A decision made here, now, without a call. */
+    private Processed fresh(Pending item, String commandType, Decision decision, int attempts) {
+        return new Processed(
+                item.record,
+                item.requestId,
+                commandType,
+                Processed.Provenance.FRESH,
+                decision,
+                attempts,
+                null,
+                clock.instant());
     }
 
     /** Calls the API for a valid command and routes the answer. */

@@ -38,9 +38,9 @@ class DuplicateInstanceIdIT {
         JavaProcess b = worker(checkB, "b");
         try {
             a.start();
-            checkA.awaitReady(Duration.ofSeconds(90));
+            checkA.awaitReady(a);
             b.start();
-            checkB.awaitReady(Duration.ofSeconds(90));
+            checkB.awaitReady(b);
             await().atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(500))
                     .until(() -> status(checkA) == 503 && status(checkB) == 503);

@@ -71,7 +71,7 @@ class FrozenInstanceIT {
         JavaProcess b = null;
         try {
             a.start();
-            awaitReady(checkA, a);
+            checkA.awaitReady(a);
             List<String> valid = new ArrayList<>();
             List<String> refused = new ArrayList<>();
             try (KafkaProbe kafka = new KafkaProbe(infra.bootstrapServers)) {
@@ -98,7 +98,7 @@ class FrozenInstanceIT {
             ShippedWorkerCheck checkB = new ShippedWorkerCheck(infra, name, Ports.free());
             b = worker(checkB, "b");
             b.start();
-            awaitReady(checkB, b);
+            checkB.awaitReady(b);
             JavaProcess second = b;
             try {
                 await().atMost(Duration.ofSeconds(90))
@@ -186,15 +186,6 @@ class FrozenInstanceIT {
         long pid = process.handle().orElseThrow().pid();
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start();
         assertThat(kill.waitFor()).as("kill -" + signal).isZero();
-    }
-
-    private static void awaitReady(ShippedWorkerCheck check, JavaProcess process) throws Exception {
-        try {
-            check.awaitReady(Duration.ofSeconds(90));
-        } catch (RuntimeException | AssertionError e) {
-            process.kill();
-            throw new AssertionError(process.name() + " did not become ready; its log:\n" + log(process), e);
-        }
     }
 
     private String status(String requestId) {

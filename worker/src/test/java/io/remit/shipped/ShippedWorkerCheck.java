@@ -6,12 +6,14 @@ import static org.awaitility.Awaitility.await;
 import io.remit.sandbox.SandboxOptions;
 import io.remit.testing.Commands;
 import io.remit.testing.Infrastructure;
+import io.remit.testing.JavaProcess;
 import io.remit.testing.KafkaProbe;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -66,6 +68,22 @@ final class ShippedWorkerCheck {
         env.put("REMIT_WORKER_INSTANCE_ID", instanceId);
         env.put("REMIT_WORKER_CONSUMERS", "1");
         return env;
+    }
+
+    /** Waits for {@code process} to be ready; if it is not within 90 s, kills it and fails with its log. */
+    void awaitReady(JavaProcess process) {
+        try {
+            awaitReady(Duration.ofSeconds(90));
+        } catch (RuntimeException | AssertionError e) {
+            process.kill();
+            String log;
+            try {
+                log = Files.exists(process.log()) ? Files.readString(process.log(), StandardCharsets.ISO_8859_1) : "";
+            } catch (java.io.IOException unreadable) {
+                log = "(unreadable: " + unreadable.getMessage() + ")";
+            }
+            throw new AssertionError(process.name() + " did not become ready; its log:\n" + log, e);
+        }
     }
 
     void awaitReady(Duration timeout) {

@@ -112,7 +112,7 @@ class ShutdownUnderLoadIT {
         JavaProcess second = null;
         try {
             first.start();
-            awaitReady(firstCheck, first);
+            firstCheck.awaitReady(first);
             long firstReady = System.nanoTime();
             Map<String, Sent> sent = send();
             List<String> valid =
@@ -153,7 +153,7 @@ class ShutdownUnderLoadIT {
             ShippedWorkerCheck secondCheck = new ShippedWorkerCheck(infra, name, Ports.free());
             second = worker(secondCheck, "b", budget);
             second.start();
-            awaitReady(secondCheck, second);
+            secondCheck.awaitReady(second);
             long secondReady = System.nanoTime();
             Map<TopicPartition, Long> ends = ends(sent);
             try {
@@ -203,15 +203,6 @@ class ShutdownUnderLoadIT {
         env.put("REMIT_RETRY_DELAYS", "300ms,600ms,1s");
         Path log = Files.createTempFile("remit-shutdown-" + instance + "-", ".log");
         return JavaProcess.ofJar("remit-shutdown-" + instance, Shipped.jar(), List.of("-Xmx384m"), List.of(), env, log);
-    }
-
-    private static void awaitReady(ShippedWorkerCheck check, JavaProcess process) throws Exception {
-        try {
-            check.awaitReady(Duration.ofSeconds(90));
-        } catch (RuntimeException | AssertionError e) {
-            process.kill();
-            throw new AssertionError(process.name() + " did not become ready; its log:\n" + log(process), e);
-        }
     }
 
     /** 2,050 commands, every 41st invalid (two kinds of COMMAND_INVALID), as one burst; answers them by key. */
