@@ -78,7 +78,8 @@ public final class CommandsTopic implements AutoCloseable {
      * watermarks of now, so every transaction open now must first be decided: call it only after the redrive's
      * producer has fenced any former one. Gives up after {@code timeout}; {@code heartbeat} runs on every poll.
      */
-    public Map<Long, Position> published(UUID redrive, Map<Integer, Long> from, Duration timeout, Runnable heartbeat)
+    public Map<Long, Position> published(
+            UUID redrive, String nonce, Map<Integer, Long> from, Duration timeout, Runnable heartbeat)
             throws InterruptedException {
         Map<Integer, Long> until = highWatermarks(from.keySet());
         Map<Long, Position> found = new HashMap<>();
@@ -97,7 +98,7 @@ public final class CommandsTopic implements AutoCloseable {
                 if (Thread.interrupted()) throw new InterruptedException();
                 heartbeat.run();
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    long deadLetter = RedriveHeaders.deadLetterOf(record.headers(), redrive);
+                    long deadLetter = RedriveHeaders.deadLetterOf(record.headers(), redrive, nonce);
                     if (deadLetter >= 0) found.put(deadLetter, new Position(record.partition(), record.offset()));
                 }
             }

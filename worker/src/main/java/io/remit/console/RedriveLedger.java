@@ -215,14 +215,19 @@ public final class RedriveLedger {
                 owner);
     }
 
-    /** A chunk whose Kafka transaction may or may not have committed. */
-    public record Pending(int chunk, Map<Integer, Long> scanFrom) {}
+    /**
+     * A chunk whose Kafka transaction may or may not have committed: where to look for its records, and the nonce they
+     * carry (null for a chunk written before nonces: then the redrive's id alone is matched).
+     */
+    public record Pending(int chunk, Map<Integer, Long> scanFrom, String nonce) {}
 
     public List<Pending> pending(UUID id) {
         return jdbc.query(
-                "select chunk, scan_from::text from redrive_chunk where redrive_id = ? and state = 'SENDING' order by chunk",
+                "select chunk, scan_from::text, nonce from redrive_chunk where redrive_id = ? and state = 'SENDING' order by chunk",
                 (rs, n) -> new Pending(
-                        rs.getInt(1), json.readValue(rs.getString(2), new TypeReference<Map<Integer, Long>>() {})),
+                        rs.getInt(1),
+                        json.readValue(rs.getString(2), new TypeReference<Map<Integer, Long>>() {}),
+                        rs.getString(3)),
                 id);
     }
 
@@ -259,8 +264,11 @@ public final class RedriveLedger {
         });
     }
 
-    /** The next chunk of a redrive: what to publish, and how many were skipped. Null when {@code owner} may not go on. */
-    public record Claim(int chunk, List<RedrivePublisher.Outbound> toPublish, int skipped) {
+    /**
+     * The next chunk of a redrive: what to publish, with which nonce, and how many were skipped. Null when {@code owner}
+     * may not go on.
+     */
+    public record Claim(int chunk, List<RedrivePublisher.Outbound> toPublish, int skipped, String nonce) {
         public boolean exhausted() {
             return toPublish.isEmpty() && skipped == 0;
         }
@@ -357,17 +365,19 @@ public final class RedriveLedger {
             jdbc.update(
                     "update command_outcome set first_ambiguous_at = null where request_id = any(?)",
                     new SqlArrayValue("text", settled.toArray()));
+        String nonce = UUID.randomUUID().toString();
         if (!toPublish.isEmpty()) {
             Map<Integer, Long> scanFrom = new HashMap<>();
             toPublish.forEach(o -> scanFrom.put(o.partition(), watermarks.get(o.partition())));
             jdbc.update(
-                    "insert into redrive_chunk (redrive_id, chunk, state, scan_from, created_at) values (?, ?, 'SENDING', ?::jsonb, ?)",
+                    "insert into redrive_chunk (redrive_id, chunk, state, scan_from, created_at, nonce) values (?, ?, 'SENDING', ?::jsonb, ?, ?)",
                     id,
                     chunk,
                     json.writeValueAsString(scanFrom),
-                    Timestamp.from(clock.instant()));
+                    Timestamp.from(clock.instant()),
+                    nonce);
         }
-        return new Claim(chunk, toPublish, items.size() - toPublish.size());
+        return new Claim(chunk, toPublish, items.size() - toPublish.size(), nonce);
     }
 
     private Map<Long, UUID> redrivenBefore(List<Candidate> candidates) {

@@ -75,10 +75,11 @@ public final class RedrivePublisher {
         }
 
         /** Publishes the records in one transaction and answers where each landed; throws if it may not have committed. */
-        public Map<Long, CommandsTopic.Position> publish(List<Outbound> records) throws InterruptedException {
+        public Map<Long, CommandsTopic.Position> publish(List<Outbound> records, String nonce)
+                throws InterruptedException {
             List<CompletableFuture<SendResult<byte[], byte[]>>> sent = template.executeInTransaction(operations -> {
                 List<CompletableFuture<SendResult<byte[], byte[]>>> futures = new ArrayList<>();
-                for (Outbound record : records) futures.add(operations.send(producerRecord(record)));
+                for (Outbound record : records) futures.add(operations.send(producerRecord(record, nonce)));
                 return futures;
             });
             Map<Long, CommandsTopic.Position> positions = new HashMap<>();
@@ -95,13 +96,13 @@ public final class RedrivePublisher {
             return positions;
         }
 
-        private ProducerRecord<byte[], byte[]> producerRecord(Outbound record) {
+        private ProducerRecord<byte[], byte[]> producerRecord(Outbound record, String nonce) {
             ProducerRecord<byte[], byte[]> out =
                     new ProducerRecord<>(topic, record.partition(), record.key(), record.value());
             record.headers().stream()
                     .filter(h -> RedriveHeaders.isCarried(h.key()))
                     .forEach(h -> out.headers().add(h.key(), h.value()));
-            RedriveHeaders.write(out.headers(), redrive, record.deadLetterId());
+            RedriveHeaders.write(out.headers(), redrive, record.deadLetterId(), nonce);
             return out;
         }
 

@@ -128,7 +128,7 @@ public final class RedriveRunner implements SmartLifecycle {
 
     private void reconcile(UUID id, RedriveLedger.Pending pending, Lease lease) throws InterruptedException {
         Map<Long, CommandsTopic.Position> found =
-                topic.published(id, pending.scanFrom(), settings.reconcileTimeout(), lease::renew);
+                topic.published(id, pending.nonce(), pending.scanFrom(), settings.reconcileTimeout(), lease::renew);
         ledger.settle(id, pending.chunk(), found);
         log.info(
                 "redrive {}: chunk {} left by an interrupted run was {}",
@@ -157,7 +157,7 @@ public final class RedriveRunner implements SmartLifecycle {
                 return;
             }
             if (claim.toPublish().isEmpty()) continue;
-            ledger.settle(id, claim.chunk(), session.publish(claim.toPublish()));
+            ledger.settle(id, claim.chunk(), session.publish(claim.toPublish(), claim.nonce()));
             published += claim.toPublish().size();
         }
     }

@@ -71,7 +71,7 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
         try {
             dead.initTransactions();
             dead.beginTransaction();
-            for (RedrivePublisher.Outbound o : claim.toPublish()) dead.send(asPublished(crash.id, o));
+            for (RedrivePublisher.Outbound o : claim.toPublish()) dead.send(asPublished(crash.id, o, claim.nonce()));
             dead.flush(); // appended, never committed: the process died here
 
             crash.leaseRunsOut();
@@ -95,7 +95,7 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
                 COMMANDS,
                 Duration.ofSeconds(30));
         try (RedrivePublisher.Session session = publisher.open(crash.id)) {
-            committed = session.publish(claim.toPublish()); // committed; the process died before ledger.settle
+            committed = session.publish(claim.toPublish(), claim.nonce()); // committed; died before ledger.settle
         }
 
         crash.leaseRunsOut();
@@ -176,10 +176,43 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
         return records;
     }
 
-    private ProducerRecord<byte[], byte[]> asPublished(UUID redrive, RedrivePublisher.Outbound o) {
+    private ProducerRecord<byte[], byte[]> asPublished(UUID redrive, RedrivePublisher.Outbound o, String nonce) {
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(COMMANDS, o.partition(), o.key(), o.value());
-        RedriveHeaders.write(record.headers(), redrive, o.deadLetterId());
+        RedriveHeaders.write(record.headers(), redrive, o.deadLetterId(), nonce);
         return record;
+    }
+
+    /**
+     * A producer that knows the redrive's id (it is on every redriven record and in the console) writes records claiming
+     * to be its interrupted chunk's: they do not carry the chunk's nonce, so the chunk is not taken as published and its
+     * dead letters are sent again, each once.
+     */
+    @Test
+    void aForgedRecordWithTheRedrivesIdIsNotTakenForItsChunk() throws Exception {
+        Crash crash = crashedRedrive(4);
+        RedriveLedger.Claim claim = crash.claimFirstChunk(2);
+        try (KafkaProducer<byte[], byte[]> forger = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (RedrivePublisher.Outbound o : claim.toPublish())
+                forger.send(asPublished(crash.id, o, "guessed-" + UUID.randomUUID()))
+                        .get();
+        }
+
+        crash.leaseRunsOut();
+
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> "DONE".equals(state(crash.id)));
+        assertThat(chunkState(crash.id, 1)).isEqualTo("ABORTED");
+        List<ConsumerRecord<byte[], byte[]>> records =
+                redriven(crash.id.toString(), crash.deadLetters.size() + 2 + 1, Duration.ofSeconds(4));
+        assertThat(records)
+                .filteredOn(r -> KafkaProbe.header(r, "remit.redrive.nonce") != null
+                        && !KafkaProbe.header(r, "remit.redrive.nonce").startsWith("guessed-"))
+                .extracting(r -> Long.parseLong(KafkaProbe.header(r, RedriveHeaders.DEAD_LETTER)))
+                .containsExactlyInAnyOrderElementsOf(crash.deadLetters);
     }
 
     private String state(UUID id) {
