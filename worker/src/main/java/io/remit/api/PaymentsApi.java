@@ -115,6 +115,9 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
                 .evictIdleConnections(TimeValue.ofSeconds(2))
                 .evictExpiredConnections()
                 .disableRedirectHandling()
+                // a compressed answer would be read through a decompressing stream that drains the rest when closed:
+                // the API's answers are small, and a bounded read must stay bounded
+                .disableContentCompression()
                 .disableCookieManagement()
                 .build();
     }

@@ -10,12 +10,16 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.web.authentication.www.BasicAuthenticationConverter;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -64,7 +68,7 @@ public final class LoginThrottle {
                 .register(registry);
     }
 
-    /** Whether a login of {@code user} (may be null) from {@code address} must wait; counts the refusal. */
+    /** Whether a request of {@code user} (null: no login) from {@code address} must wait; counts the refusal. */
     boolean throttled(String user, String address) {
         if (user != null && count(byUser, user) >= limits.failuresPerUser()) {
             throttledUser.increment();
@@ -116,15 +120,16 @@ public final class LoginThrottle {
                 .get();
     }
 
-    /** Answers 429 to a login that must wait, before the authentication filters check any password. */
+    /**
+     * Answers 429, before the authentication filters check any password, to a login of a throttled name and to any
+     * request from a throttled address (whatever it carries: a header Spring reads as Basic credentials counts there too).
+     */
     OncePerRequestFilter filter() {
         return new OncePerRequestFilter() {
             @Override
             protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                     throws ServletException, IOException {
-                String user = loginName(request);
-                boolean login = user != null || isFormLogin(request);
-                if (login && throttled(user, request.getRemoteAddr())) {
+                if (throttled(loginName(request), request.getRemoteAddr())) {
                     response.setStatus(429);
                     response.setHeader(
                             "Retry-After", Long.toString(limits.window().toSeconds()));
@@ -139,23 +144,21 @@ public final class LoginThrottle {
         };
     }
 
-    /** The name a request logs in as: HTTP Basic's, or the login form's; null when it carries none. */
-    static String loginName(HttpServletRequest request) {
-        String authorization = request.getHeader("Authorization");
-        if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-            try {
-                String decoded = new String(
-                        Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
-                int colon = decoded.indexOf(':');
-                return colon < 0 ? decoded : decoded.substring(0, colon);
-            } catch (IllegalArgumentException e) {
-                return null;
-            }
-        }
-        return isFormLogin(request) ? request.getParameter("username") : null;
-    }
+    private static final BasicAuthenticationConverter BASIC = new BasicAuthenticationConverter();
+    private static final RequestMatcher FORM_LOGIN =
+            PathPatternRequestMatcher.withDefaults().matcher(HttpMethod.POST, "/ops/login");
 
-    private static boolean isFormLogin(HttpServletRequest request) {
-        return "POST".equals(request.getMethod()) && "/ops/login".equals(request.getRequestURI());
+    /**
+     * The name a request logs in as, read as Spring Security reads it (HTTP Basic's converter, the login form's
+     * matcher), so that no spelling of the header or the path escapes the count; null when it carries none.
+     */
+    static String loginName(HttpServletRequest request) {
+        try {
+            UsernamePasswordAuthenticationToken basic = BASIC.convert(request);
+            if (basic != null) return basic.getName();
+        } catch (AuthenticationException e) {
+            return null; // unreadable credentials: refused by Spring without a password check
+        }
+        return FORM_LOGIN.matches(request) ? request.getParameter("username") : null;
     }
 }

@@ -275,7 +275,7 @@ public final class RedriveLedger {
     }
 
     private record Candidate(
-            long id, String requestId, byte[] key, byte[] value, String headers, boolean unknownOutcome) {}
+            long id, String requestId, byte[] key, byte[] value, String headers, boolean unknownOutcome, String code) {}
 
     /**
      * Selects up to {@code limit} more dead letters for a running redrive held by {@code owner}, records them
@@ -302,7 +302,7 @@ public final class RedriveLedger {
             List<Candidate> candidates = jdbc.query(
                     """
                     select d.id, d.request_id, d.record_key, d.record_value, d.headers::text,\s""" + UNKNOWN_OUTCOME + """
-                     as unknown_outcome from dead_letter d
+                     as unknown_outcome, d.error_code from dead_letter d
                     where d.id <= ? and not exists (select 1 from redrive_item i where i.redrive_id = ? and i.dead_letter_id = d.id)
                       and\s""" + where + " order by d.id limit ? for share of d",
                     (rs, n) -> new Candidate(
@@ -311,7 +311,8 @@ public final class RedriveLedger {
                             rs.getBytes(3),
                             rs.getBytes(4),
                             rs.getString(5),
-                            rs.getBoolean(6)),
+                            rs.getBoolean(6),
+                            rs.getString(7)),
                     params.toArray());
             int chunk = jdbc.queryForObject("""
                     select greatest((select max(chunk) from redrive_chunk where redrive_id = ?),
@@ -344,7 +345,8 @@ public final class RedriveLedger {
                                     : !requestIds.add(c.requestId())
                                             ? "its requestId is redriven by this redrive already"
                                             : null;
-            if (skip == null && c.unknownOutcome()) settled.add(c.requestId());
+            // a refused reuse was never sent: forcing it settles nothing of the command its requestId belongs to
+            if (skip == null && c.unknownOutcome() && !"REQUEST_ID_REUSED".equals(c.code())) settled.add(c.requestId());
             if (skip == null) {
                 toPublish.add(new RedrivePublisher.Outbound(
                         c.id(),
@@ -363,7 +365,8 @@ public final class RedriveLedger {
         // otherwise refuse it again (OUTCOME_UNKNOWN) for its old ambiguous attempt
         if (!settled.isEmpty())
             jdbc.update(
-                    "update command_outcome set first_ambiguous_at = null where request_id = any(?)",
+                    // only a command that is over (not one still retrying under the same requestId)
+                    "update command_outcome set first_ambiguous_at = null where request_id = any(?) and status = 'DEAD_LETTERED'",
                     new SqlArrayValue("text", settled.toArray()));
         String nonce = UUID.randomUUID().toString();
         if (!toPublish.isEmpty()) {

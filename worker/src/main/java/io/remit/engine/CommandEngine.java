@@ -280,11 +280,15 @@ final class CommandEngine implements Runnable {
         Set<TopicPartition> refused = new HashSet<>(back);
         try {
             if (!fresh.isEmpty()) {
-                store.lease(writer(), fresh, false);
+                Set<TopicPartition> taken = store.lease(writer(), fresh, OutcomeStore.Take.DEFERRED);
                 unleased.removeAll(fresh);
+                Set<TopicPartition> notTaken = new HashSet<>(fresh);
+                notTaken.removeAll(taken);
+                retake.addAll(notTaken); // a newer generation holds it: taken back only from an older one
+                refused.addAll(notTaken);
             }
             if (!back.isEmpty()) {
-                Set<TopicPartition> taken = store.lease(writer(), back, true);
+                Set<TopicPartition> taken = store.lease(writer(), back, OutcomeStore.Take.BACK);
                 retake.removeAll(taken);
                 refused.removeAll(taken);
             }
@@ -344,6 +348,8 @@ final class CommandEngine implements Runnable {
             }
             Map<String, OutcomeStore.EarlierCommand> earlier = store.earlierRetrying(invoices);
             for (Pending p : admitted) p.earlier = earlier.get(p.requestId);
+            if (unstored.isEmpty())
+                storeFailures = 0; // PostgreSQL answers again (a pending write resets it when it lands)
             return true;
         } catch (DataAccessException | TransactionException e) {
             readAgain(admitted, e, "cannot read stored outcomes");
@@ -858,7 +864,7 @@ final class CommandEngine implements Runnable {
             // PostgreSQL failing: not waited for here (a rebalance never waits); taken before the first lookup instead
             if (partitions.isEmpty() || storeFailures > 0) return;
             try {
-                store.lease(writer, partitions, false);
+                store.lease(writer, partitions, OutcomeStore.Take.ASSIGNED);
                 unleased.removeAll(partitions);
             } catch (RuntimeException e) {
                 log.warn(

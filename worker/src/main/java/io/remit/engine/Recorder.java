@@ -56,7 +56,7 @@ final class Recorder {
                             new TopicPartition(p.record().topic(), p.record().partition()))) continue;
             if (pending.storeRefused != null) {
                 StoredOutcome minimal = CommandProcessor.toMinimalStored(pending);
-                outcomes.put(minimal.requestId(), minimal);
+                if (!CommandProcessor.refusesReuse(p)) outcomes.put(minimal.requestId(), minimal);
                 if (p.decision() instanceof Decision.DeadLetter d)
                     deadLetters.add(DeadLetterRecord.minimal(
                             p.record(),

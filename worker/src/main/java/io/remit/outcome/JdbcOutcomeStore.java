@@ -106,6 +106,9 @@ public final class JdbcOutcomeStore implements OutcomeStore {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    /** The longest a lease take waits for a write that holds the lease (then it fails, and is tried again later). */
+    private static final java.time.Duration LEASE_LOCK_TIMEOUT = java.time.Duration.ofSeconds(2);
+
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transaction;
 
@@ -159,26 +162,34 @@ public final class JdbcOutcomeStore implements OutcomeStore {
     }
 
     @Override
-    public Set<TopicPartition> lease(Writer writer, Collection<TopicPartition> partitions, boolean onlyFromOlder) {
+    public Set<TopicPartition> lease(Writer writer, Collection<TopicPartition> partitions, Take take) {
         Set<TopicPartition> taken = new HashSet<>();
         if (partitions.isEmpty()) return taken;
         List<TopicPartition> sorted = sorted(partitions);
         String sql = TAKE_LEASES
-                + (onlyFromOlder ? " where partition_lease.generation < excluded.generation" : "")
+                + switch (take) {
+                    case ASSIGNED -> "";
+                    case DEFERRED -> " where partition_lease.generation <= excluded.generation";
+                    case BACK -> " where partition_lease.generation < excluded.generation";
+                }
                 + " returning topic, partition";
-        jdbc.query(
-                connection -> {
-                    PreparedStatement statement = connection.prepareStatement(sql);
-                    statement.setString(1, writer.groupId());
-                    statement.setString(2, writer.memberId());
-                    statement.setInt(3, writer.generation());
-                    statement.setString(4, StorableText.of(writer.instance()));
-                    bindPartitions(connection, statement, 5, sorted);
-                    return statement;
-                },
-                (ResultSet row) -> {
-                    taken.add(new TopicPartition(row.getString("topic"), row.getInt("partition")));
-                });
+        transaction.executeWithoutResult(status -> {
+            // a writer frozen inside a write holds its leases FOR SHARE: wait for it a little, not for ever
+            jdbc.execute("set local lock_timeout = '" + LEASE_LOCK_TIMEOUT.toMillis() + "ms'");
+            jdbc.query(
+                    connection -> {
+                        PreparedStatement statement = connection.prepareStatement(sql);
+                        statement.setString(1, writer.groupId());
+                        statement.setString(2, writer.memberId());
+                        statement.setInt(3, writer.generation());
+                        statement.setString(4, StorableText.of(writer.instance()));
+                        bindPartitions(connection, statement, 5, sorted);
+                        return statement;
+                    },
+                    (ResultSet row) -> {
+                        taken.add(new TopicPartition(row.getString("topic"), row.getInt("partition")));
+                    });
+        });
         return taken;
     }
 

@@ -34,13 +34,25 @@ public interface OutcomeStore {
      */
     record Writer(String groupId, String memberId, int generation, String instance) {}
 
+    /** How a lease is taken, and from whom. */
+    enum Take {
+        /** On an assignment: from whoever holds it (Kafka has just given the partition to this writer). */
+        ASSIGNED,
+        /**
+         * Later, before the partition's first lookup, when taking it on the assignment failed: from a writer of the same
+         * or an older generation only (this writer may have been away since, and a newer one assigned it).
+         */
+        DEFERRED,
+        /** Back, after a write found it gone: from an older generation only, or where nobody holds it. */
+        BACK
+    }
+
     /**
-     * Takes the lease of these partitions for {@code writer}: from now on only it may write decisions about their
-     * records. On an assignment ({@code onlyFromOlder} false) it is taken from whoever held it; taken back after a write
-     * found it gone ({@code onlyFromOlder} true), only from an older generation or where nobody holds it. Answers the
+     * Takes the lease of these partitions for {@code writer}: from now on only it may write decisions about their records.
+     * Waits at most a few seconds for a write that holds one (a frozen writer must not hold a rebalance). Answers the
      * partitions whose lease the writer now holds.
      */
-    Set<TopicPartition> lease(Writer writer, Collection<TopicPartition> partitions, boolean onlyFromOlder);
+    Set<TopicPartition> lease(Writer writer, Collection<TopicPartition> partitions, Take take);
 
     /**
      * Writes decisions in one transaction, fenced: it holds the leases of {@code partitions} while it writes, and the

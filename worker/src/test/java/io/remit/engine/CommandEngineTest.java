@@ -611,7 +611,7 @@ class CommandEngineTest {
         }
 
         @Override
-        public Set<TopicPartition> lease(Writer writer, Collection<TopicPartition> partitions, boolean onlyFromOlder) {
+        public Set<TopicPartition> lease(Writer writer, Collection<TopicPartition> partitions, Take take) {
             return Set.copyOf(partitions); // one consumer: its leases are never taken
         }
 
