@@ -1,10 +1,9 @@
 package io.remit.outcome;
 
-import io.remit.HeaderText;
+import io.remit.Origin;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
@@ -34,18 +33,6 @@ public record DeadLetterRecord(
     /** One header of the record, its value as bytes. */
     public record HeaderValue(String key, byte[] value) {}
 
-    private static final String ORIGINAL_TOPIC = "remit.original.topic";
-    private static final String ORIGINAL_PARTITION = "remit.original.partition";
-    private static final String ORIGINAL_OFFSET = "remit.original.offset";
-
-    /** A topic name as Kafka allows it: anything else in an origin header is forged or broken. */
-    private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
-
-    /** A partition and an offset as remit writes them (no offset reaches 10^18). */
-    private static final Pattern PARTITION = Pattern.compile("[0-9]{1,9}");
-
-    private static final Pattern OFFSET = Pattern.compile("[0-9]{1,18}");
-
     /**
      * The row for a record dead-lettered now; {@code truncated} when its copy on the topic is bounded. Where it first
      * arrived ({@code remit.original.*}) is believed only on remit's own retry topics ({@code fromRetryTopic}) and only
@@ -64,22 +51,8 @@ public record DeadLetterRecord(
             Instant at) {
         List<HeaderValue> headers = new ArrayList<>();
         for (Header header : record.headers()) headers.add(new HeaderValue(header.key(), header.value()));
-        String originTopic = record.topic();
-        int originPartition = record.partition();
-        long originOffset = record.offset();
-        String topic = fromRetryTopic ? HeaderText.last(record.headers(), ORIGINAL_TOPIC) : null;
-        String partition = HeaderText.last(record.headers(), ORIGINAL_PARTITION);
-        String offset = HeaderText.last(record.headers(), ORIGINAL_OFFSET);
-        if (topic != null
-                && TOPIC.matcher(topic).matches()
-                && partition != null
-                && PARTITION.matcher(partition).matches()
-                && offset != null
-                && OFFSET.matcher(offset).matches()) {
-            originTopic = topic;
-            originPartition = Integer.parseInt(partition);
-            originOffset = Long.parseLong(offset);
-        }
+        Origin origin = fromRetryTopic ? Origin.read(record.headers()) : null;
+        if (origin == null) origin = new Origin(record.topic(), record.partition(), record.offset());
         return new DeadLetterRecord(
                 requestId,
                 commandType,
@@ -91,9 +64,9 @@ public record DeadLetterRecord(
                 record.value(),
                 headers,
                 truncated,
-                originTopic,
-                originPartition,
-                originOffset,
+                origin.topic(),
+                origin.partition(),
+                origin.offset(),
                 record.topic(),
                 record.partition(),
                 record.offset(),

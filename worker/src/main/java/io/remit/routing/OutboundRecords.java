@@ -1,13 +1,13 @@
 package io.remit.routing;
 
 import io.remit.HeaderText;
+import io.remit.Origin;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -36,9 +36,6 @@ public final class OutboundRecords {
     private static final Set<String> TRACE_HEADERS = Set.of("traceparent", "tracestate");
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-
-    /** A topic name as Kafka allows it. */
-    private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
     private final String commandsTopic;
     private final String deadLetterTopic;
@@ -179,30 +176,12 @@ public final class OutboundRecords {
             }
         }
         if (dropped > 0) HeaderText.replace(headers, RemitHeaders.HEADERS_DROPPED, Integer.toString(dropped));
-        String topic = HeaderText.last(source.headers(), RemitHeaders.ORIGINAL_TOPIC);
-        String partition = HeaderText.last(source.headers(), RemitHeaders.ORIGINAL_PARTITION);
-        String offset = HeaderText.last(source.headers(), RemitHeaders.ORIGINAL_OFFSET);
         // on the commands topic a record arrives for the first time, whatever its headers claim (a producer may forge
-        // them)
-        boolean firstArrival =
-                source.topic().equals(commandsTopic) || topic == null || !isOrigin(topic, partition, offset);
-        HeaderText.replace(headers, RemitHeaders.ORIGINAL_TOPIC, firstArrival ? source.topic() : topic);
-        HeaderText.replace(
-                headers,
-                RemitHeaders.ORIGINAL_PARTITION,
-                firstArrival ? Integer.toString(source.partition()) : partition);
-        HeaderText.replace(
-                headers, RemitHeaders.ORIGINAL_OFFSET, firstArrival ? Long.toString(source.offset()) : offset);
+        // them); elsewhere a forged or broken origin is replaced by the record's own
+        Origin origin = source.topic().equals(commandsTopic) ? null : Origin.read(source.headers());
+        if (origin == null) origin = new Origin(source.topic(), source.partition(), source.offset());
+        origin.writeTo(headers);
         return headers;
-    }
-
-    /** Whether carried origin headers are what remit writes (a forged or oversized one is replaced by the record's own). */
-    private static boolean isOrigin(String topic, String partition, String offset) {
-        return TOPIC.matcher(topic).matches()
-                && partition != null
-                && partition.matches("[0-9]{1,10}")
-                && offset != null
-                && offset.matches("[0-9]{1,19}");
     }
 
     private static int length(byte[] bytes) {

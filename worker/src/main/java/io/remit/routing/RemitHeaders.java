@@ -1,5 +1,7 @@
 package io.remit.routing;
 
+import io.remit.Origin;
+
 /** The names of every header remit writes. Retry and dead-letter records get them set, never appended. */
 public final class RemitHeaders {
     /** Prefix of remit's own headers; other headers of a command are carried along untouched. */
@@ -29,10 +31,10 @@ public final class RemitHeaders {
     public static final String DEAD_LETTERED_AT = "remit.dead-lettered-at";
 
     /** On retry records and dead letters: where the command first arrived. */
-    public static final String ORIGINAL_TOPIC = "remit.original.topic";
+    public static final String ORIGINAL_TOPIC = Origin.TOPIC;
 
-    public static final String ORIGINAL_PARTITION = "remit.original.partition";
-    public static final String ORIGINAL_OFFSET = "remit.original.offset";
+    public static final String ORIGINAL_PARTITION = Origin.PARTITION;
+    public static final String ORIGINAL_OFFSET = Origin.OFFSET;
 
     /** On dead letters whose value did not fit: the original value's size in bytes (the whole value is in PostgreSQL). */
     public static final String VALUE_TRUNCATED = "remit.value-truncated";
