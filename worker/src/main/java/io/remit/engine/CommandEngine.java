@@ -4,8 +4,6 @@ import io.remit.ops.RecordTracing;
 import io.remit.outcome.OutcomeStore;
 import io.remit.outcome.StoredOutcome;
 import io.remit.routing.Decision;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,7 +63,6 @@ final class CommandEngine implements Runnable {
     private static final Duration LAG_EVERY = Duration.ofSeconds(2);
     private static final Duration WATCH_EVERY = Duration.ofSeconds(1);
     private static final int STORE_BATCH = 1_000;
-    private static final String HOST = hostName();
     /** Group writes refused for what they hold before the write is narrowed; tries of one record alone before it is refused. */
     private static final int NARROW_STORE_AFTER = 2;
     /** The dead letter of a record PostgreSQL refuses on its own. */
@@ -250,7 +247,7 @@ final class CommandEngine implements Runnable {
         admitted = leased(admitted, now);
         if (admitted.isEmpty() || !lookUp(admitted)) return;
         for (Pending p : admitted) {
-            windows.computeIfAbsent(partitionOf(p), PartitionWindow::new).add(p);
+            windows.computeIfAbsent(p.partition(), PartitionWindow::new).add(p);
             KeyChain chain = chains.get(p.requestId);
             if (chain == null) {
                 chain = new KeyChain(p.lookedUp);
@@ -272,7 +269,7 @@ final class CommandEngine implements Runnable {
         Set<TopicPartition> fresh = new HashSet<>();
         Set<TopicPartition> back = new HashSet<>();
         for (Pending p : admitted) {
-            TopicPartition partition = partitionOf(p);
+            TopicPartition partition = p.partition();
             if (unleased.contains(partition)) fresh.add(partition);
             else if (retake.contains(partition)) back.add(partition);
         }
@@ -300,7 +297,7 @@ final class CommandEngine implements Runnable {
         List<Pending> kept = new ArrayList<>(admitted.size());
         Map<TopicPartition, Long> first = new LinkedHashMap<>();
         for (Pending p : admitted) {
-            if (refused.contains(partitionOf(p))) first.putIfAbsent(partitionOf(p), p.offset());
+            if (refused.contains(p.partition())) first.putIfAbsent(p.partition(), p.offset());
             else kept.add(p);
         }
         first.forEach((partition, offset) -> {
@@ -324,7 +321,8 @@ final class CommandEngine implements Runnable {
 
     private OutcomeStore.Writer currentWriter() {
         ConsumerGroupMetadata group = consumer.groupMetadata();
-        return new OutcomeStore.Writer(group.groupId(), group.memberId(), group.generationId(), HOST + "/" + name);
+        return new OutcomeStore.Writer(
+                group.groupId(), group.memberId(), group.generationId(), InstanceIdGuard.PROCESS + "/" + name);
     }
 
     /**
@@ -360,7 +358,7 @@ final class CommandEngine implements Runnable {
     /** PostgreSQL did not answer for these records: they are read again after a backoff. */
     private void readAgain(List<Pending> admitted, RuntimeException e, String what) throws InterruptedException {
         Map<TopicPartition, Long> first = new LinkedHashMap<>();
-        admitted.forEach(p -> first.putIfAbsent(partitionOf(p), p.offset()));
+        admitted.forEach(p -> first.putIfAbsent(p.partition(), p.offset()));
         first.forEach(consumer::seek);
         long wait = backoff.backoff(storeFailures++);
         log.warn("{}: {} ({}); reading {} records again in {} ms", name, what, Causes.chain(e), admitted.size(), wait);
@@ -381,7 +379,7 @@ final class CommandEngine implements Runnable {
         }
         if (inFlight >= settings.maxCalls()) {
             waitingForCall
-                    .computeIfAbsent(partitionOf(p), line -> new ArrayDeque<>())
+                    .computeIfAbsent(p.partition(), line -> new ArrayDeque<>())
                     .addLast(p);
             waitingCount++;
             return;
@@ -468,7 +466,7 @@ final class CommandEngine implements Runnable {
     /** Nothing of the partition from the halted record on is committed; it is read again once intake resumes. */
     private void halted(Pending p, Decision.Halt halt) {
         RecordLog.about(p, () -> gate.halt(halt, p.requestId));
-        TopicPartition partition = partitionOf(p);
+        TopicPartition partition = p.partition();
         discard(partition, p.offset());
         if (consumer.assignment().contains(partition)) consumer.seek(partition, p.offset());
     }
@@ -504,10 +502,9 @@ final class CommandEngine implements Runnable {
         unstored.removeIf(p -> p.discarded); // dropped (revoked, lost, rewound): not ours to store
         if (unstored.isEmpty()) return;
         try {
-            Set<TopicPartition> lost = recorder.store(unstored, writer());
+            storeFenced(unstored);
             unstored.forEach(p -> p.stored = true);
             unstored.clear();
-            if (!lost.isEmpty()) lostLeases(lost);
             storedAtNanos = t;
             storeFailures = 0;
             storeRecordFaults = 0;
@@ -519,6 +516,12 @@ final class CommandEngine implements Runnable {
             if (!StoreFaults.isRecordFault(e)) storeRecordFaults = 0;
             storeBackoff(t, e);
         }
+    }
+
+    /** Writes decisions under this consumer's leases; those of partitions it has lost are not written, but dropped. */
+    private void storeFenced(List<Pending> decided) {
+        Set<TopicPartition> lost = recorder.store(decided, writer());
+        if (!lost.isEmpty()) lostLeases(lost);
     }
 
     private void storeBackoff(long t, RuntimeException e) {
@@ -566,9 +569,8 @@ final class CommandEngine implements Runnable {
         RuntimeException refusal = null;
         for (int tries = 0; tries < NARROW_STORE_AFTER; tries++) {
             try {
-                Set<TopicPartition> lost = recorder.store(List.of(p), writer());
+                storeFenced(List.of(p));
                 p.stored = true;
-                if (!lost.isEmpty()) lostLeases(lost);
                 return;
             } catch (RuntimeException e) {
                 if (!StoreFaults.isRecordFault(e)) throw e;
@@ -577,8 +579,7 @@ final class CommandEngine implements Runnable {
         }
         refusedByStore(p, refusal);
         try {
-            Set<TopicPartition> lost = recorder.store(List.of(p), writer());
-            if (!lost.isEmpty()) lostLeases(lost);
+            storeFenced(List.of(p));
         } catch (RuntimeException e) {
             if (!StoreFaults.isRecordFault(e)) throw e;
             // cannot happen for its bytes (printable ASCII and bytea); a bug must not hold the partition either
@@ -794,18 +795,6 @@ final class CommandEngine implements Runnable {
             consumer.currentLag(partition).ifPresent(n -> lag.merge(partition.topic(), n, Long::sum));
         }
         recorder.lag(name, lag);
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "unknown-host";
-        }
-    }
-
-    private static TopicPartition partitionOf(Pending p) {
-        return new TopicPartition(p.record.topic(), p.record.partition());
     }
 
     private void closeQuietly() {

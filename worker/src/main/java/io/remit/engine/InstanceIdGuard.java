@@ -28,7 +28,10 @@ public final class InstanceIdGuard implements SmartLifecycle, HealthIndicator {
     private final String instanceId;
     private final Duration every;
     private final String process = UUID.randomUUID().toString();
-    private final String host = ManagementFactory.getRuntimeMXBean().getName(); // pid@host
+    /** This process, as {@code pid@host}: how remit names itself in PostgreSQL (instance ids, partition leases). */
+    static final String PROCESS = ManagementFactory.getRuntimeMXBean().getName();
+
+    private final String host = PROCESS;
     private volatile InstanceRegistry.Heartbeat last;
     private volatile boolean conflict;
     private volatile Thread thread;

@@ -6,6 +6,7 @@ import io.remit.outcome.OutcomeStore;
 import io.remit.outcome.StoredOutcome;
 import java.time.Instant;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * One polled record on its way to its commit point. Owned by the consumer's loop thread, except
@@ -52,5 +53,9 @@ final class Pending {
 
     long offset() {
         return record.offset();
+    }
+
+    TopicPartition partition() {
+        return new TopicPartition(record.topic(), record.partition());
     }
 }

@@ -40,8 +40,7 @@ final class Recorder {
      */
     Set<TopicPartition> store(List<Pending> decided, OutcomeStore.Writer writer) {
         Set<TopicPartition> partitions = new HashSet<>();
-        for (Pending pending : decided)
-            partitions.add(new TopicPartition(pending.record.topic(), pending.record.partition()));
+        for (Pending pending : decided) partitions.add(pending.partition());
         return store.save(writer, partitions, lost -> rows(decided, lost));
     }
 
@@ -51,9 +50,7 @@ final class Recorder {
         List<DeadLetterRecord> deadLetters = new ArrayList<>();
         for (Pending pending : decided) {
             Processed p = pending.result;
-            if (!lost.isEmpty()
-                    && lost.contains(
-                            new TopicPartition(p.record().topic(), p.record().partition()))) continue;
+            if (!lost.isEmpty() && lost.contains(pending.partition())) continue;
             if (pending.storeRefused != null) {
                 StoredOutcome minimal = CommandProcessor.toMinimalStored(pending);
                 if (!CommandProcessor.refusesReuse(p)) outcomes.put(minimal.requestId(), minimal);
