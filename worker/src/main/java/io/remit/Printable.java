@@ -1,31 +1,43 @@
 package io.remit;
 
+import java.util.function.IntUnaryOperator;
+
 /**
  * Text from outside (a record, the API's answer) as a log line, a Kafka header and a stored row may carry it:
  * control characters (NUL, line breaks, terminal escape sequences) become spaces and unpaired surrogates U+FFFD,
- * so that a producer or an API cannot forge log lines, break a header's text or have a row refused.
+ * so that a producer or an API cannot forge log lines, break a header's text or have a row refused. {@link #mapped} is
+ * the one pass over a text's UTF-16 units that this and the other cleanings of outside text are made of.
  */
 public final class Printable {
+    private static final char REPLACEMENT = '\uFFFD';
+
     private Printable() {}
 
     /** The text with control characters as spaces and unpaired surrogates as U+FFFD; null stays null. */
     public static String of(String text) {
+        return mapped(text, c -> Character.isISOControl(c) ? ' ' : c);
+    }
+
+    /** Whether the text holds half a surrogate pair (JSON may escape one, {@code "\ud800"}): it has no UTF-8 form. */
+    public static boolean hasUnpairedSurrogate(String text) {
+        return mapped(text, c -> c) != text;
+    }
+
+    /**
+     * The text with every unpaired surrogate as U+FFFD, every surrogate pair kept, and every other unit {@code c} as
+     * {@code each.applyAsInt(c)}; the same instance when nothing changes, null for null.
+     */
+    public static String mapped(String text, IntUnaryOperator each) {
         if (text == null) return null;
         StringBuilder out = null;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            char replaced = c;
-            if (Character.isISOControl(c)) {
-                replaced = ' ';
-            } else if (Character.isHighSurrogate(c)
-                    && i + 1 < text.length()
-                    && Character.isLowSurrogate(text.charAt(i + 1))) {
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
                 if (out != null) out.append(c).append(text.charAt(i + 1));
                 i++;
                 continue;
-            } else if (Character.isSurrogate(c)) {
-                replaced = '\uFFFD';
             }
+            char replaced = Character.isSurrogate(c) ? REPLACEMENT : (char) each.applyAsInt(c);
             if (replaced != c && out == null) out = new StringBuilder(text.length()).append(text, 0, i);
             if (out != null) out.append(replaced);
         }

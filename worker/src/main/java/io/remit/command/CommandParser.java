@@ -189,14 +189,8 @@ public final class CommandParser {
 
         /** JSON may escape half a surrogate pair ({@code "\ud800"}): such text cannot be sent as UTF-8. */
         private String unicode(String field, String text) {
-            for (int i = 0; i < text.length(); i++) {
-                char c = text.charAt(i);
-                if (Character.isHighSurrogate(c)
-                        && i + 1 < text.length()
-                        && Character.isLowSurrogate(text.charAt(i + 1))) i++;
-                else if (Character.isSurrogate(c))
-                    throw invalid(field + " must be Unicode text (it has half a surrogate pair)");
-            }
+            if (Printable.hasUnpairedSurrogate(text))
+                throw invalid(field + " must be Unicode text (it has half a surrogate pair)");
             return text;
         }
 

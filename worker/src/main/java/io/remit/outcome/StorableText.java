@@ -1,5 +1,7 @@
 package io.remit.outcome;
 
+import io.remit.Printable;
+
 /**
  * Text as PostgreSQL always accepts it. A {@code text} or {@code jsonb} value refuses the NUL character
  * ({@code 22021}, {@code 22P05}), and a Java string with an unpaired surrogate reaches it as bytes that are not the
@@ -13,38 +15,7 @@ public final class StorableText {
 
     /** The text with NUL and unpaired surrogates replaced by U+FFFD; the same instance when it needs no change. */
     public static String of(String text) {
-        if (text == null || isStorable(text)) return text;
-        StringBuilder out = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == 0) {
-                out.append(REPLACEMENT);
-            } else if (Character.isHighSurrogate(c)
-                    && i + 1 < text.length()
-                    && Character.isLowSurrogate(text.charAt(i + 1))) {
-                out.append(c).append(text.charAt(++i));
-            } else if (Character.isSurrogate(c)) {
-                out.append(REPLACEMENT);
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
-
-    /** Whether PostgreSQL stores the text as it is: no NUL, no unpaired surrogate. */
-    public static boolean isStorable(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == 0) return false;
-            if (Character.isHighSurrogate(c)) {
-                if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) return false;
-                i++;
-            } else if (Character.isLowSurrogate(c)) {
-                return false;
-            }
-        }
-        return true;
+        return Printable.mapped(text, c -> c == 0 ? REPLACEMENT : c);
     }
 
     /**
