@@ -49,7 +49,10 @@ final class ChaosChecks {
                         "duplicate dead letters",
                         "missing dead letters",
                         "unexpected dead letters",
-                        "unprocessed retries",
+                        "outcome events missing",
+                        "outcome events duplicated",
+                        "outcome events contradicting the row",
+                        "unconsumed records",
                         "secret hits")
                 .stream()
                 .mapToLong(name -> counts.getOrDefault(name, 0L))
@@ -129,10 +132,52 @@ final class ChaosChecks {
     }
 
     /**
-     * Records of the retry topics past the group's committed offsets, read as read_committed
-     * (an offset difference alone would count transaction markers).
+     * Exactly one outcome event per command (read_committed), saying what its row says: the ERP acts on these, so a
+     * missing one is a payment it never hears of and a second one an event it may act on twice.
      */
-    void retriesLeft(String bootstrap, String group, List<String> retryTopics) throws Exception {
+    void outcomeEvents(CommandMix load, JdbcTemplate jdbc, String bootstrap, String topic) {
+        Map<String, String> rows = new HashMap<>();
+        jdbc.query(
+                "select request_id, status from command_outcome where request_id like ? and status <> 'RETRYING'",
+                (java.sql.ResultSet r) -> {
+                    rows.put(r.getString(1), r.getString(2));
+                },
+                "c-" + load.run + "-%");
+        Map<String, Integer> seen = new HashMap<>();
+        long contradicting = 0;
+        for (ConsumerRecord<byte[], byte[]> record : readAll(bootstrap, topic)) {
+            if (record.key() == null) continue;
+            String key = new String(record.key(), StandardCharsets.UTF_8);
+            seen.merge(key, 1, Integer::sum);
+            String value = new String(record.value(), StandardCharsets.UTF_8);
+            String status = rows.get(key);
+            if (status != null && !value.contains("\"status\":\"" + status + "\"")) {
+                contradicting++;
+                note("outcome event of " + key + " contradicts its row " + status + ": " + value);
+            }
+        }
+        long missing = rows.keySet().stream().filter(k -> !seen.containsKey(k)).count();
+        long duplicated = seen.values().stream().filter(n -> n > 1).count();
+        seen.forEach((k, n) -> {
+            if (n > 1) note(n + " outcome events for " + k);
+        });
+        rows.keySet().stream()
+                .filter(k -> !seen.containsKey(k))
+                .limit(5)
+                .forEach(k -> note("no outcome event for " + k));
+        counts.put("outcome events", (long)
+                seen.values().stream().mapToInt(Integer::intValue).sum());
+        counts.put("outcome events missing", missing);
+        counts.put("outcome events duplicated", duplicated);
+        counts.put("outcome events contradicting the row", contradicting);
+    }
+
+    /**
+     * Records of the consumed topics (commands and retries) past the group's committed offsets, read as
+     * read_committed (an offset difference alone would count transaction markers): once quiet, every partition's
+     * committed offset has reached its end.
+     */
+    void unconsumed(String bootstrap, String group, List<String> topics) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             committed = admin.listConsumerGroupOffsets(group)
@@ -142,7 +187,7 @@ final class ChaosChecks {
         long left = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaProbe.readCommitted(bootstrap)) {
             List<TopicPartition> partitions = new java.util.ArrayList<>();
-            for (String topic : retryTopics) {
+            for (String topic : topics) {
                 consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
             }
             consumer.assign(partitions);
@@ -157,11 +202,11 @@ final class ChaosChecks {
                     && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     left++;
-                    note("unprocessed retry: " + record.topic() + "-" + record.partition() + "@" + record.offset());
+                    note("unconsumed: " + record.topic() + "-" + record.partition() + "@" + record.offset());
                 }
             }
         }
-        counts.put("unprocessed retries", left);
+        counts.put("unconsumed records", left);
     }
 
     void secrets(List<Path> logs, JdbcTemplate jdbc, String bootstrap, String deadLetterTopic, String... secrets)

@@ -117,6 +117,26 @@ public final class JavaProcess {
         }
     }
 
+    /**
+     * Sends a signal by name ({@code STOP} freezes the process as a long pause or a suspended node would, {@code CONT}
+     * thaws it); answers whether it was delivered (false when the process is not running).
+     */
+    public synchronized boolean signal(String name) {
+        if (process == null || !process.isAlive()) return false;
+        try {
+            return new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                            .inheritIO()
+                            .start()
+                            .waitFor()
+                    == 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot signal " + this.name, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** The running process, for CPU and memory readings; empty when not started. */
     public synchronized Optional<ProcessHandle> handle() {
         return process == null ? Optional.empty() : Optional.of(process.toHandle());

@@ -21,6 +21,10 @@ public final class RestartablePostgres implements AutoCloseable {
         this.dataDirectory = dataDirectory;
     }
 
+    public int port() {
+        return port;
+    }
+
     public String jdbcUrl() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
     }

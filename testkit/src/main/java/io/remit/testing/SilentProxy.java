@@ -51,14 +51,29 @@ public final class SilentProxy implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
-                Socket upstream = new Socket();
-                upstream.connect(new InetSocketAddress(targetHost, targetPort), 5_000);
-                threads.submit(() -> pump(client, upstream));
-                threads.submit(() -> pump(upstream, client));
+                threads.submit(() -> connect(client));
             } catch (IOException e) {
                 if (server.isClosed()) return;
             }
         }
+    }
+
+    /** Joins a client to the target; a target that refuses is passed on as a closed connection, not as silence. */
+    private void connect(Socket client) {
+        Socket upstream = new Socket();
+        try {
+            upstream.connect(new InetSocketAddress(targetHost, targetPort), 5_000);
+        } catch (IOException e) {
+            try {
+                client.setSoLinger(true, 0); // a reset, as the refused connection was
+                client.close();
+            } catch (IOException closing) {
+                // already gone
+            }
+            return;
+        }
+        threads.submit(() -> pump(client, upstream));
+        threads.submit(() -> pump(upstream, client));
     }
 
     private void pump(Socket from, Socket to) {

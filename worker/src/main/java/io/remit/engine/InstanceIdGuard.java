@@ -6,6 +6,8 @@ import io.remit.outcome.InstanceRegistry;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.health.contributor.Health;
@@ -34,7 +36,7 @@ public final class InstanceIdGuard implements SmartLifecycle, HealthIndicator {
     private final String host = PROCESS;
     private volatile InstanceRegistry.Heartbeat last;
     private volatile boolean conflict;
-    private volatile Thread thread;
+    private volatile CountDownLatch stopped;
 
     public InstanceIdGuard(InstanceRegistry registry, String instanceId, Duration every, MeterRegistry meters) {
         this.registry = registry;
@@ -47,24 +49,27 @@ public final class InstanceIdGuard implements SmartLifecycle, HealthIndicator {
 
     @Override
     public void start() {
-        thread = Thread.ofVirtual().name("remit-instance-id").start(this::run);
+        CountDownLatch stop = new CountDownLatch(1);
+        stopped = stop;
+        Thread.ofVirtual().name("remit-instance-id").start(() -> run(stop));
     }
 
-    private void run() {
-        while (!Thread.currentThread().isInterrupted()) {
-            try {
-                beat();
-                Thread.sleep(every);
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                log.debug("instance id heartbeat failed ({}); tried again in {}", Causes.chain(e), every);
+    /**
+     * Beats until stopped. A stop is not an interrupt: one would close the connection of a beat in progress (NIO closes
+     * an interrupted virtual thread's socket) and have the pool and Spring log it as a broken connection at every
+     * shutdown that met a beat.
+     */
+    private void run(CountDownLatch stop) {
+        try {
+            do {
                 try {
-                    Thread.sleep(every);
-                } catch (InterruptedException interrupted) {
-                    return;
+                    beat();
+                } catch (RuntimeException e) {
+                    log.debug("instance id heartbeat failed ({}); tried again in {}", Causes.chain(e), every);
                 }
-            }
+            } while (!stop.await(every.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -112,13 +117,13 @@ public final class InstanceIdGuard implements SmartLifecycle, HealthIndicator {
 
     @Override
     public void stop() {
-        Thread running = thread;
-        if (running != null) running.interrupt();
+        CountDownLatch stop = stopped;
+        if (stop != null) stop.countDown();
     }
 
     @Override
     public boolean isRunning() {
-        Thread running = thread;
-        return running != null && running.isAlive();
+        CountDownLatch stop = stopped;
+        return stop != null && stop.getCount() > 0;
     }
 }

@@ -93,7 +93,7 @@ class FrozenInstanceIT {
                     .until(() -> valid.stream().allMatch(k -> "SUCCEEDED".equals(status(k)))
                             && refused.stream().allMatch(k -> ledger.calls(k) >= 1));
 
-            signal(a, "STOP"); // frozen with 10 calls in flight
+            assertThat(a.signal("STOP")).as("SIGSTOP").isTrue(); // frozen with 10 calls in flight
             infra.sandbox.holdRequestIds(null, null);
             ShippedWorkerCheck checkB = new ShippedWorkerCheck(infra, name, Ports.free());
             b = worker(checkB, "b");
@@ -109,7 +109,7 @@ class FrozenInstanceIT {
                 throw new AssertionError("B did not take over; its log:\n" + log(second), e);
             }
 
-            signal(a, "CONT");
+            assertThat(a.signal("CONT")).as("SIGCONT").isTrue();
             // A's calls time out at once; A stores nothing for the partitions it lost, then rejoins the group
             await().atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(200))
@@ -150,7 +150,7 @@ class FrozenInstanceIT {
                     .pollInterval(Duration.ofMillis(250))
                     .until(this::committedToEnd);
         } finally {
-            if (a.handle().isPresent()) signal(a, "CONT");
+            a.signal("CONT");
             a.kill();
             if (b != null) b.kill();
         }
@@ -180,12 +180,6 @@ class FrozenInstanceIT {
         kafka.producer()
                 .send(new ProducerRecord<>(
                         commandsTopic, key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static void signal(JavaProcess process, String signal) throws Exception {
-        long pid = process.handle().orElseThrow().pid();
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start();
-        assertThat(kill.waitFor()).as("kill -" + signal).isZero();
     }
 
     private String status(String requestId) {
