@@ -64,6 +64,7 @@ public final class ReplicatedPostgres implements AutoCloseable {
                 .trim());
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         ProcessHandle.of(pid).ifPresent(p -> p.onExit().join());
+        primary = null; // killed: nothing left to stop
         try (Connection c = connect(standbyPort);
                 Statement s = c.createStatement()) {
             s.execute("select pg_promote(true, 60)");
