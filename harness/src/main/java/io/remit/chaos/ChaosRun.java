@@ -5,6 +5,7 @@ import io.remit.sandbox.SandboxOptions;
 import io.remit.sandbox.SandboxServer;
 import io.remit.testing.CommandMix;
 import io.remit.testing.JavaProcess;
+import io.remit.testing.KafkaCluster;
 import io.remit.testing.Ports;
 import io.remit.testing.ReplicatedPostgres;
 import io.remit.testing.RestartablePostgres;

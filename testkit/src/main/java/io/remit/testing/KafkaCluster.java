@@ -1,8 +1,5 @@
-package io.remit.chaos;
+package io.remit.testing;
 
-import io.remit.testing.JavaProcess;
-import io.remit.testing.Ports;
-import io.remit.testing.SilentProxy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,13 +23,21 @@ import org.apache.kafka.common.Uuid;
  * nodes, internal topics are replicated three ways with {@code min.insync.replicas=2}, as in production.
  *
  * <p>Clients reach each node through a {@link SilentProxy} (the address the node advertises), so that the network
- * between clients and brokers can fall silent ({@link #silence}); the nodes talk to each other directly.
+ * between clients and brokers can fall silent ({@link #silence}); the nodes talk to each other directly. With a
+ * {@link SelfSignedTls}, the clients' listener speaks TLS only.
  */
-final class KafkaCluster implements AutoCloseable {
+public final class KafkaCluster implements AutoCloseable {
     private final List<JavaProcess> nodes = new ArrayList<>();
     private final List<SilentProxy> proxies = new ArrayList<>();
+    private final SelfSignedTls tls;
 
-    KafkaCluster(Path dir, int size) throws IOException, InterruptedException {
+    public KafkaCluster(Path dir, int size) throws IOException, InterruptedException {
+        this(dir, size, null);
+    }
+
+    /** With {@code tls} not null, clients must speak TLS and trust its certificate. */
+    public KafkaCluster(Path dir, int size, SelfSignedTls tls) throws IOException, InterruptedException {
+        this.tls = tls;
         int replicas = Math.min(3, size);
         List<int[]> ports = new ArrayList<>(); // client, internal, controller
         for (int i = 0; i < size; i++) ports.add(new int[] {Ports.free(), Ports.free(), Ports.free()});
@@ -58,7 +63,9 @@ final class KafkaCluster implements AutoCloseable {
                                     + ",CONTROLLER://127.0.0.1:" + p[2],
                             "advertised.listeners=CLIENT://127.0.0.1:" + proxy.port() + ",INTERNAL://127.0.0.1:" + p[1],
                             "controller.listener.names=CONTROLLER",
-                            "listener.security.protocol.map=CLIENT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                            "listener.security.protocol.map=CLIENT:" + (tls == null ? "PLAINTEXT" : "SSL")
+                                    + ",INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                            tls == null ? "" : tls.brokerProperties("listener.name.client."),
                             "inter.broker.listener.name=INTERNAL",
                             "log.dirs=" + home.resolve("data"),
                             "offsets.topic.replication.factor=" + replicas,
@@ -91,33 +98,33 @@ final class KafkaCluster implements AutoCloseable {
         awaitNodes(size, Duration.ofSeconds(90));
     }
 
-    int size() {
+    public int size() {
         return nodes.size();
     }
 
     /** What clients are given: every node's advertised (proxied) address. */
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return proxies.stream().map(p -> "127.0.0.1:" + p.port()).collect(Collectors.joining(","));
     }
 
     /** SIGKILL of node {@code id} (1-based). */
-    void kill(int id) {
+    public void kill(int id) {
         nodes.get(id - 1).kill();
     }
 
     /** Starts node {@code id} again and waits until the cluster lists every node. */
-    void start(int id) throws InterruptedException {
+    public void start(int id) throws InterruptedException {
         nodes.get(id - 1).start();
         awaitNodes(nodes.size(), Duration.ofSeconds(90));
     }
 
     /** Stops (true) or resumes (false) all traffic between clients and brokers, with no reset. */
-    void silence(boolean silent) {
+    public void silence(boolean silent) {
         proxies.forEach(p -> p.silence(silent));
     }
 
     /** The node leading {@code partition}. */
-    int leaderOf(TopicPartition partition) throws ExecutionException, InterruptedException {
+    public int leaderOf(TopicPartition partition) throws ExecutionException, InterruptedException {
         try (Admin admin = admin()) {
             return admin.describeTopics(Set.of(partition.topic()))
                     .allTopicNames()
@@ -134,7 +141,7 @@ final class KafkaCluster implements AutoCloseable {
      * The transaction coordinator of a random transactional producer (the workers' are the only ones), or node 1 when
      * none is listed; asked again for up to 60 s while a node that has just restarted does not answer.
      */
-    int coordinatorOfATransaction() throws ExecutionException, InterruptedException {
+    public int coordinatorOfATransaction() throws ExecutionException, InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             try (Admin admin = admin()) {
@@ -156,30 +163,33 @@ final class KafkaCluster implements AutoCloseable {
         }
     }
 
-    List<Path> logs() {
+    public List<Path> logs() {
         return nodes.stream().map(JavaProcess::log).toList();
     }
 
+    /** What a client of this cluster needs: the bootstrap servers, and TLS's settings where it has TLS. */
+    public Map<String, Object> clientProperties() {
+        Map<String, Object> properties = new java.util.HashMap<>();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        if (tls != null) properties.putAll(tls.clientProperties());
+        return properties;
+    }
+
     private Admin admin() {
-        return Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                10_000,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                5_000));
+        return admin(10_000, 5_000);
+    }
+
+    private Admin admin(int apiTimeoutMs, int requestTimeoutMs) {
+        Map<String, Object> properties = clientProperties();
+        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, apiTimeoutMs);
+        properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, requestTimeoutMs);
+        return Admin.create(properties);
     }
 
     private void awaitNodes(int count, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            try (Admin admin = Admin.create(Map.of(
-                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    bootstrapServers(),
-                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                    2000,
-                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                    2000))) {
+            try (Admin admin = admin(2000, 2000)) {
                 java.util.Collection<Node> live =
                         admin.describeCluster().nodes().get();
                 if (live.size() >= count) return;
