@@ -75,9 +75,9 @@ through SPRING_CONFIG_ADDITIONAL_LOCATION=file:/config/. config.extra is deep-me
 {{- $_ := set $spring "config" (dict "import" $imports) -}}
 {{- end -}}
 {{- $cfg := dict
-  "server" (dict "port" 8080)
   "spring" $spring
   "management" (dict
+    "server" (dict "port" 8080)
     "endpoints" (dict "web" (dict "exposure" (dict "include" "health,info,prometheus")))
     "endpoint" (dict "health" (dict "probes" (dict "enabled" true))))
   "remit" (dict
@@ -91,7 +91,8 @@ through SPRING_CONFIG_ADDITIONAL_LOCATION=file:/config/. config.extra is deep-me
       "dead-letter-retention" $v.topics.deadLetterRetention)
     "retry" (dict "delays" $v.retry.delays "codes" $v.retry.codes)
     "worker" (dict "group-id" $v.kafka.consumerGroup "halt-probe-interval" $v.halt.probeInterval
-      "shutdown-timeout" $v.shutdownTimeout "consumers" $v.consumers))
+      "shutdown-timeout" $v.shutdownTimeout "consumers" $v.consumers)
+    "ops" (dict "port" 8081))
 -}}
 {{- with $v.logging.structuredFormat }}
 {{- $_ := set $cfg "logging" (dict "structured" (dict "format" (dict "console" .))) }}

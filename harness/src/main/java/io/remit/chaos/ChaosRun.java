@@ -149,7 +149,8 @@ public final class ChaosRun {
             throws Exception {
         int port = Ports.free();
         List<String> args = List.of(
-                "--server.port=" + port,
+                "--management.server.port=" + port, // Actuator: readiness is polled here
+                "--server.port=0", // the console's, unused
                 "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
                 "--spring.kafka.consumer.properties.session.timeout.ms=6000",
                 "--spring.kafka.consumer.properties.heartbeat.interval.ms=1500",
