@@ -134,8 +134,9 @@ run_check() {
 # the Prometheus Operator CRDs (no ServiceMonitor, no PrometheusRule), "monitoring-crds" one with
 # them; "tls-sasl" is helm/remit/examples/tls-sasl.yaml (TLS + SASL to Kafka, verify-full to
 # PostgreSQL, credentials as files, NetworkPolicy); "alert-values" forces the monitoring objects
-# and sets every kind of alert value.
-VALUE_SETS=(default monitoring-crds keda-servicemonitor existing-secret hpa tls-sasl networkpolicy alert-values)
+# and sets every kind of alert value; "console" is helm/remit/examples/console.yaml (the console with
+# TLS in the pod, an Ingress, NetworkPolicy peers), "console-plain" the console without TLS or a policy.
+VALUE_SETS=(default monitoring-crds keda-servicemonitor existing-secret hpa tls-sasl networkpolicy alert-values console console-plain)
 values_for() {
   case "$1" in
     default | monitoring-crds) ;;
@@ -143,6 +144,8 @@ values_for() {
     existing-secret) echo "--set secrets.existingSecret=remit-credentials --set secrets.keys.apiKey=REMIT_API_KEY --set secrets.keys.datasourcePassword=password" ;;
     hpa) echo "--set autoscaling.hpa.enabled=true --set-string retry.codes.INVOICE_NOT_FOUND=retry --set-string retry.codes.INSUFFICIENT_BALANCE=1h\\,2h\\,4h" ;;
     tls-sasl) echo "-f $CHART/examples/tls-sasl.yaml" ;;
+    console) echo "-f $CHART/examples/console.yaml" ;;
+    console-plain) echo "--set console.enabled=true --set console.usersSecret=remit-console-users --set networkPolicy.enabled=false" ;;
     networkpolicy) echo "--set networkPolicy.enabled=true --set kafka.bootstrapServers=kafka-0.kafka:9094\,kafka-1.kafka:9094\,kafka-2.kafka:9095 --set datasource.url=jdbc:postgresql://pg-a:5433\,pg-b:5434/remit --set api.baseUrl=https://api.expereon.example:8443 --set consumers=8 --set shutdownTimeout=30s --set logging.structuredFormat=logstash --set topics.create=false" ;;
     alert-values) echo "--set prometheusRule.force=true --set serviceMonitor.force=true --set prometheusRule.runbookBaseUrl=https://wiki.example.com/remit/runbook --set prometheusRule.upSelector=job=\"remit\"\\,namespace=\"payments\" --set prometheusRule.alerts.RemitPartitionNotCommitting.threshold=600 --set-json prometheusRule.alerts.RemitApiErrorRatioHigh.threshold=0.2 --set prometheusRule.alerts.RemitDeadLettersRising.for=15m --set prometheusRule.alerts.RemitWorkerDown.severity=critical --set prometheusRule.alerts.RemitHalted.enabled=false" ;;
   esac
@@ -249,8 +252,86 @@ check_chart_guard_rails() {
   if out="$("$HELM" template remit "$CHART" --set logging.structuredFormat=json 2>&1)"; then
     echo "an unknown structured log format was accepted"; return 1
   fi
+  if out="$("$HELM" template remit "$CHART" --set console.enabled=true --set console.ingress.enabled=true 2>&1)"; then
+    echo "a console Ingress without a host was accepted"; return 1
+  fi
+  grep -q 'console.ingress.host is required' <<<"$out"
+  if out="$("$HELM" template remit "$CHART" --set console.enabled=true --set-json 'networkPolicy.consoleFrom=[]' 2>&1)"; then
+    echo "a console open to anyone (empty networkPolicy.consoleFrom) was accepted"; return 1
+  fi
+  if out="$("$HELM" template remit "$CHART" --set console.port=8080 2>&1)"; then
+    echo "the console on Actuator's port 8080 was accepted"; return 1
+  fi
   echo "guard rails reject: keda+hpa, replicas > partitions, unknown keys, unit-less durations, a grace"
-  echo "period not above the worst-case stop, shutdownTimeout < api.timeout, misplaced alert values, unknown log formats"
+  echo "period not above the worst-case stop, shutdownTimeout < api.timeout, misplaced alert values, unknown log formats,"
+  echo "a console Ingress without a host, a console open to anyone, the console on Actuator's port"
+}
+
+# The console: its port, Service, Ingress, TLS, cookie and NetworkPolicy rule only when on, and as
+# configured; Actuator on 8080 in every render, plain HTTP.
+check_console() {
+  python3 - "$OUT" <<'PY'
+import sys, yaml
+out = sys.argv[1]
+def render(name):
+    docs = [d for d in yaml.safe_load_all(open(f'{out}/rendered-{name}.yaml')) if d]
+    dep = next(d for d in docs if d['kind'] == 'Deployment')
+    cm = next(d for d in docs if d['kind'] == 'ConfigMap' and 'application.yaml' in d.get('data', {}))
+    return docs, dep['spec']['template']['spec'], yaml.safe_load(cm['data']['application.yaml'])
+def of(docs, kind):
+    return [d for d in docs if d['kind'] == kind]
+for name in ('default', 'tls-sasl', 'networkpolicy', 'console', 'console-plain'):
+    docs, pod, cfg = render(name)
+    assert cfg['management']['server']['port'] == 8080, f'{name}: Actuator must be on 8080'
+    assert 'ssl' not in cfg['management']['server'], f'{name}: Actuator stays plain HTTP'
+    ports = {p['name']: p['containerPort'] for p in pod['containers'][0]['ports']}
+    on = name.startswith('console')
+    assert ('ops' in ports) == on, f'{name}: container port ops only with the console on: {ports}'
+    assert bool(cfg['remit']['ops'].get('enabled')) == on, f'{name}: remit.ops.enabled'
+    consoles = [s for s in of(docs, 'Service') if s['metadata']['name'].endswith('-console')]
+    assert len(consoles) == (1 if on else 0), f'{name}: the console Service only with the console on'
+    policies = of(docs, 'NetworkPolicy')
+    if name != 'console-plain':
+        assert len(policies) == 1, f'{name}: the NetworkPolicy is on by default'
+        rules = policies[0]['spec']['ingress']
+        ops_rules = [r for r in rules if any(p['port'] == 'ops' for p in r.get('ports', []))]
+        assert len(ops_rules) == (1 if on else 0), f'{name}: an ingress rule for port ops only with the console on'
+        assert all(r.get('from') for r in ops_rules), f'{name}: port ops never open to anyone'
+    if not on:
+        assert not of(docs, 'Ingress') and 'server' not in cfg, f'{name}: no console settings when it is off'
+        continue
+    assert ports['ops'] == cfg['remit']['ops']['port'] == 8081, f'{name}: ops port {ports}'
+    assert consoles[0]['spec']['ports'][0]['targetPort'] == 'ops'
+    assert 'optional:configtree:/etc/remit/console-users/' in cfg['spring']['config']['import'], f'{name}: users as a config tree'
+    users = next(v for v in pod['volumes'] if v['name'] == 'console-users')
+    assert users['secret']['secretName'] == 'remit-console-users'
+docs, pod, cfg = render('console')
+assert cfg['server']['ssl']['bundle'] == 'console'
+keystore = cfg['spring']['ssl']['bundle']['pem']['console']['keystore']
+assert keystore == {'certificate': 'file:/etc/remit/console-tls/tls.crt', 'private-key': 'file:/etc/remit/console-tls/tls.key'}, keystore
+assert cfg['server']['servlet']['session']['cookie']['secure'] is True, 'cookieSecure auto: true with TLS'
+tls = next(v for v in pod['volumes'] if v['name'] == 'console-tls')
+assert tls['secret']['secretName'] == 'remit-console-tls'
+mount = next(m for m in pod['containers'][0]['volumeMounts'] if m['name'] == 'console-tls')
+assert mount['readOnly'] is True and mount['mountPath'] == '/etc/remit/console-tls'
+service = next(s for s in of(docs, 'Service') if s['metadata']['name'].endswith('-console'))
+assert service['spec']['ports'][0]['appProtocol'] == 'https'
+[ingress] = of(docs, 'Ingress')
+assert ingress['spec']['ingressClassName'] == 'nginx'
+assert ingress['metadata']['annotations']['cert-manager.io/cluster-issuer'] == 'letsencrypt'
+assert ingress['spec']['tls'] == [{'hosts': ['remit-console.example.com'], 'secretName': 'remit-console-cert'}]
+backend = ingress['spec']['rules'][0]['http']['paths'][0]['backend']['service']
+assert backend == {'name': service['metadata']['name'], 'port': {'name': 'ops'}}, backend
+ops_from = next(r for r in of(docs, 'NetworkPolicy')[0]['spec']['ingress'] if r['ports'][0]['port'] == 'ops')['from']
+assert len(ops_from) == 2, ops_from
+docs, pod, cfg = render('console-plain')
+assert 'ssl' not in cfg.get('server', {}) and 'ssl' not in cfg['spring'], 'console-plain: no TLS'
+assert 'servlet' not in cfg.get('server', {}), 'console-plain: cookieSecure auto, no TLS: not Secure'
+assert not of(docs, 'Ingress') and not of(docs, 'NetworkPolicy')
+print('console off: no ops port, Service, Ingress or policy rule; on: port ops 8081, its Service (https with TLS),')
+print('the Ingress with cert-manager, users as a config tree, a PEM bundle from the TLS Secret, Secure cookie,')
+print('port ops only from consoleFrom; Actuator on 8080, plain HTTP, in every render')
+PY
 }
 
 check_manifests() {
@@ -590,6 +671,7 @@ done
 run_check "chart guard rails reject bad values" check_chart_guard_rails
 run_check "monitoring objects only with the Prometheus Operator CRDs (or forced)" check_monitoring_crds
 run_check "termination grace above the worst-case stop (every value set)" check_stop_budget
+run_check "the console: port, Service, Ingress, TLS, cookie, NetworkPolicy (console, console-plain)" check_console
 run_check "rendered manifests: schemas, unknown fields, chart contract" check_manifests
 run_check "values.yaml: every key commented" check_values_commented
 run_check "alerts: chart copy and PrometheusRule identical to config/prometheus" check_alert_copies

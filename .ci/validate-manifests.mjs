@@ -212,9 +212,27 @@ function checkContract(docs, file) {
 
   // Services, ServiceMonitor, PDB select the right things
   const services = by('Service');
+  // the console: its own container port "ops" = remit.ops.port, its own Service; never Actuator's port
+  const ops = (c.ports ?? []).find((p) => p.name === 'ops');
+  const opsConfig = appConfig?.remit?.ops ?? {};
+  if (appConfig?.management?.server?.port !== 8080) fail(w, 'management.server.port must be 8080 (port http)');
+  if (appConfig?.server?.port !== undefined) fail(w, 'server.port is the console\'s: set remit.ops.port (console.port) instead');
+  if (opsConfig.enabled === true) {
+    if (!ops || ops.containerPort !== opsConfig.port) fail(w, `container port "ops" must be remit.ops.port (${opsConfig.port})`);
+  } else if (ops) fail(w, 'container port "ops" without remit.ops.enabled');
   for (const s of services) {
-    if (!matches(s.spec.selector, podLabels)) fail(`${file} Service/${s.metadata.name}`, 'selector does not match the pods');
-    if (!s.spec.ports.some((p) => p.targetPort === 'http')) fail(`${file} Service/${s.metadata.name}`, 'must target port http');
+    const where = `${file} Service/${s.metadata.name}`;
+    if (!matches(s.spec.selector, podLabels)) fail(where, 'selector does not match the pods');
+    const target = s.metadata.labels?.['app.kubernetes.io/component'] === 'console' ? 'ops' : 'http';
+    if (target === 'ops' && !ops) fail(where, 'a console Service without the container port ops');
+    if (!s.spec.ports.every((p) => p.targetPort === target)) fail(where, `must target port ${target} only`);
+  }
+  for (const ing of by('Ingress')) {
+    const where = `${file} Ingress/${ing.metadata.name}`;
+    for (const path of ing.spec.rules.flatMap((r) => r.http.paths)) {
+      const svc = services.find((s) => s.metadata.name === path.backend.service.name);
+      if (svc?.metadata.labels?.['app.kubernetes.io/component'] !== 'console') fail(where, 'must lead to the console Service only');
+    }
   }
   for (const sm of by('ServiceMonitor')) {
     const svc = services.find((s) => matches(sm.spec.selector.matchLabels, s.metadata.labels));
@@ -228,6 +246,13 @@ function checkContract(docs, file) {
     const where = `${file} NetworkPolicy/${np.metadata.name}`;
     if (!matches(np.spec.podSelector.matchLabels, podLabels)) fail(where, 'podSelector does not match the pods');
     if (!(np.spec.ingress ?? []).some((r) => (r.ports ?? []).some((p) => p.port === 'http' || p.port === 8080))) fail(where, 'ingress must admit port http (probes, metrics)');
+    for (const r of np.spec.ingress ?? []) {
+      const toOps = (r.ports ?? []).some((p) => p.port === 'ops');
+      if (toOps && !ops) fail(where, 'admits port ops, which the pods do not have');
+      if (toOps && !(r.from ?? []).length) fail(where, 'admits anyone to the console (port ops): from must name peers');
+      if (!r.ports && ops) fail(where, 'a rule without ports admits the console too');
+    }
+    if (ops && !(np.spec.ingress ?? []).some((r) => (r.ports ?? []).some((p) => p.port === 'ops'))) fail(where, 'the console is on but port ops is not admitted from anyone');
     const egressPorts = (np.spec.egress ?? []).flatMap((r) => (r.ports ?? []).map((p) => p.port));
     if (!egressPorts.includes(53)) fail(where, 'egress must admit DNS (53)');
   }

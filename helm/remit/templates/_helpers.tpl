@@ -67,7 +67,9 @@ through SPRING_CONFIG_ADDITIONAL_LOCATION=file:/config/. config.extra is deep-me
   "kafka" (dict "bootstrap-servers" $v.kafka.bootstrapServers)
   "datasource" (dict "url" $v.datasource.url)
   "lifecycle" (dict "timeout-per-shutdown-phase" (printf "%ds" (int $budget.phase))) -}}
+{{- $console := $v.console -}}
 {{- $trees := $v.config.configTrees -}}
+{{- if and $console.enabled $console.usersSecret }}{{ $trees = prepend $trees $console.usersPath }}{{ end -}}
 {{- if $v.secrets.asFiles }}{{ $trees = prepend $trees $v.secrets.filesPath }}{{ end -}}
 {{- if $trees -}}
 {{- $imports := list -}}
@@ -75,9 +77,9 @@ through SPRING_CONFIG_ADDITIONAL_LOCATION=file:/config/. config.extra is deep-me
 {{- $_ := set $spring "config" (dict "import" $imports) -}}
 {{- end -}}
 {{- $cfg := dict
-  "server" (dict "port" 8080)
   "spring" $spring
   "management" (dict
+    "server" (dict "port" 8080)
     "endpoints" (dict "web" (dict "exposure" (dict "include" "health,info,prometheus")))
     "endpoint" (dict "health" (dict "probes" (dict "enabled" true))))
   "remit" (dict
@@ -91,12 +93,36 @@ through SPRING_CONFIG_ADDITIONAL_LOCATION=file:/config/. config.extra is deep-me
       "dead-letter-retention" $v.topics.deadLetterRetention)
     "retry" (dict "delays" $v.retry.delays "codes" $v.retry.codes)
     "worker" (dict "group-id" $v.kafka.consumerGroup "halt-probe-interval" $v.halt.probeInterval
-      "shutdown-timeout" $v.shutdownTimeout "consumers" $v.consumers))
+      "shutdown-timeout" $v.shutdownTimeout "consumers" $v.consumers)
+    "ops" (dict "port" $console.port))
 -}}
 {{- with $v.logging.structuredFormat }}
 {{- $_ := set $cfg "logging" (dict "structured" (dict "format" (dict "console" .))) }}
 {{- end }}
+{{- if $console.enabled }}
+{{- $_ := set $cfg.remit "ops" (dict "enabled" true "port" $console.port) }}
+{{- $server := dict }}
+{{- with $console.tls.secretName }}
+{{- $dir := trimSuffix "/" $console.tls.path }}
+{{- $_ := set $spring "ssl" (dict "bundle" (dict "pem" (dict "console" (dict "keystore" (dict
+  "certificate" (printf "file:%s/tls.crt" $dir)
+  "private-key" (printf "file:%s/tls.key" $dir)))))) }}
+{{- $_ := set $server "ssl" (dict "bundle" "console") }}
+{{- end }}
+{{- if include "remit.consoleCookieSecure" $ }}
+{{- $_ := set $server "servlet" (dict "session" (dict "cookie" (dict "secure" true))) }}
+{{- end }}
+{{- if $server }}{{ $_ := set $cfg "server" $server }}{{ end }}
+{{- end }}
 {{- toYaml (mustMergeOverwrite $cfg (deepCopy $v.config.extra)) }}
+{{- end }}
+
+{{/* "true" when the console's session cookie is Secure: console.cookieSecure, or with "auto" TLS in the pod or at the Ingress; else "". */}}
+{{- define "remit.consoleCookieSecure" -}}
+{{- $c := .Values.console -}}
+{{- if eq (toString $c.cookieSecure) "auto" }}
+{{- if or $c.tls.secretName (and $c.ingress.enabled $c.ingress.tls.secretName) }}true{{ end }}
+{{- else if $c.cookieSecure }}true{{ end }}
 {{- end }}
 
 {{/* Seconds in a Spring duration written <number><ms|s|m|h|d> (milliseconds round up). */}}
@@ -205,6 +231,12 @@ runbookBaseUrl; the scrape selector job="remit" from upSelector. The defaults ch
 {{- $budget := include "remit.stopBudget" . | fromJson }}
 {{- if le (int $budget.grace) (int $budget.worst) }}
 {{- fail (printf "terminationGracePeriodSeconds (%d) must exceed remit's worst-case stop, %d s: shutdownTimeout %d s + 10 s commit + 5 s x %d consumers + timeout-per-shutdown-phase %d s + 5 s to exit; raise it or set it to 0 (computed)" (int $budget.grace) (int $budget.worst) (int $budget.shutdown) (int $budget.consumers) (int $budget.phase)) }}
+{{- end }}
+{{- if and .Values.console.ingress.enabled (not .Values.console.enabled) }}
+{{- fail "console.ingress.enabled needs console.enabled" }}
+{{- end }}
+{{- if and .Values.console.ingress.enabled (not .Values.console.ingress.host) }}
+{{- fail "console.ingress.host is required with console.ingress.enabled" }}
 {{- end }}
 {{- if lt (int (include "remit.seconds" .Values.shutdownTimeout)) (int (include "remit.seconds" .Values.api.timeout)) }}
 {{- fail "shutdownTimeout must be at least api.timeout: a batch in hand waits for its API calls" }}

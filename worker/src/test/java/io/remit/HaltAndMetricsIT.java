@@ -19,14 +19,14 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 
 /** Halting on refused credentials and resuming by probe, seen through Actuator; and the metrics contract. */
 class HaltAndMetricsIT extends WorkerTestSupport {
     private final HttpClient http = HttpClient.newHttpClient();
 
-    @Value("${local.server.port}")
-    int port;
+    @LocalManagementPort
+    int port; // Actuator's
 
     @Test
     void haltsOnRefusedCredentialsWithoutDeadLetteringAndResumesWhenTheyAreAccepted() throws Exception {

@@ -34,6 +34,7 @@ class RedeliveryAfterCrashIT {
         properties.put("remit.worker.shutdown-timeout", "100ms");
         properties.put("remit.api.timeout", "10s");
         properties.put("server.port", "0");
+        properties.put("management.server.port", "0");
         return new SpringApplicationBuilder(RemitApplication.class).run(TestSettings.asArguments(properties));
     }
 

@@ -37,6 +37,7 @@ class StartupWaitsForPostgresIT {
         settings.put("spring.datasource.username", "postgres");
         settings.put("spring.datasource.password", "postgres");
         settings.put("server.port", "0");
+        settings.put("management.server.port", "0");
         CompletableFuture<ConfigurableApplicationContext> starting = CompletableFuture.supplyAsync(
                 () -> new SpringApplicationBuilder(RemitApplication.class).run(TestSettings.asArguments(settings)));
         try {

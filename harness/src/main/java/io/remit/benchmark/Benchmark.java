@@ -933,7 +933,8 @@ public final class Benchmark {
             int port = Ports.free();
             Infrastructure infra = bench.infra;
             List<String> common = List.of(
-                    "--server.port=" + port,
+                    "--management.server.port=" + port, // Actuator, read by MeasuredWorker
+                    "--server.port=0", // remit's console, unused
                     "--spring.kafka.bootstrap-servers=" + infra.bootstrapServers,
                     "--spring.datasource.url=" + infra.jdbcUrl,
                     "--spring.datasource.username=" + infra.dbUser,

@@ -207,7 +207,8 @@ public final class ChaosRun {
             int index, Options options, Network network, String apiSecret, String dbPassword, Path dir) {
         int port = Ports.free();
         List<String> args = new ArrayList<>(List.of(
-                "--server.port=" + port,
+                "--management.server.port=" + port, // Actuator: readiness is polled here
+                "--server.port=0", // the console's, unused
                 "--spring.kafka.bootstrap-servers=" + network.kafka(),
                 "--spring.datasource.url=" + network.jdbcUrl(),
                 "--spring.datasource.username=postgres",

@@ -6,6 +6,7 @@ import io.remit.console.CommandsTopic;
 import io.remit.console.ConsoleApi;
 import io.remit.console.ConsolePages;
 import io.remit.console.ConsoleSecurity;
+import io.remit.console.ConsoleServer;
 import io.remit.console.ConsoleUsers;
 import io.remit.console.DeadLetterProperties;
 import io.remit.console.DeadLetterReader;
@@ -41,7 +42,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Wires the operator's console ({@code io.remit.console}): security on every instance (Actuator's
- * probes and scrape open, {@code /ops/} closed unless {@code remit.ops.enabled} and users are set),
+ * probes and scrape open, on its own port as on the console's; {@code /ops/} served only on the console's port, and
+ * closed there unless {@code remit.ops.enabled} and users are set),
  * the retention of stored dead letters on every instance, and the console itself (API, page,
  * redrives) only where {@code remit.ops.enabled=true}.
  */
@@ -67,6 +69,17 @@ class ConsoleConfiguration {
     @Bean
     LoginThrottle loginThrottle(OpsProperties ops, MeterRegistry registry) {
         return new LoginThrottle(ops.throttle(), registry);
+    }
+
+    @Bean
+    ConsoleServer consoleServer() {
+        return new ConsoleServer();
+    }
+
+    @Bean
+    @Order(0)
+    SecurityFilterChain managementChain(HttpSecurity http, ConsoleServer server) throws Exception {
+        return ConsoleSecurity.management(http, server.management());
     }
 
     @Bean

@@ -13,10 +13,14 @@ import org.springframework.security.web.authentication.HttpStatusEntryPoint;
 import org.springframework.security.web.authentication.SimpleUrlAuthenticationSuccessHandler;
 import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
- * Who may reach what. Three filter chains, tried in this order:
+ * Who may reach what. Four filter chains, tried in this order:
  * <ol>
+ * <li>Actuator's own server ({@code management.server.port}, {@link ConsoleServer#management()}): the probes and the
+ *     scrape ({@link #OPEN_ACTUATOR}) are open, every other path is 404, {@code /ops/} included: the console is not
+ *     there;</li>
  * <li>the JSON API ({@link #API}): HTTP Basic on every request, no session (so a browser's console
  *     session cookie cannot be used against it), 401 without credentials and without a
  *     {@code WWW-Authenticate} challenge (a browser would prompt, then hold the credentials for any page that
@@ -24,7 +28,7 @@ import org.springframework.security.web.authentication.www.BasicAuthenticationFi
  *     ({@link CrossSiteRequests}); {@code VIEWER} reads, {@code OPERATOR} posts;</li>
  * <li>the triage page (everything else under {@code /ops/}): a login form, a session, CSRF tokens on
  *     every form, a strict Content-Security-Policy; {@code VIEWER} reads, anything else is {@code OPERATOR}'s;</li>
- * <li>everything else: the Actuator health groups and the Prometheus scrape are open (probes and
+ * <li>everything else on the console's server: the Actuator health groups and the Prometheus scrape are open (probes and
  *     scrapers carry no credentials; {@link #OPEN_ACTUATOR}), every other path is refused.</li>
  * </ol>
  * When the console is closed (off, or no users) one chain refuses every {@code /ops/} request with 403. Logins of
@@ -115,7 +119,26 @@ public final class ConsoleSecurity {
                 .build();
     }
 
-    /** Actuator's probes and scrape stay open to unauthenticated callers; nothing else is served. */
+    /** Actuator's own server: its probes and scrape open, anything else (the console's paths too) 404. */
+    public static SecurityFilterChain management(HttpSecurity http, RequestMatcher managementServer) throws Exception {
+        return http.securityMatcher(managementServer)
+                .csrf(AbstractHttpConfigurer::disable)
+                .requestCache(AbstractHttpConfigurer::disable)
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .exceptionHandling(e -> e.authenticationEntryPoint(new HttpStatusEntryPoint(HttpStatus.NOT_FOUND)))
+                .authorizeHttpRequests(a -> a.requestMatchers(OPEN_ACTUATOR)
+                        .permitAll()
+                        .requestMatchers("/error")
+                        .permitAll()
+                        .anyRequest()
+                        .denyAll())
+                .build();
+    }
+
+    /**
+     * The console's server, past the console's paths: Actuator's probes and scrape stay open to unauthenticated
+     * callers (served here only when Actuator shares this port); nothing else is served.
+     */
     public static SecurityFilterChain rest(HttpSecurity http) throws Exception {
         return http.sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .authorizeHttpRequests(a -> a.requestMatchers(OPEN_ACTUATOR)

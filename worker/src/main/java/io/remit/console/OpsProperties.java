@@ -10,7 +10,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * The operator's console ({@code remit.ops.*}). Off unless {@code enabled}; open only to the
  * configured users. Passwords are {@code {bcrypt}} hashes, never plain text, and never logged:
- * {@link User#toString()} leaves them out.
+ * {@link User#toString()} leaves them out. The console has a port of its own, {@code remit.ops.port} (8081 by
+ * default; the main server's {@code server.port} is set from it in application.yaml), apart from Actuator's
+ * ({@code management.server.port}, 8080): see {@link ConsoleServer}.
  *
  * @param enabled whether this instance serves {@code /ops/} and runs redrives
  * @param users   console users by name

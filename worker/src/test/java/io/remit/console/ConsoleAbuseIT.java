@@ -45,7 +45,7 @@ class ConsoleAbuseIT extends ConsoleTestSupport {
         // even the right password of a real user is not checked for a throttled name; other names are unaffected
         assertThat(get("/ops/dead-letters", basic(OPERATOR, OPERATOR_PASSWORD)).statusCode())
                 .isEqualTo(200);
-        String metrics = get("/actuator/prometheus", null).body();
+        String metrics = actuator("/actuator/prometheus").body();
         assertThat(metrics.lines().filter(l -> l.startsWith("remit_console_logins_throttled_total{")))
                 .anySatisfy(l -> assertThat(l).contains("by=\"user\""));
         assertThat(metrics).contains("remit_console_login_failures_total");

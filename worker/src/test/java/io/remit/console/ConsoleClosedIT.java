@@ -13,10 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -27,8 +28,11 @@ class ConsoleClosedIT {
     static final Infrastructure infra = Infrastructure.get();
     final HttpClient http = HttpClient.newHttpClient();
 
-    @Value("${local.server.port}")
+    @LocalServerPort
     int port;
+
+    @LocalManagementPort
+    int managementPort;
 
     @DynamicPropertySource
     static void remit(DynamicPropertyRegistry registry) {
@@ -58,10 +62,11 @@ class ConsoleClosedIT {
                                 .build())
                         .statusCode())
                 .isEqualTo(403);
-        assertThat(send(HttpRequest.newBuilder(uri("/actuator/health/liveness")).build())
+        assertThat(send(HttpRequest.newBuilder(actuator("/actuator/health/liveness"))
+                                .build())
                         .statusCode())
                 .isEqualTo(200);
-        assertThat(send(HttpRequest.newBuilder(uri("/actuator/prometheus")).build())
+        assertThat(send(HttpRequest.newBuilder(actuator("/actuator/prometheus")).build())
                         .statusCode())
                 .isEqualTo(200);
         assertThat(output.getAll())
@@ -71,6 +76,10 @@ class ConsoleClosedIT {
 
     private URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private URI actuator(String path) {
+        return URI.create("http://127.0.0.1:" + managementPort + path);
     }
 
     private HttpResponse<String> send(HttpRequest request) throws Exception {

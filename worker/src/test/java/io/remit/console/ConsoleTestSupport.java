@@ -16,8 +16,9 @@ import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -47,8 +48,13 @@ abstract class ConsoleTestSupport {
     final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    @Value("${local.server.port}")
+    /** The console's port (the main server's). */
+    @LocalServerPort
     int port;
+
+    /** Actuator's port: {@code management.server.port}, a random one apart from the console's. */
+    @LocalManagementPort
+    int managementPort;
 
     @Autowired
     JdbcTemplate jdbc;
@@ -63,6 +69,8 @@ abstract class ConsoleTestSupport {
         registry.add("remit.ops.users." + VIEWER + ".password", () -> VIEWER_HASH);
         registry.add("remit.ops.users." + VIEWER + ".roles", () -> "VIEWER");
         registry.add("remit.ops.redrive.poll-interval", () -> "200ms");
+        // exposed but not open: shows that the security chains apply on the management server too
+        registry.add("management.endpoints.web.exposure.include", () -> "health,info,prometheus,env");
     }
 
     StoredDeadLetters stored() {
@@ -81,6 +89,15 @@ abstract class ConsoleTestSupport {
 
     String url(String path) {
         return "http://127.0.0.1:" + port + path;
+    }
+
+    /** GET {@code path} from Actuator's port, without credentials. */
+    HttpResponse<String> actuator(String path) throws IOException, InterruptedException {
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+                        .timeout(Duration.ofSeconds(20))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static String basic(String user, String password) {

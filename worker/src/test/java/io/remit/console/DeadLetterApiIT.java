@@ -18,10 +18,50 @@ import tools.jackson.databind.JsonNode;
 class DeadLetterApiIT extends ConsoleTestSupport {
 
     @Test
-    void keepsActuatorOpenWithoutCredentials() throws Exception {
-        assertThat(get("/actuator/health/liveness", null).statusCode()).isEqualTo(200);
-        assertThat(get("/actuator/health/readiness", null).statusCode()).isIn(200, 503);
-        assertThat(get("/actuator/prometheus", null).statusCode()).isEqualTo(200);
+    void keepsActuatorOpenWithoutCredentialsOnItsOwnPortOnly() throws Exception {
+        assertThat(managementPort).isNotEqualTo(port);
+        assertThat(actuator("/actuator/health/liveness").statusCode()).isEqualTo(200);
+        assertThat(actuator("/actuator/health/readiness").statusCode()).isIn(200, 503);
+        assertThat(actuator("/actuator/prometheus").statusCode()).isEqualTo(200);
+        assertThat(actuator("/actuator/info").statusCode()).isEqualTo(200);
+        assertThat(actuator("/actuator/env").statusCode())
+                .as("exposed, but not open: the security chains apply on the management server")
+                .isEqualTo(404);
+        for (String path : new String[] {"/actuator/health/liveness", "/actuator/prometheus", "/actuator/info"})
+            assertThat(get(path, null).statusCode())
+                    .as("not served on the console's port: " + path)
+                    .isEqualTo(404);
+        assertThat(get("/actuator/env", null).statusCode())
+                .as("refused on the console's port, as any path that is not the console's")
+                .isEqualTo(403);
+    }
+
+    @Test
+    void servesNoneOfTheConsoleOnActuatorsPort() throws Exception {
+        String operator = basic(OPERATOR, OPERATOR_PASSWORD);
+        for (String path : new String[] {"/ops", "/ops/", "/ops/login", "/ops/dead-letters", "/ops/redrives"}) {
+            HttpRequest.Builder request =
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path));
+            assertThat(http.send(request.build(), HttpResponse.BodyHandlers.ofString())
+                            .statusCode())
+                    .as(path)
+                    .isEqualTo(404);
+            assertThat(http.send(
+                                    request.header("Authorization", operator).build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode())
+                    .as(path + " with an operator's credentials")
+                    .isEqualTo(404);
+        }
+        HttpResponse<String> login = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/ops/login"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "username=" + OPERATOR + "&password=" + OPERATOR_PASSWORD))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).as("the login form is not there").isEqualTo(404);
+        assertThat(login.headers().allValues("Set-Cookie")).isEmpty();
     }
 
     @Test

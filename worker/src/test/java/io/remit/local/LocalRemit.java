@@ -59,10 +59,12 @@ public final class LocalRemit {
         System.out.printf(
                 "%nremit is running locally.%n  Kafka      %s%n  PostgreSQL %s (postgres/postgres)%n"
                         + "  Sandbox    %s%n  Actuator   http://localhost:%s/actuator/health, /actuator/prometheus%n"
+                        + "  Console    http://localhost:%s/ops/ (with remit.ops.enabled and users)%n"
                         + "Ctrl-C stops everything.%n%n",
                 infra.bootstrapServers,
                 infra.jdbcUrl,
                 infra.sandbox.baseUrl(),
+                remit.getEnvironment().getProperty("local.management.port"),
                 remit.getEnvironment().getProperty("local.server.port"));
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(

@@ -234,8 +234,17 @@ class ChartDeploymentIT {
                         infra.dbUser,
                         "datasourcePassword",
                         infra.dbPassword));
-        // On the host network the pod's port is the host's: a free one instead of 8080, through the chart's own knob.
-        values.put("config", Map.of("extra", Map.of("server", Map.of("port", port))));
+        // On the host network the pod's ports are the host's: free ones instead of 8080 and 8081, through the chart's
+        // own knob.
+        values.put(
+                "config",
+                Map.of(
+                        "extra",
+                        Map.of(
+                                "management",
+                                Map.of("server", Map.of("port", port)),
+                                "remit",
+                                Map.of("ops", Map.of("port", check.opsPort)))));
         return values;
     }
 

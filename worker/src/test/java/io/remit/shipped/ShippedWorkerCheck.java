@@ -8,6 +8,7 @@ import io.remit.testing.Commands;
 import io.remit.testing.Infrastructure;
 import io.remit.testing.JavaProcess;
 import io.remit.testing.KafkaProbe;
+import io.remit.testing.Ports;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,7 +38,11 @@ final class ShippedWorkerCheck {
     final String commands;
     final String deadLetters;
     final Infrastructure infra;
+    /** Actuator's port ({@code management.server.port}): probes, the scrape. */
     final int port;
+    /** The console's ({@code remit.ops.port}), free too: the default 8081 may be taken. */
+    final int opsPort = Ports.free();
+
     private final JdbcTemplate jdbc;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -53,7 +58,8 @@ final class ShippedWorkerCheck {
     /** The settings as environment variables (relaxed binding), secrets included: what a Deployment's env gives. */
     Map<String, String> environment(String instanceId) {
         Map<String, String> env = new HashMap<>();
-        env.put("SERVER_PORT", Integer.toString(port));
+        env.put("MANAGEMENT_SERVER_PORT", Integer.toString(port));
+        env.put("REMIT_OPS_PORT", Integer.toString(opsPort));
         env.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", infra.bootstrapServers);
         env.put("SPRING_DATASOURCE_URL", infra.jdbcUrl);
         env.put("SPRING_DATASOURCE_USERNAME", infra.dbUser);
