@@ -351,10 +351,12 @@ public final class ChaosRun {
                     Thread.sleep(options.killEvery().toMillis() / 2
                             + random.nextLong(options.killEvery().toMillis()));
                     JavaProcess victim = workers.get(random.nextInt(workers.size()));
-                    victim.kill();
-                    kills.incrementAndGet();
-                    Thread.sleep(2000 + random.nextLong(2000));
-                    victim.start();
+                    synchronized (victim) { // not while a scheduled fault holds it (frozen, or being replaced)
+                        victim.kill();
+                        kills.incrementAndGet();
+                        Thread.sleep(2000 + random.nextLong(2000));
+                        victim.start();
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -408,9 +410,11 @@ public final class ChaosRun {
                 }
                 case FREEZE -> {
                     JavaProcess victim = workers.get(random.nextInt(workers.size()));
-                    victim.signal("STOP");
-                    Thread.sleep(15_000);
-                    victim.signal("CONT");
+                    synchronized (victim) {
+                        victim.signal("STOP");
+                        Thread.sleep(15_000);
+                        victim.signal("CONT");
+                    }
                     return victim.name() + " frozen 15 s";
                 }
                 case BLACKHOLE_API -> {
@@ -424,9 +428,11 @@ public final class ChaosRun {
                 }
                 case ROLLING -> {
                     for (JavaProcess worker : workers) {
-                        worker.stop(Duration.ofSeconds(120));
-                        worker.start();
-                        awaitReady(List.of(worker), Duration.ofSeconds(120));
+                        synchronized (worker) {
+                            worker.stop(Duration.ofSeconds(120));
+                            worker.start();
+                            awaitReady(List.of(worker), Duration.ofSeconds(180));
+                        }
                     }
                     return workers.size() + " workers replaced in turn (SIGTERM)";
                 }

@@ -76,7 +76,9 @@ public final class JavaProcess {
         return System.getProperty("java.class.path");
     }
 
+    /** Starts the process; refused while it is still running (two would run under one name, port and id). */
     public synchronized void start() {
+        if (process != null && process.isAlive()) throw new IllegalStateException(name + " is already running");
         try {
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)

@@ -1,11 +1,17 @@
 package io.remit.testing;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A self-signed certificate for {@code 127.0.0.1} and {@code localhost}, made with the JDK's {@code keytool}: a PKCS12
@@ -101,6 +107,19 @@ public record SelfSignedTls(Path keystore, Path truststore, String password) {
                 at + "type=PKCS12",
                 "--spring.kafka.ssl.bundle=" + bundle,
                 "--spring.kafka.security.protocol=SSL");
+    }
+
+    /** An HTTPS client's context, trusting this certificate only. */
+    public SSLContext clientContext() throws IOException, GeneralSecurityException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(truststore)) {
+            store.load(in, password.toCharArray());
+        }
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(store);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return context;
     }
 
     private static void keytool(String... args) throws IOException, InterruptedException {

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.remit.testing.Infrastructure;
 import io.remit.testing.JavaProcess;
 import io.remit.testing.Ports;
+import io.remit.testing.SelfSignedTls;
 import io.remit.testing.Shipped;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,15 +15,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 
@@ -35,7 +31,6 @@ import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 class ConsolePortsIT {
     private static final String USER = "alice";
     private static final String PASSWORD = "alice-" + UUID.randomUUID();
-    private static final String STORE_PASSWORD = "store-" + UUID.randomUUID();
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -75,20 +70,20 @@ class ConsolePortsIT {
     @Test
     void withAnSslBundleTheConsoleIsHttpsOnlyAndItsCookieSecureWhileActuatorStaysPlain() throws Exception {
         ShippedWorkerCheck check = new ShippedWorkerCheck(Infrastructure.get(), "ports-tls", Ports.free());
-        Path keystore = selfSigned(Files.createTempDirectory("remit-console-tls"));
+        SelfSignedTls tls = SelfSignedTls.in(Files.createTempDirectory("remit-console-tls"));
         JavaProcess remit = start(
                 check,
                 "ports-tls",
                 List.of(
-                        "--spring.ssl.bundle.jks.console.keystore.location=file:" + keystore,
-                        "--spring.ssl.bundle.jks.console.keystore.password=" + STORE_PASSWORD,
+                        "--spring.ssl.bundle.jks.console.keystore.location=file:" + tls.keystore(),
+                        "--spring.ssl.bundle.jks.console.keystore.password=" + tls.password(),
                         "--spring.ssl.bundle.jks.console.keystore.type=PKCS12",
                         "--server.ssl.bundle=console",
                         "--server.servlet.session.cookie.secure=true"));
         try {
             check.awaitReady(remit); // plain HTTP on Actuator's port
             HttpClient https = HttpClient.newBuilder()
-                    .sslContext(trusting(keystore))
+                    .sslContext(tls.clientContext())
                     .connectTimeout(Duration.ofSeconds(2))
                     .build();
             String console = "https://127.0.0.1:" + check.opsPort;
@@ -182,51 +177,5 @@ class ConsolePortsIT {
 
     private static String basic() {
         return "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** A self-signed certificate for 127.0.0.1 and localhost in a new PKCS12 keystore, made with the JDK's keytool. */
-    private static Path selfSigned(Path dir) throws Exception {
-        Path keystore = dir.resolve("console.p12");
-        Process keytool = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "keytool")
-                                .toString(),
-                        "-genkeypair",
-                        "-alias",
-                        "console",
-                        "-keyalg",
-                        "EC",
-                        "-groupname",
-                        "secp256r1",
-                        "-dname",
-                        "CN=localhost",
-                        "-ext",
-                        "SAN=ip:127.0.0.1,dns:localhost",
-                        "-validity",
-                        "2",
-                        "-storetype",
-                        "PKCS12",
-                        "-keystore",
-                        keystore.toString(),
-                        "-storepass",
-                        STORE_PASSWORD)
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(keytool.exitValue()).as(output).isZero();
-        return keystore;
-    }
-
-    /** A client context trusting only the keystore's certificate. */
-    private static SSLContext trusting(Path keystore) throws Exception {
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(keystore)) {
-            store.load(in, STORE_PASSWORD.toCharArray());
-        }
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(store);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trust.getTrustManagers(), null);
-        return context;
     }
 }
