@@ -61,6 +61,7 @@ public final class ChaosRun {
             Duration killEvery,
             Set<Fault> faults,
             int brokers,
+            int partitions,
             String protocol,
             Duration blackhole,
             Duration quietTimeout) {
@@ -80,6 +81,7 @@ public final class ChaosRun {
                     Duration.ofSeconds(10),
                     Fault.parse(faults),
                     brokers,
+                    6,
                     protocol,
                     blackhole,
                     Duration.ofMinutes(5));
@@ -97,6 +99,7 @@ public final class ChaosRun {
                     Duration.ofSeconds(Long.parseLong(flags.getOrDefault("--kill-every-seconds", "10"))),
                     Fault.parse(flags.getOrDefault("--faults", Fault.DEFAULT)),
                     Integer.parseInt(flags.getOrDefault("--brokers", "1")),
+                    Integer.parseInt(flags.getOrDefault("--partitions", "6")),
                     flags.getOrDefault("--protocol", "classic"),
                     Duration.ofSeconds(Long.parseLong(flags.getOrDefault("--blackhole-seconds", "30"))),
                     Duration.ofMinutes(Long.parseLong(flags.getOrDefault("--quiet-minutes", "10"))));
@@ -179,6 +182,7 @@ public final class ChaosRun {
             summary.put("quiet", quiet);
             summary.put("workers", options.workers());
             summary.put("brokers", options.brokers());
+            summary.put("partitions", options.partitions());
             summary.put("group protocol", options.protocol());
             summary.put("worker kills (SIGKILL)", kills.get());
             synchronized (made) {
@@ -219,7 +223,7 @@ public final class ChaosRun {
                 "--remit.topics.commands=" + COMMANDS,
                 "--remit.topics.dead-letter=" + DEAD_LETTERS,
                 "--remit.topics.outcomes=" + OUTCOMES,
-                "--remit.topics.partitions=6",
+                "--remit.topics.partitions=" + options.partitions(),
                 "--remit.topics.replication-factor=" + Math.min(3, options.brokers()),
                 "--remit.retry.delays=" + DELAYS,
                 "--remit.worker.group-id=chaos",
@@ -393,7 +397,7 @@ public final class ChaosRun {
                     return restartBroker(1 + random.nextInt(kafka.size()));
                 }
                 case LEADER -> {
-                    int partition = random.nextInt(6);
+                    int partition = random.nextInt(options.partitions());
                     int leader = kafka.leaderOf(new TopicPartition(COMMANDS, partition));
                     return restartBroker(leader) + ", leader of " + COMMANDS + "-" + partition;
                 }
