@@ -130,6 +130,44 @@ class ConsoleAbuseIT extends ConsoleTestSupport {
         assertThat(tried).as("the mutating paths found").contains("POST /ops/redrives");
     }
 
+    /**
+     * No answer of the application, to an operator on every page and API path it maps (path variables filled) nor to
+     * anyone on Actuator, carries a secret: the API secret, a console password or its hash.
+     */
+    @Test
+    void noAnswerCarriesASecret() throws Exception {
+        String operator = basic(OPERATOR, OPERATOR_PASSWORD);
+        List<String> secrets = List.of(
+                io.remit.sandbox.SandboxOptions.DEFAULT_SECRET,
+                OPERATOR_PASSWORD,
+                VIEWER_PASSWORD,
+                OPERATOR_HASH.substring("{bcrypt}".length()),
+                VIEWER_HASH.substring("{bcrypt}".length()));
+        List<String> read = new ArrayList<>();
+        for (var entry : mappings.getHandlerMethods().entrySet()) {
+            if (!entry.getKey().getMethodsCondition().getMethods().contains(RequestMethod.GET)) continue;
+            for (String pattern : entry.getKey().getPatternValues()) {
+                if (!pattern.startsWith("/ops")) continue;
+                String path = pattern.replaceAll("\\{[^}]+}", UUID.randomUUID().toString()) + "?requestId="
+                        + UUID.randomUUID();
+                HttpResponse<String> answer = get(path, operator);
+                read.add("GET " + path + " " + answer.statusCode());
+                assertNoSecret(secrets, path, answer);
+            }
+        }
+        for (String path : List.of("/actuator/health", "/actuator/info", "/actuator/prometheus")) {
+            HttpResponse<String> answer = actuator(path);
+            read.add("GET " + path + " " + answer.statusCode());
+            assertNoSecret(secrets, path, answer);
+        }
+        assertThat(read).as("the paths read").hasSizeGreaterThan(6);
+    }
+
+    private static void assertNoSecret(List<String> secrets, String path, HttpResponse<String> answer) {
+        String all = answer.headers().map() + "\n" + answer.body();
+        for (String secret : secrets) assertThat(all).as(path).doesNotContain(secret);
+    }
+
     @Test
     void listsAndHistoriesAreBoundedHoweverAProducerFilledThem() throws Exception {
         String operator = basic(OPERATOR, OPERATOR_PASSWORD);

@@ -242,6 +242,52 @@ class ConsoleBrowserIT extends ConsoleTestSupport {
                 .endsWith("/ops/login");
     }
 
+    /**
+     * Markup a producer put in a command (its key, a header's name and value, the value) and an API put in its error
+     * message is shown as the text it is, on the list and on the dead letter's page, and nothing of it runs: no element
+     * it describes exists, and its script never changed the page's title.
+     */
+    @Test
+    void markupFromAProducerOrTheApiIsShownAsTextAndNeverRuns() throws Exception {
+        String markup = "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>";
+        String key = id("xss") + markup;
+        String code = code("XSS");
+        stored().row(key, "{\"type\":\"invoice.create\",\"note\":\"" + markup.replace("\"", "\\\"") + "\"}")
+                .code(code, 422, "the API said " + markup)
+                .header(markup, markup)
+                .store();
+
+        browser.get(url("/ops/"));
+        signIn(OPERATOR, OPERATOR_PASSWORD);
+        shown(By.id("list-summary"));
+        browser.get(url("/ops/?code=" + code));
+        WebElement row = shown(By.cssSelector("#dead-letters tbody tr"));
+        assertThat(row.getText()).contains(markup);
+        assertNothingRan();
+        screenshot("markup-listed");
+
+        row.findElement(By.tagName("a")).click();
+        assertThat(shown(By.id("request-id")).getText()).isEqualTo(key);
+        assertThat(browser.findElement(By.tagName("body")).getText())
+                .contains("the API said " + markup)
+                .contains(markup);
+        assertThat(browser.findElement(By.cssSelector("table.headers")).getText())
+                .contains(markup);
+        assertNothingRan();
+        screenshot("markup-shown");
+    }
+
+    private void assertNothingRan() {
+        assertThat(browser.getTitle())
+                .as("the markup's script sets the title to this")
+                .isNotEqualTo("pwned");
+        assertThat(browser.findElements(By.cssSelector("img[src='x']")))
+                .as("an element from the markup")
+                .isEmpty();
+        assertThat(browser.findElements(By.xpath("//script[contains(., 'pwned')]")))
+                .isEmpty();
+    }
+
     /** The element once the page shows it (a click that navigates returns before the next page is there). */
     private WebElement shown(By locator) {
         return wait.until(ExpectedConditions.visibilityOfElementLocated(locator));

@@ -143,9 +143,12 @@ final class StoredDeadLetters {
             return this;
         }
 
+        private static final tools.jackson.databind.json.JsonMapper JSON =
+                tools.jackson.databind.json.JsonMapper.builder().build();
+
         private String headersJson() {
             List<String> entries = new ArrayList<>();
-            headers.forEach((k, v) -> entries.add("{\"key\":\"" + k + "\",\"value\":"
+            headers.forEach((k, v) -> entries.add("{\"key\":" + JSON.writeValueAsString(k) + ",\"value\":"
                     + (v == null ? "null" : "\"" + Base64.getEncoder().encodeToString(v) + "\"") + "}"));
             return "[" + String.join(",", entries) + "]";
         }
