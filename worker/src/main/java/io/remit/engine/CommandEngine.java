@@ -789,12 +789,7 @@ final class CommandEngine implements Runnable {
         }
         if (Duration.between(lagReportedAt, now).compareTo(LAG_EVERY) < 0) return;
         lagReportedAt = now;
-        Map<String, Long> lag = new HashMap<>();
-        for (TopicPartition partition : consumer.assignment()) {
-            lag.putIfAbsent(partition.topic(), 0L);
-            consumer.currentLag(partition).ifPresent(n -> lag.merge(partition.topic(), n, Long::sum));
-        }
-        recorder.lag(name, lag);
+        recorder.lag(name, ConsumerLag.byTopic(consumer));
     }
 
     private void closeQuietly() {
