@@ -6,6 +6,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
+import org.springframework.security.config.annotation.web.configurers.AuthorizeHttpRequestsConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
@@ -126,12 +127,7 @@ public final class ConsoleSecurity {
                 .requestCache(AbstractHttpConfigurer::disable)
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .exceptionHandling(e -> e.authenticationEntryPoint(new HttpStatusEntryPoint(HttpStatus.NOT_FOUND)))
-                .authorizeHttpRequests(a -> a.requestMatchers(OPEN_ACTUATOR)
-                        .permitAll()
-                        .requestMatchers("/error")
-                        .permitAll()
-                        .anyRequest()
-                        .denyAll())
+                .authorizeHttpRequests(ConsoleSecurity::openActuatorOnly)
                 .build();
     }
 
@@ -141,12 +137,18 @@ public final class ConsoleSecurity {
      */
     public static SecurityFilterChain rest(HttpSecurity http) throws Exception {
         return http.sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .authorizeHttpRequests(a -> a.requestMatchers(OPEN_ACTUATOR)
-                        .permitAll()
-                        .requestMatchers("/error")
-                        .permitAll()
-                        .anyRequest()
-                        .denyAll())
+                .authorizeHttpRequests(ConsoleSecurity::openActuatorOnly)
                 .build();
+    }
+
+    /** Actuator's probes, scrape and info, and the error page, open to anyone; nothing else. */
+    private static void openActuatorOnly(
+            AuthorizeHttpRequestsConfigurer<HttpSecurity>.AuthorizationManagerRequestMatcherRegistry requests) {
+        requests.requestMatchers(OPEN_ACTUATOR)
+                .permitAll()
+                .requestMatchers("/error")
+                .permitAll()
+                .anyRequest()
+                .denyAll();
     }
 }
