@@ -174,9 +174,13 @@ class RedriveIT extends ConsoleTestSupport {
         List<Timestamp> published = jdbc.queryForList(
                 "select published_at from redrive_item where redrive_id = ?::uuid order by 1", Timestamp.class, id);
         assertThat(published).hasSize(8);
+        // from the second: the first send also starts the redrive's producer and transaction, which may take longer
+        // than a beat (CI once saw the eight spread over 1.42 s for that reason alone); the next six are 1.5 s apart
         Duration spread = Duration.between(
-                published.getFirst().toInstant(), published.getLast().toInstant());
-        assertThat(spread).as("8 records at 4 per second").isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+                published.get(1).toInstant(), published.getLast().toInstant());
+        assertThat(spread)
+                .as("the 2nd to the 8th of 8 records at 4 per second")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(1250));
     }
 
     @Test
