@@ -20,15 +20,19 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Publishes commands as an ERP would and reads remit's output topics as a read_committed consumer would. */
 public final class KafkaProbe implements AutoCloseable {
-    private final String bootstrapServers;
+    private final Map<String, Object> client;
     private final KafkaProducer<byte[], byte[]> producer;
 
     public KafkaProbe(String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
-        this.producer = new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers, ProducerConfig.LINGER_MS_CONFIG, 5),
-                new ByteArraySerializer(),
-                new ByteArraySerializer());
+        this(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    }
+
+    /** With a client's settings: the bootstrap servers, and TLS's where the brokers require it. */
+    public KafkaProbe(Map<String, Object> client) {
+        this.client = Map.copyOf(client);
+        Map<String, Object> producing = new java.util.HashMap<>(client);
+        producing.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        this.producer = new KafkaProducer<>(producing, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     public void send(String topic, String key, String value) {
@@ -50,7 +54,7 @@ public final class KafkaProbe implements AutoCloseable {
     /** Reads {@code topics} from the start until {@code done} holds for what was read, or the timeout. */
     public List<ConsumerRecord<byte[], byte[]>> readUntil(
             Collection<String> topics, Duration timeout, Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
-        try (KafkaConsumer<byte[], byte[]> consumer = readCommitted(bootstrapServers)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = readCommitted(client)) {
             consumer.subscribe(topics);
             List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -88,20 +92,16 @@ public final class KafkaProbe implements AutoCloseable {
 
     /** A read_committed consumer in a group of its own, reading from the start, committing nothing. */
     public static KafkaConsumer<byte[], byte[]> readCommitted(String bootstrapServers) {
-        return new KafkaConsumer<>(
-                Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        bootstrapServers,
-                        ConsumerConfig.GROUP_ID_CONFIG,
-                        "probe-" + UUID.randomUUID(),
-                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                        "earliest",
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer());
+        return readCommitted(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    }
+
+    private static KafkaConsumer<byte[], byte[]> readCommitted(Map<String, Object> client) {
+        Map<String, Object> reading = new java.util.HashMap<>(client);
+        reading.put(ConsumerConfig.GROUP_ID_CONFIG, "probe-" + UUID.randomUUID());
+        reading.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        reading.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        reading.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return new KafkaConsumer<>(reading, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     public static String key(ConsumerRecord<byte[], byte[]> record) {

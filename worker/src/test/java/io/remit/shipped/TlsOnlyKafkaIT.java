@@ -21,17 +21,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -113,7 +106,7 @@ class TlsOnlyKafkaIT {
                         infra.dbPassword),
                 dir.resolve("remit.log"));
         remit.start();
-        try {
+        try (KafkaProbe probe = new KafkaProbe(kafka.clientProperties())) {
             await().atMost(Duration.ofSeconds(120))
                     .pollInterval(Duration.ofMillis(250))
                     .ignoreExceptions()
@@ -122,11 +115,7 @@ class TlsOnlyKafkaIT {
 
             // the engine: consumed over TLS, refused by the API, dead-lettered in a transaction over TLS
             String key = "tls-" + UUID.randomUUID();
-            try (KafkaProducer<String, String> producer = producer()) {
-                producer.send(new ProducerRecord<>(
-                                COMMANDS, key, Commands.createInvoice("conn_unknown", key, "10.00", "EUR")))
-                        .get();
-            }
+            probe.send(COMMANDS, key, Commands.createInvoice("conn_unknown", key, "10.00", "EUR"));
             JdbcTemplate jdbc =
                     new JdbcTemplate(new DriverManagerDataSource(infra.jdbcUrl, infra.dbUser, infra.dbPassword));
             await().atMost(Duration.ofSeconds(60))
@@ -139,7 +128,7 @@ class TlsOnlyKafkaIT {
                             == 1);
             String code = jdbc.queryForObject(
                     "select error_code from command_outcome where request_id = ?", String.class, key);
-            assertThat(read(DEAD_LETTERS, key, 1)).hasSize(1);
+            assertThat(read(probe, DEAD_LETTERS, key, 1)).hasSize(1);
 
             // the console: a redrive reads the commands topic and publishes over TLS
             JsonNode started = json.readTree(post(
@@ -152,7 +141,7 @@ class TlsOnlyKafkaIT {
                             () -> json.readTree(get("http://127.0.0.1:" + console + "/ops/redrives/" + id)),
                             state -> state.get("state").asString().equals("DONE"));
             assertThat(done.get("redriven").asInt()).as(done.toString()).isEqualTo(1);
-            List<ConsumerRecord<byte[], byte[]>> onCommands = read(COMMANDS, key, 2);
+            List<ConsumerRecord<byte[], byte[]>> onCommands = read(probe, COMMANDS, key, 2);
             assertThat(onCommands)
                     .filteredOn(r -> id.equals(KafkaProbe.header(r, "remit.redrive.id")))
                     .as("the redriven command, published by the console's producer")
@@ -165,28 +154,19 @@ class TlsOnlyKafkaIT {
         }
     }
 
-    private KafkaProducer<String, String> producer() {
-        Map<String, Object> properties = kafka.clientProperties();
-        return new KafkaProducer<>(properties, new StringSerializer(), new StringSerializer());
-    }
-
     /** Records of {@code topic} under {@code key}, read_committed over TLS, until {@code count} are seen or 30 s. */
-    private List<ConsumerRecord<byte[], byte[]>> read(String topic, String key, int count) {
-        Map<String, Object> properties = new HashMap<>(kafka.clientProperties());
-        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "tls-reader-" + UUID.randomUUID());
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<byte[], byte[]>> found = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (found.size() < count && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200)))
-                    if (key.equals(KafkaProbe.key(record))) found.add(record);
-            }
-        }
-        return found;
+    private static List<ConsumerRecord<byte[], byte[]>> read(KafkaProbe probe, String topic, String key, int count) {
+        return probe
+                .readUntil(
+                        List.of(topic),
+                        Duration.ofSeconds(30),
+                        read -> read.stream()
+                                        .filter(r -> key.equals(KafkaProbe.key(r)))
+                                        .count()
+                                >= count)
+                .stream()
+                .filter(r -> key.equals(KafkaProbe.key(r)))
+                .toList();
     }
 
     private int status(String url) throws Exception {
