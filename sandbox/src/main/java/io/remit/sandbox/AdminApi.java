@@ -16,6 +16,9 @@ import tools.jackson.databind.node.ObjectNode;
  *       {@code GET /admin/ledger/{requestId}}</li>
  *   <li>{@code POST /admin/keys/{key}/revoke}, {@code POST /admin/keys/{key}/restore}</li>
  *   <li>{@code POST /admin/invoices} {@code {"connectionId","count","status","amount","currency"}}</li>
+ *   <li>{@code GET /admin/webhooks} (where they go, counts, and every event with {@code delivered};
+ *       {@code ?events=false} leaves the events out), {@code POST /admin/webhooks} {@code {"url","secret"}}
+ *       (a null or empty url turns webhooks off; an absent field is kept)</li>
  *   <li>{@code POST /admin/reset}</li>
  * </ul>
  */
@@ -56,6 +59,12 @@ final class AdminApi {
                 yield Map.of("key", parts[1], "revoked", parts[2].equals("revoke"));
             }
             case "POST invoices" -> seedInvoices(body(exchange));
+            case "GET webhooks" ->
+                webhooks(!"events=false".equals(exchange.getRequestURI().getQuery()));
+            case "POST webhooks" -> {
+                configureWebhooks(body(exchange));
+                yield webhooks(false);
+            }
             case "POST reset" -> {
                 sandbox.reset();
                 yield Map.of("reset", true);
@@ -86,6 +95,23 @@ final class AdminApi {
                         .toList());
         if ("full=true".equals(exchange.getRequestURI().getQuery())) answer.put("effectsByRequestId", effects);
         return answer;
+    }
+
+    private Map<String, Object> webhooks(boolean withEvents) {
+        Webhooks webhooks = sandbox.webhooks();
+        WebhookLog log = webhooks.log();
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("url", webhooks.url());
+        answer.putAll(SandboxServer.JSON.convertValue(log.counts(), Map.class));
+        if (withEvents) answer.put("events", log.events());
+        return answer;
+    }
+
+    private void configureWebhooks(JsonNode body) {
+        Webhooks webhooks = sandbox.webhooks();
+        String url = body.has("url") ? body.get("url").asString(null) : webhooks.url();
+        String secret = body.has("secret") ? body.get("secret").asString(null) : webhooks.secret();
+        webhooks.configure(url, secret);
     }
 
     private Map<String, Object> seedInvoices(JsonNode body) {

@@ -20,6 +20,13 @@ import java.util.concurrent.ThreadLocalRandom;
  *                     {@code 5xx}, {@code hang}, {@code drop} (close the connection) or {@code mix}
  * @param rateLimit    requests per key per window of rateWindowMs
  * @param resetFormat  {@code epoch} (X-RateLimit-Reset in epoch seconds) or {@code delta} (seconds to wait)
+ * @param webhookDuplicate    per webhook event: deliver it (same id, same body) a second time after it succeeded
+ * @param webhookReorder      per {@code invoice.approved}: hold it until the invoice's {@code invoice.settled}
+ *                            was delivered, or for at most webhookReorderHoldMs (default 1000)
+ * @param webhookDelayMs      a webhook event's first attempt waits between webhookDelayMs and webhookDelayMaxMs
+ * @param webhookBadSignature per webhook event: the first attempt is signed with a wrong key
+ * @param webhookFailedShare  per payment: announce {@code payment.failed} (and no {@code invoice.settled})
+ *                            instead of {@code payment.settled}; the API's own answer is unchanged
  */
 public record Faults(
         String latency,
@@ -38,10 +45,18 @@ public record Faults(
         String lostAs,
         int rateLimit,
         long rateWindowMs,
-        String resetFormat) {
+        String resetFormat,
+        double webhookDuplicate,
+        double webhookReorder,
+        long webhookReorderHoldMs,
+        long webhookDelayMs,
+        long webhookDelayMaxMs,
+        double webhookBadSignature,
+        double webhookFailedShare) {
 
-    public static final Faults NONE =
-            new Faults("none", 0, 0, 0.01, 0, 0, 0, 0, 0, 30_000, 0, 1_000, 0, "mix", 1_000_000, 1_000, "epoch");
+    public static final Faults NONE = new Faults(
+            "none", 0, 0, 0.01, 0, 0, 0, 0, 0, 30_000, 0, 1_000, 0, "mix", 1_000_000, 1_000, "epoch", 0, 0, 1_000, 0, 0,
+            0, 0);
 
     public Faults {
         if (!java.util.Set.of("none", "fixed", "uniform", "longtail", "tail").contains(latency)) {
@@ -59,6 +74,16 @@ public record Faults(
         if (rateLimit < 1 || rateWindowMs < 1) {
             throw new IllegalArgumentException("rateLimit and rateWindowMs must be positive");
         }
+        if (webhookDelayMs < 0 || webhookDelayMaxMs < 0 || webhookReorderHoldMs < 0) {
+            throw new IllegalArgumentException("webhook delays must be 0 or more");
+        }
+    }
+
+    /** How long a webhook event waits before its first attempt. */
+    Duration sampleWebhookDelay() {
+        long spread = webhookDelayMaxMs - webhookDelayMs;
+        long ms = webhookDelayMs + (spread > 0 ? ThreadLocalRandom.current().nextLong(spread + 1) : 0);
+        return Duration.ofMillis(ms);
     }
 
     /** How long this request should take before it is answered. */

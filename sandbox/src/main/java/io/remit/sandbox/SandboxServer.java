@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,6 +39,7 @@ public final class SandboxServer implements AutoCloseable {
     private final Idempotency idempotency = new Idempotency();
     private final RateLimiter rateLimiter = new RateLimiter();
     private final Ledger ledger = new Ledger();
+    private final Webhooks webhooks;
     private final AdminApi admin;
 
     private SandboxServer(SandboxOptions options) throws IOException {
@@ -46,6 +48,7 @@ public final class SandboxServer implements AutoCloseable {
         System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
         this.faults = new AtomicReference<>(options.faults());
         this.keys = new ApiKeys(options.key(), options.secret());
+        this.webhooks = new Webhooks(options.webhookUrl(), options.webhookSecret(), faults::get, Clock.systemUTC());
         this.admin = new AdminApi(this);
         this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 4096);
         http.setExecutor(executor);
@@ -76,6 +79,11 @@ public final class SandboxServer implements AutoCloseable {
 
     public Ledger ledger() {
         return ledger;
+    }
+
+    /** The webhooks this sandbox sends: where, and what came of them. */
+    public Webhooks webhooks() {
+        return webhooks;
     }
 
     public Faults faults() {
@@ -132,18 +140,23 @@ public final class SandboxServer implements AutoCloseable {
         return expereon.seedInvoices(connectionId, count, status, amount, currency);
     }
 
-    /** Forgets invoices, idempotency records, rate windows and the ledger; faults are kept. */
+    /**
+     * Forgets invoices, idempotency records, rate windows, the ledger and the webhooks sent or pending;
+     * faults and the webhook URL are kept.
+     */
     public void reset() {
         expereon.reset();
         idempotency.clear();
         rateLimiter.clear();
         ledger.clear();
+        webhooks.reset();
     }
 
     @Override
     public void close() {
         http.stop(0);
         executor.shutdownNow();
+        webhooks.close();
     }
 
     private void handle(HttpExchange exchange) {
@@ -221,8 +234,20 @@ public final class SandboxServer implements AutoCloseable {
             default -> throw new IllegalStateException("not a write: " + route);
         };
         if (requestId != null) ledger.recordEffect(requestId);
+        announce(route, result, requestId);
         return new Idempotency.Reply(
                 route.kind() == Route.Kind.INVOICE_ACTION ? 200 : 201, JSON.writeValueAsBytes(result), false);
+    }
+
+    /** The webhooks of a write's first effect (a replay never gets here). */
+    private void announce(Route route, Map<String, Object> result, String requestId) {
+        switch (route.kind()) {
+            case INVOICE_ACTION -> {
+                if (route.action().equals("approve")) webhooks.invoiceApproved(result, requestId);
+            }
+            case PAY -> webhooks.paymentMade(result, expereon.getInvoice((String) result.get("invoiceId")), requestId);
+            default -> {}
+        }
     }
 
     private Map<String, Object> read(Route route, HttpExchange exchange) {
@@ -372,7 +397,8 @@ public final class SandboxServer implements AutoCloseable {
         SandboxServer server = start(options);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("Expereon sandbox listening on http://" + options.host() + ":" + server.port() + " (key "
-                + options.key() + "); faults: " + JSON.writeValueAsString(options.faults()));
+                + options.key() + "); webhooks: " + (options.webhookUrl() == null ? "none" : options.webhookUrl())
+                + "; faults: " + JSON.writeValueAsString(options.faults()));
         Thread.currentThread().join();
     }
 }
