@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The worker's layering, bottom to top (README, Layout): {@code io.remit} (the application and the configuration
- * error), {@code command}, {@code api}, {@code outcome}, {@code routing}, {@code ops}, {@code engine}, {@code console},
+ * error), {@code command}, {@code api}, {@code outcome}, {@code routing}, {@code ops}, {@code engine}, {@code webhook}, {@code console},
  * {@code config}. A package sees only those below it; {@code config}, which wires everything, is seen by none.
  */
 class LayeringTest {
@@ -34,6 +34,8 @@ class LayeringTest {
             .definedBy("io.remit.ops..")
             .layer("engine")
             .definedBy("io.remit.engine..")
+            .layer("webhook")
+            .definedBy("io.remit.webhook..")
             .layer("console")
             .definedBy("io.remit.console..")
             .layer("config")
@@ -42,6 +44,8 @@ class LayeringTest {
             .mayNotBeAccessedByAnyLayer()
             .whereLayer("console")
             .mayOnlyBeAccessedByLayers("config")
+            .whereLayer("webhook")
+            .mayOnlyBeAccessedByLayers("console", "config")
             .whereLayer("engine")
             .mayOnlyBeAccessedByLayers("config")
             .whereLayer("ops")
@@ -49,7 +53,7 @@ class LayeringTest {
             .whereLayer("routing")
             .mayOnlyBeAccessedByLayers("ops", "engine", "console", "config")
             .whereLayer("outcome")
-            .mayOnlyBeAccessedByLayers("engine", "console", "config")
+            .mayOnlyBeAccessedByLayers("engine", "webhook", "console", "config")
             .whereLayer("api")
             .mayOnlyBeAccessedByLayers("routing", "ops", "engine", "console", "config")
             .whereLayer("command")

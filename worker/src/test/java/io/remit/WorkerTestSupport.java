@@ -7,6 +7,7 @@ import io.remit.sandbox.SandboxOptions;
 import io.remit.sandbox.SandboxServer;
 import io.remit.testing.Infrastructure;
 import io.remit.testing.KafkaProbe;
+import io.remit.testing.Ports;
 import io.remit.testing.TestSettings;
 import java.time.Duration;
 import java.util.Arrays;
@@ -38,6 +39,8 @@ abstract class WorkerTestSupport {
     static final Infrastructure infra = Infrastructure.get();
     static final SandboxServer sandbox = infra.sandbox;
     static final KafkaProbe kafka = new KafkaProbe(infra.bootstrapServers);
+    static final int WEBHOOK_PORT = Ports.free();
+    static final String WEBHOOK_SECRET = "it-webhook-secret";
 
     @Autowired
     JdbcTemplate jdbc;
@@ -47,6 +50,9 @@ abstract class WorkerTestSupport {
         TestSettings.remit(infra, COMMANDS, DEAD_LETTERS, "it")
                 .forEach((name, value) -> registry.add(name, () -> value));
         registry.add("remit.retry.codes.INSUFFICIENT_BALANCE", () -> "400ms,800ms,1200ms"); // LaddersAndOrderIT
+        registry.add("remit.webhooks.enabled", () -> "true"); // WebhookIT
+        registry.add("remit.webhooks.port", () -> WEBHOOK_PORT);
+        registry.add("remit.webhooks.secret", () -> WEBHOOK_SECRET);
     }
 
     @AfterEach

@@ -1,5 +1,6 @@
 package io.remit.engine;
 
+import io.remit.Causes;
 import io.remit.api.ApiClient;
 import io.remit.api.Outcome;
 import io.remit.api.ResponseClassifier;

@@ -1,5 +1,6 @@
 package io.remit.engine;
 
+import io.remit.Causes;
 import io.remit.ops.RecordTracing;
 import java.time.Duration;
 import java.util.HashSet;

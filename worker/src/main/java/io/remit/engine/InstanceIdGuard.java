@@ -2,6 +2,7 @@ package io.remit.engine;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.remit.Causes;
 import io.remit.outcome.InstanceRegistry;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;

@@ -95,12 +95,19 @@ public final class KafkaClients {
 
     /** A transactional producer, its transactions initialised (which fences a former holder of its id). */
     public Producer<byte[], byte[]> producer(int index) {
-        Map<String, Object> config = new HashMap<>(producerConfig);
-        config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
         // its own client id (the consumer has clientId(index)): two clients of one id share their Kafka and Micrometer
         // metrics
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId(index) + "-tx");
-        config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clientId(index));
+        return transactionalProducer(clientId(index), clientId(index) + "-tx", "producer-" + index);
+    }
+
+    /**
+     * A transactional producer of {@code transactionalId} (remit's settings over Boot's, as {@link #producer(int)}),
+     * its transactions initialised: any former producer of that id is fenced.
+     */
+    public Producer<byte[], byte[]> transactionalProducer(String transactionalId, String clientId, String meters) {
+        Map<String, Object> config = new HashMap<>(producerConfig);
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int)
@@ -111,12 +118,23 @@ public final class KafkaClients {
                 new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
         try {
             producer.initTransactions();
-            bind("producer-" + index, new KafkaClientMetrics(producer));
+            bind(meters, new KafkaClientMetrics(producer));
             return producer;
         } catch (RuntimeException e) {
             producer.close(Duration.ZERO);
             throw e;
         }
+    }
+
+    /** A consumer of group {@code groupId} that subscribes to nothing: it reads the group's committed offsets. */
+    public Consumer<byte[], byte[]> offsetReader(String groupId, String clientId) {
+        Map<String, Object> config = new HashMap<>(consumerConfig);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /**

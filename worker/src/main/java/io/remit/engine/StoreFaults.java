@@ -1,5 +1,6 @@
 package io.remit.engine;
 
+import io.remit.Causes;
 import java.sql.SQLException;
 import java.util.Set;
 import tools.jackson.core.JacksonException;

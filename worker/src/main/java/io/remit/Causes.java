@@ -1,13 +1,13 @@
-package io.remit.engine;
+package io.remit;
 
 import java.util.List;
 
 /** An exception's message chain for a log line: what went wrong, not only which class said so. */
-final class Causes {
+public final class Causes {
     private Causes() {}
 
     /** {@code "SimpleName: message <- SimpleName: message"} for each cause, at most 5 deep, at most 1,000 characters. */
-    static String chain(Throwable e) {
+    public static String chain(Throwable e) {
         StringBuilder text = new StringBuilder();
         int depth = 0;
         for (Throwable t = e; t != null && depth < 5; t = t.getCause() == t ? null : t.getCause(), depth++) {
@@ -19,7 +19,7 @@ final class Causes {
     }
 
     /** Whether {@code e} or one of its causes is one of these types. */
-    static boolean anyOf(Throwable e, List<Class<? extends Throwable>> types) {
+    public static boolean anyOf(Throwable e, List<Class<? extends Throwable>> types) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             for (Class<? extends Throwable> type : types) if (type.isInstance(t)) return true;
         }

@@ -1,0 +1,65 @@
+package io.remit.webhook;
+
+import java.util.List;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * {@code settlement_outbox}: settlement events waiting for Kafka, claimed into numbered batches. Batches are claimed
+ * one claimer at a time (a transaction-scoped advisory lock), and a new one only when none is waiting, so batch
+ * numbers follow the order in which the relay produces them: everything below the relay's position was produced.
+ */
+public final class SettlementOutbox {
+    /** The advisory lock of relaying, held (session-scoped) on the relaying instance's own connection. */
+    static final long LOCK = 0x72656d69745f7330L; // "remit_s0"
+    /** The advisory lock of claiming a batch (transaction-scoped): one claimer at a time, even with a zombie relay. */
+    private static final long CLAIM_LOCK = LOCK + 1;
+
+    private static final String CLAIM = """
+            with b as (select nextval('settlement_outbox_batch_seq') as n)
+            update settlement_outbox set batch = (select n from b)
+            where id in (select id from settlement_outbox where batch is null order by id limit ?)
+            returning batch""";
+
+    /** One settlement event to produce. */
+    public record Entry(String requestId, String payload) {}
+
+    /** A batch: its number and its events, in the order they were queued. */
+    public record Batch(long number, List<Entry> entries) {}
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
+
+    public SettlementOutbox(JdbcTemplate jdbc, TransactionTemplate tx) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+    }
+
+    /** The lowest batch already claimed (produced again after a crash), else a new one of at most {@code size}; null: none. */
+    public Batch next(int size) {
+        Long number = tx.execute(status -> {
+            jdbc.queryForObject("select pg_advisory_xact_lock(?)::text", String.class, CLAIM_LOCK);
+            Long waiting = jdbc.queryForObject("select min(batch) from settlement_outbox", Long.class);
+            if (waiting != null) return waiting;
+            List<Long> claimed = jdbc.queryForList(CLAIM, Long.class, size);
+            return claimed.isEmpty() ? null : claimed.getFirst();
+        });
+        if (number == null) return null;
+        List<Entry> entries = jdbc.query(
+                "select request_id, payload from settlement_outbox where batch = ? order by id",
+                (rs, i) -> new Entry(rs.getString(1), rs.getString(2)),
+                number);
+        return new Batch(number, entries);
+    }
+
+    /** Deletes the batches below {@code position}: the relay's committed position says Kafka has them. */
+    public int deleteBelow(long position) {
+        return jdbc.update("delete from settlement_outbox where batch < ?", position);
+    }
+
+    /** Settlement events not yet produced. */
+    public long waiting() {
+        Long n = jdbc.queryForObject("select count(*) from settlement_outbox", Long.class);
+        return n == null ? 0 : n;
+    }
+}

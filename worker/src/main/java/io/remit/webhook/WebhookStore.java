@@ -1,0 +1,212 @@
+package io.remit.webhook;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The webhooks in PostgreSQL ({@code webhook_event}), the settlement of the commands they match
+ * ({@code command_outcome.settlement}) and the settlement events waiting for Kafka ({@code settlement_outbox}). An event
+ * is stored, matched, applied and its settlement event queued in one transaction: the receiver answers 2xx only after
+ * it committed, and a settlement event exists exactly when the settlement moved.
+ */
+public final class WebhookStore {
+    /** What became of a webhook that verified. */
+    public enum Stored {
+        /** It moved its command's settlement; a settlement event is queued. */
+        APPLIED,
+        /** Matched, but its command already had a settlement of equal or higher precedence (a late or repeated fact). */
+        SUPERSEDED,
+        /** Kept; no command matches yet. Matched later if its command's outcome is stored within the match window. */
+        UNMATCHED,
+        /** A type remit does not understand: kept (and matched, for the command's history), never applied. */
+        UNKNOWN_TYPE,
+        /** Its id was received before: acknowledged, nothing changed. */
+        DUPLICATE
+    }
+
+    private static final String INSERT = """
+            insert into webhook_event (event_id, event_type, resource_id, occurred_at, received_at, match_after, body)
+            values (?, ?, ?, ?, ?, ?, ?) on conflict (event_id) do nothing""";
+
+    /**
+     * The command an event is about: the one whose requestId it names, if that command's resource is the event's (or is
+     * not known: a command whose outcome is unknown, or an event that names no resource); else the one that created the
+     * event's resource. An {@code invoice.settled} that names the payment's requestId is the invoice's, not the payment's.
+     */
+    private static final String MATCH_BY_REQUEST = """
+            select request_id, command_type, settlement from command_outcome
+            where request_id = ? and (resource_id is null or ?::text is null or resource_id = ?) for update""";
+
+    private static final String MATCH_BY_RESOURCE = """
+            select request_id, command_type, settlement from command_outcome
+            where resource_id = ? and status = 'SUCCEEDED'
+            order by (command_type in ('invoice.create', 'payment.create')) desc, created_at, request_id
+            limit 1 for update""";
+
+    private static final String UNMATCHED = """
+            select event_id, event_type, resource_id, occurred_at, received_at, body from webhook_event
+            where request_id is null and match_after is not null and match_after <= ?
+            order by match_after limit ? for update skip locked""";
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
+    private final JsonMapper json;
+    private final WebhookProperties.Fields fields;
+
+    public WebhookStore(JdbcTemplate jdbc, TransactionTemplate tx, JsonMapper json, WebhookProperties.Fields fields) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.json = json;
+        this.fields = fields;
+    }
+
+    /** Keeps a verified event, matches and applies it, in one transaction. */
+    public Stored receive(WebhookEvent event, Instant receivedAt) {
+        return tx.execute(status -> {
+            int inserted = jdbc.update(
+                    INSERT,
+                    event.id(),
+                    event.type(),
+                    event.resourceId(),
+                    timestamp(event.occurredAt()),
+                    Timestamp.from(receivedAt),
+                    Timestamp.from(receivedAt.plusMillis(200)),
+                    event.body());
+            if (inserted == 0) return Stored.DUPLICATE;
+            return match(event, receivedAt);
+        });
+    }
+
+    /** Whether an event of this id was stored. */
+    public boolean known(String eventId) {
+        return !jdbc.queryForList("select 1 from webhook_event where event_id = ?", eventId)
+                .isEmpty();
+    }
+
+    /**
+     * Matches events that arrived before their command's outcome was stored (the API answers remit and sends its
+     * webhook at about the same time), for at most {@code window} after they arrived. Returns how many it applied.
+     */
+    public int matchUnmatched(Duration window, int limit, Instant now) {
+        Integer applied = tx.execute(status -> {
+            int n = 0;
+            List<Map<String, Object>> rows = jdbc.queryForList(UNMATCHED, Timestamp.from(now), limit);
+            for (Map<String, Object> row : rows) {
+                Instant receivedAt = instant(row.get("received_at"));
+                WebhookEvent event = new WebhookEvent(
+                        (String) row.get("event_id"),
+                        (String) row.get("event_type"),
+                        instant(row.get("occurred_at")),
+                        (String) row.get("resource_id"),
+                        requestIdIn((String) row.get("body")),
+                        (String) row.get("body"));
+                Stored stored = match(event, receivedAt);
+                if (stored == Stored.APPLIED) n++;
+                if (stored == Stored.UNMATCHED) retryLater(event.id(), receivedAt, window, now);
+            }
+            return n;
+        });
+        return applied == null ? 0 : applied;
+    }
+
+    /** Tries again after half the event's age (1 s to 1 min), until its window has passed. */
+    private void retryLater(String eventId, Instant receivedAt, Duration window, Instant now) {
+        Duration age = Duration.between(receivedAt, now);
+        Duration wait = age.dividedBy(2);
+        if (wait.compareTo(Duration.ofSeconds(1)) < 0) wait = Duration.ofSeconds(1);
+        if (wait.compareTo(Duration.ofMinutes(1)) > 0) wait = Duration.ofMinutes(1);
+        Instant next = now.plus(wait);
+        jdbc.update(
+                "update webhook_event set match_after = ? where event_id = ?",
+                next.isAfter(receivedAt.plus(window)) ? null : Timestamp.from(next),
+                eventId);
+    }
+
+    private Stored match(WebhookEvent event, Instant receivedAt) {
+        Map<String, Object> command = command(event);
+        if (command == null) return Stored.UNMATCHED;
+        String requestId = (String) command.get("request_id");
+        var settlement = Settlement.ofType(event.type());
+        boolean applies = settlement.isPresent() && settlement.get().supersedes((String) command.get("settlement"));
+        jdbc.update(
+                "update webhook_event set request_id = ?, applied = ?, match_after = null where event_id = ?",
+                requestId,
+                applies,
+                event.id());
+        if (settlement.isEmpty()) return Stored.UNKNOWN_TYPE;
+        if (!applies) return Stored.SUPERSEDED;
+        Instant settledAt = event.occurredAt() == null ? receivedAt : event.occurredAt();
+        jdbc.update(
+                "update command_outcome set settlement = ?, settlement_event = ?, settled_at = ? where request_id = ?",
+                settlement.get().name(),
+                event.id(),
+                Timestamp.from(settledAt),
+                requestId);
+        jdbc.update(
+                "insert into settlement_outbox (request_id, payload) values (?, ?)",
+                requestId,
+                payload(
+                        requestId,
+                        (String) command.get("command_type"),
+                        settlement.get(),
+                        event,
+                        settledAt,
+                        receivedAt));
+        return Stored.APPLIED;
+    }
+
+    private Map<String, Object> command(WebhookEvent event) {
+        if (event.requestId() != null) {
+            List<Map<String, Object>> named =
+                    jdbc.queryForList(MATCH_BY_REQUEST, event.requestId(), event.resourceId(), event.resourceId());
+            if (!named.isEmpty()) return named.getFirst();
+        }
+        if (event.resourceId() == null) return null;
+        List<Map<String, Object>> created = jdbc.queryForList(MATCH_BY_RESOURCE, event.resourceId());
+        return created.isEmpty() ? null : created.getFirst();
+    }
+
+    /** The settlement event (config/settlement.schema.json). */
+    private String payload(
+            String requestId,
+            String commandType,
+            Settlement settlement,
+            WebhookEvent event,
+            Instant settledAt,
+            Instant receivedAt) {
+        Map<String, Object> value = new LinkedHashMap<>();
+        value.put("requestId", requestId);
+        value.put("commandType", commandType);
+        value.put("event", event.type());
+        value.put("settlement", settlement.name());
+        value.put("resourceId", event.resourceId());
+        value.put("webhookId", event.id());
+        value.put("settledAt", settledAt.toString());
+        value.put("receivedAt", receivedAt.toString());
+        return json.writeValueAsString(value);
+    }
+
+    private String requestIdIn(String body) {
+        try {
+            return WebhookEvent.parse(body.getBytes(java.nio.charset.StandardCharsets.UTF_8), fields)
+                    .requestId();
+        } catch (WebhookEvent.Malformed e) {
+            return null; // it parsed when it arrived; a body changed since is matched by its resource only
+        }
+    }
+
+    private static Timestamp timestamp(Instant instant) {
+        return instant == null ? null : Timestamp.from(instant);
+    }
+
+    private static Instant instant(Object value) {
+        return value == null ? null : ((Timestamp) value).toInstant();
+    }
+}
