@@ -1,6 +1,7 @@
 package io.remit.chaos;
 
 import io.remit.sandbox.Ledger;
+import io.remit.sandbox.WebhookLog;
 import io.remit.testing.CommandMix;
 import io.remit.testing.KafkaProbe;
 import java.io.IOException;
@@ -52,6 +53,11 @@ final class ChaosChecks {
                         "outcome events missing",
                         "outcome events duplicated",
                         "outcome events contradicting the row",
+                        "settlement events missing",
+                        "settlement events duplicated",
+                        "settlement events unexpected",
+                        "settlement events contradicting the webhook",
+                        "settlements not on the row",
                         "unconsumed records",
                         "secret hits")
                 .stream()
@@ -146,7 +152,7 @@ final class ChaosChecks {
         Map<String, Integer> seen = new HashMap<>();
         long contradicting = 0;
         for (ConsumerRecord<byte[], byte[]> record : readAll(bootstrap, topic)) {
-            if (record.key() == null) continue;
+            if (record.key() == null || isSettlement(record)) continue;
             String key = new String(record.key(), StandardCharsets.UTF_8);
             seen.merge(key, 1, Integer::sum);
             String value = new String(record.value(), StandardCharsets.UTF_8);
@@ -170,6 +176,79 @@ final class ChaosChecks {
         counts.put("outcome events missing", missing);
         counts.put("outcome events duplicated", duplicated);
         counts.put("outcome events contradicting the row", contradicting);
+    }
+
+    /**
+     * Exactly one settlement event per settlement the sandbox's webhooks reported for a command remit completed, saying
+     * what the webhook said, and the command's row agreeing: a payment's {@code payment.settled} or
+     * {@code payment.failed} (by the {@code pay_…} its row names), an approval's {@code invoice.approved}. Webhooks
+     * about what remit did not create ({@code invoice.settled} of the sandbox's seeded invoices) must change nothing.
+     */
+    void settlements(
+            CommandMix load, JdbcTemplate jdbc, String bootstrap, String topic, List<WebhookLog.Entry> delivered) {
+        Map<String, String> reported =
+                new HashMap<>(); // resource id -> settlement its webhooks reported, by precedence
+        for (WebhookLog.Entry e : delivered) {
+            String settlement = switch (e.type()) {
+                case "payment.settled", "invoice.settled" -> "SETTLED";
+                case "payment.failed" -> "FAILED";
+                case "invoice.approved" -> "APPROVED";
+                default -> null;
+            };
+            if (settlement != null) reported.merge(e.dataId(), settlement, (a, b) -> a.equals("APPROVED") ? b : a);
+        }
+        Map<String, String> expected = new HashMap<>(); // requestId -> settlement
+        Map<String, String> rows = new HashMap<>();
+        jdbc.query(
+                """
+                select request_id, command_type, resource_id, settlement from command_outcome
+                where request_id like ? and status = 'SUCCEEDED' and command_type in ('payment.create', 'invoice.approve')""",
+                (java.sql.ResultSet r) -> {
+                    String want = reported.get(r.getString(3));
+                    if (want != null) expected.put(r.getString(1), want);
+                    rows.put(r.getString(1), r.getString(4));
+                },
+                "c-" + load.run + "-%");
+        Map<String, Integer> seen = new HashMap<>();
+        long wrong = 0, unexpected = 0;
+        for (ConsumerRecord<byte[], byte[]> record : readAll(bootstrap, topic)) {
+            if (record.key() == null || !isSettlement(record)) continue;
+            String key = new String(record.key(), StandardCharsets.UTF_8);
+            seen.merge(key, 1, Integer::sum);
+            String value = new String(record.value(), StandardCharsets.UTF_8);
+            String want = expected.get(key);
+            if (want == null) {
+                unexpected++;
+                note("settlement event for " + key + ", which no webhook settled: " + value);
+            } else if (!value.contains("\"settlement\":\"" + want + "\"")) {
+                wrong++;
+                note("settlement event of " + key + " says other than its webhook (" + want + "): " + value);
+            }
+        }
+        long rowsWrong = expected.entrySet().stream()
+                .filter(e -> !e.getValue().equals(rows.get(e.getKey())))
+                .peek(e -> note("row of " + e.getKey() + " has settlement " + rows.get(e.getKey()) + ", expected "
+                        + e.getValue()))
+                .count();
+        long missing =
+                expected.keySet().stream().filter(k -> !seen.containsKey(k)).count();
+        long duplicated = seen.values().stream().filter(n -> n > 1).count();
+        expected.keySet().stream()
+                .filter(k -> !seen.containsKey(k))
+                .limit(5)
+                .forEach(k -> note("no settlement event for " + k));
+        counts.put("settlements reported by webhooks", (long) expected.size());
+        counts.put("settlement events", (long)
+                seen.values().stream().mapToInt(Integer::intValue).sum());
+        counts.put("settlement events missing", missing);
+        counts.put("settlement events duplicated", duplicated);
+        counts.put("settlement events unexpected", unexpected);
+        counts.put("settlement events contradicting the webhook", wrong);
+        counts.put("settlements not on the row", rowsWrong);
+    }
+
+    private static boolean isSettlement(ConsumerRecord<byte[], byte[]> record) {
+        return "settlement".equals(KafkaProbe.header(record, "remit.event"));
     }
 
     /**

@@ -51,7 +51,9 @@ public final class ChaosRun {
     static final String DELAYS = "200ms,500ms,1s,2s,4s,8s";
     static final String FAULTS = """
             {"error500":0.03,"error502":0.02,"error503":0.02,"error504":0.01,"hang":0.02,"hangMs":1500,
-             "burst429":0.0003,"burst429Ms":500,"lost":0.02,"lostAs":"mix"}""";
+             "burst429":0.0003,"burst429Ms":500,"lost":0.02,"lostAs":"mix",
+             "webhookDuplicate":0.1,"webhookReorder":0.2,"webhookDelayMs":0,"webhookDelayMaxMs":500,
+             "webhookBadSignature":0.05,"webhookFailedShare":0.1}""";
 
     /** How big and how rough a run is. */
     public record Options(
@@ -123,6 +125,7 @@ public final class ChaosRun {
         Path dir = Files.createTempDirectory("remit-chaos-");
         String apiSecret = "chaos-api-secret-" + UUID.randomUUID();
         String dbPassword = "chaos-db-password-" + UUID.randomUUID();
+        String webhookSecret = "chaos-webhook-secret-" + UUID.randomUUID();
         String run = Long.toString(System.currentTimeMillis(), 36);
         List<JavaProcess> workers = new ArrayList<>();
         boolean failover = options.faults().contains(Fault.PG_FAILOVER);
@@ -141,10 +144,21 @@ public final class ChaosRun {
                         "127.0.0.1", URI.create(sandbox.baseUrl()).getPort());
                 Proxies postgresProxies = new Proxies(db.ports())) {
             CommandMix load = new CommandMix(run, options.commands(), sandbox, 5, 5);
+            // Expereon's webhooks, to the first worker's receiver (through its restarts), with their own faults
+            List<Integer> webhookPorts = new ArrayList<>();
+            for (int i = 0; i < options.workers(); i++) webhookPorts.add(Ports.free());
+            sandbox.webhooks()
+                    .configure("http://127.0.0.1:" + webhookPorts.getFirst() + "/webhooks/expereon", webhookSecret);
             Network network = new Network(
                     kafka.bootstrapServers(), Database.url(postgresProxies.ports()), "http://127.0.0.1:" + api.port());
             for (int i = 0; i < options.workers(); i++) {
-                workers.add(worker(i, options, network, apiSecret, dbPassword, dir));
+                workers.add(worker(
+                        i,
+                        options,
+                        network,
+                        new Secrets(apiSecret, dbPassword, webhookSecret),
+                        webhookPorts.get(i),
+                        dir));
             }
             workers.forEach(JavaProcess::start);
             awaitReady(workers, Duration.ofSeconds(120));
@@ -160,13 +174,20 @@ public final class ChaosRun {
             killer.join();
             scheduled.join();
             long healed = System.nanoTime();
-            boolean quiet = awaitQuiet(jdbc, load, options.quietTimeout());
+            boolean quiet = awaitQuiet(jdbc, load, options.quietTimeout())
+                    && awaitSettled(jdbc, sandbox, options.quietTimeout());
             long recovered = Duration.ofNanos(System.nanoTime() - healed).toSeconds();
 
             ChaosChecks checks = new ChaosChecks();
             checks.outcomes(load, jdbc, sandbox.ledger());
             checks.deadLetters(load, jdbc, kafka.bootstrapServers(), DEAD_LETTERS);
             checks.outcomeEvents(load, jdbc, kafka.bootstrapServers(), OUTCOMES);
+            checks.settlements(
+                    load,
+                    jdbc,
+                    kafka.bootstrapServers(),
+                    OUTCOMES,
+                    sandbox.webhooks().delivered());
             List<String> consumed = new ArrayList<>(retryTopics());
             consumed.add(COMMANDS);
             checks.unconsumed(kafka.bootstrapServers(), "chaos", consumed);
@@ -177,7 +198,8 @@ public final class ChaosRun {
                     kafka.bootstrapServers(),
                     DEAD_LETTERS,
                     apiSecret,
-                    dbPassword);
+                    dbPassword,
+                    webhookSecret);
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("quiet", quiet);
             summary.put("workers", options.workers());
@@ -207,8 +229,11 @@ public final class ChaosRun {
     /** Where the workers find Kafka, PostgreSQL and the API: through the proxies that can fall silent. */
     private record Network(String kafka, String jdbcUrl, String api) {}
 
+    /** The secrets a worker is given, from its environment: the chaos checks look for each everywhere. */
+    private record Secrets(String api, String db, String webhook) {}
+
     private static JavaProcess worker(
-            int index, Options options, Network network, String apiSecret, String dbPassword, Path dir) {
+            int index, Options options, Network network, Secrets secrets, int webhookPort, Path dir) {
         int port = Ports.free();
         List<String> args = new ArrayList<>(List.of(
                 "--management.server.port=" + port, // Actuator: readiness is polled here
@@ -228,7 +253,9 @@ public final class ChaosRun {
                 "--remit.retry.delays=" + DELAYS,
                 "--remit.worker.group-id=chaos",
                 "--remit.worker.instance-id=w" + index,
-                "--remit.worker.transaction-timeout=20s"));
+                "--remit.worker.transaction-timeout=20s",
+                "--remit.webhooks.enabled=true",
+                "--remit.webhooks.port=" + webhookPort));
         if (options.protocol().equals("consumer")) {
             // KIP-848: the session is the broker's (group.consumer.session.timeout.ms, 6 s in KafkaCluster)
             args.add("--spring.kafka.consumer.properties[group.protocol]=consumer");
@@ -237,13 +264,19 @@ public final class ChaosRun {
             args.add("--spring.kafka.consumer.properties[heartbeat.interval.ms]=1500");
             args.add("--remit.worker.static-membership=true");
         }
-        Map<String, String> secrets = Map.of("REMIT_API_SECRET", apiSecret, "SPRING_DATASOURCE_PASSWORD", dbPassword);
+        Map<String, String> environment = Map.of(
+                "REMIT_API_SECRET",
+                secrets.api(),
+                "SPRING_DATASOURCE_PASSWORD",
+                secrets.db(),
+                "REMIT_WEBHOOKS_SECRET",
+                secrets.webhook());
         return JavaProcess.ofJar(
                 "worker-" + index + ":" + port,
                 Shipped.jar(),
                 List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
                 args,
-                secrets,
+                environment,
                 dir.resolve("worker-" + index + ".log"));
     }
 
@@ -488,6 +521,37 @@ public final class ChaosRun {
             }
             producer.flush();
         }
+    }
+
+    /**
+     * Whether, within {@code timeout}, every webhook was delivered, every settlement event produced, and every completed
+     * payment or approval whose resource a webhook reported has its settlement.
+     */
+    private static boolean awaitSettled(JdbcTemplate jdbc, SandboxServer sandbox, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                Set<String> reported = new java.util.HashSet<>();
+                sandbox.webhooks().delivered().stream()
+                        .filter(e -> e.delivered())
+                        .forEach(e -> reported.add(e.dataId()));
+                long unsettled = jdbc.queryForList("""
+                                select resource_id from command_outcome where status = 'SUCCEEDED' and settlement is null
+                                and command_type in ('payment.create', 'invoice.approve')""", String.class).stream()
+                        .filter(reported::contains)
+                        .count();
+                Long outbox = jdbc.queryForObject("select count(*) from settlement_outbox", Long.class);
+                if (sandbox.webhooks().pending() == 0 && unsettled == 0 && outbox != null && outbox == 0) {
+                    Thread.sleep(2000); // the last relay transaction commits before its rows are deleted
+                    return true;
+                }
+            } catch (org.springframework.dao.DataAccessException e) {
+                // PostgreSQL restarting: ask again
+            }
+            Thread.sleep(500);
+        }
+        return false;
     }
 
     private static boolean awaitQuiet(JdbcTemplate jdbc, CommandMix load, Duration timeout)
