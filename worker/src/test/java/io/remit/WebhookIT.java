@@ -144,11 +144,6 @@ class WebhookIT extends WorkerTestSupport {
         String claimed = id("wh-claimed");
         // what a relay leaves when it dies after committing batch n to Kafka, before deleting it from PostgreSQL
         long n = jdbc.queryForObject("select nextval('settlement_outbox_batch_seq')", Long.class);
-        jdbc.update(
-                "insert into settlement_outbox (request_id, batch, payload) values (?, ?, ?)",
-                produced,
-                n,
-                "{\"requestId\":\"" + produced + "\"}");
         Properties config = new Properties();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers);
         config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "it-settlements"); // the relay's: it is fenced
@@ -168,6 +163,13 @@ class WebhookIT extends WorkerTestSupport {
                     new ConsumerGroupMetadata("it-settlements"));
             dying.commitTransaction();
         }
+        // its rows, still in PostgreSQL (written here after the commit, so that the live relay cannot produce them
+        // first)
+        jdbc.update(
+                "insert into settlement_outbox (request_id, batch, payload) values (?, ?, ?)",
+                produced,
+                n,
+                "{\"requestId\":\"" + produced + "\"}");
         // ... and what it leaves when it dies after claiming batch n + 1, before producing it
         long m = jdbc.queryForObject("select nextval('settlement_outbox_batch_seq')", Long.class);
         jdbc.update(

@@ -50,7 +50,8 @@ public final class ConsoleApi {
         return deadLetters.list(new DeadLetterFilter(code, type, from, to, requestId), page, size);
     }
 
-    @GetMapping("/dead-letters/{requestId}")
+    /** One command's history: its outcome and settlement, attempts, dead letters, redrives and webhooks. */
+    @GetMapping({"/dead-letters/{requestId}", "/commands/{requestId}"})
     public ResponseEntity<DeadLetterReader.History> deadLetter(@PathVariable String requestId) {
         DeadLetterReader.History history = deadLetters.history(requestId);
         return history == null ? ResponseEntity.notFound().build() : ResponseEntity.ok(history);

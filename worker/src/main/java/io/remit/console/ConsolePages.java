@@ -110,11 +110,11 @@ public final class ConsolePages {
     public record Query(String code, String type, String from, String to, String requestId) {}
 
     /** By query parameter: the requestId of a command without a usable key is {@code @topic/partition/offset}. */
-    @GetMapping("/ui/dead-letter")
+    @GetMapping({"/ui/dead-letter", "/ui/command"})
     String deadLetter(@RequestParam String requestId, Model model) {
         DeadLetterReader.History history = deadLetters.history(requestId);
         if (history == null)
-            throw new ResponseStatusException(HttpStatus.NOT_FOUND, "no dead letter for this requestId");
+            throw new ResponseStatusException(HttpStatus.NOT_FOUND, "nothing is stored for this requestId");
         model.addAttribute("history", history);
         return "ops/dead-letter";
     }

@@ -37,7 +37,7 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  */
 public final class ConsoleSecurity {
     /** The JSON API's paths. */
-    public static final String[] API = {"/ops/dead-letters/**", "/ops/redrives/**"};
+    public static final String[] API = {"/ops/dead-letters/**", "/ops/commands/**", "/ops/redrives/**"};
     /** The triage page's paths (after the API's). */
     public static final String[] PAGE = {"/ops", "/ops/**"};
     /**

@@ -92,7 +92,13 @@ public final class DeadLetterReader {
             Instant updatedAt,
             String fingerprint,
             String command,
-            Instant firstAmbiguousAt) {}
+            Instant firstAmbiguousAt,
+            String settlement,
+            Instant settledAt) {}
+
+    /** A webhook matched to the command: what Expereon reported, and whether it moved the settlement. */
+    public record Webhook(
+            String eventId, String type, String resourceId, Instant occurredAt, Instant receivedAt, boolean applied) {}
 
     /** A redrive that selected one of the dead letters, and what became of it there. */
     public record RedriveMark(
@@ -113,7 +119,8 @@ public final class DeadLetterReader {
             Outcome outcome,
             List<Detail> deadLetters,
             List<Attempt> attempts,
-            List<RedriveMark> redrives) {}
+            List<RedriveMark> redrives,
+            List<Webhook> webhooks) {}
 
     /** Dead letters of one code: all kept, those of the last 24 hours, and those per hour ({@code hourly[0]}: the oldest hour). */
     public record CodeCount(String code, long total, long lastDay, Instant latest, long[] hourly) {}
@@ -163,11 +170,10 @@ public final class DeadLetterReader {
                 , d.record_key, substring(d.record_value from 1 for ?) as record_value, length(d.record_value) as value_length,
                   d.headers::text as headers, d.source_topic, d.source_partition, d.source_offset
                 from dead_letter d where d.request_id = ? order by d.id desc limit ?""", (rs, n) -> detail(rs), MAX_SHOWN_VALUE, requestId, MAX_HISTORY);
-        if (deadLetters.isEmpty()) return null;
         List<Outcome> outcome = jdbc.query(
                 """
                 select status, command_type, attempts, http_status, error_code, error_message, resource_id, updated_at,
-                       fingerprint, command, first_ambiguous_at
+                       fingerprint, command, first_ambiguous_at, settlement, settled_at
                 from command_outcome where request_id = ?""",
                 (rs, n) -> new Outcome(
                         rs.getString(1),
@@ -180,8 +186,24 @@ public final class DeadLetterReader {
                         instant(rs, 8),
                         rs.getString(9),
                         rs.getString(10),
-                        instant(rs, 11)),
+                        instant(rs, 11),
+                        rs.getString(12),
+                        instant(rs, 13)),
                 requestId);
+        if (deadLetters.isEmpty() && outcome.isEmpty()) return null;
+        List<Webhook> webhooks = jdbc.query(
+                """
+                select event_id, event_type, resource_id, occurred_at, received_at, applied from webhook_event
+                where request_id = ? order by received_at limit ?""",
+                (rs, n) -> new Webhook(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        instant(rs, 4),
+                        instant(rs, 5),
+                        rs.getBoolean(6)),
+                requestId,
+                MAX_HISTORY);
         List<Attempt> attempts = jdbc.query(
                 """
                 select attempt, http_status, error_code, latency_ms, attempted_at from command_attempt
@@ -208,7 +230,8 @@ public final class DeadLetterReader {
                         instant(rs, 9),
                         rs.getString(10)),
                 new SqlArrayValue("bigint", (Object[]) ids));
-        return new History(requestId, outcome.isEmpty() ? null : outcome.getFirst(), deadLetters, attempts, redrives);
+        return new History(
+                requestId, outcome.isEmpty() ? null : outcome.getFirst(), deadLetters, attempts, redrives, webhooks);
     }
 
     /** Dead letters per code, most in the last 24 hours first. */

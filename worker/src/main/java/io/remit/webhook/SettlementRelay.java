@@ -135,7 +135,10 @@ public final class SettlementRelay implements SmartLifecycle {
     private boolean step() throws SQLException {
         int matched = store.matchUnmatched(properties.matchWindow(), 500, clock.instant());
         metrics.matchedLate(matched);
-        if (!holdsLock()) return matched > 0;
+        if (!holdsLock()) {
+            metrics.outboxWaiting(0); // another instance relays, and reports what waits
+            return matched > 0;
+        }
         if (producer == null) begin();
         SettlementOutbox.Batch batch = outbox.next(properties.relay().batch());
         metrics.outboxWaiting(outbox.waiting());

@@ -111,6 +111,30 @@ class DeadLetterApiIT extends ConsoleTestSupport {
     }
 
     @Test
+    void showsACommandsSettlementAndItsWebhooks() throws Exception {
+        String requestId = id("settled");
+        jdbc.update("""
+                insert into command_outcome (request_id, command_type, status, attempts, http_status, resource_id,
+                    source_topic, source_partition, source_offset, updated_at, settlement, settlement_event, settled_at)
+                values (?, 'payment.create', 'SUCCEEDED', 1, 201, 'pay_shown', 'console.commands', 0, 0, now(),
+                    'SETTLED', 'evt_b', now())""", requestId);
+        jdbc.update("""
+                insert into webhook_event (event_id, event_type, resource_id, received_at, request_id, applied, body)
+                values ('evt_a-' || ?, 'payment.settled', 'pay_shown', now() - interval '1 minute', ?, true, '{}'),
+                       ('evt_b-' || ?, 'payment.failed', 'pay_shown', now(), ?, false, '{}')""", requestId, requestId, requestId, requestId);
+        JsonNode history = asOperator("/ops/commands/" + requestId);
+        assertThat(history.get("outcome").get("settlement").asString()).isEqualTo("SETTLED");
+        assertThat(history.get("webhooks"))
+                .extracting(
+                        w -> w.get("type").asString() + "/" + w.get("applied").asBoolean())
+                .containsExactly("payment.settled/true", "payment.failed/false");
+        assertThat(get("/ops/commands/" + requestId, null).statusCode()).isEqualTo(401);
+        assertThat(get("/ops/commands/" + id("nothing"), basic(VIEWER, VIEWER_PASSWORD))
+                        .statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
     void listsDeadLettersNewestFirstFilteredByCodeTypeTimeAndRequestId() throws Exception {
         String code = code("list");
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
