@@ -152,7 +152,7 @@ values_for() {
     webhooks) echo "-f $CHART/examples/webhooks.yaml" ;;
     webhooks-plain) echo "--set webhooks.enabled=true --set webhooks.secretName=remit-hooks --set webhooks.keys.secret=current --set webhooks.keys.previousSecret=former --set webhooks.port=9443 --set webhooks.service.port=443 --set webhooks.maxBody=1MB --set console.enabled=true --set networkPolicy.enabled=false" ;;
     networkpolicy) echo "--set networkPolicy.enabled=true --set kafka.bootstrapServers=kafka-0.kafka:9094\,kafka-1.kafka:9094\,kafka-2.kafka:9095 --set datasource.url=jdbc:postgresql://pg-a:5433\,pg-b:5434/remit --set api.baseUrl=https://api.expereon.example:8443 --set consumers=8 --set shutdownTimeout=30s --set logging.structuredFormat=logstash --set topics.create=false" ;;
-    alert-values) echo "--set prometheusRule.force=true --set serviceMonitor.force=true --set prometheusRule.runbookBaseUrl=https://wiki.example.com/remit/runbook --set prometheusRule.upSelector=job=\"remit\"\\,namespace=\"payments\" --set prometheusRule.alerts.RemitPartitionNotCommitting.threshold=600 --set-json prometheusRule.alerts.RemitApiErrorRatioHigh.threshold=0.2 --set prometheusRule.alerts.RemitDeadLettersRising.for=15m --set prometheusRule.alerts.RemitWorkerDown.severity=critical --set prometheusRule.alerts.RemitHalted.enabled=false" ;;
+    alert-values) echo "--set prometheusRule.force=true --set serviceMonitor.force=true --set prometheusRule.runbookBaseUrl=https://wiki.example.com/remit/runbook --set prometheusRule.upSelector=job=\"remit\"\\,namespace=\"payments\" --set prometheusRule.alerts.RemitPartitionNotCommitting.threshold=600 --set-json prometheusRule.alerts.RemitApiErrorRatioHigh.threshold=0.2 --set prometheusRule.alerts.RemitDeadLettersRising.for=15m --set prometheusRule.alerts.RemitWorkerDown.severity=critical --set prometheusRule.alerts.RemitHalted.enabled=false --set prometheusRule.alerts.RemitWebhookSignaturesRejected.threshold=5 --set prometheusRule.alerts.RemitSettlementsNotRelayed.for=15m" ;;
   esac
 }
 # API groups the render assumes the cluster serves (helm template talks to no cluster).
@@ -492,7 +492,8 @@ assert rules[0]['spec']['groups'] == plain, 'PrometheusRule spec.groups (default
 alerts = sorted(r['alert'] for g in plain for r in g['rules'] if 'alert' in r)
 expected = sorted(['RemitDeadLettersRising', 'RemitHalted', 'RemitRetryBacklogGrowing',
                    'RemitConsumerLagGrowing', 'RemitApiErrorRatioHigh', 'RemitPartitionNotCommitting',
-                   'RemitWorkerDown', 'RemitWorkersAbsent', 'RemitApiOutage'])
+                   'RemitWorkerDown', 'RemitWorkersAbsent', 'RemitApiOutage',
+                   'RemitWebhookSignaturesRejected', 'RemitSettlementsNotRelayed'])
 assert alerts == expected, f'alerts {alerts} != {expected}'
 # every alert links its own section of docs/runbook.md
 sections = {h.lower() for h in re.findall(r'^## (\w+)\s*$', open(sys.argv[3]).read(), re.M)}
@@ -517,6 +518,7 @@ assert '> 600  # threshold' in by['RemitPartitionNotCommitting']['expr']
 assert '> 0.2  # threshold' in by['RemitApiErrorRatioHigh']['expr']
 assert '> 5  # threshold' in by['RemitDeadLettersRising']['expr'] and by['RemitDeadLettersRising']['for'] == '15m'
 assert by['RemitWorkerDown']['labels']['severity'] == 'critical'
+assert '> 5  # threshold' in by['RemitWebhookSignaturesRejected']['expr'] and by['RemitSettlementsNotRelayed']['for'] == '15m'
 assert 'up{job="remit",namespace="payments"} == 0' in by['RemitWorkerDown']['expr'], by['RemitWorkerDown']['expr']
 assert 'absent(up{job="remit",namespace="payments"} == 1)' in by['RemitWorkersAbsent']['expr']
 assert all(r['annotations']['runbook_url'] == 'https://wiki.example.com/remit/runbook#' + a.lower() for a, r in by.items())
@@ -764,7 +766,8 @@ for e in exprs:
 REMIT = {'remit_commands_total', 'remit_dead_letters_total', 'remit_retries_scheduled_total',
          'remit_api_latency_seconds_bucket', 'remit_api_latency_seconds_count', 'remit_api_latency_seconds_sum',
          'remit_halted', 'remit_consumer_lag', 'remit_retry_backlog', 'remit_pending_oldest_age_seconds',
-         'remit_breaker_state'}
+         'remit_breaker_state', 'remit_webhooks_total', 'remit_webhooks_matched_late_total',
+         'remit_settlements_relayed_total', 'remit_settlement_outbox'}
 bad = sorted(n for n in names if not (n in REMIT or n.startswith(('jvm_', 'process_')) or n == 'up'))
 with open(out_path, 'w') as f:
     f.write(''.join(n + '\n' for n in sorted(names)))
