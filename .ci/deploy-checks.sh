@@ -710,6 +710,10 @@ wanted = {
   'API latency p99': r'histogram_quantile\(0\.99, sum by \(le, operation\)',
   'consumer lag': r'remit_consumer_lag',
   'halted state': r'remit_halted',
+  'webhooks by result': r'sum by \(result\) \(rate\(remit_webhooks_total',
+  'webhooks by type': r'sum by \(type\) \(rate\(remit_webhooks_total',
+  'settlement events waiting': r'remit_settlement_outbox',
+  'settlement events relayed': r'rate\(remit_settlements_relayed_total',
 }
 for what, rx in wanted.items():
     need(re.search(rx, allexpr), f'no panel shows {what}')
