@@ -135,8 +135,11 @@ run_check() {
 # them; "tls-sasl" is helm/remit/examples/tls-sasl.yaml (TLS + SASL to Kafka, verify-full to
 # PostgreSQL, credentials as files, NetworkPolicy); "alert-values" forces the monitoring objects
 # and sets every kind of alert value; "console" is helm/remit/examples/console.yaml (the console with
-# TLS in the pod, an Ingress, NetworkPolicy peers), "console-plain" the console without TLS or a policy.
-VALUE_SETS=(default monitoring-crds keda-servicemonitor existing-secret hpa tls-sasl networkpolicy alert-values console console-plain)
+# TLS in the pod, an Ingress, NetworkPolicy peers), "console-plain" the console without TLS or a policy;
+# "webhooks" is helm/remit/examples/webhooks.yaml (the webhook receiver, its Service, the ingress
+# controller admitted by the NetworkPolicy), "webhooks-plain" the receiver on other ports and keys,
+# beside the console, without a policy.
+VALUE_SETS=(default monitoring-crds keda-servicemonitor existing-secret hpa tls-sasl networkpolicy alert-values console console-plain webhooks webhooks-plain)
 values_for() {
   case "$1" in
     default | monitoring-crds) ;;
@@ -146,8 +149,10 @@ values_for() {
     tls-sasl) echo "-f $CHART/examples/tls-sasl.yaml" ;;
     console) echo "-f $CHART/examples/console.yaml" ;;
     console-plain) echo "--set console.enabled=true --set console.usersSecret=remit-console-users --set networkPolicy.enabled=false" ;;
+    webhooks) echo "-f $CHART/examples/webhooks.yaml" ;;
+    webhooks-plain) echo "--set webhooks.enabled=true --set webhooks.secretName=remit-hooks --set webhooks.keys.secret=current --set webhooks.keys.previousSecret=former --set webhooks.port=9443 --set webhooks.service.port=443 --set webhooks.maxBody=1MB --set console.enabled=true --set networkPolicy.enabled=false" ;;
     networkpolicy) echo "--set networkPolicy.enabled=true --set kafka.bootstrapServers=kafka-0.kafka:9094\,kafka-1.kafka:9094\,kafka-2.kafka:9095 --set datasource.url=jdbc:postgresql://pg-a:5433\,pg-b:5434/remit --set api.baseUrl=https://api.expereon.example:8443 --set consumers=8 --set shutdownTimeout=30s --set logging.structuredFormat=logstash --set topics.create=false" ;;
-    alert-values) echo "--set prometheusRule.force=true --set serviceMonitor.force=true --set prometheusRule.runbookBaseUrl=https://wiki.example.com/remit/runbook --set prometheusRule.upSelector=job=\"remit\"\\,namespace=\"payments\" --set prometheusRule.alerts.RemitPartitionNotCommitting.threshold=600 --set-json prometheusRule.alerts.RemitApiErrorRatioHigh.threshold=0.2 --set prometheusRule.alerts.RemitDeadLettersRising.for=15m --set prometheusRule.alerts.RemitWorkerDown.severity=critical --set prometheusRule.alerts.RemitHalted.enabled=false" ;;
+    alert-values) echo "--set prometheusRule.force=true --set serviceMonitor.force=true --set prometheusRule.runbookBaseUrl=https://wiki.example.com/remit/runbook --set prometheusRule.upSelector=job=\"remit\"\\,namespace=\"payments\" --set prometheusRule.alerts.RemitPartitionNotCommitting.threshold=600 --set-json prometheusRule.alerts.RemitApiErrorRatioHigh.threshold=0.2 --set prometheusRule.alerts.RemitDeadLettersRising.for=15m --set prometheusRule.alerts.RemitWorkerDown.severity=critical --set prometheusRule.alerts.RemitHalted.enabled=false --set prometheusRule.alerts.RemitWebhookSignaturesRejected.threshold=5 --set prometheusRule.alerts.RemitSettlementsNotRelayed.for=15m" ;;
   esac
 }
 # API groups the render assumes the cluster serves (helm template talks to no cluster).
@@ -262,9 +267,40 @@ check_chart_guard_rails() {
   if out="$("$HELM" template remit "$CHART" --set console.port=8080 2>&1)"; then
     echo "the console on Actuator's port 8080 was accepted"; return 1
   fi
+  local hooks=(--set webhooks.enabled=true --set webhooks.secretName=remit-webhook-secret)
+  if out="$("$HELM" template remit "$CHART" --set webhooks.enabled=true 2>&1)"; then
+    echo "webhooks without a Secret to verify with were accepted"; return 1
+  fi
+  grep -q 'webhooks.secretName is required' <<<"$out"
+  if out="$("$HELM" template remit "$CHART" "${hooks[@]}" --set-json 'networkPolicy.webhooksFrom=[]' 2>&1)"; then
+    echo "a webhook receiver open to anyone (empty networkPolicy.webhooksFrom) was accepted"; return 1
+  fi
+  if out="$("$HELM" template remit "$CHART" "${hooks[@]}" --set webhooks.port=8080 2>&1)"; then
+    echo "the webhook receiver on Actuator's port 8080 was accepted"; return 1
+  fi
+  if out="$("$HELM" template remit "$CHART" "${hooks[@]}" --set webhooks.port=8081 2>&1)"; then
+    echo "the webhook receiver on the main server's port (console.port) was accepted"; return 1
+  fi
+  grep -q 'webhooks.port 8081 is taken' <<<"$out"
+  if out="$("$HELM" template remit "$CHART" "${hooks[@]}" --set config.extra.remit.topics.outcome-events=false 2>&1)"; then
+    echo "webhooks without outcome events (where settlement events go) were accepted"; return 1
+  fi
+  grep -q 'needs remit.topics.outcome-events' <<<"$out"
+  if out="$("$HELM" template remit "$CHART" --set config.extra.remit.webhooks.secret=s3cr3t 2>&1)"; then
+    echo "the webhook secret in config.extra (a ConfigMap) was accepted"; return 1
+  fi
+  grep -q 'would put the webhook signing secret in a ConfigMap' <<<"$out"
+  if out="$("$HELM" template remit "$CHART" --set config.extra.remit.webhooks.previous-secret=s3cr3t 2>&1)"; then
+    echo "the former webhook secret in config.extra (a ConfigMap) was accepted"; return 1
+  fi
+  if out="$("$HELM" template remit "$CHART" "${hooks[@]}" --set webhooks.path=webhooks 2>&1)"; then
+    echo "a webhook path without a leading / was accepted"; return 1
+  fi
   echo "guard rails reject: keda+hpa, replicas > partitions, unknown keys, unit-less durations, a grace"
   echo "period not above the worst-case stop, shutdownTimeout < api.timeout, misplaced alert values, unknown log formats,"
-  echo "a console Ingress without a host, a console open to anyone, the console on Actuator's port"
+  echo "a console Ingress without a host, a console open to anyone, the console on Actuator's port,"
+  echo "webhooks without a Secret, open to anyone, on a port taken, without outcome events, a webhook secret in"
+  echo "config.extra, a webhook path without /"
 }
 
 # The console: its port, Service, Ingress, TLS, cookie and NetworkPolicy rule only when on, and as
@@ -334,6 +370,87 @@ print('port ops only from consoleFrom; Actuator on 8080, plain HTTP, in every re
 PY
 }
 
+# Expereon's webhooks: the container port, the Service, the NetworkPolicy rule, the Secret mounted as a
+# config tree and the settings only when on, and as configured; the secret never in a ConfigMap or the
+# environment, in any render.
+check_webhooks() {
+  python3 - "$OUT" "${VALUE_SETS[@]}" <<'PY'
+import sys, yaml
+out, sets = sys.argv[1], sys.argv[2:]
+def render(name):
+    docs = [d for d in yaml.safe_load_all(open(f'{out}/rendered-{name}.yaml')) if d]
+    dep = next(d for d in docs if d['kind'] == 'Deployment')
+    cm = next(d for d in docs if d['kind'] == 'ConfigMap' and 'application.yaml' in d.get('data', {}))
+    return docs, dep['spec']['template']['spec'], yaml.safe_load(cm['data']['application.yaml'])
+def of(docs, kind):
+    return [d for d in docs if d['kind'] == kind]
+def sources(pod):
+    volume = next(v for v in pod['volumes'] if v['name'] == 'webhook-secret')
+    return [s['secret'] for s in volume['projected']['sources']]
+for name in sets:
+    docs, pod, cfg = render(name)
+    on = name.startswith('webhooks')
+    container = pod['containers'][0]
+    ports = {p['name']: p['containerPort'] for p in container['ports']}
+    hooks = cfg['remit'].get('webhooks')
+    assert ('webhooks' in ports) == on, f'{name}: container port webhooks only with webhooks on: {ports}'
+    assert bool(hooks) == on, f'{name}: remit.webhooks only with webhooks on'
+    services = [s for s in of(docs, 'Service') if s['metadata']['name'].endswith('-webhooks')]
+    assert len(services) == (1 if on else 0), f'{name}: the webhooks Service only with webhooks on'
+    volumes = [v for v in pod.get('volumes', []) if v['name'] == 'webhook-secret']
+    assert len(volumes) == (1 if on else 0), f'{name}: the webhook Secret volume only with webhooks on'
+    # the secret never in a ConfigMap nor in the environment
+    for cm in of(docs, 'ConfigMap'):
+        for key, text in (cm.get('data') or {}).items():
+            assert not key.startswith('remit.webhooks'), f'{name}: ConfigMap {cm["metadata"]["name"]} has a key {key}'
+            if key == 'application.yaml':
+                settings = yaml.safe_load(text)['remit'].get('webhooks') or {}
+                assert not {'secret', 'previous-secret', 'previousSecret'} & set(settings), f'{name}: a webhook secret in the ConfigMap'
+    env = [e['name'] for e in container.get('env', [])]
+    assert not [e for e in env if e.startswith('REMIT_WEBHOOKS')], f'{name}: webhook settings in the environment: {env}'
+    policies = of(docs, 'NetworkPolicy')
+    if policies:
+        rules = [r for r in policies[0]['spec']['ingress'] if any(p['port'] == 'webhooks' for p in r.get('ports', []))]
+        assert len(rules) == (1 if on else 0), f'{name}: an ingress rule for port webhooks only with webhooks on'
+        assert all(r.get('from') for r in rules), f'{name}: port webhooks never open to anyone'
+    if not on:
+        continue
+    service = services[0]
+    assert service['spec']['type'] == 'ClusterIP', service['spec']
+    assert service['metadata']['labels']['app.kubernetes.io/component'] == 'webhooks'
+    assert [(p['name'], p['targetPort']) for p in service['spec']['ports']] == [('webhooks', 'webhooks')], f'{name}: the Service exposes port webhooks only'
+    assert hooks['enabled'] is True and ports['webhooks'] == hooks['port'], f'{name}: {ports} {hooks}'
+    mount = next(m for m in container['volumeMounts'] if m['name'] == 'webhook-secret')
+    assert mount['readOnly'] is True and mount['mountPath'] == '/etc/remit/webhook-secret', mount
+    assert 'optional:configtree:/etc/remit/webhook-secret/' in cfg['spring']['config']['import'], f'{name}: the Secret as a config tree'
+    current, former = sources(pod)
+    assert not current.get('optional') and former.get('optional') is True, f'{name}: the former secret alone is optional'
+    assert current['items'][0]['path'] == 'remit.webhooks.secret' and former['items'][0]['path'] == 'remit.webhooks.previous-secret'
+docs, pod, cfg = render('webhooks')
+hooks = cfg['remit']['webhooks']
+assert hooks['port'] == 8082 and hooks['path'] == '/webhooks/expereon' and hooks['max-body'] == '64KB', hooks
+assert hooks['fields'] == {'id': '/id', 'type': '/type', 'created-at': '/createdAt', 'resource-id': '/data/id', 'request-id': '/data/requestId'}, hooks['fields']
+assert hooks['relay'] == {'interval': '200ms', 'batch': 500} and hooks['tolerance'] == '72h', hooks
+assert hooks['future-skew'] == '5m' and hooks['match-window'] == '1h', hooks
+assert [(s['name'], s['items'][0]['key']) for s in sources(pod)] == [('remit-webhook-secret', 'secret'), ('remit-webhook-secret', 'previous-secret')]
+service = next(s for s in of(docs, 'Service') if s['metadata']['name'] == 'remit-webhooks')
+assert service['spec']['ports'][0]['port'] == 8082 and service['metadata']['annotations'] == {'example.com/owner': 'payments'}
+rule = next(r for r in of(docs, 'NetworkPolicy')[0]['spec']['ingress'] if r['ports'][0]['port'] == 'webhooks')
+assert rule['from'][0]['namespaceSelector']['matchLabels'] == {'kubernetes.io/metadata.name': 'ingress-nginx'}, rule
+docs, pod, cfg = render('webhooks-plain')
+ports = {p['name']: p['containerPort'] for p in pod['containers'][0]['ports']}
+assert ports == {'http': 8080, 'ops': 8081, 'webhooks': 9443}, ports
+assert cfg['remit']['webhooks']['port'] == 9443 and cfg['remit']['webhooks']['max-body'] == '1MB'
+assert [(s['name'], s['items'][0]['key']) for s in sources(pod)] == [('remit-hooks', 'current'), ('remit-hooks', 'former')]
+service = next(s for s in of(docs, 'Service') if s['metadata']['name'] == 'remit-webhooks')
+assert service['spec']['ports'][0]['port'] == 443 and 'annotations' not in service['metadata']
+assert not of(docs, 'NetworkPolicy')
+print('webhooks off: no port, Service, volume, settings or policy rule; on: port webhooks = remit.webhooks.port,')
+print('its ClusterIP Service (that port only), the Secret mounted read-only as a config tree (the former secret')
+print('optional), the settings, port webhooks only from webhooksFrom; never a webhook secret in a ConfigMap or env')
+PY
+}
+
 check_manifests() {
   local files=()
   local set
@@ -375,7 +492,8 @@ assert rules[0]['spec']['groups'] == plain, 'PrometheusRule spec.groups (default
 alerts = sorted(r['alert'] for g in plain for r in g['rules'] if 'alert' in r)
 expected = sorted(['RemitDeadLettersRising', 'RemitHalted', 'RemitRetryBacklogGrowing',
                    'RemitConsumerLagGrowing', 'RemitApiErrorRatioHigh', 'RemitPartitionNotCommitting',
-                   'RemitWorkerDown', 'RemitWorkersAbsent', 'RemitApiOutage'])
+                   'RemitWorkerDown', 'RemitWorkersAbsent', 'RemitApiOutage',
+                   'RemitWebhookSignaturesRejected', 'RemitSettlementsNotRelayed'])
 assert alerts == expected, f'alerts {alerts} != {expected}'
 # every alert links its own section of docs/runbook.md
 sections = {h.lower() for h in re.findall(r'^## (\w+)\s*$', open(sys.argv[3]).read(), re.M)}
@@ -400,6 +518,7 @@ assert '> 600  # threshold' in by['RemitPartitionNotCommitting']['expr']
 assert '> 0.2  # threshold' in by['RemitApiErrorRatioHigh']['expr']
 assert '> 5  # threshold' in by['RemitDeadLettersRising']['expr'] and by['RemitDeadLettersRising']['for'] == '15m'
 assert by['RemitWorkerDown']['labels']['severity'] == 'critical'
+assert '> 5  # threshold' in by['RemitWebhookSignaturesRejected']['expr'] and by['RemitSettlementsNotRelayed']['for'] == '15m'
 assert 'up{job="remit",namespace="payments"} == 0' in by['RemitWorkerDown']['expr'], by['RemitWorkerDown']['expr']
 assert 'absent(up{job="remit",namespace="payments"} == 1)' in by['RemitWorkersAbsent']['expr']
 assert all(r['annotations']['runbook_url'] == 'https://wiki.example.com/remit/runbook#' + a.lower() for a, r in by.items())
@@ -591,6 +710,10 @@ wanted = {
   'API latency p99': r'histogram_quantile\(0\.99, sum by \(le, operation\)',
   'consumer lag': r'remit_consumer_lag',
   'halted state': r'remit_halted',
+  'webhooks by result': r'sum by \(result\) \(rate\(remit_webhooks_total',
+  'webhooks by type': r'sum by \(type\) \(rate\(remit_webhooks_total',
+  'settlement events waiting': r'remit_settlement_outbox',
+  'settlement events relayed': r'rate\(remit_settlements_relayed_total',
 }
 for what, rx in wanted.items():
     need(re.search(rx, allexpr), f'no panel shows {what}')
@@ -647,7 +770,8 @@ for e in exprs:
 REMIT = {'remit_commands_total', 'remit_dead_letters_total', 'remit_retries_scheduled_total',
          'remit_api_latency_seconds_bucket', 'remit_api_latency_seconds_count', 'remit_api_latency_seconds_sum',
          'remit_halted', 'remit_consumer_lag', 'remit_retry_backlog', 'remit_pending_oldest_age_seconds',
-         'remit_breaker_state'}
+         'remit_breaker_state', 'remit_webhooks_total', 'remit_webhooks_matched_late_total',
+         'remit_settlements_relayed_total', 'remit_settlement_outbox'}
 bad = sorted(n for n in names if not (n in REMIT or n.startswith(('jvm_', 'process_')) or n == 'up'))
 with open(out_path, 'w') as f:
     f.write(''.join(n + '\n' for n in sorted(names)))
@@ -672,6 +796,7 @@ run_check "chart guard rails reject bad values" check_chart_guard_rails
 run_check "monitoring objects only with the Prometheus Operator CRDs (or forced)" check_monitoring_crds
 run_check "termination grace above the worst-case stop (every value set)" check_stop_budget
 run_check "the console: port, Service, Ingress, TLS, cookie, NetworkPolicy (console, console-plain)" check_console
+run_check "webhooks: port, Service, Secret, NetworkPolicy, settings (webhooks, webhooks-plain)" check_webhooks
 run_check "rendered manifests: schemas, unknown fields, chart contract" check_manifests
 run_check "values.yaml: every key commented" check_values_commented
 run_check "alerts: chart copy and PrometheusRule identical to config/prometheus" check_alert_copies

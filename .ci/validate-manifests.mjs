@@ -12,7 +12,9 @@
 //  3. chart contract: restricted security context, Actuator probes on port "http", /tmp
 //     emptyDir, /config ConfigMap, the credentials from the Secret (env vars, or files read as a
 //     Spring config tree), every file the configuration names on a mounted volume, grace period
-//     vs shutdown, the dashboard ConfigMap, selectors that match the pods (NetworkPolicy too).
+//     vs shutdown, the dashboard ConfigMap, selectors that match the pods (NetworkPolicy too), the
+//     console's and the webhook receiver's ports, Services and policy rules, the webhook secret
+//     only from a mounted Secret.
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join, resolve, basename } from 'node:path';
 import { createRequire } from 'node:module';
@@ -220,11 +222,34 @@ function checkContract(docs, file) {
   if (opsConfig.enabled === true) {
     if (!ops || ops.containerPort !== opsConfig.port) fail(w, `container port "ops" must be remit.ops.port (${opsConfig.port})`);
   } else if (ops) fail(w, 'container port "ops" without remit.ops.enabled');
+  // Expereon's webhooks: container port "webhooks" = remit.webhooks.port, the signing secret only from a mounted
+  // Secret read as a config tree (never in the ConfigMap), its own Service
+  const hooks = (c.ports ?? []).find((p) => p.name === 'webhooks');
+  const hooksConfig = appConfig?.remit?.webhooks ?? {};
+  for (const k of ['secret', 'previous-secret', 'previousSecret']) {
+    if (hooksConfig[k] !== undefined) fail(w, `remit.webhooks.${k} is in the ConfigMap: it must come from a Secret`);
+  }
+  if (hooksConfig.enabled === true) {
+    if (!hooks || hooks.containerPort !== hooksConfig.port) fail(w, `container port "webhooks" must be remit.webhooks.port (${hooksConfig.port})`);
+    if ([8080, appConfig?.remit?.ops?.port ?? 8081].includes(hooksConfig.port)) fail(w, `remit.webhooks.port ${hooksConfig.port} is Actuator's or the main server's`);
+    const secretFile = (m) => [volumes[m.name]?.secret, ...(volumes[m.name]?.projected?.sources ?? []).map((s) => s.secret)]
+      .filter(Boolean).flatMap((s) => (s.items ?? []).map((i) => ({ secret: s, path: i.path })));
+    const mount = (c.volumeMounts ?? []).find((m) => secretFile(m).some((f) => f.path === 'remit.webhooks.secret'));
+    if (!mount) fail(w, 'webhooks on, but no mounted Secret has the file remit.webhooks.secret');
+    else {
+      const tree = `optional:configtree:${mount.mountPath.replace(/\/?$/, '/')}`;
+      if (!imports.includes(tree)) fail(w, `the webhook secret is mounted at ${mount.mountPath} but spring.config.import lacks ${tree}`);
+      const current = secretFile(mount).find((f) => f.path === 'remit.webhooks.secret').secret;
+      if (current.optional) fail(w, 'the current webhook secret must not be optional');
+    }
+  } else if (hooks) fail(w, 'container port "webhooks" without remit.webhooks.enabled');
+  const targets = { console: 'ops', webhooks: 'webhooks' };
   for (const s of services) {
     const where = `${file} Service/${s.metadata.name}`;
     if (!matches(s.spec.selector, podLabels)) fail(where, 'selector does not match the pods');
-    const target = s.metadata.labels?.['app.kubernetes.io/component'] === 'console' ? 'ops' : 'http';
+    const target = targets[s.metadata.labels?.['app.kubernetes.io/component']] ?? 'http';
     if (target === 'ops' && !ops) fail(where, 'a console Service without the container port ops');
+    if (target === 'webhooks' && !hooks) fail(where, 'a webhooks Service without the container port webhooks');
     if (!s.spec.ports.every((p) => p.targetPort === target)) fail(where, `must target port ${target} only`);
   }
   for (const ing of by('Ingress')) {
@@ -246,13 +271,15 @@ function checkContract(docs, file) {
     const where = `${file} NetworkPolicy/${np.metadata.name}`;
     if (!matches(np.spec.podSelector.matchLabels, podLabels)) fail(where, 'podSelector does not match the pods');
     if (!(np.spec.ingress ?? []).some((r) => (r.ports ?? []).some((p) => p.port === 'http' || p.port === 8080))) fail(where, 'ingress must admit port http (probes, metrics)');
-    for (const r of np.spec.ingress ?? []) {
-      const toOps = (r.ports ?? []).some((p) => p.port === 'ops');
-      if (toOps && !ops) fail(where, 'admits port ops, which the pods do not have');
-      if (toOps && !(r.from ?? []).length) fail(where, 'admits anyone to the console (port ops): from must name peers');
-      if (!r.ports && ops) fail(where, 'a rule without ports admits the console too');
+    for (const [name, port] of [['ops', ops], ['webhooks', hooks]]) {
+      for (const r of np.spec.ingress ?? []) {
+        const to = (r.ports ?? []).some((p) => p.port === name);
+        if (to && !port) fail(where, `admits port ${name}, which the pods do not have`);
+        if (to && !(r.from ?? []).length) fail(where, `admits anyone to port ${name}: from must name peers`);
+        if (!r.ports && port) fail(where, `a rule without ports admits port ${name} too`);
+      }
+      if (port && !(np.spec.ingress ?? []).some((r) => (r.ports ?? []).some((p) => p.port === name))) fail(where, `port ${name} is on but not admitted from anyone`);
     }
-    if (ops && !(np.spec.ingress ?? []).some((r) => (r.ports ?? []).some((p) => p.port === 'ops'))) fail(where, 'the console is on but port ops is not admitted from anyone');
     const egressPorts = (np.spec.egress ?? []).flatMap((r) => (r.ports ?? []).map((p) => p.port));
     if (!egressPorts.includes(53)) fail(where, 'egress must admit DNS (53)');
   }

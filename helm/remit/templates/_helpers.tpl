@@ -70,6 +70,8 @@ through SPRING_CONFIG_ADDITIONAL_LOCATION=file:/config/. config.extra is deep-me
 {{- $console := $v.console -}}
 {{- $trees := $v.config.configTrees -}}
 {{- if and $console.enabled $console.usersSecret }}{{ $trees = prepend $trees $console.usersPath }}{{ end -}}
+{{- $webhooks := $v.webhooks -}}
+{{- if $webhooks.enabled }}{{ $trees = prepend $trees $webhooks.secretPath }}{{ end -}}
 {{- if $v.secrets.asFiles }}{{ $trees = prepend $trees $v.secrets.filesPath }}{{ end -}}
 {{- if $trees -}}
 {{- $imports := list -}}
@@ -113,6 +115,23 @@ through SPRING_CONFIG_ADDITIONAL_LOCATION=file:/config/. config.extra is deep-me
 {{- $_ := set $server "servlet" (dict "session" (dict "cookie" (dict "secure" true))) }}
 {{- end }}
 {{- if $server }}{{ $_ := set $cfg "server" $server }}{{ end }}
+{{- end }}
+{{- if $webhooks.enabled }}
+{{- $_ := set $cfg.remit "webhooks" (dict
+  "enabled" true
+  "port" $webhooks.port
+  "path" $webhooks.path
+  "max-body" $webhooks.maxBody
+  "tolerance" $webhooks.tolerance
+  "future-skew" $webhooks.futureSkew
+  "match-window" $webhooks.matchWindow
+  "fields" (dict
+    "id" $webhooks.fields.id
+    "type" $webhooks.fields.type
+    "created-at" $webhooks.fields.createdAt
+    "resource-id" $webhooks.fields.resourceId
+    "request-id" $webhooks.fields.requestId)
+  "relay" (dict "interval" $webhooks.relay.interval "batch" $webhooks.relay.batch)) }}
 {{- end }}
 {{- toYaml (mustMergeOverwrite $cfg (deepCopy $v.config.extra)) }}
 {{- end }}
@@ -240,5 +259,31 @@ runbookBaseUrl; the scrape selector job="remit" from upSelector. The defaults ch
 {{- end }}
 {{- if lt (int (include "remit.seconds" .Values.shutdownTimeout)) (int (include "remit.seconds" .Values.api.timeout)) }}
 {{- fail "shutdownTimeout must be at least api.timeout: a batch in hand waits for its API calls" }}
+{{- end }}
+{{- include "remit.validateWebhooks" . }}
+{{- end }}
+
+{{/* Guard rails of the webhook receiver: a Secret to verify with, a port of its own, somewhere to relay to. */}}
+{{- define "remit.validateWebhooks" -}}
+{{- $w := .Values.webhooks -}}
+{{- $extra := .Values.config.extra | default dict -}}
+{{- $inExtra := dig "remit" "webhooks" dict $extra -}}
+{{- range $key := list "secret" "previous-secret" "previousSecret" }}
+{{- if hasKey $inExtra $key }}
+{{- fail (printf "config.extra.remit.webhooks.%s would put the webhook signing secret in a ConfigMap: name a Secret in webhooks.secretName instead" $key) }}
+{{- end }}
+{{- end }}
+{{- if $w.enabled }}
+{{- if not $w.secretName }}
+{{- fail "webhooks.secretName is required with webhooks.enabled: the existing Secret holding the signing secret (key webhooks.keys.secret)" }}
+{{- end }}
+{{- $ops := dig "remit" "ops" "port" .Values.console.port $extra | int }}
+{{- $management := dig "management" "server" "port" 8080 $extra | int }}
+{{- if or (eq (int $w.port) $ops) (eq (int $w.port) $management) }}
+{{- fail (printf "webhooks.port %d is taken: the main server (console.port) is on %d and Actuator on %d" (int $w.port) $ops $management) }}
+{{- end }}
+{{- if eq (toString (dig "remit" "topics" "outcome-events" true $extra)) "false" }}
+{{- fail "webhooks.enabled needs remit.topics.outcome-events (config.extra sets it false): settlement events go to the outcomes topic" }}
+{{- end }}
 {{- end }}
 {{- end }}
