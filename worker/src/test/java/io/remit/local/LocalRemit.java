@@ -3,6 +3,7 @@ package io.remit.local;
 import io.remit.RemitApplication;
 import io.remit.sandbox.FaultsJson;
 import io.remit.testing.Infrastructure;
+import io.remit.testing.Ports;
 import io.remit.testing.TestSettings;
 import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -21,7 +22,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 public final class LocalRemit {
     static final String FAULTS = """
             {"latency":"uniform","latencyMs":5,"latencyMaxMs":40,"error500":0.02,"error503":0.03,
-             "burst429":0.002,"burst429Ms":1000,"lost":0.01,"lostAs":"mix","hangMs":3000}""";
+             "burst429":0.002,"burst429Ms":1000,"lost":0.01,"lostAs":"mix","hangMs":3000,
+             "webhookDelayMs":200,"webhookDelayMaxMs":3000,"webhookDuplicate":0.05,"webhookReorder":0.1,
+             "webhookFailedShare":0.05}""";
+    static final String WEBHOOK_SECRET = "local-webhook-secret";
 
     public static void main(String[] args) {
         Infrastructure infra = Infrastructure.start();
@@ -34,6 +38,12 @@ public final class LocalRemit {
         settings.put("remit.worker.halt-probe-interval", "5s");
         // the broker's and PostgreSQL's own shutdown hooks race remit's: do not wait long for a batch
         settings.put("remit.worker.shutdown-timeout", "3s");
+        // Expereon's webhooks, sent by the sandbox, settle what the API accepted (README, Settlements)
+        int webhookPort = Ports.free();
+        settings.put("remit.webhooks.enabled", "true");
+        settings.put("remit.webhooks.port", Integer.toString(webhookPort));
+        settings.put("remit.webhooks.secret", WEBHOOK_SECRET);
+        infra.sandbox.webhooks().configure("http://127.0.0.1:" + webhookPort + "/webhooks/expereon", WEBHOOK_SECRET);
         settings.forEach(System::setProperty);
         SpringApplication application = new SpringApplication(RemitApplication.class);
         application.setRegisterShutdownHook(false); // stopped below, before the servers it needs
@@ -60,12 +70,14 @@ public final class LocalRemit {
                 "%nremit is running locally.%n  Kafka      %s%n  PostgreSQL %s (postgres/postgres)%n"
                         + "  Sandbox    %s%n  Actuator   http://localhost:%s/actuator/health, /actuator/prometheus%n"
                         + "  Console    http://localhost:%s/ops/ (with remit.ops.enabled and users)%n"
+                        + "  Webhooks   http://localhost:%s/webhooks/expereon (the sandbox sends them)%n"
                         + "Ctrl-C stops everything.%n%n",
                 infra.bootstrapServers,
                 infra.jdbcUrl,
                 infra.sandbox.baseUrl(),
                 remit.getEnvironment().getProperty("local.management.port"),
-                remit.getEnvironment().getProperty("local.server.port"));
+                remit.getEnvironment().getProperty("local.server.port"),
+                webhookPort);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {

@@ -4,7 +4,10 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-/** Prints, every few seconds, how many commands succeeded, are retrying, or were dead-lettered and why. */
+/**
+ * Prints, every few seconds, how many commands succeeded, are retrying, or were dead-lettered and why, and how many
+ * webhooks arrived and which settlements they set.
+ */
 final class Summary implements Runnable {
     private final JdbcTemplate jdbc;
     private volatile boolean running = true;
@@ -49,6 +52,19 @@ final class Summary implements Runnable {
             line.setLength(line.length() - 2);
             line.append(')');
         }
+        Map<String, Long> bySettlement = new java.util.TreeMap<>();
+        jdbc.query(
+                "select settlement, count(*) from command_outcome where settlement is not null group by settlement",
+                (java.sql.ResultSet row) -> {
+                    bySettlement.put(row.getString(1), row.getLong(2));
+                });
+        Long webhooks = jdbc.queryForObject("select count(*) from webhook_event", Long.class);
+        line.append(String.format(
+                " || webhooks %d: settled %d, failed %d, approved %d",
+                webhooks,
+                bySettlement.getOrDefault("SETTLED", 0L),
+                bySettlement.getOrDefault("FAILED", 0L),
+                bySettlement.getOrDefault("APPROVED", 0L)));
         System.out.println(line);
     }
 
