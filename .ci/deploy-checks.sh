@@ -220,82 +220,45 @@ for name in sets:
 PY
 }
 
+# refuses WHAT [--saying TEXT] ARGS...: helm template with ARGS must fail (and, with --saying, say TEXT)
+refuses() {
+  local what="$1" expect="" out
+  shift
+  if [[ "$1" == --saying ]]; then expect="$2"; shift 2; fi
+  if out="$("$HELM" template remit "$CHART" "$@" 2>&1)"; then
+    echo "$what was accepted"; return 1
+  fi
+  if [[ -n "$expect" ]] && ! grep -qF -- "$expect" <<<"$out"; then
+    echo "$what was refused without saying: $expect"; echo "$out" | tail -3; return 1
+  fi
+}
+
 check_chart_guard_rails() {
-  local out
   # each of these must be rejected
-  if out="$("$HELM" template remit "$CHART" --set autoscaling.keda.enabled=true --set autoscaling.hpa.enabled=true 2>&1)"; then
-    echo "keda + hpa was accepted"; return 1
-  fi
-  grep -q 'mutually exclusive' <<<"$out"
-  if out="$("$HELM" template remit "$CHART" --set replicaCount=13 2>&1)"; then
-    echo "replicaCount > topics.partitions was accepted"; return 1
-  fi
-  grep -q 'must not exceed topics.partitions' <<<"$out"
-  if out="$("$HELM" template remit "$CHART" --set replicas=3 2>&1)"; then
-    echo "an unknown value (typo) was accepted by values.schema.json"; return 1
-  fi
-  grep -q 'Additional property replicas is not allowed' <<<"$out"
-  if out="$("$HELM" template remit "$CHART" --set api.timeout=10 2>&1)"; then
-    echo "api.timeout without a unit was accepted"; return 1
-  fi
-  if out="$("$HELM" template remit "$CHART" --set terminationGracePeriodSeconds=45 2>&1)"; then
-    echo "a grace period shorter than the worst-case stop was accepted"; return 1
-  fi
-  grep -q "must exceed remit's worst-case stop, 105 s" <<<"$out"
-  if out="$("$HELM" template remit "$CHART" --set terminationGracePeriodSeconds=110 --set config.extra.remit.worker.consumers=8 2>&1)"; then
-    echo "a grace period made too short by config.extra was accepted"; return 1
-  fi
-  grep -q "worst-case stop, 145 s" <<<"$out"
+  refuses "keda + hpa" --saying 'mutually exclusive' --set autoscaling.keda.enabled=true --set autoscaling.hpa.enabled=true
+  refuses "replicaCount > topics.partitions" --saying 'must not exceed topics.partitions' --set replicaCount=13
+  refuses "an unknown value (typo), by values.schema.json," --saying 'Additional property replicas is not allowed' \
+    --set replicas=3
+  refuses "api.timeout without a unit" --set api.timeout=10
+  refuses "a grace period shorter than the worst-case stop" --saying "must exceed remit's worst-case stop, 105 s" --set terminationGracePeriodSeconds=45
+  refuses "a grace period made too short by config.extra" --saying "worst-case stop, 145 s" --set terminationGracePeriodSeconds=110 --set config.extra.remit.worker.consumers=8
   "$HELM" template remit "$CHART" --set terminationGracePeriodSeconds=106 >/dev/null
-  if out="$("$HELM" template remit "$CHART" --set shutdownTimeout=5s 2>&1)"; then
-    echo "shutdownTimeout < api.timeout was accepted"; return 1
-  fi
-  grep -q 'shutdownTimeout must be at least api.timeout' <<<"$out"
-  if out="$("$HELM" template remit "$CHART" --set prometheusRule.alerts.RemitHalted.threshold=1 2>&1)"; then
-    echo "a threshold for an alert that has none was accepted"; return 1
-  fi
-  if out="$("$HELM" template remit "$CHART" --set logging.structuredFormat=json 2>&1)"; then
-    echo "an unknown structured log format was accepted"; return 1
-  fi
-  if out="$("$HELM" template remit "$CHART" --set console.enabled=true --set console.ingress.enabled=true 2>&1)"; then
-    echo "a console Ingress without a host was accepted"; return 1
-  fi
-  grep -q 'console.ingress.host is required' <<<"$out"
-  if out="$("$HELM" template remit "$CHART" --set console.enabled=true --set-json 'networkPolicy.consoleFrom=[]' 2>&1)"; then
-    echo "a console open to anyone (empty networkPolicy.consoleFrom) was accepted"; return 1
-  fi
-  if out="$("$HELM" template remit "$CHART" --set console.port=8080 2>&1)"; then
-    echo "the console on Actuator's port 8080 was accepted"; return 1
-  fi
+  refuses "shutdownTimeout < api.timeout" --saying 'shutdownTimeout must be at least api.timeout' --set shutdownTimeout=5s
+  refuses "a threshold for an alert that has none" --set prometheusRule.alerts.RemitHalted.threshold=1
+  refuses "an unknown structured log format" --set logging.structuredFormat=json
+  refuses "a console Ingress without a host" --saying 'console.ingress.host is required' --set console.enabled=true --set console.ingress.enabled=true
+  refuses "a console open to anyone (empty networkPolicy.consoleFrom)" --set console.enabled=true --set-json 'networkPolicy.consoleFrom=[]'
+  refuses "the console on Actuator's port 8080" --set console.port=8080
   local hooks=(--set webhooks.enabled=true --set webhooks.secretName=remit-webhook-secret)
-  if out="$("$HELM" template remit "$CHART" --set webhooks.enabled=true 2>&1)"; then
-    echo "webhooks without a Secret to verify with were accepted"; return 1
-  fi
-  grep -q 'webhooks.secretName is required' <<<"$out"
-  if out="$("$HELM" template remit "$CHART" "${hooks[@]}" --set-json 'networkPolicy.webhooksFrom=[]' 2>&1)"; then
-    echo "a webhook receiver open to anyone (empty networkPolicy.webhooksFrom) was accepted"; return 1
-  fi
-  if out="$("$HELM" template remit "$CHART" "${hooks[@]}" --set webhooks.port=8080 2>&1)"; then
-    echo "the webhook receiver on Actuator's port 8080 was accepted"; return 1
-  fi
-  if out="$("$HELM" template remit "$CHART" "${hooks[@]}" --set webhooks.port=8081 2>&1)"; then
-    echo "the webhook receiver on the main server's port (console.port) was accepted"; return 1
-  fi
-  grep -q 'webhooks.port 8081 is taken' <<<"$out"
-  if out="$("$HELM" template remit "$CHART" "${hooks[@]}" --set config.extra.remit.topics.outcome-events=false 2>&1)"; then
-    echo "webhooks without outcome events (where settlement events go) were accepted"; return 1
-  fi
-  grep -q 'needs remit.topics.outcome-events' <<<"$out"
-  if out="$("$HELM" template remit "$CHART" --set config.extra.remit.webhooks.secret=s3cr3t 2>&1)"; then
-    echo "the webhook secret in config.extra (a ConfigMap) was accepted"; return 1
-  fi
-  grep -q 'would put the webhook signing secret in a ConfigMap' <<<"$out"
-  if out="$("$HELM" template remit "$CHART" --set config.extra.remit.webhooks.previous-secret=s3cr3t 2>&1)"; then
-    echo "the former webhook secret in config.extra (a ConfigMap) was accepted"; return 1
-  fi
-  if out="$("$HELM" template remit "$CHART" "${hooks[@]}" --set webhooks.path=webhooks 2>&1)"; then
-    echo "a webhook path without a leading / was accepted"; return 1
-  fi
+  refuses "webhooks without a Secret to verify with" --saying 'webhooks.secretName is required' --set webhooks.enabled=true
+  refuses "a webhook receiver open to anyone (empty networkPolicy.webhooksFrom)" "${hooks[@]}" --set-json 'networkPolicy.webhooksFrom=[]'
+  refuses "the webhook receiver on Actuator's port 8080" "${hooks[@]}" --set webhooks.port=8080
+  refuses "the webhook receiver on the main server's port (console.port)" --saying 'webhooks.port 8081 is taken' "${hooks[@]}" --set webhooks.port=8081
+  refuses "webhooks without outcome events (where settlement events go)" --saying 'needs remit.topics.outcome-events' \
+    "${hooks[@]}" --set config.extra.remit.topics.outcome-events=false
+  refuses "the webhook secret in config.extra (a ConfigMap)" --saying 'would put the webhook signing secret in a ConfigMap' --set config.extra.remit.webhooks.secret=s3cr3t
+  refuses "the former webhook secret in config.extra (a ConfigMap)" --set config.extra.remit.webhooks.previous-secret=s3cr3t
+  refuses "a webhook path without a leading /" "${hooks[@]}" --set webhooks.path=webhooks
   echo "guard rails reject: keda+hpa, replicas > partitions, unknown keys, unit-less durations, a grace"
   echo "period not above the worst-case stop, shutdownTimeout < api.timeout, misplaced alert values, unknown log formats,"
   echo "a console Ingress without a host, a console open to anyone, the console on Actuator's port,"
