@@ -270,15 +270,9 @@ check_chart_guard_rails() {
 # configured; Actuator on 8080 in every render, plain HTTP.
 check_console() {
   python3 - "$OUT" <<'PY'
-import sys, yaml
-out = sys.argv[1]
-def render(name):
-    docs = [d for d in yaml.safe_load_all(open(f'{out}/rendered-{name}.yaml')) if d]
-    dep = next(d for d in docs if d['kind'] == 'Deployment')
-    cm = next(d for d in docs if d['kind'] == 'ConfigMap' and 'application.yaml' in d.get('data', {}))
-    return docs, dep['spec']['template']['spec'], yaml.safe_load(cm['data']['application.yaml'])
-def of(docs, kind):
-    return [d for d in docs if d['kind'] == kind]
+import sys
+sys.path.insert(0, '.ci')
+from rendered import render, of
 for name in ('default', 'tls-sasl', 'networkpolicy', 'console', 'console-plain'):
     docs, pod, cfg = render(name)
     assert cfg['management']['server']['port'] == 8080, f'{name}: Actuator must be on 8080'
@@ -339,14 +333,9 @@ PY
 check_webhooks() {
   python3 - "$OUT" "${VALUE_SETS[@]}" <<'PY'
 import sys, yaml
+sys.path.insert(0, '.ci')
+from rendered import render, of
 out, sets = sys.argv[1], sys.argv[2:]
-def render(name):
-    docs = [d for d in yaml.safe_load_all(open(f'{out}/rendered-{name}.yaml')) if d]
-    dep = next(d for d in docs if d['kind'] == 'Deployment')
-    cm = next(d for d in docs if d['kind'] == 'ConfigMap' and 'application.yaml' in d.get('data', {}))
-    return docs, dep['spec']['template']['spec'], yaml.safe_load(cm['data']['application.yaml'])
-def of(docs, kind):
-    return [d for d in docs if d['kind'] == kind]
 def sources(pod):
     volume = next(v for v in pod['volumes'] if v['name'] == 'webhook-secret')
     return [s['secret'] for s in volume['projected']['sources']]
