@@ -53,6 +53,9 @@ class WebhookConfiguration {
                 Connector connector = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
                 connector.setPort(webhooks.port());
                 connector.setMaxPostSize((int) webhooks.maxBody().toBytes());
+                // a sender that opens connections and sends nothing, or a body a byte at a time, is cut off
+                connector.setProperty("connectionTimeout", "10000");
+                connector.setProperty("maxConnections", "1000");
                 factory.addAdditionalConnectors(connector);
             };
         }

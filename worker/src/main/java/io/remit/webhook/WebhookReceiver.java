@@ -6,6 +6,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -36,6 +37,7 @@ public final class WebhookReceiver {
     private final WebhookStore store;
     private final WebhookMetrics metrics;
     private final Clock clock;
+    private final Refusals refusals;
 
     public WebhookReceiver(
             WebhookProperties properties,
@@ -48,6 +50,35 @@ public final class WebhookReceiver {
         this.store = store;
         this.metrics = metrics;
         this.clock = clock;
+        this.refusals = new Refusals(clock);
+    }
+
+    /**
+     * At most one log line about bad signatures every ten seconds: a flood of forged requests is counted
+     * ({@code remit_webhooks_total}), not written line by line.
+     */
+    private static final class Refusals {
+        private static final Duration EVERY = Duration.ofSeconds(10);
+        private final Clock clock;
+        private Instant lastLogged = Instant.MIN;
+        private long since;
+
+        Refusals(Clock clock) {
+            this.clock = clock;
+        }
+
+        /** -1: do not log this one; else log it, with how many went unlogged before it. */
+        synchronized long refused() {
+            Instant now = clock.instant();
+            if (lastLogged != Instant.MIN && now.isBefore(lastLogged.plus(EVERY))) {
+                since++;
+                return -1;
+            }
+            lastLogged = now;
+            long unlogged = since;
+            since = 0;
+            return unlogged;
+        }
     }
 
     @PostMapping("${remit.webhooks.path:/webhooks/expereon}")
@@ -60,13 +91,16 @@ public final class WebhookReceiver {
         }
         if (!signature.verifies(body, request.getHeader(WebhookSignature.HEADER))) {
             metrics.received(null, WebhookMetrics.Result.BAD_SIGNATURE);
-            log.warn(
-                    "Webhook refused: {} does not verify ({} bytes from {})",
-                    request.getHeader(WebhookSignature.HEADER) == null
-                            ? "no " + WebhookSignature.HEADER
-                            : "its signature",
-                    body.length,
-                    Printable.of(request.getRemoteAddr()));
+            long unlogged = refusals.refused();
+            if (unlogged >= 0)
+                log.warn(
+                        "Webhook refused: {} ({} bytes from {}){}",
+                        request.getHeader(WebhookSignature.HEADER) == null
+                                ? "no " + WebhookSignature.HEADER
+                                : "its signature does not verify",
+                        body.length,
+                        Printable.of(request.getRemoteAddr()),
+                        unlogged == 0 ? "" : "; " + unlogged + " more refused since the last such line");
             return answer(HttpStatus.UNAUTHORIZED, "SIGNATURE_INVALID");
         }
         WebhookEvent event;
