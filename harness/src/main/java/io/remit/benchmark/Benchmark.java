@@ -1092,7 +1092,9 @@ public final class Benchmark {
                     args.add("--" + prop);
                 }
             } else if (isPeer()) {
+                args.removeIf(arg -> arg.startsWith("--server.port=") || arg.startsWith("--management.server.port="));
                 args.addAll(List.of(
+                        "--server.port=" + port, // Actuator on the application's port: one web server to start, not two
                         "--peer.bootstrap-servers=" + infra.bootstrapServers,
                         "--peer.topic=" + topic,
                         "--peer.group=bench-" + topic,
