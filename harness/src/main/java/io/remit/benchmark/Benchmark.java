@@ -40,8 +40,11 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  * remit against the usual Spring Kafka design, side by side on one broker, one PostgreSQL and
  * one sandbox, at several API latencies. Per latency: a backlog of N commands (creates, approvals,
  * payments; 5 % transient 503s that succeed on retry, 1 % permanent 404/409) is drained by remit,
+ * then by the Parallel Consumer peer (the peer module's jar) in its transactional and its at-least-once mode,
  * then by the reference worker ({@code @KafkaListener} + {@code @RetryableTopic}), then sent by the
- * bare API client with remit's in-flight bound (the ceiling). End-to-end latency is measured in a
+ * bare API client with remit's in-flight bound (the ceiling); {@code --workers remit,pc-tx,pc-alo,reference,ceiling}
+ * (the default) chooses among them. remit's drains are checked (outcome rows, sandbox effects, one outcome event per
+ * command), and so are the peers' (printed, not failed on). End-to-end latency is measured in a
  * second phase at half each worker's throughput (or {@code --paced-rate}). Prints one table per latency. Not a test:
  * {@code ./mvnw -q -DskipTests package exec:java -Dexec.mainClass=io.remit.benchmark.Benchmark -Dexec.args="--commands 100000"}.
  * <p>
@@ -318,13 +321,13 @@ public final class Benchmark {
             row = measure(peer, latency, options.commands(), Duration.ofMinutes(30));
         } catch (Exception e) {
             problems.add(peer.label + " failed: " + e);
-            return failed(peer);
+            return failed(peer, e.toString());
         }
         if (row.completed() == 0) problems.add(peer.label + " finished no command");
         return row;
     }
 
-    private static Row failed(Kind kind) {
+    private static Row failed(Kind kind, String why) {
         return new Row(
                 kind.label + " (failed)",
                 0,
@@ -335,7 +338,7 @@ public final class Benchmark {
                 -1,
                 -1,
                 -1,
-                List.of(),
+                List.of("did not run: " + why),
                 Double.NaN,
                 Double.NaN);
     }
@@ -350,6 +353,7 @@ public final class Benchmark {
         try (MeasuredWorker worker = kind.start(this, topic)) {
             drained = drain(kind, worker, Load.of(mix), limit, topic);
         }
+        if (kind.isPeer() && drained.completed() == 0) return drained; // broken: no paced phase to wait for
         // end-to-end latency at half the measured throughput (or --paced-rate), on a fresh topic and worker
         double rate = options.pacedRate() > 0 ? options.pacedRate() : drained.perSecond() / 2;
         CommandMix paced = new CommandMix(
@@ -1125,7 +1129,12 @@ public final class Benchmark {
                 case REFERENCE ->
                     MeasuredWorker.fromClasspath(name, ReferenceWorker.class.getName(), jvm, args, port, log);
             };
-            worker.start();
+            try {
+                worker.start();
+            } catch (RuntimeException | InterruptedException e) {
+                worker.close(); // a peer that did not start is reported and the run goes on: leave no JVM behind
+                throw e;
+            }
             return worker;
         }
     }

@@ -44,9 +44,32 @@ class BenchmarkSmokeIT {
                 "100",
                 "--paced-seconds",
                 "2");
+        Benchmark.Options brokenPeer = Benchmark.Options.parse(
+                "--workers",
+                "pc-tx",
+                "--commands",
+                "50",
+                "--latencies",
+                "10",
+                "--paced-seconds",
+                "1",
+                "--backlogs",
+                "none");
         try (Infrastructure infra = Infrastructure.start()) {
             assertThat(new Benchmark(options, infra).run()).isEmpty();
             assertThat(new Benchmark(tail, infra).run()).isEmpty();
+            // a peer that cannot start fails the run (what it gets wrong once running is only reported)
+            String peerJar = System.getProperty("remit.peer.jar");
+            System.setProperty("remit.peer.jar", "/nonexistent/remit-peer.jar");
+            try {
+                assertThat(new Benchmark(brokenPeer, infra).run())
+                        .singleElement()
+                        .asString()
+                        .startsWith("PC transactional failed");
+            } finally {
+                if (peerJar == null) System.clearProperty("remit.peer.jar");
+                else System.setProperty("remit.peer.jar", peerJar);
+            }
         }
     }
 }
