@@ -4,6 +4,7 @@ import io.remit.api.ApiProperties;
 import io.remit.api.PaymentsApi;
 import io.remit.api.ResponseClassifier;
 import io.remit.benchmark.reference.ReferenceWorker;
+import io.remit.chaos.ChaosChecks;
 import io.remit.command.Command;
 import io.remit.command.CommandParser;
 import io.remit.command.ParsedCommand;
@@ -39,8 +40,11 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  * remit against the usual Spring Kafka design, side by side on one broker, one PostgreSQL and
  * one sandbox, at several API latencies. Per latency: a backlog of N commands (creates, approvals,
  * payments; 5 % transient 503s that succeed on retry, 1 % permanent 404/409) is drained by remit,
+ * then by the Parallel Consumer peer (the peer module's jar) in its transactional and its at-least-once mode,
  * then by the reference worker ({@code @KafkaListener} + {@code @RetryableTopic}), then sent by the
- * bare API client with remit's in-flight bound (the ceiling). End-to-end latency is measured in a
+ * bare API client with remit's in-flight bound (the ceiling); {@code --workers remit,pc-tx,pc-alo,reference,ceiling}
+ * (the default) chooses among them. remit's drains are checked (outcome rows, sandbox effects, one outcome event per
+ * command), and so are the peers' (printed, not failed on). End-to-end latency is measured in a
  * second phase at half each worker's throughput (or {@code --paced-rate}). Prints one table per latency. Not a test:
  * {@code ./mvnw -q -DskipTests package exec:java -Dexec.mainClass=io.remit.benchmark.Benchmark -Dexec.args="--commands 100000"}.
  * <p>
@@ -69,7 +73,8 @@ public final class Benchmark {
             double tailShare,
             double pacedRate,
             List<String> remitProps,
-            List<Variant> variants) {
+            List<Variant> variants,
+            List<String> workers) {
         static Options parse(String... args) {
             Map<String, String> flags = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) flags.put(args[i], args[i + 1]);
@@ -89,7 +94,23 @@ public final class Benchmark {
                     Double.parseDouble(flags.getOrDefault("--tail-share", "0.01")),
                     Double.parseDouble(flags.getOrDefault("--paced-rate", "0")),
                     strings(flags.getOrDefault("--remit-props", "")),
-                    variants(flags.getOrDefault("--variants", ""), strings(flags.getOrDefault("--remit-props", ""))));
+                    variants(flags.getOrDefault("--variants", ""), strings(flags.getOrDefault("--remit-props", ""))),
+                    workers(flags.getOrDefault("--workers", String.join(",", WORKERS))));
+        }
+
+        /** Every worker the latencies scenario can measure, in the order it measures them. */
+        static final List<String> WORKERS = List.of("remit", "pc-tx", "pc-alo", "reference", "ceiling");
+
+        private static List<String> workers(String csv) {
+            List<String> workers = strings(csv);
+            for (String worker : workers)
+                if (!WORKERS.contains(worker))
+                    throw new IllegalArgumentException("--workers " + String.join(",", WORKERS) + ": " + worker);
+            return workers;
+        }
+
+        boolean measures(String worker) {
+            return workers.contains(worker);
         }
 
         /** {@code label@jar[@k=v,k=v]} separated by {@code ;}; jar {@code -} is the packaged jar. Default: one, the packaged jar. */
@@ -191,6 +212,9 @@ public final class Benchmark {
             double machineCpuSecondsPer1k,
             double foreignCpuShare) {}
 
+    /** How long a peer may finish no command before the benchmark stops waiting for it. */
+    private static final Duration STALLED = Duration.ofSeconds(90);
+
     private final Options options;
     private final Infrastructure infra;
     private final JdbcTemplate jdbc;
@@ -250,8 +274,9 @@ public final class Benchmark {
         }
         for (int latency : options.latenciesMs()) {
             List<Row> remits = new ArrayList<>();
-            for (Variant v :
-                    options.variants()) { // several remit builds or settings: each measured in turn, in one run
+            for (Variant v : options.measures("remit")
+                    ? options.variants()
+                    : List.<Variant>of()) { // several remit builds or settings: each measured in turn, in one run
                 variant = v;
                 Row row = measure(Kind.REMIT, latency, options.commands(), Duration.ofMinutes(30));
                 remits.add(
@@ -272,25 +297,63 @@ public final class Benchmark {
                                         row.foreignCpuShare()));
                 problems.addAll(row.problems());
             }
-            Row reference = measure(Kind.REFERENCE, latency, options.commands(), options.referenceLimit());
-            Row ceiling = ceiling(latency);
-            print(latency, remits, reference, ceiling);
+            List<Row> peers = new ArrayList<>();
+            for (Kind peer : List.of(Kind.PC_TX, Kind.PC_ALO)) {
+                if (options.measures(peer.flag)) peers.add(measurePeer(peer, latency, problems));
+            }
+            Row reference = options.measures("reference")
+                    ? measure(Kind.REFERENCE, latency, options.commands(), options.referenceLimit())
+                    : null;
+            Row ceiling = options.measures("ceiling") ? ceiling(latency) : null;
+            print(latency, remits, peers, reference, ceiling);
         }
-        if (!options.backlogs().isEmpty()) backlogTable();
+        if (!options.backlogs().isEmpty() && options.measures("remit")) backlogTable();
         return problems;
+    }
+
+    /**
+     * A peer measured like remit, its drain checked the same way. What the checks find is reported, not failed on: a
+     * peer's guarantees are its own. A peer that does not start, or finishes no command, is a problem of the benchmark.
+     */
+    private Row measurePeer(Kind peer, int latency, List<String> problems) {
+        Row row;
+        try {
+            row = measure(peer, latency, options.commands(), Duration.ofMinutes(30));
+        } catch (Exception e) {
+            problems.add(peer.label + " failed: " + e);
+            return failed(peer, e.toString());
+        }
+        if (row.completed() == 0) problems.add(peer.label + " finished no command");
+        return row;
+    }
+
+    private static Row failed(Kind kind, String why) {
+        return new Row(
+                kind.label + " (failed)",
+                0,
+                0,
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                -1,
+                -1,
+                -1,
+                List.of("did not run: " + why),
+                Double.NaN,
+                Double.NaN);
     }
 
     private Row measure(Kind kind, int latency, int commands, Duration limit) throws Exception {
         calmSandbox(latency);
-        CommandMix mix = new CommandMix(
-                kind.name().toLowerCase() + "-" + latency + "-" + (runs++), commands, infra.sandbox, 1, 0);
+        CommandMix mix = new CommandMix(kind.flag + "-" + latency + "-" + (runs++), commands, infra.sandbox, 1, 0);
         String topic = "bench." + mix.run;
         createTopic(topic);
         Map<String, Long> sentAt = produce(topic, mix.inOrder(), 0);
         Row drained;
         try (MeasuredWorker worker = kind.start(this, topic)) {
-            drained = drain(kind, worker, Load.of(mix), limit);
+            drained = drain(kind, worker, Load.of(mix), limit, topic);
         }
+        if (kind.isPeer() && drained.completed() == 0) return drained; // broken: no paced phase to wait for
         // end-to-end latency at half the measured throughput (or --paced-rate), on a fresh topic and worker
         double rate = options.pacedRate() > 0 ? options.pacedRate() : drained.perSecond() / 2;
         CommandMix paced = new CommandMix(
@@ -326,14 +389,19 @@ public final class Benchmark {
      * A worker that cannot get there within {@code limit} is measured from its first final
      * command to the limit.
      */
-    private Row drain(Kind kind, MeasuredWorker worker, Load mix, Duration limit) throws InterruptedException {
+    private Row drain(Kind kind, MeasuredWorker worker, Load mix, Duration limit, String topic)
+            throws InterruptedException {
         int n = mix.byKey().size();
         long deadline = System.nanoTime() + limit.toNanos();
         long startedAt = 0, startCount = 0, done = 0;
+        long progressAt = System.nanoTime(); // a peer that stops finishing commands for STALLED is not waited for
         Duration cpuAtStart = Duration.ZERO;
         double machineAtStart = 0, foreignAtStart = 0;
         while (System.nanoTime() < deadline && (startedAt == 0 || done < n * 9L / 10)) {
-            done = finalRows(kind, mix.run());
+            long now = finalRows(kind, mix.run());
+            if (now > done) progressAt = System.nanoTime();
+            done = now;
+            if (kind.isPeer() && (!worker.isAlive() || System.nanoTime() - progressAt > STALLED.toNanos())) break;
             if (startedAt == 0 && done > 0 && (done >= n / 10 || kind == Kind.REFERENCE)) {
                 startedAt = System.nanoTime();
                 startCount = done;
@@ -351,7 +419,10 @@ public final class Benchmark {
         double machine = machineNow - machineAtStart;
         double foreign = machineNow - ourCpuSeconds() - foreignAtStart;
         if (kind == Kind.REMIT) awaitFinal(kind, mix.run(), n, Duration.ofMinutes(5));
-        List<String> problems = kind == Kind.REMIT && options.check() ? check(mix) : List.of();
+        if (kind.isPeer() && worker.isAlive()) awaitFinal(kind, mix.run(), n, STALLED);
+        List<String> problems = new ArrayList<>();
+        if (kind != Kind.REFERENCE && options.check()) problems.addAll(check(kind, mix));
+        if (kind == Kind.REMIT && options.check()) problems.addAll(outcomeEvents(mix, topic));
         double perSecond = startedAt == 0 ? 0 : steadyCommands / seconds;
         return new Row(
                 kind.label,
@@ -419,29 +490,56 @@ public final class Benchmark {
         }
     }
 
-    /** remit's guarantees held: one final row per command as expected, one effect per success, none otherwise. */
-    private List<String> check(Load mix) {
+    /**
+     * remit's guarantees held (or a peer's, in its own table): one final row per command as expected, one effect per
+     * success, none otherwise.
+     */
+    private List<String> check(Kind kind, Load mix) {
         List<String> problems = new ArrayList<>();
         Map<String, String> status = new HashMap<>();
         jdbc.query(
-                "select request_id, status from command_outcome where request_id like ?",
+                "select request_id, status from " + kind.table + " where request_id like ?",
                 (java.sql.ResultSet r) -> {
                     status.put(r.getString(1), r.getString(2));
                 },
                 "c-" + mix.run() + "-%");
-        long wrong = 0, effects = 0;
+        long wrong = 0, twice = 0, noEffect = 0, refusedWithEffect = 0;
         for (CommandMix.Expected e : mix.byKey().values()) {
             if (!e.status().equals(status.get(e.key()))) wrong++;
             int n = infra.sandbox.ledger().effects(e.key());
-            if (n != (e.status().equals("SUCCEEDED") ? 1 : 0)) effects++;
+            if (n > 1) twice++;
+            else if (e.status().equals("SUCCEEDED") && n == 0) noEffect++;
+            else if (!e.status().equals("SUCCEEDED") && n > 0) refusedWithEffect++;
         }
         if (status.size() != mix.byKey().size())
             problems.add(mix.run() + ": " + status.size() + " outcome rows for "
                     + mix.byKey().size() + " commands");
         if (wrong > 0) problems.add(mix.run() + ": " + wrong + " commands with an unexpected outcome");
-        if (effects > 0)
-            problems.add(mix.run() + ": " + effects + " commands without exactly the expected sandbox effects");
+        if (twice > 0) problems.add(mix.run() + ": " + twice + " commands with more than one sandbox effect");
+        if (noEffect > 0) problems.add(mix.run() + ": " + noEffect + " successes without a sandbox effect");
+        if (refusedWithEffect > 0)
+            problems.add(mix.run() + ": " + refusedWithEffect + " refused commands with a sandbox effect");
         return problems;
+    }
+
+    /**
+     * remit's outcome events: exactly one per final command on its outcomes topic (read_committed), saying what the row
+     * says (ChaosChecks' check). A build that writes none (before outcome events) has no such topic: not checked.
+     */
+    private List<String> outcomeEvents(Load mix, String topic) {
+        String outcomes = Kind.outcomesTopic(topic);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers))) {
+            if (!admin.listTopics().names().get().contains(outcomes)) {
+                System.out.printf("%s: no topic %s, outcome events not checked%n", mix.run(), outcomes);
+                return List.of();
+            }
+        } catch (Exception e) {
+            return List.of(mix.run() + ": could not list topics to check outcome events: " + e);
+        }
+        ChaosChecks events = new ChaosChecks();
+        events.outcomeEvents(mix.run(), jdbc, infra.bootstrapServers, outcomes);
+        if (events.outcomeEventViolations() == 0) return List.of();
+        return List.of(mix.run() + ": outcome events " + events.counts() + " " + events.findings());
     }
 
     // ------------------------------------------------------------------ the slow tail (issue 10)
@@ -570,7 +668,7 @@ public final class Benchmark {
         produce(topic, load.inOrder(), 0);
         Row drained;
         try (MeasuredWorker worker = Kind.REMIT.start(this, topic)) {
-            drained = drain(Kind.REMIT, worker, load, Duration.ofMinutes(30));
+            drained = drain(Kind.REMIT, worker, load, Duration.ofMinutes(30), topic);
         }
         double rate = options.pacedRate() > 0 ? options.pacedRate() : drained.perSecond() / 2;
         Load paced = Load.creates(
@@ -779,15 +877,16 @@ public final class Benchmark {
         }
     }
 
-    private void print(int latency, List<Row> remits, Row reference, Row ceiling) {
+    private void print(int latency, List<Row> remits, List<Row> peers, Row reference, Row ceiling) {
         System.out.printf(
                 "%n### API latency %d ms%n%n| worker | commands | commands/s | e2e p50 (ms) | e2e p99 (ms) "
                         + "| CPU s / 1k commands | machine CPU s / 1k commands | peak heap (MB) | peak live (MB) | peak RSS (MB) |%n"
                         + "|---|---|---|---|---|---|---|---|---|---|%n",
                 latency);
         List<Row> rows = new ArrayList<>(remits);
-        rows.add(reference);
-        rows.add(ceiling);
+        rows.addAll(peers);
+        if (reference != null) rows.add(reference);
+        if (ceiling != null) rows.add(ceiling);
         for (Row row : rows) {
             System.out.printf(
                     "| %s | %,d | %,.0f | %s | %s | %s | %s | %s | %s | %s |%n",
@@ -802,14 +901,24 @@ public final class Benchmark {
                     mb(row.peakLiveMb()),
                     mb(row.peakRssMb()));
         }
+        List<Row> others = new ArrayList<>(peers);
+        if (reference != null) others.add(reference);
         for (Row remit : remits) {
-            System.out.printf(
-                    "%n%s / reference = %.1f×; / ceiling = %.0f %%",
-                    remit.who(),
-                    remit.perSecond() / reference.perSecond(),
-                    100 * remit.perSecond() / ceiling.perSecond());
+            System.out.printf("%n%s:", remit.who());
+            for (Row other : others)
+                System.out.printf(" / %s = %.1f×;", other.who(), remit.perSecond() / other.perSecond());
+            if (ceiling != null)
+                System.out.printf(" / ceiling = %.0f %%", 100 * remit.perSecond() / ceiling.perSecond());
         }
         System.out.println();
+        for (Row peer : peers) { // what a peer gets wrong is reported here, not failed on
+            System.out.printf(
+                    "%s: %s%n",
+                    peer.who(),
+                    peer.problems().isEmpty()
+                            ? (options.check() ? "every correctness check passed" : "not checked")
+                            : String.join("; ", peer.problems()));
+        }
     }
 
     private static String num(double value) {
@@ -916,17 +1025,45 @@ public final class Benchmark {
                 new ByteArraySerializer());
     }
 
-    /** The two workers compared, each a separate JVM with the same heap limit. */
+    /** The workers compared, each a separate JVM with the same heap limit. */
     enum Kind {
-        REMIT("remit", "command_outcome"),
-        REFERENCE("reference (@KafkaListener + @RetryableTopic)", "reference_outcome");
+        REMIT("remit", "remit", "command_outcome"),
+        /** Confluent Parallel Consumer, transactional commits (the peer module's jar). */
+        PC_TX("pc-tx", "PC transactional", "peer_outcome"),
+        /** Confluent Parallel Consumer, its default commits: asynchronous consumer commits, at least once. */
+        PC_ALO("pc-alo", "PC at-least-once", "peer_outcome"),
+        REFERENCE("reference", "reference (@KafkaListener + @RetryableTopic)", "reference_outcome");
+
+        /** Its name in {@code --workers} and in the run's keys. */
+        final String flag;
 
         final String label;
         final String table;
 
-        Kind(String label, String table) {
+        Kind(String flag, String label, String table) {
+            this.flag = flag;
             this.label = label;
             this.table = table;
+        }
+
+        boolean isPeer() {
+            return this == PC_TX || this == PC_ALO;
+        }
+
+        /** remit's outcome events of one run go to a topic of their own, to be counted per run. */
+        static String outcomesTopic(String commandsTopic) {
+            return commandsTopic + ".outcomes";
+        }
+
+        /** The peer's executable jar: system property {@code remit.peer.jar} (set by Failsafe), else peer/target/. */
+        static Path peerJar() {
+            String configured = System.getProperty("remit.peer.jar");
+            Path jar = configured != null && !configured.isBlank()
+                    ? Path.of(configured)
+                    : io.remit.testing.Repository.path("peer/target/remit-peer-0.1.0.jar");
+            if (!Files.isRegularFile(jar))
+                throw new IllegalStateException(jar + " does not exist: run ./mvnw -DskipTests package first");
+            return jar;
         }
 
         MeasuredWorker start(Benchmark bench, String topic) throws Exception {
@@ -949,6 +1086,7 @@ public final class Benchmark {
                         "--remit.api.max-in-flight=" + bench.options.maxInFlight(),
                         "--remit.topics.commands=" + topic,
                         "--remit.topics.dead-letter=" + topic + ".dlq",
+                        "--remit.topics.outcomes=" + outcomesTopic(topic),
                         "--remit.topics.partitions=" + bench.options.partitions(),
                         "--remit.worker.group-id=bench-" + topic,
                         "--remit.worker.instance-id=bench-" + topic,
@@ -957,6 +1095,19 @@ public final class Benchmark {
                     args.removeIf(arg -> arg.startsWith("--" + prop.substring(0, prop.indexOf('=') + 1)));
                     args.add("--" + prop);
                 }
+            } else if (isPeer()) {
+                args.removeIf(arg -> arg.startsWith("--server.port=") || arg.startsWith("--management.server.port="));
+                args.addAll(List.of(
+                        "--server.port=" + port, // Actuator on the application's port: one web server to start, not two
+                        "--peer.bootstrap-servers=" + infra.bootstrapServers,
+                        "--peer.topic=" + topic,
+                        "--peer.group=bench-" + topic,
+                        "--peer.partitions=" + bench.options.partitions(),
+                        "--peer.mode=" + (this == PC_TX ? "TRANSACTIONAL" : "AT_LEAST_ONCE"),
+                        "--peer.max-concurrency=" + bench.options.maxInFlight(),
+                        "--peer.api-base-url=" + infra.sandbox.baseUrl(),
+                        "--peer.api-key=" + SandboxOptions.DEFAULT_KEY,
+                        "--peer.api-secret=" + SandboxOptions.DEFAULT_SECRET));
             } else {
                 args.addAll(List.of(
                         "--reference.api.base-url=" + infra.sandbox.baseUrl(),
@@ -971,11 +1122,19 @@ public final class Benchmark {
                             "-XX:StartFlightRecording=settings=profile,filename=" + bench.logs.resolve(topic + ".jfr"))
                     : List.of();
             Path log = bench.logs.resolve(topic + ".log");
-            MeasuredWorker worker = this == REMIT
-                    ? MeasuredWorker.shipped(name() + "-" + topic, bench.variant.jarOrShipped(), jvm, args, port, log)
-                    : MeasuredWorker.fromClasspath(
-                            name() + "-" + topic, ReferenceWorker.class.getName(), jvm, args, port, log);
-            worker.start();
+            String name = name() + "-" + topic;
+            MeasuredWorker worker = switch (this) {
+                case REMIT -> MeasuredWorker.fromJar(name, bench.variant.jarOrShipped(), jvm, args, port, log);
+                case PC_TX, PC_ALO -> MeasuredWorker.fromJar(name, peerJar(), jvm, args, port, log);
+                case REFERENCE ->
+                    MeasuredWorker.fromClasspath(name, ReferenceWorker.class.getName(), jvm, args, port, log);
+            };
+            try {
+                worker.start();
+            } catch (RuntimeException | InterruptedException e) {
+                worker.close(); // a peer that did not start is reported and the run goes on: leave no JVM behind
+                throw e;
+            }
             return worker;
         }
     }

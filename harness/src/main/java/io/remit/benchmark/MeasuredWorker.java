@@ -45,11 +45,11 @@ final class MeasuredWorker implements AutoCloseable {
 
     /** remit as it ships: the packaged jar, started with {@code java -jar}. */
     static MeasuredWorker shipped(String name, List<String> jvmExtras, List<String> args, int port, Path log) {
-        return shipped(name, Shipped.jar(), jvmExtras, args, port, log);
+        return fromJar(name, Shipped.jar(), jvmExtras, args, port, log);
     }
 
-    /** remit from a given packaged jar (another build, to compare), started with {@code java -jar}. */
-    static MeasuredWorker shipped(
+    /** An executable jar (another remit build, to compare, or the Parallel Consumer peer), started with {@code java -jar}. */
+    static MeasuredWorker fromJar(
             String name, Path jar, List<String> jvmExtras, List<String> args, int port, Path log) {
         return new MeasuredWorker(JavaProcess.ofJar(name, jar, jvm(jvmExtras), args, Map.of(), log), port);
     }
@@ -70,6 +70,10 @@ final class MeasuredWorker implements AutoCloseable {
         process.start();
         awaitReady(Duration.ofSeconds(120));
         sampler = Thread.ofVirtual().start(this::sample);
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     /** CPU time the worker's JVM has used so far. */

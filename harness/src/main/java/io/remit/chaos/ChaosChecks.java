@@ -28,15 +28,15 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * one sandbox effect per success and none per dead letter, each dead letter once on the
  * dead-letter topic (read_committed), no retry record left, and no secret anywhere.
  */
-final class ChaosChecks {
+public final class ChaosChecks {
     private final Map<String, Long> counts = new LinkedHashMap<>();
     private final List<String> findings = new java.util.ArrayList<>();
 
-    Map<String, Long> counts() {
+    public Map<String, Long> counts() {
         return counts;
     }
 
-    List<String> findings() {
+    public List<String> findings() {
         return findings;
     }
 
@@ -142,13 +142,21 @@ final class ChaosChecks {
      * missing one is a payment it never hears of and a second one an event it may act on twice.
      */
     void outcomeEvents(CommandMix load, JdbcTemplate jdbc, String bootstrap, String topic) {
+        outcomeEvents(load.run, jdbc, bootstrap, topic);
+    }
+
+    /**
+     * {@link #outcomeEvents(CommandMix, JdbcTemplate, String, String)} for the commands keyed {@code c-<run>-<n>}; the
+     * benchmark's drains use it too. Its counts are {@link #outcomeEventViolations()}.
+     */
+    public void outcomeEvents(String run, JdbcTemplate jdbc, String bootstrap, String topic) {
         Map<String, String> rows = new HashMap<>();
         jdbc.query(
                 "select request_id, status from command_outcome where request_id like ? and status <> 'RETRYING'",
                 (java.sql.ResultSet r) -> {
                     rows.put(r.getString(1), r.getString(2));
                 },
-                "c-" + load.run + "-%");
+                "c-" + run + "-%");
         Map<String, Integer> seen = new HashMap<>();
         long contradicting = 0;
         for (ConsumerRecord<byte[], byte[]> record : readAll(bootstrap, topic)) {
@@ -176,6 +184,14 @@ final class ChaosChecks {
         counts.put("outcome events missing", missing);
         counts.put("outcome events duplicated", duplicated);
         counts.put("outcome events contradicting the row", contradicting);
+    }
+
+    /** Commands with no outcome event, with more than one, or with one that contradicts the row. */
+    public long outcomeEventViolations() {
+        return List.of("outcome events missing", "outcome events duplicated", "outcome events contradicting the row")
+                .stream()
+                .mapToLong(name -> counts.getOrDefault(name, 0L))
+                .sum();
     }
 
     /**

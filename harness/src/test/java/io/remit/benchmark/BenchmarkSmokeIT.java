@@ -6,9 +6,11 @@ import io.remit.testing.Infrastructure;
 import org.junit.jupiter.api.Test;
 
 /**
- * The benchmark at CI size, to prove it runs end to end: remit, the reference worker and the
- * ceiling, with remit's correctness checked (one final outcome per command, one sandbox effect
- * per success); then the slow-tail scenario (uniform latency, then a share of slow calls that
+ * The benchmark at CI size, to prove it runs end to end: remit, the Parallel Consumer peer in both
+ * modes (transactional, at-least-once), the reference worker and the ceiling, with remit's
+ * correctness checked (one final outcome per command and one outcome event, one sandbox effect per
+ * success; a peer's findings are printed, and a peer that starts nothing or finishes nothing
+ * fails the run); then the slow-tail scenario (uniform latency, then a share of slow calls that
  * answer normally). Speed is not asserted here; docs/benchmarks.md has the full-size figures.
  */
 class BenchmarkSmokeIT {
@@ -42,9 +44,32 @@ class BenchmarkSmokeIT {
                 "100",
                 "--paced-seconds",
                 "2");
+        Benchmark.Options brokenPeer = Benchmark.Options.parse(
+                "--workers",
+                "pc-tx",
+                "--commands",
+                "50",
+                "--latencies",
+                "10",
+                "--paced-seconds",
+                "1",
+                "--backlogs",
+                "none");
         try (Infrastructure infra = Infrastructure.start()) {
             assertThat(new Benchmark(options, infra).run()).isEmpty();
             assertThat(new Benchmark(tail, infra).run()).isEmpty();
+            // a peer that cannot start fails the run (what it gets wrong once running is only reported)
+            String peerJar = System.getProperty("remit.peer.jar");
+            System.setProperty("remit.peer.jar", "/nonexistent/remit-peer.jar");
+            try {
+                assertThat(new Benchmark(brokenPeer, infra).run())
+                        .singleElement()
+                        .asString()
+                        .startsWith("PC transactional failed");
+            } finally {
+                if (peerJar == null) System.clearProperty("remit.peer.jar");
+                else System.setProperty("remit.peer.jar", peerJar);
+            }
         }
     }
 }
