@@ -21,8 +21,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public record Fingerprint(String hash, String fields) {
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    /** One digest per thread: looking SHA-256 up among the security providers cost more than hashing a command. */
-    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(Fingerprint::newSha256);
 
     public static Fingerprint of(Command command) {
         Map<String, String> fields = new TreeMap<>();
@@ -55,12 +53,8 @@ public record Fingerprint(String hash, String fields) {
     }
 
     private static byte[] sha256(String text) {
-        return SHA_256.get().digest(text.getBytes(StandardCharsets.UTF_8)); // digest() also resets it
-    }
-
-    private static MessageDigest newSha256() {
         try {
-            return MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }

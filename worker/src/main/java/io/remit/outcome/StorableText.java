@@ -15,20 +15,7 @@ public final class StorableText {
 
     /** The text with NUL and unpaired surrogates replaced by U+FFFD; the same instance when it needs no change. */
     public static String of(String text) {
-        return needsNoChange(text) ? text : Printable.mapped(text, c -> c == 0 ? REPLACEMENT : c);
-    }
-
-    /**
-     * Whether the text holds neither NUL nor any surrogate: nearly every text, checked by a loop the JIT compiles on its
-     * own (the general pass calls a lambda per character; every column of every row went through it).
-     */
-    private static boolean needsNoChange(String text) {
-        if (text == null) return true;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == 0 || Character.isSurrogate(c)) return false;
-        }
-        return true;
+        return Printable.mapped(text, c -> c == 0 ? REPLACEMENT : c);
     }
 
     /**
