@@ -620,7 +620,7 @@ public final class Benchmark {
                 "%n### Uniform creates: %,d invoice creations on %d partitions, API latency %d ms, %,d warm-up creates first%n%n"
                         + "| remit | commands | commands/s | of the ceiling | CPU s / 1k commands | machine CPU s / 1k commands "
                         + "| other work on the machine | peak heap (MB) | peak RSS (MB) |%n|---|---|---|---|---|---|---|---|---|%n",
-                options.commands(), options.partitions(), latency);
+                options.commands(), options.partitions(), latency, options.warmup());
         for (int i = 0; i < rows.size(); i++) {
             Row d = rows.get(i);
             System.out.printf(
