@@ -33,7 +33,6 @@ import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.io.EofSensorInputStream;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.protocol.HttpContext;
-import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 import tools.jackson.databind.json.JsonMapper;
@@ -93,9 +92,6 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
      */
     private static PoolingHttpClientConnectionManager pool(ApiProperties properties) {
         return PoolingHttpClientConnectionManagerBuilder.create()
-                // one route, and the in-flight semaphore bounds the connections in use: the lax pool's lock-free leases
-                // instead of the strict pool's one lock, which every call of every virtual thread took twice
-                .setPoolConcurrencyPolicy(PoolConcurrencyPolicy.LAX)
                 .setMaxConnTotal(properties.maxInFlight())
                 .setMaxConnPerRoute(properties.maxInFlight())
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
