@@ -99,7 +99,10 @@ public final class Benchmark {
                     Integer.parseInt(flags.getOrDefault("--warmup", "0")));
         }
 
-        /** {@code label@jar[@k=v,k=v]} separated by {@code ;}; jar {@code -} is the packaged jar. Default: one, the packaged jar. */
+        /**
+         * {@code label@jar[@k=v,k=v]} separated by {@code ;}; jar {@code -} is the packaged jar; a setting that starts with
+         * {@code -} is a JVM option ({@code -XX:TieredStopAtLevel=1}). Default: one, the packaged jar.
+         */
         private static List<Variant> variants(String spec, List<String> props) {
             if (spec.isBlank()) return List.of(new Variant("remit", null, props));
             List<Variant> variants = new ArrayList<>();
@@ -1040,6 +1043,7 @@ public final class Benchmark {
                         "--remit.worker.instance-id=bench-" + topic,
                         "--remit.worker.consumers=" + bench.options.consumers()));
                 for (String prop : bench.variant.props()) { // a variant's setting replaces the benchmark's own
+                    if (prop.startsWith("-")) continue; // a JVM option, below
                     args.removeIf(arg -> arg.startsWith("--" + prop.substring(0, prop.indexOf('=') + 1)));
                     args.add("--" + prop);
                 }
@@ -1053,10 +1057,12 @@ public final class Benchmark {
                         "--reference.concurrency=" + bench.options.partitions()));
             }
             List<String> jvm = bench.options.profile()
-                    ? List.of(
+                    ? new ArrayList<>(List.of(
                             "-XX:FlightRecorderOptions:stackdepth=256",
-                            "-XX:StartFlightRecording=settings=profile,filename=" + bench.logs.resolve(topic + ".jfr"))
-                    : List.of();
+                            "-XX:StartFlightRecording=settings=profile,filename=" + bench.logs.resolve(topic + ".jfr")))
+                    : new ArrayList<String>();
+            if (this == REMIT) // a variant's JVM options: -XX:...=..., -D...=...
+            bench.variant.props().stream().filter(p -> p.startsWith("-")).forEach(jvm::add);
             Path log = bench.logs.resolve(topic + ".log");
             MeasuredWorker worker = this == REMIT
                     ? MeasuredWorker.shipped(name() + "-" + topic, bench.variant.jarOrShipped(), jvm, args, port, log)

@@ -16,7 +16,7 @@ import jdk.jfr.consumer.RecordingFile;
  * the steady window (from {@code --skip} seconds after the first sample in remit's API client to {@code --trim}
  * seconds before its last), as the top frames by self share, and by owner: the library nearest the top of each stack
  * (so JDK code that Jackson calls counts as Jackson's). Not a test:
- * {@code java -cp <harness classpath> io.remit.benchmark.ProfileSummary worker.jfr [--skip 3] [--trim 1] [--top 30] [--thread virtual]}.
+ * {@code java -cp <harness classpath> io.remit.benchmark.ProfileSummary worker.jfr [--skip 3] [--trim 1] [--top 30] [--thread virtual] [--frames Class.method,...]}.
  */
 public final class ProfileSummary {
     /** Owners by package prefix, the first that matches wins; tracing before micrometer. */
@@ -48,6 +48,9 @@ public final class ProfileSummary {
         double skip = Double.parseDouble(flags.getOrDefault("--skip", "3"));
         double trim = Double.parseDouble(flags.getOrDefault("--trim", "1"));
         int top = Integer.parseInt(flags.getOrDefault("--top", "30"));
+        List<String> wantedFrames =
+                List.of(flags.getOrDefault("--frames", "").split(",")); // e.g. a method: stacks holding it
+        Map<String, Integer> holding = new LinkedHashMap<>();
         String only = flags.get("--thread"); // e.g. virtual, remit-consumer: only the samples of those threads
         List<RecordedEvent> samples = new ArrayList<>();
         for (RecordedEvent e : RecordingFile.readAllEvents(Path.of(args[0])))
@@ -73,6 +76,9 @@ public final class ProfileSummary {
             n++;
             List<RecordedFrame> frames = e.getStackTrace().getFrames();
             self.merge(name(frames.getFirst()), 1, Integer::sum);
+            for (String wanted : wantedFrames)
+                if (!wanted.isEmpty() && frames.stream().anyMatch(f -> name(f).contains(wanted)))
+                    holding.merge(wanted, 1, Integer::sum);
             String o = ownerOf(frames);
             owner.merge(o, 1, Integer::sum);
             byOwnerFrame
@@ -96,6 +102,7 @@ public final class ProfileSummary {
         table("owner: the library nearest the top of the stack (self, by owner)", owner, n, 100);
         table("stack contains (total)", total, n, 100);
         table("thread", threads, n, 15);
+        if (!holding.isEmpty()) table("stack holds (--frames)", holding, n, 100);
         for (String o :
                 List.of("remit", "httpclient5", "jackson", "tracing", "kafka common (network, records)", "spring"))
             if (byOwnerFrame.containsKey(o)) table(o + ": its frame nearest the top", byOwnerFrame.get(o), n, 12);
