@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
  * The benchmark at CI size, to prove it runs end to end: remit, the reference worker and the
  * ceiling, with remit's correctness checked (one final outcome per command, one sandbox effect
  * per success); then the slow-tail scenario (uniform latency, then a share of slow calls that
- * answer normally). Speed is not asserted here; docs/benchmarks.md has the full-size figures.
+ * answer normally); then the uniform scenario with a warm-up and two variants of the packaged jar, one with a JVM option
+ * (creates at one latency, the worker's CPU by thread group, the ceiling). Speed is not asserted here; docs/benchmarks.md has the full-size figures.
  */
 class BenchmarkSmokeIT {
     @Test
@@ -42,9 +43,23 @@ class BenchmarkSmokeIT {
                 "100",
                 "--paced-seconds",
                 "2");
+        Benchmark.Options uniform = Benchmark.Options.parse(
+                "--scenario",
+                "uniform",
+                "--commands",
+                "600",
+                "--warmup",
+                "200",
+                "--partitions",
+                "3",
+                "--latencies",
+                "10",
+                "--variants",
+                "shipped@-;c1@-@-XX:TieredStopAtLevel=1");
         try (Infrastructure infra = Infrastructure.start()) {
             assertThat(new Benchmark(options, infra).run()).isEmpty();
             assertThat(new Benchmark(tail, infra).run()).isEmpty();
+            assertThat(new Benchmark(uniform, infra).run()).isEmpty();
         }
     }
 }
