@@ -53,6 +53,11 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  * ({@code --tail-share}, 0.01) taking {@code --tail-ms} (5000) instead; then each is paced at {@code --paced-rate}
  * commands/s for {@code --paced-seconds}, measuring e2e to the decision and to the Kafka commit of the offset:
  * {@code --scenario tail --commands 20000 --partitions 3 --latencies 50 --paced-rate 1000 --paced-seconds 20}.
+ * {@code --scenario uniform}: N invoice creations at each latency, no injected errors, drained by each variant in turn,
+ * then sent by remit's API client alone; one table of commands/s, % of that ceiling and CPU s per 1,000 commands:
+ * {@code --scenario uniform --commands 20000 --partitions 12 --latencies 50 --variants "before@/tmp/a.jar;after@-"}.
+ * {@code --warmup N} puts N creates of another run ahead of them (uniform and tail scenarios), and sends N through the
+ * ceiling's client first: CPU and throughput of a warm JVM, not of one still compiling.
  * {@code --remit-props k=v,k=v} passes more settings to remit (e.g. {@code remit.worker.max-pending-records=8000}).
  */
 public final class Benchmark {
@@ -74,7 +79,8 @@ public final class Benchmark {
             double pacedRate,
             List<String> remitProps,
             List<Variant> variants,
-            List<String> workers) {
+            List<String> workers,
+            int warmup) {
         static Options parse(String... args) {
             Map<String, String> flags = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) flags.put(args[i], args[i + 1]);
@@ -95,7 +101,8 @@ public final class Benchmark {
                     Double.parseDouble(flags.getOrDefault("--paced-rate", "0")),
                     strings(flags.getOrDefault("--remit-props", "")),
                     variants(flags.getOrDefault("--variants", ""), strings(flags.getOrDefault("--remit-props", ""))),
-                    workers(flags.getOrDefault("--workers", String.join(",", WORKERS))));
+                    workers(flags.getOrDefault("--workers", String.join(",", WORKERS))),
+                    Integer.parseInt(flags.getOrDefault("--warmup", "0")));
         }
 
         /** Every worker the latencies scenario can measure, in the order it measures them. */
@@ -113,7 +120,10 @@ public final class Benchmark {
             return workers.contains(worker);
         }
 
-        /** {@code label@jar[@k=v,k=v]} separated by {@code ;}; jar {@code -} is the packaged jar. Default: one, the packaged jar. */
+        /**
+         * {@code label@jar[@k=v,k=v]} separated by {@code ;}; jar {@code -} is the packaged jar; a setting that starts with
+         * {@code -} is a JVM option ({@code -XX:TieredStopAtLevel=1}). Default: one, the packaged jar.
+         */
         private static List<Variant> variants(String spec, List<String> props) {
             if (spec.isBlank()) return List.of(new Variant("remit", null, props));
             List<Variant> variants = new ArrayList<>();
@@ -128,8 +138,8 @@ public final class Benchmark {
         }
 
         private static String scenario(String name) {
-            if (!name.equals("latencies") && !name.equals("tail"))
-                throw new IllegalArgumentException("--scenario latencies|tail: " + name);
+            if (!List.of("latencies", "tail", "uniform").contains(name))
+                throw new IllegalArgumentException("--scenario latencies|tail|uniform: " + name);
             return name;
         }
 
@@ -272,6 +282,10 @@ public final class Benchmark {
             for (int latency : options.latenciesMs()) problems.addAll(tailScenario(latency));
             return problems;
         }
+        if (options.scenario().equals("uniform")) {
+            for (int latency : options.latenciesMs()) problems.addAll(uniformScenario(latency));
+            return problems;
+        }
         for (int latency : options.latenciesMs()) {
             List<Row> remits = new ArrayList<>();
             for (Variant v : options.measures("remit")
@@ -396,6 +410,7 @@ public final class Benchmark {
         long startedAt = 0, startCount = 0, done = 0;
         long progressAt = System.nanoTime(); // a peer that stops finishing commands for STALLED is not waited for
         Duration cpuAtStart = Duration.ZERO;
+        Map<String, Double> threadsAtStart = Map.of();
         double machineAtStart = 0, foreignAtStart = 0;
         while (System.nanoTime() < deadline && (startedAt == 0 || done < n * 9L / 10)) {
             long now = finalRows(kind, mix.run());
@@ -406,6 +421,7 @@ public final class Benchmark {
                 startedAt = System.nanoTime();
                 startCount = done;
                 cpuAtStart = worker.cpu();
+                threadsAtStart = worker.cpuByThreadGroup();
                 machineAtStart = machineCpuSeconds();
                 foreignAtStart = machineAtStart - ourCpuSeconds();
             }
@@ -415,6 +431,7 @@ public final class Benchmark {
         double seconds = (System.nanoTime() - startedAt) / 1e9;
         long steadyCommands = done - startCount;
         Duration cpu = worker.cpu().minus(cpuAtStart);
+        if (kind == Kind.REMIT) printThreads(worker.cpuByThreadGroup(), threadsAtStart, done - startCount);
         double machineNow = machineCpuSeconds();
         double machine = machineNow - machineAtStart;
         double foreign = machineNow - ourCpuSeconds() - foreignAtStart;
@@ -437,6 +454,18 @@ public final class Benchmark {
                 problems,
                 machine / Math.max(1, steadyCommands / 1000.0),
                 foreign / (seconds * Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** The steady window's CPU per group of the worker's threads, per 1,000 commands (threads that ended meanwhile are missing). */
+    private void printThreads(Map<String, Double> now, Map<String, Double> before, long commands) {
+        Map<String, Double> spent = new HashMap<>();
+        now.forEach((group, s) -> spent.put(group, s - before.getOrDefault(group, 0.0)));
+        System.out.printf("%n%s: worker CPU s / 1k commands by thread group (steady window)%n", variant.label());
+        spent.entrySet().stream()
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e ->
+                        System.out.printf("  %-20s %.3f%n", e.getKey(), e.getValue() / Math.max(1, commands / 1000.0)));
     }
 
     /**
@@ -659,20 +688,81 @@ public final class Benchmark {
                 slow.decided()[1] - flat.decided()[1]);
     }
 
-    private TailRow measureCreates(String label, String tag, String faultsJson) throws Exception {
+    // ------------------------------------------------------------------ uniform creates (issue 23)
+
+    /**
+     * The CPU cost of the steady path: N invoice creations, every call taking {@code latency} ms, no injected errors,
+     * drained by each variant in turn (no paced phase), then sent by remit's API client alone (the ceiling).
+     */
+    private List<String> uniformScenario(int latency) throws Exception {
+        String uniform = "{\"latency\":\"fixed\",\"latencyMs\":" + latency + "}";
+        List<String> problems = new ArrayList<>();
+        List<Row> rows = new ArrayList<>();
+        for (Variant v : options.variants()) {
+            variant = v;
+            Row row = drainCreates(
+                    "uniform" + latency, uniform); // not "flat": the tail scenario may have run on this broker
+            rows.add(row);
+            problems.addAll(row.problems());
+        }
+        infra.sandbox.reset();
+        infra.sandbox.setFaults(FaultsJson.merge(Faults.NONE, uniform));
+        if (options.warmup() > 0)
+            Ceiling.run(
+                    api,
+                    Load.creates("ceilingw" + latency + "-" + runs, options.warmup()).inOrder().stream()
+                            .map(this::command)
+                            .toList());
+        Load load = Load.creates("ceiling" + latency + "-" + (runs++), options.commands());
+        Ceiling.Result result =
+                Ceiling.run(api, load.inOrder().stream().map(this::command).toList());
+        double ceiling =
+                (result.succeeded() + result.failed()) / (result.elapsed().toMillis() / 1000.0);
+        System.out.printf(
+                "%n### Uniform creates: %,d invoice creations on %d partitions, API latency %d ms, %,d warm-up creates first%n%n"
+                        + "| remit | commands | commands/s | of the ceiling | CPU s / 1k commands | machine CPU s / 1k commands "
+                        + "| other work on the machine | peak heap (MB) | peak RSS (MB) |%n|---|---|---|---|---|---|---|---|---|%n",
+                options.commands(), options.partitions(), latency, options.warmup());
+        for (int i = 0; i < rows.size(); i++) {
+            Row d = rows.get(i);
+            System.out.printf(
+                    "| %s | %,d | %,.0f | %.0f %% | %s | %s | %.0f %% | %s | %s |%n",
+                    options.variants().get(i).label(),
+                    d.completed(),
+                    d.perSecond(),
+                    100 * d.perSecond() / ceiling,
+                    num(d.cpuSecondsPer1k()),
+                    num(d.machineCpuSecondsPer1k()),
+                    100 * d.foreignCpuShare(),
+                    mb(d.peakHeapMb()),
+                    mb(d.peakRssMb()));
+        }
+        System.out.printf("%nceiling (remit's API client alone): %,.0f commands/s%n", ceiling);
+        return problems;
+    }
+
+    /** Drains {@code options.commands()} invoice creations through the current variant against {@code faultsJson}. */
+    private Row drainCreates(String tag, String faultsJson) throws Exception {
         infra.sandbox.reset();
         infra.sandbox.setFaults(FaultsJson.merge(Faults.NONE, faultsJson));
         Load load = Load.creates(tag + "-" + (runs++), options.commands());
         String topic = "bench." + load.run();
         createTopic(topic);
+        // --warmup: creates of another run ahead of the measured ones on every partition, so that the JIT has compiled
+        // the worker's hot paths before the steady window opens (a long-running worker is warm; a fresh one is not)
+        if (options.warmup() > 0)
+            produce(topic, Load.creates(load.run() + "w", options.warmup()).inOrder(), 0);
         produce(topic, load.inOrder(), 0);
-        Row drained;
         try (MeasuredWorker worker = Kind.REMIT.start(this, topic)) {
-            drained = drain(Kind.REMIT, worker, load, Duration.ofMinutes(30), topic);
+            return drain(Kind.REMIT, worker, load, Duration.ofMinutes(30), topic);
         }
+    }
+
+    private TailRow measureCreates(String label, String tag, String faultsJson) throws Exception {
+        Row drained = drainCreates(tag, faultsJson);
         double rate = options.pacedRate() > 0 ? options.pacedRate() : drained.perSecond() / 2;
-        Load paced = Load.creates(
-                load.run() + "-paced", (int) Math.max(50, rate * options.paced().toSeconds()));
+        Load paced = Load.creates(tag + "-" + (runs++) + "-paced", (int)
+                Math.max(50, rate * options.paced().toSeconds()));
         String pacedTopic = "bench." + paced.run();
         createTopic(pacedTopic);
         try (MeasuredWorker worker = Kind.REMIT.start(this, pacedTopic);
@@ -1092,6 +1182,7 @@ public final class Benchmark {
                         "--remit.worker.instance-id=bench-" + topic,
                         "--remit.worker.consumers=" + bench.options.consumers()));
                 for (String prop : bench.variant.props()) { // a variant's setting replaces the benchmark's own
+                    if (prop.startsWith("-")) continue; // a JVM option, below
                     args.removeIf(arg -> arg.startsWith("--" + prop.substring(0, prop.indexOf('=') + 1)));
                     args.add("--" + prop);
                 }
@@ -1118,9 +1209,12 @@ public final class Benchmark {
                         "--reference.concurrency=" + bench.options.partitions()));
             }
             List<String> jvm = bench.options.profile()
-                    ? List.of(
-                            "-XX:StartFlightRecording=settings=profile,filename=" + bench.logs.resolve(topic + ".jfr"))
-                    : List.of();
+                    ? new ArrayList<>(List.of(
+                            "-XX:FlightRecorderOptions:stackdepth=256",
+                            "-XX:StartFlightRecording=settings=profile,filename=" + bench.logs.resolve(topic + ".jfr")))
+                    : new ArrayList<String>();
+            if (this == REMIT) // a variant's JVM options: -XX:...=..., -D...=...
+            bench.variant.props().stream().filter(p -> p.startsWith("-")).forEach(jvm::add);
             Path log = bench.logs.resolve(topic + ".log");
             String name = name() + "-" + topic;
             MeasuredWorker worker = switch (this) {

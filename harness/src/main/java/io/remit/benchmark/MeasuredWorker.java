@@ -81,6 +81,32 @@ final class MeasuredWorker implements AutoCloseable {
         return process.handle().flatMap(h -> h.info().totalCpuDuration()).orElse(Duration.ZERO);
     }
 
+    /**
+     * CPU seconds each group of the worker's threads has used so far, from {@code /proc/<pid>/task/*}: threads grouped
+     * by their OS name (the first 15 characters of the Java name) with digits dropped, so GC, JIT and the carriers of
+     * virtual threads ({@code ForkJoinPool-N-}) show beside remit's own. Empty where there is no {@code /proc}.
+     */
+    Map<String, Double> cpuByThreadGroup() {
+        Map<String, Double> seconds = new java.util.TreeMap<>();
+        long pid = process.handle().map(ProcessHandle::pid).orElse(-1L);
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).trim().replaceAll("[0-9]+", "N");
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double t = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // USER_HZ
+                    seconds.merge(name, t, Double::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            // not Linux, or gone
+        }
+        return seconds;
+    }
+
     long peakHeapBytes() {
         return peakHeap.get();
     }

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
  * correctness checked (one final outcome per command and one outcome event, one sandbox effect per
  * success; a peer's findings are printed, and a peer that starts nothing or finishes nothing
  * fails the run); then the slow-tail scenario (uniform latency, then a share of slow calls that
- * answer normally). Speed is not asserted here; docs/benchmarks.md has the full-size figures.
+ * answer normally); then the uniform scenario with a warm-up and two variants of the packaged jar,
+ * one with a JVM option (creates at one latency, the worker's CPU by thread group, the ceiling).
+ * Speed is not asserted here; docs/benchmarks.md has the full-size figures.
  */
 class BenchmarkSmokeIT {
     @Test
@@ -44,6 +46,19 @@ class BenchmarkSmokeIT {
                 "100",
                 "--paced-seconds",
                 "2");
+        Benchmark.Options uniform = Benchmark.Options.parse(
+                "--scenario",
+                "uniform",
+                "--commands",
+                "600",
+                "--warmup",
+                "200",
+                "--partitions",
+                "3",
+                "--latencies",
+                "10",
+                "--variants",
+                "shipped@-;c1@-@-XX:TieredStopAtLevel=1");
         Benchmark.Options brokenPeer = Benchmark.Options.parse(
                 "--workers",
                 "pc-tx",
@@ -58,6 +73,7 @@ class BenchmarkSmokeIT {
         try (Infrastructure infra = Infrastructure.start()) {
             assertThat(new Benchmark(options, infra).run()).isEmpty();
             assertThat(new Benchmark(tail, infra).run()).isEmpty();
+            assertThat(new Benchmark(uniform, infra).run()).isEmpty();
             // a peer that cannot start fails the run (what it gets wrong once running is only reported)
             String peerJar = System.getProperty("remit.peer.jar");
             System.setProperty("remit.peer.jar", "/nonexistent/remit-peer.jar");
