@@ -45,7 +45,8 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  * bare API client with remit's in-flight bound (the ceiling); {@code --workers remit,pc-tx,pc-alo,reference,ceiling}
  * (the default) chooses among them. remit's drains are checked (outcome rows, sandbox effects, one outcome event per
  * command), and so are the peers' (printed, not failed on). End-to-end latency is measured in a
- * second phase at half each worker's throughput (or {@code --paced-rate}). Prints one table per latency. Not a test:
+ * second phase at half each worker's throughput (or {@code --paced-rate}), after {@code --paced-warmup-seconds} (10) of
+ * the same load at that rate to warm the fresh worker's JVM. Prints one table per latency. Not a test:
  * {@code ./mvnw -q -DskipTests package exec:java -Dexec.mainClass=io.remit.benchmark.Benchmark -Dexec.args="--commands 100000"}.
  * <p>
  * {@code --scenario tail}: a slow tail that is not a failure, remit only. Per latency L, N invoice creations (no
@@ -80,7 +81,8 @@ public final class Benchmark {
             List<String> remitProps,
             List<Variant> variants,
             List<String> workers,
-            int warmup) {
+            int warmup,
+            Duration pacedWarmup) {
         static Options parse(String... args) {
             Map<String, String> flags = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) flags.put(args[i], args[i + 1]);
@@ -102,7 +104,8 @@ public final class Benchmark {
                     strings(flags.getOrDefault("--remit-props", "")),
                     variants(flags.getOrDefault("--variants", ""), strings(flags.getOrDefault("--remit-props", ""))),
                     workers(flags.getOrDefault("--workers", String.join(",", WORKERS))),
-                    Integer.parseInt(flags.getOrDefault("--warmup", "0")));
+                    Integer.parseInt(flags.getOrDefault("--warmup", "0")),
+                    Duration.ofSeconds(Long.parseLong(flags.getOrDefault("--paced-warmup-seconds", "10"))));
         }
 
         /** Every worker the latencies scenario can measure, in the order it measures them. */
@@ -357,6 +360,19 @@ public final class Benchmark {
                 Double.NaN);
     }
 
+    /**
+     * {@code --paced-warmup-seconds} (10) of the same mix at the paced rate, before the clock starts, on the paced
+     * worker's topic: a fresh JVM compiles its hot paths for its first tens of seconds, and paced at half its steady
+     * rate from cold it falls behind and measures its own warm-up (a long-running worker is warm).
+     */
+    private void warmUp(Kind kind, String run, String topic, double rate) throws InterruptedException {
+        int n = (int) (rate * options.pacedWarmup().toSeconds());
+        if (n <= 0) return;
+        CommandMix warm = new CommandMix(run + "-warm", n, infra.sandbox, 1, 0);
+        produce(topic, warm.inOrder(), rate);
+        awaitFinal(kind, warm.run, warm.byKey.size(), Duration.ofMinutes(3));
+    }
+
     private Row measure(Kind kind, int latency, int commands, Duration limit) throws Exception {
         calmSandbox(latency);
         CommandMix mix = new CommandMix(kind.flag + "-" + latency + "-" + (runs++), commands, infra.sandbox, 1, 0);
@@ -377,6 +393,7 @@ public final class Benchmark {
         double[] e2e;
         try (MeasuredWorker worker = kind.start(this, pacedTopic)) {
             Thread.sleep(5_000); // let the consumers join the group before the clock starts
+            warmUp(kind, mix.run, pacedTopic, rate);
             Map<String, Long> pacedSentAt = produce(pacedTopic, paced.inOrder(), rate);
             awaitFinal(kind, paced.run, paced.byKey.size(), Duration.ofMinutes(3));
             e2e = percentiles(kind, paced.run, pacedSentAt);

@@ -19,6 +19,8 @@ class BenchmarkSmokeIT {
     @Test
     void runsEveryWorkerAndRemitKeepsItsGuarantees() throws Exception {
         Benchmark.Options options = Benchmark.Options.parse(
+                "--paced-warmup-seconds",
+                "2",
                 "--commands",
                 "3000",
                 "--latencies",
@@ -50,9 +52,9 @@ class BenchmarkSmokeIT {
                 "--scenario",
                 "uniform",
                 "--commands",
-                "600",
+                "300",
                 "--warmup",
-                "200",
+                "100",
                 "--partitions",
                 "3",
                 "--latencies",
