@@ -9,6 +9,8 @@ create table webhook_event (
     resource_id text,
     occurred_at timestamptz,
     received_at timestamptz not null,
+    -- the requestId the event names (fields.request-id), kept to match it later without reading its body again
+    named_request_id text,
     request_id  text,
     -- whether it moved the command's settlement (a late or lower-precedence event does not)
     applied     boolean     not null default false,

@@ -4,6 +4,8 @@ import io.remit.sandbox.Ledger;
 import io.remit.sandbox.WebhookLog;
 import io.remit.testing.CommandMix;
 import io.remit.testing.KafkaProbe;
+import io.remit.webhook.Settlement;
+import io.remit.webhook.SettlementRelay;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -205,13 +207,11 @@ public final class ChaosChecks {
         Map<String, String> reported =
                 new HashMap<>(); // resource id -> settlement its webhooks reported, by precedence
         for (WebhookLog.Entry e : delivered) {
-            String settlement = switch (e.type()) {
-                case "payment.settled", "invoice.settled" -> "SETTLED";
-                case "payment.failed" -> "FAILED";
-                case "invoice.approved" -> "APPROVED";
-                default -> null;
-            };
-            if (settlement != null) reported.merge(e.dataId(), settlement, (a, b) -> a.equals("APPROVED") ? b : a);
+            Settlement.ofType(e.type())
+                    .ifPresent(settlement -> reported.merge(
+                            e.dataId(),
+                            settlement.name(),
+                            (held, next) -> Settlement.valueOf(next).supersedes(held) ? next : held));
         }
         Map<String, String> expected = new HashMap<>(); // requestId -> settlement
         Map<String, String> rows = new HashMap<>();
@@ -264,7 +264,7 @@ public final class ChaosChecks {
     }
 
     private static boolean isSettlement(ConsumerRecord<byte[], byte[]> record) {
-        return "settlement".equals(KafkaProbe.header(record, "remit.event"));
+        return SettlementRelay.EVENT_SETTLEMENT.equals(KafkaProbe.header(record, SettlementRelay.EVENT_HEADER));
     }
 
     /**

@@ -84,9 +84,8 @@ class WebhookConfiguration {
         }
 
         @Bean
-        WebhookStore webhookStore(
-                JdbcTemplate jdbc, TransactionTemplate transaction, JsonMapper json, WebhookProperties webhooks) {
-            return new WebhookStore(jdbc, transaction, json, webhooks.fields());
+        WebhookStore webhookStore(JdbcTemplate jdbc, TransactionTemplate transaction, JsonMapper json) {
+            return new WebhookStore(jdbc, transaction, json);
         }
 
         @Bean

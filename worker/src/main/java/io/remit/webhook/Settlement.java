@@ -38,6 +38,11 @@ public enum Settlement {
         return BY_TYPE.containsKey(eventType);
     }
 
+    /** The event types remit understands. */
+    public static java.util.Set<String> knownTypes() {
+        return BY_TYPE.keySet();
+    }
+
     /** Whether this settlement replaces {@code current} (null: none yet). */
     public boolean supersedes(String current) {
         if (current == null) return true;

@@ -33,8 +33,6 @@ public final class WebhookMetrics {
         }
     }
 
-    private static final String[] TYPES = {"invoice.approved", "invoice.settled", "payment.settled", "payment.failed"};
-
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Counter relayed;
@@ -43,7 +41,7 @@ public final class WebhookMetrics {
 
     public WebhookMetrics(MeterRegistry registry) {
         this.registry = registry;
-        for (String type : TYPES) for (Result result : Result.values()) counter(type, result);
+        for (String type : Settlement.knownTypes()) for (Result result : Result.values()) counter(type, result);
         for (Result result : Result.values()) counter("unknown", result);
         relayed = Counter.builder("remit.settlements.relayed")
                 .description("Settlement events produced to the outcomes topic")

@@ -32,8 +32,9 @@ public final class WebhookStore {
     }
 
     private static final String INSERT = """
-            insert into webhook_event (event_id, event_type, resource_id, occurred_at, received_at, match_after, body)
-            values (?, ?, ?, ?, ?, ?, ?) on conflict (event_id) do nothing""";
+            insert into webhook_event (event_id, event_type, resource_id, occurred_at, received_at, named_request_id,
+                match_after, body)
+            values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (event_id) do nothing""";
 
     /**
      * The command an event is about: the one whose requestId it names, if that command's resource is the event's (or is
@@ -51,20 +52,18 @@ public final class WebhookStore {
             limit 1 for update""";
 
     private static final String UNMATCHED = """
-            select event_id, event_type, resource_id, occurred_at, received_at, body from webhook_event
+            select event_id, event_type, resource_id, occurred_at, received_at, named_request_id, body from webhook_event
             where request_id is null and match_after is not null and match_after <= ?
             order by match_after limit ? for update skip locked""";
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
     private final JsonMapper json;
-    private final WebhookProperties.Fields fields;
 
-    public WebhookStore(JdbcTemplate jdbc, TransactionTemplate tx, JsonMapper json, WebhookProperties.Fields fields) {
+    public WebhookStore(JdbcTemplate jdbc, TransactionTemplate tx, JsonMapper json) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.json = json;
-        this.fields = fields;
     }
 
     /** Keeps a verified event, matches and applies it, in one transaction. */
@@ -77,6 +76,7 @@ public final class WebhookStore {
                     event.resourceId(),
                     timestamp(event.occurredAt()),
                     Timestamp.from(receivedAt),
+                    event.requestId(),
                     Timestamp.from(receivedAt.plusMillis(200)),
                     event.body());
             if (inserted == 0) return Stored.DUPLICATE;
@@ -105,7 +105,7 @@ public final class WebhookStore {
                         (String) row.get("event_type"),
                         instant(row.get("occurred_at")),
                         (String) row.get("resource_id"),
-                        requestIdIn((String) row.get("body")),
+                        (String) row.get("named_request_id"),
                         (String) row.get("body"));
                 Stored stored = match(event, receivedAt);
                 if (stored == Stored.APPLIED) n++;
@@ -191,15 +191,6 @@ public final class WebhookStore {
         value.put("settledAt", settledAt.toString());
         value.put("receivedAt", receivedAt.toString());
         return json.writeValueAsString(value);
-    }
-
-    private String requestIdIn(String body) {
-        try {
-            return WebhookEvent.parse(body.getBytes(java.nio.charset.StandardCharsets.UTF_8), fields)
-                    .requestId();
-        } catch (WebhookEvent.Malformed e) {
-            return null; // it parsed when it arrived; a body changed since is matched by its resource only
-        }
     }
 
     private static Timestamp timestamp(Instant instant) {
