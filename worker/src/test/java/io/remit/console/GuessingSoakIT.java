@@ -40,11 +40,17 @@ import org.springframework.test.context.DynamicPropertySource;
  * The operator's hash has bcrypt's production cost (12: ~0.25 CPU-seconds a check), so 200 guesses a second, each
  * checked, would need 50 CPUs. Throttled, all but the first 50 from one address (per 5 minutes) are answered 429
  * before any password is checked. Intake is measured twice in one run, 6,000 commands each (a few seconds each here), without and with the loop
- * going on past those 50: with it, at least {@value #MARGIN} of the rate without.
+ * going on past those 50: with it, at least {@link #MARGIN} of the rate without.
  */
 @SpringBootTest(classes = RemitApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class GuessingSoakIT {
-    private static final double MARGIN = 0.7;
+    /**
+     * Unthrottled, the loop would ask for 50 CPUs of bcrypt and intake would fall to a few per cent. Throttled, what
+     * remains is the loop's own HTTP traffic (200 requests a second, client and server both in this JVM, on 2 cores):
+     * 0.66-0.9 of the rate alone, lowest on a loaded CI machine. 0.4 separates the two with room for that noise.
+     */
+    private static final double MARGIN = 0.4;
+
     private static final int COMMANDS = 6000;
     private static final int GUESSES_PER_SECOND = 200;
     private static final int GUESSERS = 8;
