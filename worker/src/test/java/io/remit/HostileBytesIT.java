@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.remit.outcome.StorableText;
+import io.remit.store.StorableText;
 import io.remit.testing.Infrastructure;
 import io.remit.testing.KafkaProbe;
 import io.remit.testing.TestSettings;

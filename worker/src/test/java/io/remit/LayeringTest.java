@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The worker's layering, bottom to top (README, Layout): {@code io.remit} (the application and the configuration
- * error), {@code command}, {@code api}, {@code outcome}, {@code routing}, {@code ops}, {@code engine}, {@code webhook}, {@code console},
+ * error), {@code command}, {@code api}, {@code store}, {@code routing}, {@code telemetry}, {@code engine}, {@code webhook}, {@code console},
  * {@code config}. A package sees only those below it; {@code config}, which wires everything, is seen by none.
  */
 class LayeringTest {
@@ -26,12 +26,12 @@ class LayeringTest {
             .definedBy("io.remit.command..")
             .layer("api")
             .definedBy("io.remit.api..")
-            .layer("outcome")
-            .definedBy("io.remit.outcome..")
+            .layer("store")
+            .definedBy("io.remit.store..")
             .layer("routing")
             .definedBy("io.remit.routing..")
-            .layer("ops")
-            .definedBy("io.remit.ops..")
+            .layer("telemetry")
+            .definedBy("io.remit.telemetry..")
             .layer("engine")
             .definedBy("io.remit.engine..")
             .layer("webhook")
@@ -48,16 +48,16 @@ class LayeringTest {
             .mayOnlyBeAccessedByLayers("console", "config")
             .whereLayer("engine")
             .mayOnlyBeAccessedByLayers("config")
-            .whereLayer("ops")
+            .whereLayer("telemetry")
             .mayOnlyBeAccessedByLayers("engine", "config")
             .whereLayer("routing")
-            .mayOnlyBeAccessedByLayers("ops", "engine", "console", "config")
-            .whereLayer("outcome")
+            .mayOnlyBeAccessedByLayers("telemetry", "engine", "console", "config")
+            .whereLayer("store")
             .mayOnlyBeAccessedByLayers("engine", "webhook", "console", "config")
             .whereLayer("api")
-            .mayOnlyBeAccessedByLayers("routing", "ops", "engine", "console", "config")
+            .mayOnlyBeAccessedByLayers("routing", "telemetry", "engine", "console", "config")
             .whereLayer("command")
-            .mayOnlyBeAccessedByLayers("api", "outcome", "routing", "ops", "engine", "console", "config")
+            .mayOnlyBeAccessedByLayers("api", "store", "routing", "telemetry", "engine", "console", "config")
             .because("a package sees only those below it (README, Layout)");
 
     static final ArchRule NO_CYCLES =

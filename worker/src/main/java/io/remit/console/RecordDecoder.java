@@ -1,7 +1,7 @@
 package io.remit.console;
 
 import io.remit.command.Utf8;
-import io.remit.outcome.StorableText;
+import io.remit.store.StorableText;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;

@@ -1,10 +1,10 @@
 package io.remit.engine;
 
 import io.remit.Causes;
-import io.remit.ops.RecordTracing;
-import io.remit.outcome.OutcomeStore;
-import io.remit.outcome.StoredOutcome;
 import io.remit.routing.Decision;
+import io.remit.store.OutcomeStore;
+import io.remit.store.StoredOutcome;
+import io.remit.telemetry.RecordTracing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

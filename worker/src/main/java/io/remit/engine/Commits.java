@@ -1,7 +1,7 @@
 package io.remit.engine;
 
 import io.remit.Causes;
-import io.remit.ops.RecordTracing;
+import io.remit.telemetry.RecordTracing;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -2,12 +2,12 @@ package io.remit.engine;
 
 import io.remit.api.ApiClient;
 import io.remit.command.CommandParser;
-import io.remit.ops.RecordTracing;
-import io.remit.ops.RemitMetrics;
-import io.remit.outcome.OutcomeStore;
 import io.remit.routing.OutboundRecords;
 import io.remit.routing.OutcomeRouter;
 import io.remit.routing.RetryLadder;
+import io.remit.store.OutcomeStore;
+import io.remit.telemetry.RecordTracing;
+import io.remit.telemetry.RemitMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;

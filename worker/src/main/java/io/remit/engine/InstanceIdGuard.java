@@ -3,7 +3,7 @@ package io.remit.engine;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.remit.Causes;
-import io.remit.outcome.InstanceRegistry;
+import io.remit.store.InstanceRegistry;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.UUID;

@@ -2,8 +2,8 @@ package io.remit.engine;
 
 import io.remit.command.Fingerprint;
 import io.remit.command.ParsedCommand;
-import io.remit.outcome.OutcomeStore;
-import io.remit.outcome.StoredOutcome;
+import io.remit.store.OutcomeStore;
+import io.remit.store.StoredOutcome;
 import java.time.Instant;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;

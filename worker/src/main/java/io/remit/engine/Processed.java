@@ -1,7 +1,7 @@
 package io.remit.engine;
 
-import io.remit.outcome.AttemptRecord;
 import io.remit.routing.Decision;
+import io.remit.store.AttemptRecord;
 import java.time.Instant;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 

@@ -1,11 +1,11 @@
 package io.remit.engine;
 
-import io.remit.ops.RemitMetrics;
-import io.remit.outcome.AttemptRecord;
-import io.remit.outcome.DeadLetterRecord;
-import io.remit.outcome.OutcomeStore;
-import io.remit.outcome.StoredOutcome;
 import io.remit.routing.Decision;
+import io.remit.store.AttemptRecord;
+import io.remit.store.DeadLetterRecord;
+import io.remit.store.OutcomeStore;
+import io.remit.store.StoredOutcome;
+import io.remit.telemetry.RemitMetrics;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package io.remit.webhook;
 
-import io.remit.outcome.StorableText;
+import io.remit.store.StorableText;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.remit.command.ParsedCommand;
-import io.remit.ops.RecordTracing;
-import io.remit.ops.RemitMetrics;
 import io.remit.routing.Decision;
 import io.remit.routing.OutboundRecords;
 import io.remit.routing.RemitHeaders;
 import io.remit.routing.TopicsProperties;
+import io.remit.telemetry.RecordTracing;
+import io.remit.telemetry.RemitMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

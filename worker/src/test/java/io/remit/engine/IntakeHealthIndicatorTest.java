@@ -3,7 +3,7 @@ package io.remit.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.remit.ops.RemitMetrics;
+import io.remit.telemetry.RemitMetrics;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -3,8 +3,6 @@ package io.remit.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.remit.command.CommandParser;
-import io.remit.outcome.OutcomeStatus;
-import io.remit.outcome.StoredOutcome;
 import io.remit.routing.CodeRetries;
 import io.remit.routing.Decision;
 import io.remit.routing.OutboundRecords;
@@ -13,6 +11,8 @@ import io.remit.routing.RetryHeaders;
 import io.remit.routing.RetryLadder;
 import io.remit.routing.RetryProperties;
 import io.remit.routing.TopicsProperties;
+import io.remit.store.OutcomeStatus;
+import io.remit.store.StoredOutcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.remit.ops;
+package io.remit.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.remit.outcome;
+package io.remit.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.remit.outcome;
+package io.remit.store;
 
 import io.remit.Origin;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.remit.outcome;
+package io.remit.store;
 
 import com.zaxxer.hikari.SQLExceptionOverride;
 import java.sql.SQLException;

@@ -1,4 +1,4 @@
-package io.remit.ops;
+package io.remit.telemetry;
 
 import org.apache.kafka.common.header.Headers;
 

@@ -1,4 +1,4 @@
-package io.remit.ops;
+package io.remit.telemetry;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

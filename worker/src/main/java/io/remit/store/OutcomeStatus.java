@@ -1,4 +1,4 @@
-package io.remit.outcome;
+package io.remit.store;
 
 /** A command's state in {@code command_outcome.status}. */
 public enum OutcomeStatus {

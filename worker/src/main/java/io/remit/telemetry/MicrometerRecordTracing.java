@@ -1,4 +1,4 @@
-package io.remit.ops;
+package io.remit.telemetry;
 
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.TraceContext;
