@@ -34,7 +34,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.utils.ExponentialBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
@@ -81,7 +80,7 @@ final class CommandEngine implements Runnable {
     private final Clock clock;
     private final Commits commits;
     private final RecordTracing tracing;
-    private final ExponentialBackoff backoff = new ExponentialBackoff(100, 2, 30_000, 0.2);
+    private final Backoff backoff = new Backoff(100, 2, 30_000, 0.2);
 
     private final Map<TopicPartition, PartitionWindow> windows = new HashMap<>();
     private final Map<TopicPartition, Instant> dueAt = new HashMap<>();
@@ -361,7 +360,7 @@ final class CommandEngine implements Runnable {
         Map<TopicPartition, Long> first = new LinkedHashMap<>();
         admitted.forEach(p -> first.putIfAbsent(p.partition(), p.offset()));
         first.forEach(consumer::seek);
-        long wait = backoff.backoff(storeFailures++);
+        long wait = backoff.millis(storeFailures++);
         log.warn("{}: {} ({}); reading {} records again in {} ms", name, what, Causes.chain(e), admitted.size(), wait);
         Thread.sleep(Math.min(wait, 1_000));
     }
@@ -526,7 +525,7 @@ final class CommandEngine implements Runnable {
     }
 
     private void storeBackoff(long t, RuntimeException e) {
-        long wait = backoff.backoff(storeFailures++);
+        long wait = backoff.millis(storeFailures++);
         storeRetryAtNanos = t + TimeUnit.MILLISECONDS.toNanos(wait);
         log.warn(
                 "{}: {} decisions not yet stored ({}); trying again in {} ms; their offsets wait",

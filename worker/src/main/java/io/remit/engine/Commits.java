@@ -36,7 +36,6 @@ import org.apache.kafka.common.errors.TransactionAbortableException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.UnknownProducerIdException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
-import org.apache.kafka.common.utils.ExponentialBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,7 +89,7 @@ final class Commits implements AutoCloseable {
     private final int maxRecords;
     private final Recorder recorder;
     private final RecordTracing tracing;
-    private final ExponentialBackoff backoff = new ExponentialBackoff(100, 2, 30_000, 0.2);
+    private final Backoff backoff = new Backoff(100, 2, 30_000, 0.2);
     private Producer<byte[], byte[]> producer;
     private long failures;
     /** Records still to commit one per transaction, after a transaction of several failed. */
@@ -125,7 +124,7 @@ final class Commits implements AutoCloseable {
     /** Commits a prefix of each partition's done records (all of them, unless narrowing down a failure). */
     Result commit(Map<TopicPartition, List<Pending>> ready) {
         if (producer == null && (producer = newProducer()) == null)
-            return Result.nothing(Duration.ofMillis(backoff.backoff(failures++)));
+            return Result.nothing(Duration.ofMillis(backoff.millis(failures++)));
         Map<TopicPartition, List<Pending>> offered = narrowing > 0 ? first(ready) : bounded(ready);
         try (RecordTracing.Scope span = tracing.commit(
                 name, offered.values().stream().mapToInt(List::size).sum())) {
@@ -171,7 +170,7 @@ final class Commits implements AutoCloseable {
     }
 
     private Result failed(Map<TopicPartition, List<Pending>> offered, KafkaException e) {
-        Duration wait = Duration.ofMillis(backoff.backoff(failures++));
+        Duration wait = Duration.ofMillis(backoff.millis(failures++));
         Set<TopicPartition> partitions = new HashSet<>(offered.keySet());
         if (e instanceof UncertainCommit || !abort()) {
             recorder.commitFailed("uncertain");

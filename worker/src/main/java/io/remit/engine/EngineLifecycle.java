@@ -1,5 +1,6 @@
 package io.remit.engine;
 
+import io.remit.Causes;
 import io.remit.InvalidConfigurationException;
 import io.remit.api.ApiClient;
 import io.remit.api.Outcome;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.common.utils.ExponentialBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -110,7 +110,7 @@ public final class EngineLifecycle implements SmartLifecycle {
 
     /** A worker starting while Kafka is down waits for it rather than exiting. */
     private void createTopicsWhenKafkaAnswers() throws InterruptedException {
-        ExponentialBackoff backoff = new ExponentialBackoff(1_000, 2, 30_000, 0);
+        Backoff backoff = new Backoff(1_000, 2, 30_000, 0);
         for (long failures = 0; ; failures++) {
             try {
                 kafka.createTopics(Duration.ofSeconds(15));
@@ -118,25 +118,26 @@ public final class EngineLifecycle implements SmartLifecycle {
             } catch (InvalidConfigurationException e) {
                 throw e; // a verdict (a topic missing, a right not granted), not a broker that is not answering yet
             } catch (RuntimeException e) {
-                long wait = backoff.backoff(failures);
-                log.warn("cannot create or check remit's topics yet ({}); trying again in {} ms", e.getMessage(), wait);
+                long wait = backoff.millis(failures);
+                log.warn(
+                        "cannot create or check remit's topics yet ({}); trying again in {} ms", Causes.chain(e), wait);
                 Thread.sleep(wait);
             }
         }
     }
 
     private Producer<byte[], byte[]> producerWhenAvailable(int index) {
-        ExponentialBackoff backoff = new ExponentialBackoff(500, 2, 10_000, 0);
+        Backoff backoff = new Backoff(500, 2, 10_000, 0);
         for (long failures = 0; ; failures++) {
             try {
                 return kafka.producer(index);
             } catch (RuntimeException e) {
                 if (!running) throw e;
-                long wait = backoff.backoff(failures);
+                long wait = backoff.millis(failures);
                 log.warn(
                         "consumer-{}: transactional producer unavailable ({}); trying again in {} ms",
                         index,
-                        e.getMessage(),
+                        Causes.chain(e),
                         wait);
                 try {
                     Thread.sleep(wait);

@@ -32,8 +32,4 @@ record Processed(
         /** The command already succeeded: nothing to do but commit the offset. */
         ALREADY_SUCCEEDED
     }
-
-    boolean isHalt() {
-        return decision instanceof Decision.Halt;
-    }
 }
