@@ -2,6 +2,7 @@ package io.remit.benchmark;
 
 import io.remit.api.ApiProperties;
 import io.remit.api.PaymentsApi;
+import io.remit.api.TraceHeaders;
 import io.remit.api.ResponseClassifier;
 import io.remit.benchmark.reference.ReferenceWorker;
 import io.remit.chaos.ChaosChecks;
@@ -257,7 +258,7 @@ public final class Benchmark {
         tools.jackson.databind.json.JsonMapper json =
                 tools.jackson.databind.json.JsonMapper.builder().build();
         this.api =
-                new PaymentsApi(properties, new ResponseClassifier(json, java.time.Clock.systemUTC(), Map.of()), json);
+                new PaymentsApi(properties, new ResponseClassifier(json, java.time.Clock.systemUTC(), Map.of()), json, TraceHeaders.NONE);
     }
 
     public static void main(String[] args) throws Exception {

@@ -62,10 +62,6 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
     private final String baseUrl;
     private final int maxResponseBytes;
 
-    public PaymentsApi(ApiProperties properties, ResponseClassifier classifier, JsonMapper json) {
-        this(properties, classifier, json, TraceHeaders.NONE);
-    }
-
     /** @param trace the current span's context as request headers: the API's traces continue the command's */
     public PaymentsApi(ApiProperties properties, ResponseClassifier classifier, JsonMapper json, TraceHeaders trace) {
         this.trace = trace;

@@ -1,5 +1,6 @@
 package io.remit.command;
 
+import io.remit.Json;
 import io.remit.Printable;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -7,8 +8,6 @@ import java.util.Arrays;
 import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
-import tools.jackson.core.StreamReadFeature;
-import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -33,15 +32,11 @@ public final class CommandParser {
     private static final int MAX_NUMBER = 64;
     private static final int MAX_TEXT = 1000;
 
-    private final JsonMapper json = JsonMapper.builder(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder()
-                            .maxNestingDepth(16)
-                            .maxStringLength(MAX_VALUE_BYTES)
-                            .maxNumberLength(64)
-                            .build())
-                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                    .build())
-            .build();
+    private final JsonMapper json = Json.strict(StreamReadConstraints.builder()
+            .maxNestingDepth(16)
+            .maxStringLength(MAX_VALUE_BYTES)
+            .maxNumberLength(64)
+            .build());
 
     public ParsedCommand parse(byte[] key, byte[] value) {
         if (key == null || key.length == 0) {

@@ -1,5 +1,6 @@
 package io.remit.command;
 
+import io.remit.Json;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -7,7 +8,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What a command asks the API for, as one value: its type and every field the API receives, in a canonical form
@@ -20,7 +20,6 @@ import tools.jackson.databind.json.JsonMapper;
  * @param fields the canonical form, shown to a person beside another command of the same requestId
  */
 public record Fingerprint(String hash, String fields) {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     public static Fingerprint of(Command command) {
         Map<String, String> fields = new TreeMap<>();
@@ -44,7 +43,7 @@ public record Fingerprint(String hash, String fields) {
                 fields.put("currency", p.currency());
             }
         }
-        String canonical = JSON.writeValueAsString(fields);
+        String canonical = Json.MAPPER.writeValueAsString(fields);
         return new Fingerprint("sha256:" + HexFormat.of().formatHex(sha256(canonical)), canonical);
     }
 

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
+import io.remit.Json;
 import io.remit.api.ApiProperties;
 import io.remit.api.BreakerProperties;
 import io.remit.api.OutageBreaker;
@@ -74,7 +75,7 @@ class RemitConfiguration {
     @Bean
     PaymentsApi paymentsApi(
             ApiProperties api, RetryProperties retry, Clock clock, MeterRegistry registry, RecordTracing tracing) {
-        JsonMapper json = JsonMapper.builder().build();
+        JsonMapper json = Json.MAPPER;
         // the current span of the same tracing, as W3C headers on each request
         TraceHeaders traceHeaders = tracing instanceof TraceHeaders headers ? headers : TraceHeaders.NONE;
         PaymentsApi client =

@@ -27,18 +27,7 @@ public sealed interface Decision {
             int status,
             String code,
             String message)
-            implements Decision {
-        public Retry(
-                RetryLadder.Tier tier,
-                Instant dueAt,
-                int nextAttempt,
-                int rateLimited,
-                int status,
-                String code,
-                String message) {
-            this(tier, dueAt, nextAttempt, rateLimited, CodeRetries.NONE, null, status, code, message);
-        }
-    }
+            implements Decision {}
 
     /** Produced to the dead-letter topic with headers that say why; never attempted again. */
     record DeadLetter(int status, String code, String message) implements Decision {}

@@ -1,6 +1,7 @@
 package io.remit.routing;
 
 import io.remit.HeaderText;
+import io.remit.Json;
 import io.remit.Origin;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -13,7 +14,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.util.RawValue;
 
 /**
@@ -34,8 +34,6 @@ public final class OutboundRecords {
 
     /** W3C trace context: carried to outcome events too, so the ERP's trace continues to the answer. */
     private static final Set<String> TRACE_HEADERS = Set.of("traceparent", "tracestate");
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String commandsTopic;
     private final String deadLetterTopic;
@@ -69,7 +67,7 @@ public final class OutboundRecords {
 
     /**
      * The outcome event of a final decision, or null when outcome events are off: key = requestId, a JSON value,
-     * and the {@code remit.original.*} headers. The API's answer is embedded as JSON.
+     * and the {@code remit.original.*} headers. The API's answer is embedded as Json.MAPPER.
      */
     public ProducerRecord<byte[], byte[]> outcomeEvent(ConsumerRecord<byte[], byte[]> source, OutcomeEvent event) {
         if (outcomesTopic == null) return null;
@@ -94,22 +92,8 @@ public final class OutboundRecords {
                 outcomesTopic,
                 null,
                 event.requestId().getBytes(StandardCharsets.UTF_8),
-                JSON.writeValueAsBytes(value),
+                Json.MAPPER.writeValueAsBytes(value),
                 headers);
-    }
-
-    public ProducerRecord<byte[], byte[]> retry(
-            ConsumerRecord<byte[], byte[]> source, RetryLadder.Tier tier, int nextAttempt, Instant dueAt) {
-        return retry(source, tier, nextAttempt, 0, dueAt);
-    }
-
-    public ProducerRecord<byte[], byte[]> retry(
-            ConsumerRecord<byte[], byte[]> source,
-            RetryLadder.Tier tier,
-            int nextAttempt,
-            int rateLimited,
-            Instant dueAt) {
-        return retry(source, new Decision.Retry(tier, dueAt, nextAttempt, rateLimited, 0, null, null));
     }
 
     /** The record that carries a command to its retry tier, with what the next attempt needs to know in remit's headers. */

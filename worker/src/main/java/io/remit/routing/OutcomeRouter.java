@@ -43,12 +43,9 @@ public final class OutcomeRouter {
         this.random = random;
     }
 
+    /** A first decision of its kind: no 429s and no failures on codes' own ladders before it. */
     public Decision route(Outcome outcome, int attempt) {
-        return route(outcome, attempt, 0);
-    }
-
-    public Decision route(Outcome outcome, int attempt, int rateLimited) {
-        return route(outcome, attempt, rateLimited, CodeRetries.NONE);
+        return route(outcome, attempt, 0, CodeRetries.NONE);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.remit.store;
 
+import io.remit.Json;
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
@@ -23,7 +24,6 @@ import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The outcomes, attempts and dead letters in PostgreSQL. A batch's rows are written in one transaction with
@@ -103,8 +103,6 @@ public final class JdbcOutcomeStore implements OutcomeStore {
                 member_id = excluded.member_id, generation = excluded.generation, instance = excluded.instance,
                 acquired_at = excluded.acquired_at
             """;
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** The longest a lease take waits for a write that holds the lease (then it fails, and is tried again later). */
     private static final java.time.Duration LEASE_LOCK_TIMEOUT = java.time.Duration.ofSeconds(2);
@@ -321,7 +319,7 @@ public final class JdbcOutcomeStore implements OutcomeStore {
             row.put("value", header.value() == null ? null : base64.encodeToString(header.value()));
             rows.add(row);
         }
-        return JSON.writeValueAsString(rows);
+        return Json.MAPPER.writeValueAsString(rows);
     }
 
     private static StoredOutcome read(ResultSet row) throws SQLException {

@@ -1,12 +1,12 @@
 package io.remit.webhook;
 
+import io.remit.Json;
 import io.remit.store.StorableText;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadFeature;
-import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -27,10 +27,7 @@ public record WebhookEvent(
     static final int MAX_ID = 256;
     static final int MAX_TYPE = 128;
 
-    private static final JsonMapper STRICT = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    private static final JsonMapper STRICT = Json.strict(StreamReadConstraints.defaults());
 
     /** Why a body is not a webhook remit can keep. The message names the field, never echoes the body. */
     public static final class Malformed extends Exception {

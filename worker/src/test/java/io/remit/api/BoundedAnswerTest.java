@@ -74,7 +74,8 @@ class BoundedAnswerTest {
                         DataSize.ofKilobytes(64),
                         null),
                 new ResponseClassifier(json, Clock.systemUTC(), Map.of()),
-                json);
+                json,
+                TraceHeaders.NONE);
     }
 
     @AfterEach

@@ -50,8 +50,8 @@ class StaleConnectionTest {
                     null,
                     null);
             JsonMapper json = JsonMapper.builder().build();
-            try (PaymentsApi api =
-                    new PaymentsApi(properties, new ResponseClassifier(json, Clock.systemUTC(), Map.of()), json)) {
+            try (PaymentsApi api = new PaymentsApi(
+                    properties, new ResponseClassifier(json, Clock.systemUTC(), Map.of()), json, TraceHeaders.NONE)) {
                 List<Future<Outcome>> calls = new ArrayList<>();
                 for (int i = 0; i < 400; i++) {
                     Command command = new Command.CreateInvoice(

@@ -39,7 +39,8 @@ class OutboundRecordsTest {
         int headerCount = -1;
         for (int attempt = 2; attempt <= 6; attempt++) {
             RetryLadder.Tier tier = LADDER.tiers().get(Math.min(attempt - 2, 2));
-            ProducerRecord<byte[], byte[]> retry = outbound.retry(record, tier, attempt, NOW.plusSeconds(attempt));
+            ProducerRecord<byte[], byte[]> retry =
+                    outbound.retry(record, retry(tier, attempt, NOW.plusSeconds(attempt)));
 
             assertThat(retry.topic()).isEqualTo(tier.topic());
             assertThat(values(retry.headers(), RemitHeaders.ATTEMPT)).containsExactly(Integer.toString(attempt));
@@ -60,7 +61,7 @@ class OutboundRecordsTest {
     @Test
     void deadLettersWithEveryHeaderThatSaysWhyAndWhereFrom() {
         ConsumerRecord<byte[], byte[]> retried =
-                consumed(outbound.retry(arrival(), LADDER.tiers().getFirst(), 2, NOW), 5, 77);
+                consumed(outbound.retry(arrival(), retry(LADDER.tiers().getFirst(), 2, NOW)), 5, 77);
 
         ProducerRecord<byte[], byte[]> deadLetter = outbound.deadLetter(
                 retried,
@@ -90,7 +91,7 @@ class OutboundRecordsTest {
 
         ProducerRecord<byte[], byte[]> out = deadLetter
                 ? outbound.deadLetter(source, unreadable("COMMAND_UNREADABLE"))
-                : outbound.retry(source, LADDER.tiers().getFirst(), 2, NOW);
+                : outbound.retry(source, retry(LADDER.tiers().getFirst(), 2, NOW));
 
         assertThat(out.key()).isEqualTo(KEY);
         assertThat(out.value()).isEqualTo(VALUE);
@@ -173,5 +174,10 @@ class OutboundRecordsTest {
 
     private static OutboundRecords.DeadLetterReason unreadable(String code) {
         return new OutboundRecords.DeadLetterReason("unknown", 0, 0, code, null, NOW);
+    }
+
+    /** A retry on the default ladder, with no 429s, no code ladders and no error of its own to carry. */
+    private static Decision.Retry retry(RetryLadder.Tier tier, int nextAttempt, Instant dueAt) {
+        return new Decision.Retry(tier, dueAt, nextAttempt, 0, CodeRetries.NONE, null, 0, null, null);
     }
 }

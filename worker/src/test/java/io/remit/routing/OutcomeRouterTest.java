@@ -163,7 +163,7 @@ class OutcomeRouterTest {
     void neverUsesUpTheLadderOnRateLimits() {
         Outcome.Transient tooMany = new Outcome.Transient(429, "RATE_LIMIT_EXCEEDED", null, NOW.plusSeconds(1));
 
-        Decision decision = router(0.5).route(tooMany, 40, 39);
+        Decision decision = router(0.5).route(tooMany, 40, 39, CodeRetries.NONE);
 
         assertThat(decision).isInstanceOfSatisfying(Decision.Retry.class, retry -> {
             assertThat(retry.nextAttempt()).isEqualTo(41);
@@ -176,12 +176,12 @@ class OutcomeRouterTest {
     void countsOnlyFailuresOtherThanRateLimitsAgainstTheLadder() {
         Outcome.Transient unavailable = new Outcome.Transient(503, "SERVICE_UNAVAILABLE", null, null);
 
-        assertThat(router(0.5).route(unavailable, 5, 2))
+        assertThat(router(0.5).route(unavailable, 5, 2, CodeRetries.NONE))
                 .isInstanceOfSatisfying(
                         Decision.Retry.class,
                         retry -> assertThat(retry.tier())
                                 .isEqualTo(LADDER.tiers().get(2)));
-        assertThat(router(0.5).route(unavailable, 6, 2))
+        assertThat(router(0.5).route(unavailable, 6, 2, CodeRetries.NONE))
                 .isInstanceOfSatisfying(
                         Decision.DeadLetter.class,
                         dead -> assertThat(dead.code()).isEqualTo(OutcomeRouter.RETRIES_EXHAUSTED));
