@@ -9,7 +9,14 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
+import com.tngtech.archunit.library.Architectures.LayeredArchitecture;
 import io.remit.api.BackEdgeForLayeringTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,29 +25,11 @@ import org.junit.jupiter.api.Test;
  * {@code config}. A package sees only those below it; {@code config}, which wires everything, is seen by none.
  */
 class LayeringTest {
-    static final ArchRule LAYERS = layeredArchitecture()
-            .consideringOnlyDependenciesInLayers()
-            .layer("base")
-            .definedBy("io.remit")
-            .layer("command")
-            .definedBy("io.remit.command..")
-            .layer("api")
-            .definedBy("io.remit.api..")
-            .layer("store")
-            .definedBy("io.remit.store..")
-            .layer("routing")
-            .definedBy("io.remit.routing..")
-            .layer("telemetry")
-            .definedBy("io.remit.telemetry..")
-            .layer("engine")
-            .definedBy("io.remit.engine..")
-            .layer("webhook")
-            .definedBy("io.remit.webhook..")
-            .layer("console")
-            .definedBy("io.remit.console..")
-            .layer("config")
-            .definedBy("io.remit.config..")
-            .whereLayer("config")
+    /** The packages under {@code io.remit}, bottom to top; the README's layout lists them in this order. */
+    static final List<String> ORDER =
+            List.of("command", "api", "store", "routing", "telemetry", "engine", "webhook", "console", "config");
+
+    static final ArchRule LAYERS = layers().whereLayer("config")
             .mayNotBeAccessedByAnyLayer()
             .whereLayer("console")
             .mayOnlyBeAccessedByLayers("config")
@@ -73,6 +62,40 @@ class LayeringTest {
         assertThat(WORKER.size()).as("the worker's classes were found").isGreaterThan(80);
         LAYERS.check(WORKER);
         NO_CYCLES.check(WORKER);
+    }
+
+    private static LayeredArchitecture layers() {
+        LayeredArchitecture layers = layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
+                .layer("base")
+                .definedBy("io.remit");
+        for (String name : ORDER) layers = layers.layer(name).definedBy("io.remit." + name + "..");
+        return layers;
+    }
+
+    @Test
+    void theReadmeLayoutIsThisOrderAndTheTree() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        String layout = readme.substring(readme.indexOf("## Layout"));
+        layout = layout.substring(layout.indexOf("```") + 3);
+        layout = layout.substring(0, layout.indexOf("```"));
+        List<String> listed = Pattern.compile("(?m)^[├└]── (\\w+)/")
+                .matcher(layout)
+                .results()
+                .map(match -> match.group(1))
+                .toList();
+        List<String> packages;
+        try (Stream<Path> children = Files.list(Path.of("src", "main", "java", "io", "remit"))) {
+            packages = children.filter(Files::isDirectory)
+                    .map(path -> path.getFileName().toString())
+                    .sorted()
+                    .toList();
+        }
+
+        assertThat(listed)
+                .as("README, Layout: the packages in LayeringTest's order")
+                .isEqualTo(ORDER);
+        assertThat(packages).as("the tree").containsExactlyInAnyOrderElementsOf(ORDER);
     }
 
     @Test
