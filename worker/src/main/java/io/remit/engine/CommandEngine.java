@@ -8,20 +8,18 @@ import io.remit.telemetry.RecordTracing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -54,7 +52,9 @@ import org.springframework.transaction.TransactionException;
  * </ol>
  * After a crash or a rebalance, the records past a commit point are redelivered and replay their
  * stored decisions without calling the API. If PostgreSQL fails, decisions wait in memory (and
- * windows fill and pause) until it answers; if Kafka refuses a commit, see {@link Commits}.
+ * windows fill and pause) until it answers; if Kafka refuses a commit, see {@link Commits}. The loop only orchestrates:
+ * the calls are the {@link CallLine}'s, the writes to PostgreSQL the {@link DecisionBatcher}'s, the pauses
+ * {@link PartitionPauses}'.
  */
 final class CommandEngine implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(CommandEngine.class);
@@ -62,11 +62,6 @@ final class CommandEngine implements Runnable {
     private static final Duration BUSY_POLL = Duration.ofMillis(5);
     private static final Duration LAG_EVERY = Duration.ofSeconds(2);
     private static final Duration WATCH_EVERY = Duration.ofSeconds(1);
-    private static final int STORE_BATCH = 1_000;
-    /** Group writes refused for what they hold before the write is narrowed; tries of one record alone before it is refused. */
-    private static final int NARROW_STORE_AFTER = 2;
-    /** The dead letter of a record PostgreSQL refuses on its own. */
-    static final String STORE_REFUSED = "STORE_REFUSED";
 
     private final String name;
     private final Consumer<byte[], byte[]> consumer;
@@ -78,23 +73,16 @@ final class CommandEngine implements Runnable {
     private final DueTime dueTime;
     private final EngineSettings settings;
     private final Clock clock;
+    private final LongSupplier ticker;
     private final Commits commits;
     private final RecordTracing tracing;
     private final Backoff backoff = new Backoff(100, 2, 30_000, 0.2);
 
     private final Map<TopicPartition, PartitionWindow> windows = new HashMap<>();
-    private final Map<TopicPartition, Instant> dueAt = new HashMap<>();
-    private final Map<String, KeyChain> chains = new HashMap<>();
-    private final LinkedBlockingQueue<Pending> completed = new LinkedBlockingQueue<>();
-    private final List<Pending> unstored = new ArrayList<>();
-    /**
-     * Per partition, the records that need an API call while {@code maxCalls} are in flight, each line in the order its
-     * records became ready; the lines are served in turn, so that one partition's large poll does not hold another
-     * partition's records behind it (found by ShutdownUnderLoadIT: a second partition got no call for seconds).
-     */
-    private final LinkedHashMap<TopicPartition, ArrayDeque<Pending>> waitingForCall = new LinkedHashMap<>();
-
-    private int waitingCount;
+    private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
+    private final CallLine line;
+    private final DecisionBatcher batcher;
+    private final PartitionPauses pauses;
 
     /**
      * This consumer as the group knows it, as of its last assignment: whose lease its writes to PostgreSQL hold. Partitions
@@ -106,32 +94,13 @@ final class CommandEngine implements Runnable {
     private final Set<TopicPartition> unleased = new HashSet<>();
     private final Set<TopicPartition> retake = new HashSet<>();
 
-    private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
-    private int inFlight;
-    private long storeFailures;
-    private int storeRecordFaults;
-    private long storeRetryAtNanos;
-    private long storedAtNanos = System.nanoTime();
-    private long commitDueNanos = System.nanoTime();
+    /** Reads of PostgreSQL (lookups, leases) failed in a row: the backoff before the records are read again. */
+    private long readFailures;
+
+    private long commitDueNanos;
     private Instant lagReportedAt = Instant.EPOCH;
     private Instant watchReportedAt = Instant.EPOCH;
     private volatile boolean running = true;
-
-    /**
-     * The records of one requestId on this consumer, decided one at a time, in order, and what is known of
-     * the requestId: the stored outcome when the first of them arrived, then each fresh decision made here.
-     * It lives while any of its records is uncommitted, so it never lags behind PostgreSQL.
-     */
-    private static final class KeyChain {
-        final ArrayDeque<Pending> waiting = new ArrayDeque<>();
-        int pending;
-        boolean busy;
-        StoredOutcome latest;
-
-        KeyChain(StoredOutcome stored) {
-            this.latest = stored;
-        }
-    }
 
     CommandEngine(
             String name,
@@ -146,6 +115,7 @@ final class CommandEngine implements Runnable {
             DueTime dueTime,
             EngineSettings settings,
             Clock clock,
+            LongSupplier ticker,
             RecordTracing tracing) {
         this.tracing = tracing;
         this.name = name;
@@ -158,8 +128,14 @@ final class CommandEngine implements Runnable {
         this.dueTime = dueTime;
         this.settings = settings;
         this.clock = clock;
+        this.ticker = ticker;
         this.commits =
                 new Commits(name, consumer, producers, outbound, settings.maxRecordsPerCommit(), recorder, tracing);
+        Calls decider = new Calls();
+        this.line = new CallLine(settings.maxCalls(), calls, decider, decider);
+        this.batcher = new DecisionBatcher(name, this::storeFenced, settings.storeInterval(), backoff, ticker);
+        this.pauses = new PartitionPauses(settings.maxPendingRecords(), settings.maxPendingBytes(), clock);
+        this.commitDueNanos = ticker.getAsLong();
     }
 
     @Override
@@ -198,14 +174,15 @@ final class CommandEngine implements Runnable {
         applyPauses();
         ConsumerRecords<byte[], byte[]> records;
         try {
-            records = consumer.poll(inFlight > 0 || !unstored.isEmpty() || hasPending() ? BUSY_POLL : IDLE_POLL);
+            records = consumer.poll(
+                    line.inFlight() > 0 || !batcher.isEmpty() || !windows.isEmpty() ? BUSY_POLL : IDLE_POLL);
         } catch (WakeupException e) {
             return;
         }
         if (!records.isEmpty()) admit(records);
-        takeCompleted(0);
-        storeDue(false);
-        if (System.nanoTime() - commitDueNanos >= 0) commit();
+        line.takeCompleted(0);
+        batcher.storeDue(false);
+        if (ticker.getAsLong() - commitDueNanos >= 0) commit();
         report();
     }
 
@@ -214,30 +191,30 @@ final class CommandEngine implements Runnable {
      * commits what is done. Whatever is still running is abandoned uncommitted (redelivered to the next owner).
      */
     private void drain() throws InterruptedException {
-        long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
-        while (inFlight > 0 && System.nanoTime() < deadline) {
-            takeCompleted(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-            storeDue(false);
+        long deadline = ticker.getAsLong() + settings.shutdownTimeout().toNanos();
+        while (line.inFlight() > 0 && ticker.getAsLong() < deadline) {
+            line.takeCompleted(TimeUnit.NANOSECONDS.toMillis(deadline - ticker.getAsLong()));
+            batcher.storeDue(false);
         }
-        storeDue(true);
+        batcher.storeDue(true);
         commit();
-        if (inFlight > 0)
+        if (line.inFlight() > 0)
             log.warn(
-                    "{}: {} API call(s) still running at shutdown; their records are left uncommitted", name, inFlight);
+                    "{}: {} API call(s) still running at shutdown; their records are left uncommitted",
+                    name,
+                    line.inFlight());
     }
-
-    // ------------------------------------------------------------------ intake
 
     private void admit(ConsumerRecords<byte[], byte[]> records) throws InterruptedException {
         Instant now = clock.instant();
-        long nowNanos = System.nanoTime();
+        long nowNanos = ticker.getAsLong();
         List<Pending> admitted = new ArrayList<>(records.count());
         for (TopicPartition partition : records.partitions()) {
             for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
                 Instant due = dueTime.of(record, now);
                 if (due != null && due.isAfter(now)) {
                     consumer.seek(partition, record.offset());
-                    dueAt.put(partition, due);
+                    pauses.waitUntil(partition, due);
                     break;
                 }
                 admitted.add(processor.admit(record, nowNanos));
@@ -248,14 +225,7 @@ final class CommandEngine implements Runnable {
         if (admitted.isEmpty() || !lookUp(admitted)) return;
         for (Pending p : admitted) {
             windows.computeIfAbsent(p.partition(), PartitionWindow::new).add(p);
-            KeyChain chain = chains.get(p.requestId);
-            if (chain == null) {
-                chain = new KeyChain(p.lookedUp);
-                chains.put(p.requestId, chain);
-            }
-            chain.pending++;
-            if (chain.busy) chain.waiting.addLast(p);
-            else start(p, chain);
+            line.add(p);
         }
     }
 
@@ -302,8 +272,8 @@ final class CommandEngine implements Runnable {
         }
         first.forEach((partition, offset) -> {
             consumer.seek(partition, offset);
-            dueAt.put(
-                    partition, now.plusSeconds(1)); // paused: the group is about to move it, or the newer owner has it
+            // paused: the group is about to move it, or the newer owner has it
+            pauses.waitUntil(partition, now.plusSeconds(1));
         });
         log.warn(
                 "{}: another member of a newer generation holds the lease of {} in PostgreSQL; not reading them until "
@@ -334,7 +304,7 @@ final class CommandEngine implements Runnable {
     private boolean lookUp(List<Pending> admitted) throws InterruptedException {
         Set<String> unknown = new HashSet<>();
         for (Pending p : admitted) {
-            if (!chains.containsKey(p.requestId)) unknown.add(p.requestId); // else the chain knows better
+            if (!line.knows(p.requestId)) unknown.add(p.requestId); // else the line knows better
         }
         try {
             Map<String, StoredOutcome> found = store.find(unknown);
@@ -346,8 +316,7 @@ final class CommandEngine implements Runnable {
             }
             Map<String, OutcomeStore.EarlierCommand> earlier = store.earlierRetrying(invoices);
             for (Pending p : admitted) p.earlier = earlier.get(p.requestId);
-            if (unstored.isEmpty())
-                storeFailures = 0; // PostgreSQL answers again (a pending write resets it when it lands)
+            readFailures = 0; // PostgreSQL answers reads again (a failing write keeps its own backoff)
             return true;
         } catch (DataAccessException | TransactionException e) {
             readAgain(admitted, e, "cannot read stored outcomes");
@@ -360,278 +329,23 @@ final class CommandEngine implements Runnable {
         Map<TopicPartition, Long> first = new LinkedHashMap<>();
         admitted.forEach(p -> first.putIfAbsent(p.partition(), p.offset()));
         first.forEach(consumer::seek);
-        long wait = backoff.millis(storeFailures++);
+        long wait = backoff.millis(readFailures++);
         log.warn("{}: {} ({}); reading {} records again in {} ms", name, what, Causes.chain(e), admitted.size(), wait);
         Thread.sleep(Math.min(wait, 1_000));
-    }
-
-    /**
-     * Decides a record: at once where no call is needed, else on a virtual thread; past {@code maxCalls} calls in flight,
-     * it waits in line (its requestId's chain stays busy), so that a backlog is not turned into parked threads.
-     */
-    private void start(Pending p, KeyChain chain) {
-        chain.busy = true;
-        Processed decided = processor.decideWithoutCall(p, chain.latest);
-        if (decided != null) {
-            p.result = decided;
-            finished(p, chain);
-            return;
-        }
-        if (inFlight >= settings.maxCalls()) {
-            waitingForCall
-                    .computeIfAbsent(p.partition(), line -> new ArrayDeque<>())
-                    .addLast(p);
-            waitingCount++;
-            return;
-        }
-        call(p);
-    }
-
-    /** Starts calls for the records waiting in line, as calls in flight finish (not once stopping). */
-    private void callWaiting() {
-        while (running && !gate.isHalted() && inFlight < settings.maxCalls() && waitingCount > 0) {
-            Pending next = nextWaiting();
-            if (next.discarded) {
-                finished(next, chains.get(next.requestId)); // frees its chain; nothing of it is kept
-            } else {
-                call(next);
-            }
-        }
-    }
-
-    /** The first record of the line whose turn it is; that line, if not empty, goes to the back. */
-    private Pending nextWaiting() {
-        Iterator<Map.Entry<TopicPartition, ArrayDeque<Pending>>> lines =
-                waitingForCall.entrySet().iterator();
-        Map.Entry<TopicPartition, ArrayDeque<Pending>> turn = lines.next();
-        lines.remove();
-        Pending next = turn.getValue().pollFirst();
-        waitingCount--;
-        if (!turn.getValue().isEmpty()) waitingForCall.put(turn.getKey(), turn.getValue());
-        return next;
-    }
-
-    private void call(Pending p) {
-        inFlight++;
-        calls.execute(() -> {
-            RecordLog.put(p);
-            try (RecordTracing.Scope span = tracing.call(p.record.headers(), p.requestId, p.parsed.typeName())) {
-                p.result = processor.call(p);
-            } catch (InterruptedException e) {
-                return; // abandoned at shutdown: nothing of it is committed
-            } catch (RuntimeException e) {
-                log.error(
-                        "{}: calling the API for {} failed: {}; retried like a transient failure",
-                        name,
-                        p.requestId,
-                        Causes.chain(e),
-                        e);
-                p.result = processor.failed(p, e);
-            } finally {
-                RecordLog.clear();
-            }
-            completed.add(p);
-        });
-    }
-
-    /** Takes the decisions made on worker threads, waiting up to {@code waitMillis} for the first. */
-    private void takeCompleted(long waitMillis) throws InterruptedException {
-        Pending p = waitMillis > 0 ? completed.poll(waitMillis, TimeUnit.MILLISECONDS) : completed.poll();
-        while (p != null) {
-            inFlight--;
-            finished(p, chains.get(p.requestId));
-            p = completed.poll();
-        }
-        callWaiting();
-    }
-
-    private void finished(Pending p, KeyChain chain) {
-        chain.busy = false;
-        if (!p.discarded) {
-            if (p.result.decision() instanceof Decision.Halt halt) {
-                halted(p, halt);
-            } else if (p.result.provenance() == Processed.Provenance.FRESH) {
-                // a refused reuse says nothing of the requestId's own command: what is known of it stays
-                if (!CommandProcessor.refusesReuse(p.result)) chain.latest = CommandProcessor.toStored(p);
-                unstored.add(p);
-            }
-        }
-        while (!chain.busy && !chain.waiting.isEmpty()) {
-            Pending next = chain.waiting.pollFirst();
-            if (!next.discarded) start(next, chain);
-        }
-        if (!chain.busy && chain.pending == 0) chains.remove(p.requestId);
-    }
-
-    /** Nothing of the partition from the halted record on is committed; it is read again once intake resumes. */
-    private void halted(Pending p, Decision.Halt halt) {
-        RecordLog.about(p, () -> gate.halt(halt, p.requestId));
-        TopicPartition partition = p.partition();
-        discard(partition, p.offset());
-        if (consumer.assignment().contains(partition)) consumer.seek(partition, p.offset());
     }
 
     /** Drops a partition's records from {@code offset} on: their results, whenever they come, are not committed. */
     private void discard(TopicPartition partition, long offset) {
         PartitionWindow window = windows.get(partition);
         if (window == null) return;
-        for (Pending dropped : window.discardFrom(offset)) release(dropped);
+        for (Pending dropped : window.discardFrom(offset)) line.release(dropped);
         if (window.isEmpty()) windows.remove(partition);
-    }
-
-    /** A record leaves this consumer (committed or discarded): its requestId's chain ends with its last record. */
-    private void release(Pending p) {
-        KeyChain chain = chains.get(p.requestId);
-        if (chain != null && --chain.pending == 0 && !chain.busy) chains.remove(p.requestId);
-    }
-
-    // ------------------------------------------------------------------ PostgreSQL
-
-    /**
-     * Group commit: the decisions made since the last write, in one transaction, every store-interval. A write that
-     * fails is tried again with backoff; one that fails twice in a row for what it holds ({@link StoreFaults}) is
-     * narrowed ({@link #isolate}), so that no record PostgreSQL refuses can hold its partition.
-     */
-    private void storeDue(boolean now) throws InterruptedException {
-        if (unstored.isEmpty()) return;
-        long t = System.nanoTime();
-        if (t - storeRetryAtNanos < 0) return;
-        if (!now
-                && unstored.size() < STORE_BATCH
-                && t - storedAtNanos < settings.storeInterval().toNanos()) return;
-        unstored.removeIf(p -> p.discarded); // dropped (revoked, lost, rewound): not ours to store
-        if (unstored.isEmpty()) return;
-        try {
-            storeFenced(unstored);
-            unstored.forEach(p -> p.stored = true);
-            unstored.clear();
-            storedAtNanos = t;
-            storeFailures = 0;
-            storeRecordFaults = 0;
-        } catch (RuntimeException e) {
-            if (StoreFaults.isRecordFault(e) && ++storeRecordFaults >= NARROW_STORE_AFTER) {
-                isolate(e);
-                return;
-            }
-            if (!StoreFaults.isRecordFault(e)) storeRecordFaults = 0;
-            storeBackoff(t, e);
-        }
     }
 
     /** Writes decisions under this consumer's leases; those of partitions it has lost are not written, but dropped. */
     private void storeFenced(List<Pending> decided) {
         Set<TopicPartition> lost = recorder.store(decided, writer());
         if (!lost.isEmpty()) lostLeases(lost);
-    }
-
-    private void storeBackoff(long t, RuntimeException e) {
-        long wait = backoff.millis(storeFailures++);
-        storeRetryAtNanos = t + TimeUnit.MILLISECONDS.toNanos(wait);
-        log.warn(
-                "{}: {} decisions not yet stored ({}); trying again in {} ms; their offsets wait",
-                name,
-                unstored.size(),
-                Causes.chain(e),
-                wait);
-    }
-
-    /**
-     * The group write keeps failing for what it holds: each decision is written on its own, in order. One that
-     * PostgreSQL refuses on its own, for what it holds, is stored in the minimal form ({@link #refusedByStore}); the
-     * others are stored as they are. A failure of the database itself stops the narrowing: what is left waits.
-     */
-    private void isolate(RuntimeException groupFailure) {
-        log.warn(
-                "{}: PostgreSQL refuses a write of {} decisions for what it holds ({}); writing them one by one",
-                name,
-                unstored.size(),
-                StoreFaults.reason(groupFailure));
-        List<Pending> batch = new ArrayList<>(unstored);
-        for (int i = 0; i < batch.size(); i++) {
-            Pending p = batch.get(i);
-            if (p.discarded) continue; // its partition's lease was lost while narrowing
-            try {
-                storeAlone(p);
-            } catch (RuntimeException e) {
-                unstored.subList(0, i).clear();
-                storeBackoff(System.nanoTime(), e);
-                return;
-            }
-        }
-        unstored.clear();
-        storeFailures = 0;
-        storeRecordFaults = 0;
-        storedAtNanos = System.nanoTime();
-    }
-
-    /** Stores one decision alone; throws only for a failure of the database (its record's own faults are handled). */
-    private void storeAlone(Pending p) {
-        RuntimeException refusal = null;
-        for (int tries = 0; tries < NARROW_STORE_AFTER; tries++) {
-            try {
-                storeFenced(List.of(p));
-                p.stored = true;
-                return;
-            } catch (RuntimeException e) {
-                if (!StoreFaults.isRecordFault(e)) throw e;
-                refusal = e;
-            }
-        }
-        refusedByStore(p, refusal);
-        try {
-            storeFenced(List.of(p));
-        } catch (RuntimeException e) {
-            if (!StoreFaults.isRecordFault(e)) throw e;
-            // cannot happen for its bytes (printable ASCII and bytea); a bug must not hold the partition either
-            RecordLog.about(
-                    p,
-                    () -> log.error(
-                            "{}: PostgreSQL refuses even the minimal form of {} ({}); it is committed without a row",
-                            name,
-                            p.requestId,
-                            Causes.chain(e),
-                            e));
-        }
-        p.stored = true;
-    }
-
-    /**
-     * PostgreSQL refused a decision's rows on their own, again, for what they hold: a success stays a success (its
-     * effect happened), anything else becomes a dead letter {@code STORE_REFUSED} with the refusal as its message;
-     * both are stored in the minimal form (key and value as bytes, no headers, printable text).
-     */
-    private void refusedByStore(Pending p, RuntimeException refusal) {
-        Processed was = p.result;
-        String reason = "PostgreSQL refused this record's rows: " + StoreFaults.reason(refusal)
-                + switch (was.decision()) {
-                    case Decision.DeadLetter d -> "; it was dead-lettered " + d.code() + ": " + d.message();
-                    case Decision.Retry r ->
-                        "; it was to be retried after " + r.code() + " (attempt " + was.attempts() + ")";
-                    default -> "";
-                };
-        if (!(was.decision() instanceof Decision.Complete)) {
-            p.result = new Processed(
-                    was.record(),
-                    was.requestId(),
-                    was.commandType(),
-                    Processed.Provenance.FRESH,
-                    new Decision.DeadLetter(0, STORE_REFUSED, reason),
-                    was.attempts(),
-                    was.apiAttempt(),
-                    was.decidedAt());
-        }
-        p.storeRefused = reason;
-        RecordLog.about(
-                p,
-                () -> log.error(
-                        "{}: {}; {} at {}-{}@{} is stored in the minimal form (key and value as bytes, no headers){}",
-                        name,
-                        reason,
-                        p.requestId,
-                        p.record.topic(),
-                        p.record.partition(),
-                        p.offset(),
-                        was.decision() instanceof Decision.Complete ? "" : " and dead-lettered as " + STORE_REFUSED));
     }
 
     /**
@@ -652,10 +366,8 @@ final class CommandEngine implements Runnable {
         rewind(lost);
     }
 
-    // ------------------------------------------------------------------ Kafka commit
-
     private void commit() {
-        commitDueNanos = System.nanoTime() + settings.commitInterval().toNanos();
+        commitDueNanos = ticker.getAsLong() + settings.commitInterval().toNanos();
         Map<TopicPartition, List<Pending>> ready = new LinkedHashMap<>();
         windows.forEach((partition, window) -> {
             List<Pending> run = window.committable(Integer.MAX_VALUE);
@@ -667,14 +379,14 @@ final class CommandEngine implements Runnable {
             PartitionWindow window = windows.get(partition);
             List<Pending> done = ready.get(partition).subList(0, count);
             window.committed(count);
-            done.forEach(this::release);
+            done.forEach(line::release);
             recorder.count(done);
             if (window.isEmpty()) windows.remove(partition);
         });
         result.refused().forEach(this::refused);
         if (!result.rewind().isEmpty()) rewind(result.rewind());
         if (result.backoff() != null)
-            commitDueNanos = System.nanoTime() + result.backoff().toNanos();
+            commitDueNanos = ticker.getAsLong() + result.backoff().toNanos();
     }
 
     /**
@@ -695,7 +407,7 @@ final class CommandEngine implements Runnable {
                 clock.instant());
         p.minimalOutbound = true;
         p.stored = false;
-        unstored.add(p);
+        batcher.add(p);
         RecordLog.about(
                 p,
                 () -> log.error(
@@ -737,8 +449,6 @@ final class CommandEngine implements Runnable {
         }
     }
 
-    // ------------------------------------------------------------------ pauses, metrics, rebalance
-
     /**
      * Paused: everything while halted, while the API is down (outage breaker open) or while as many records wait for a
      * call as may be in flight; else a retry partition until its next record is due, and any full window.
@@ -746,34 +456,10 @@ final class CommandEngine implements Runnable {
     private void applyPauses() {
         Set<TopicPartition> assigned = consumer.assignment();
         if (assigned.isEmpty()) return;
-        Set<TopicPartition> paused = consumer.paused();
-        // halted, the API down, or as many records waiting for a call as may be in flight: polling more would only
-        // queue
-        if (gate.isHalted() || processor.apiDown() || waitingCount >= settings.maxCalls()) {
-            if (paused.size() < assigned.size()) consumer.pause(assigned);
-            return;
-        }
-        Instant now = clock.instant();
-        List<TopicPartition> pause = new ArrayList<>();
-        List<TopicPartition> resume = new ArrayList<>();
-        for (TopicPartition partition : assigned) {
-            Instant due = dueAt.get(partition);
-            if (due != null && !due.isAfter(now)) {
-                dueAt.remove(partition);
-                due = null;
-            }
-            PartitionWindow window = windows.get(partition);
-            boolean wait = due != null
-                    || window != null && window.isFull(settings.maxPendingRecords(), settings.maxPendingBytes());
-            if (wait && !paused.contains(partition)) pause.add(partition);
-            if (!wait && paused.contains(partition)) resume.add(partition);
-        }
-        if (!pause.isEmpty()) consumer.pause(pause);
-        if (!resume.isEmpty()) consumer.resume(resume);
-    }
-
-    private boolean hasPending() {
-        return !windows.isEmpty();
+        boolean holdAll = gate.isHalted() || processor.apiDown() || line.isFull();
+        PartitionPauses.Plan plan = pauses.plan(assigned, consumer.paused(), windows, holdAll);
+        if (!plan.pause().isEmpty()) consumer.pause(plan.pause());
+        if (!plan.resume().isEmpty()) consumer.resume(plan.resume());
     }
 
     private void report() {
@@ -810,10 +496,8 @@ final class CommandEngine implements Runnable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             try {
-                storeDue(true);
+                batcher.storeDue(true);
                 commit();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 log.warn(
                         "{}: committing before giving partitions up failed ({}); they are redelivered",
@@ -845,8 +529,9 @@ final class CommandEngine implements Runnable {
             writer = currentWriter();
             unleased.addAll(partitions);
             retake.removeAll(partitions);
-            // PostgreSQL failing: not waited for here (a rebalance never waits); taken before the first lookup instead
-            if (partitions.isEmpty() || storeFailures > 0) return;
+            // PostgreSQL failing, for reads or writes (either says it may not answer): not waited for here (a rebalance
+            // never waits); taken before the first lookup instead
+            if (partitions.isEmpty() || readFailures > 0 || batcher.isFailing()) return;
             try {
                 store.lease(writer, partitions, OutcomeStore.Take.ASSIGNED);
                 unleased.removeAll(partitions);
@@ -862,10 +547,55 @@ final class CommandEngine implements Runnable {
         private void forget(Collection<TopicPartition> partitions) {
             for (TopicPartition partition : partitions) {
                 discard(partition, Long.MIN_VALUE);
-                dueAt.remove(partition);
+                pauses.forget(partition);
                 unleased.remove(partition);
                 retake.remove(partition);
             }
+        }
+    }
+
+    /** How the call line decides a record, and what it tells the loop. */
+    private final class Calls implements CallLine.Decider, CallLine.Owner {
+        @Override
+        public Processed withoutCall(Pending p, StoredOutcome latest) {
+            return processor.decideWithoutCall(p, latest);
+        }
+
+        @Override
+        public Processed call(Pending p) throws InterruptedException {
+            RecordLog.put(p);
+            try (RecordTracing.Scope span = tracing.call(p.record.headers(), p.requestId, p.parsed.typeName())) {
+                return processor.call(p);
+            } catch (RuntimeException e) {
+                log.error(
+                        "{}: calling the API for {} failed: {}; retried like a transient failure",
+                        name,
+                        p.requestId,
+                        Causes.chain(e),
+                        e);
+                return processor.failed(p, e);
+            } finally {
+                RecordLog.clear();
+            }
+        }
+
+        @Override
+        public boolean mayCall() {
+            return running && !gate.isHalted();
+        }
+
+        /** Nothing of the partition from the halted record on is committed; it is read again once intake resumes. */
+        @Override
+        public void halted(Pending p, Decision.Halt halt) {
+            RecordLog.about(p, () -> gate.halt(halt, p.requestId));
+            TopicPartition partition = p.partition();
+            discard(partition, p.offset());
+            if (consumer.assignment().contains(partition)) consumer.seek(partition, p.offset());
+        }
+
+        @Override
+        public void decided(Pending p) {
+            batcher.add(p);
         }
     }
 }

@@ -9,33 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.FencedInstanceIdException;
-import org.apache.kafka.common.errors.IllegalGenerationException;
-import org.apache.kafka.common.errors.InvalidPidMappingException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.InvalidTxnStateException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
-import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.RebalanceInProgressException;
-import org.apache.kafka.common.errors.RecordBatchTooLargeException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.errors.TransactionAbortableException;
-import org.apache.kafka.common.errors.UnknownMemberIdException;
-import org.apache.kafka.common.errors.UnknownProducerIdException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +38,7 @@ import org.slf4j.LoggerFactory;
  *       backoff and never narrowed: a valid command must not be dead-lettered because the broker
  *       restarted.</li>
  * </ul>
+ * Which errors are whose: {@link KafkaErrors}.
  */
 final class Commits implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Commits.class);
@@ -91,14 +72,43 @@ final class Commits implements AutoCloseable {
     private final RecordTracing tracing;
     private final Backoff backoff = new Backoff(100, 2, 30_000, 0.2);
     private Producer<byte[], byte[]> producer;
+    /** Failures in a row, whatever they were: the backoff before the next commit. */
     private long failures;
-    /** Records still to commit one per transaction, after a transaction of several failed. */
-    private int narrowing;
 
-    private Pending suspect;
-    private int suspectFailures;
-    /** Failures in a row that are not Kafka's own (see {@link #isKafkas}): only these lead to narrowing. */
-    private int unexplainedFailures;
+    private Mode mode = new Mode.Whole(0);
+    /** The record last alone in a transaction that failed, or null. */
+    private Suspect suspect;
+
+    /**
+     * How the ready records are committed, and what the failures since the last commit have shown of them: only those
+     * that are not Kafka's own ({@link KafkaErrors.Action#RETRY}) count as {@code unexplained}, and only these lead to
+     * narrowing.
+     */
+    sealed interface Mode {
+        int unexplained();
+
+        /** Counted one more failure that is not Kafka's own. */
+        Mode counted();
+
+        /** Every ready record, up to the bound, in one transaction. */
+        record Whole(int unexplained) implements Mode {
+            @Override
+            public Mode counted() {
+                return new Whole(unexplained + 1);
+            }
+        }
+
+        /** One record per transaction, {@code left} more, to find the one Kafka refuses after a transaction of several failed. */
+        record Narrowing(int left, int unexplained) implements Mode {
+            @Override
+            public Mode counted() {
+                return new Narrowing(left, unexplained + 1);
+            }
+        }
+    }
+
+    /** A record alone in a transaction that failed, and how many of its failures in a row were not Kafka's own. */
+    private record Suspect(Pending record, int failures) {}
 
     Commits(
             String name,
@@ -125,7 +135,7 @@ final class Commits implements AutoCloseable {
     Result commit(Map<TopicPartition, List<Pending>> ready) {
         if (producer == null && (producer = newProducer()) == null)
             return Result.nothing(Duration.ofMillis(backoff.millis(failures++)));
-        Map<TopicPartition, List<Pending>> offered = narrowing > 0 ? first(ready) : bounded(ready);
+        Map<TopicPartition, List<Pending>> offered = mode instanceof Mode.Narrowing ? first(ready) : bounded(ready);
         try (RecordTracing.Scope span = tracing.commit(
                 name, offered.values().stream().mapToInt(List::size).sum())) {
             return commitOffered(offered);
@@ -150,9 +160,11 @@ final class Commits implements AutoCloseable {
             return failed(offered, e);
         }
         failures = 0;
-        unexplainedFailures = 0;
-        if (narrowing > 0) narrowing--;
-        if (suspect != null && offered.values().stream().anyMatch(list -> list.contains(suspect))) suspect = null;
+        mode = mode instanceof Mode.Narrowing n && n.left() > 1
+                ? new Mode.Narrowing(n.left() - 1, 0)
+                : new Mode.Whole(0);
+        if (suspect != null && offered.values().stream().anyMatch(list -> list.contains(suspect.record())))
+            suspect = null;
         return new Result(counts, Map.of(), Set.of(), null);
     }
 
@@ -163,7 +175,8 @@ final class Commits implements AutoCloseable {
                 producer.commitTransaction();
                 return;
             } catch (TimeoutException e) {
-                if (attempt >= COMMIT_TIMEOUT_RETRIES) throw new UncertainCommit(e);
+                if (attempt >= COMMIT_TIMEOUT_RETRIES)
+                    throw new KafkaErrors.UncertainCommit(COMMIT_TIMEOUT_RETRIES + 1, e);
                 log.warn("{}: committing timed out ({}); completing the same transaction", name, Causes.chain(e));
             }
         }
@@ -171,50 +184,26 @@ final class Commits implements AutoCloseable {
 
     private Result failed(Map<TopicPartition, List<Pending>> offered, KafkaException e) {
         Duration wait = Duration.ofMillis(backoff.millis(failures++));
-        Set<TopicPartition> partitions = new HashSet<>(offered.keySet());
-        if (e instanceof UncertainCommit || !abort()) {
-            recorder.commitFailed("uncertain");
-            log.warn(
-                    "{}: commit of {} partition(s) may or may not have happened ({}); reading them again from the committed "
-                            + "offsets in {} ms; their records replay their stored decisions",
-                    name,
-                    partitions.size(),
-                    Causes.chain(e),
-                    wait.toMillis());
-            replaceProducer();
-            narrowing = 0;
-            return new Result(Map.of(), Map.of(), partitions, wait);
-        }
-        int offeredRecords = offered.values().stream().mapToInt(List::size).sum();
+        KafkaErrors.Action action = KafkaErrors.classify(e);
+        if (action == KafkaErrors.Action.REWIND || !abort()) return uncertain(offered.keySet(), e, wait);
         // Kafka's own errors (a group or producer state after a broker restart, a missing right) say nothing of the
         // records: they count neither towards narrowing nor towards refusing one
-        boolean kafkas = isKafkas(e);
-        if (!kafkas) unexplainedFailures++;
+        boolean counts = action != KafkaErrors.Action.RETRY;
+        if (counts) mode = mode.counted();
+        int offeredRecords = offered.values().stream().mapToInt(List::size).sum();
         if (offeredRecords == 1) {
             Pending only = offered.values().iterator().next().getFirst();
-            if (only != suspect) suspectFailures = 0;
-            if (!kafkas) suspectFailures++;
-            suspect = only;
-            boolean refusable = isRecordFault(e) || suspectFailures >= NARROW_AFTER;
-            if (refusable && !only.minimalOutbound) {
-                suspect = null;
-                recorder.commitFailed("refused");
-                log.warn(
-                        "{}: Kafka refuses the outbound record of {} on its own ({})",
-                        name,
-                        only.requestId,
-                        Causes.chain(e));
-                return new Result(Map.of(), Map.of(only, Causes.chain(e)), Set.of(), null);
-            }
-        } else if (isRecordFault(e) || unexplainedFailures >= NARROW_AFTER) {
-            narrowing = offeredRecords;
+            Result refused = failedAlone(only, action, counts, e);
+            if (refused != null) return refused;
+        } else if (action == KafkaErrors.Action.REFUSE || mode.unexplained() >= NARROW_AFTER) {
+            mode = new Mode.Narrowing(offeredRecords, mode.unexplained());
             recorder.commitFailed("narrowing");
             log.warn(
                     "{}: a transaction of {} records failed {} time(s) ({}); committing them one at a time to find the one Kafka "
                             + "refuses",
                     name,
                     offeredRecords,
-                    unexplainedFailures,
+                    mode.unexplained(),
                     Causes.chain(e));
             return Result.nothing(null);
         }
@@ -228,42 +217,37 @@ final class Commits implements AutoCloseable {
         return Result.nothing(wait);
     }
 
-    /**
-     * Errors that say nothing of the record: retriable, the group's, the producer's state, a right missing. Found in
-     * CI's chaos run: after a broker restart the coordinator did not know the consumer ({@link CommitFailedException})
-     * for a few seconds, and a valid command was refused for it.
-     */
-    private static final List<Class<? extends Throwable>> KAFKAS = List.of(
-            RetriableException.class,
-            CommitFailedException.class,
-            RebalanceInProgressException.class,
-            UnknownMemberIdException.class,
-            IllegalGenerationException.class,
-            FencedInstanceIdException.class,
-            ProducerFencedException.class,
-            InvalidProducerEpochException.class,
-            OutOfOrderSequenceException.class,
-            UnknownProducerIdException.class,
-            InvalidPidMappingException.class,
-            InvalidTxnStateException.class,
-            TransactionAbortableException.class,
-            AuthorizationException.class,
-            AuthenticationException.class,
-            UnsupportedVersionException.class);
-
-    /** Errors a record causes on its own. (Not {@code CorruptRecordException}: Kafka calls it retriable, a network or disk fault.) */
-    private static final List<Class<? extends Throwable>> RECORD_FAULTS = List.of(
-            RecordTooLargeException.class,
-            RecordBatchTooLargeException.class,
-            InvalidRecordException.class,
-            SerializationException.class);
-
-    static boolean isKafkas(Throwable e) {
-        return Causes.anyOf(e, KAFKAS);
+    /** The commit may or may not have happened: its partitions are read again, with a new producer. */
+    private Result uncertain(Set<TopicPartition> offered, KafkaException e, Duration wait) {
+        Set<TopicPartition> partitions = new HashSet<>(offered);
+        recorder.commitFailed("uncertain");
+        log.warn(
+                "{}: commit of {} partition(s) may or may not have happened ({}); reading them again from the committed "
+                        + "offsets in {} ms; their records replay their stored decisions",
+                name,
+                partitions.size(),
+                Causes.chain(e),
+                wait.toMillis());
+        replaceProducer();
+        mode = new Mode.Whole(mode.unexplained());
+        return new Result(Map.of(), Map.of(), partitions, wait);
     }
 
-    private static boolean isRecordFault(Throwable e) {
-        return Causes.anyOf(e, RECORD_FAULTS);
+    /** A record alone in a transaction failed: it is refused for its own fault, or once unexplained failures repeat; else null. */
+    private Result failedAlone(Pending only, KafkaErrors.Action action, boolean counts, KafkaException e) {
+        int before = suspect != null && suspect.record() == only ? suspect.failures() : 0;
+        suspect = new Suspect(only, counts ? before + 1 : before);
+        boolean refusable = action == KafkaErrors.Action.REFUSE || suspect.failures() >= NARROW_AFTER;
+        if (!refusable || only.minimalOutbound) return null;
+        suspect = null;
+        recorder.commitFailed("refused");
+        log.warn("{}: Kafka refuses the outbound record of {} on its own ({})", name, only.requestId, Causes.chain(e));
+        return new Result(Map.of(), Map.of(only, Causes.chain(e)), Set.of(), null);
+    }
+
+    /** Whether an error is Kafka's own and says nothing of the records. */
+    static boolean isKafkas(Throwable e) {
+        return KafkaErrors.classify(e) == KafkaErrors.Action.RETRY;
     }
 
     /** Aborts the open transaction; false when the producer cannot (it is then replaced by the caller). */
@@ -323,13 +307,6 @@ final class Commits implements AutoCloseable {
             producer.close(Duration.ofSeconds(5));
         } catch (RuntimeException e) {
             log.debug("{}: closing the producer failed", name, e);
-        }
-    }
-
-    /** A commit that kept timing out: it may have happened or not. */
-    private static final class UncertainCommit extends KafkaException {
-        UncertainCommit(Throwable cause) {
-            super("commit outcome unknown after " + (COMMIT_TIMEOUT_RETRIES + 1) + " timeouts", cause);
         }
     }
 }

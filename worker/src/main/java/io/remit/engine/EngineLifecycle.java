@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,9 @@ public final class EngineLifecycle implements SmartLifecycle {
     private final ApiClient api;
     private final Clock clock;
     private final RecordTracing tracing;
+    /** The engine's time for waits and intervals (not the wall clock): every consumer and this lifecycle read it. */
+    private final LongSupplier ticker = System::nanoTime;
+
     private final List<CommandEngine> engines = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private Thread probe;
@@ -100,6 +104,7 @@ public final class EngineLifecycle implements SmartLifecycle {
                     dueTime,
                     settings,
                     clock,
+                    ticker,
                     tracing);
             engines.add(engine);
             threads.add(Thread.ofPlatform().name("remit-consumer-" + i).start(engine));
@@ -171,12 +176,12 @@ public final class EngineLifecycle implements SmartLifecycle {
         if (probe != null) probe.interrupt();
         engines.forEach(CommandEngine::stop);
         // each engine lets its calls finish within the shutdown timeout, then commits; a little more for that commit
-        long deadline = System.nanoTime()
+        long deadline = ticker.getAsLong()
                 + worker.shutdownTimeout().toNanos()
                 + Duration.ofSeconds(10).toNanos();
         for (Thread thread : threads) {
             try {
-                thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                thread.join(Duration.ofNanos(Math.max(1, deadline - ticker.getAsLong())));
                 if (thread.isAlive()) {
                     log.warn(
                             "{} did not finish its work in hand within {}; abandoning it uncommitted",

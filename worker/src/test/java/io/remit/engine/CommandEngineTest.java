@@ -350,6 +350,7 @@ class CommandEngineTest {
                 new DueTime(LADDER, OutcomeRouter.MAX_RATE_LIMIT_WAIT, 0.1),
                 settings,
                 clock,
+                System::nanoTime,
                 RecordTracing.NONE);
         thread = Thread.ofPlatform().name("engine-under-test").start(engine);
     }
