@@ -258,7 +258,9 @@ public final class Benchmark {
     private final CommandParser parser = new CommandParser();
     private final PaymentsApi api;
     private final List<LatencyCurve.Series> curves = new ArrayList<>();
-    private int runs;
+    /** Numbers each run's topic and keys; static, so that two benchmarks on one broker (the smoke IT) share none. */
+    private static int runs;
+
     private Variant variant;
 
     Benchmark(Options options, Infrastructure infra) throws Exception {
