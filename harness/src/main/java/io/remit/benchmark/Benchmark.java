@@ -687,7 +687,8 @@ public final class Benchmark {
      * capacity for {@code --curve-seconds}, one step after the other. e2e counts the commands decided at their first
      * attempt; those that waited for a retry are counted apart. A worker that fails is a problem of the run.
      */
-    private void curve(Kind kind, String who, double capacity, int latency, Workload commands, List<String> problems) {
+    private void curve(Kind kind, String who, double capacity, int latency, Workload commands, List<String> problems)
+            throws InterruptedException {
         String run = kind.flag + "-curve" + latency + "-" + (runs++);
         String topic = "bench." + run;
         List<LatencyCurve.Step> steps = new ArrayList<>();
@@ -707,6 +708,8 @@ public final class Benchmark {
                     retried.add(step.retried());
                 }
             }
+        } catch (InterruptedException e) {
+            throw e;
         } catch (Exception e) {
             problems.add(who + ": latency curve failed: " + e);
         }
