@@ -61,6 +61,13 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  * {@code --warmup N} puts N creates of another run ahead of them (uniform and tail scenarios), and sends N through the
  * ceiling's client first: CPU and throughput of a warm JVM, not of one still compiling.
  * {@code --remit-props k=v,k=v} passes more settings to remit (e.g. {@code remit.worker.max-pending-records=8000}).
+ * <p>
+ * {@code --curve 10,25,50,75,90,100} (latencies and uniform scenarios): after each worker's drain, its latency under
+ * load. On a fresh worker, after the paced phase's warm-up, commands are paced at each share (%) of that worker's
+ * drained commands/s for {@code --curve-seconds} (10); per step, the commands/s offered and achieved and e2e p50 and
+ * p99 of the commands decided at their first attempt (those that waited for a retry are counted apart). One table per
+ * worker, and a chart of them all to {@code --curve-svg} (docs/latency-curve.svg; a relative path is the repository's):
+ * {@code --scenario uniform --workers remit,pc-tx,pc-alo --commands 20000 --latencies 50 --curve 10,25,50,75,90,100}.
  */
 public final class Benchmark {
     /** What is measured and how much. */
@@ -83,7 +90,15 @@ public final class Benchmark {
             List<Variant> variants,
             List<String> workers,
             int warmup,
-            Duration pacedWarmup) {
+            Duration pacedWarmup,
+            List<Integer> curve,
+            Duration curveStep,
+            Path curveSvg) {
+        Options {
+            if (!curve.isEmpty() && scenario.equals("tail"))
+                throw new IllegalArgumentException("--curve: the latencies or the uniform scenario, not the tail");
+        }
+
         static Options parse(String... args) {
             Map<String, String> flags = new HashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) flags.put(args[i], args[i + 1]);
@@ -106,7 +121,15 @@ public final class Benchmark {
                     variants(flags.getOrDefault("--variants", ""), strings(flags.getOrDefault("--remit-props", ""))),
                     workers(flags.getOrDefault("--workers", String.join(",", WORKERS))),
                     Integer.parseInt(flags.getOrDefault("--warmup", "0")),
-                    Duration.ofSeconds(Long.parseLong(flags.getOrDefault("--paced-warmup-seconds", "10"))));
+                    Duration.ofSeconds(Long.parseLong(flags.getOrDefault("--paced-warmup-seconds", "10"))),
+                    ints(flags.getOrDefault("--curve", "none")),
+                    Duration.ofSeconds(Long.parseLong(flags.getOrDefault("--curve-seconds", "10"))),
+                    Path.of(flags.getOrDefault("--curve-svg", "docs/latency-curve.svg")));
+        }
+
+        /** A relative path is the repository's, wherever the benchmark was started from (exec:java, Failsafe). */
+        Path curveFile() {
+            return curveSvg.isAbsolute() ? curveSvg : io.remit.testing.Repository.path(curveSvg.toString());
         }
 
         /** Every worker the latencies scenario can measure, in the order it measures them. */
@@ -235,7 +258,10 @@ public final class Benchmark {
     private final Path logs;
     private final CommandParser parser = new CommandParser();
     private final PaymentsApi api;
-    private int runs;
+    private final List<LatencyCurve.Series> curves = new ArrayList<>();
+    /** Numbers each run's topic and keys; static, so that two benchmarks on one broker (the smoke IT) share none. */
+    private static int runs;
+
     private Variant variant;
 
     Benchmark(Options options, Infrastructure infra) throws Exception {
@@ -288,6 +314,7 @@ public final class Benchmark {
         }
         if (options.scenario().equals("uniform")) {
             for (int latency : options.latenciesMs()) problems.addAll(uniformScenario(latency));
+            writeCurves();
             return problems;
         }
         for (int latency : options.latenciesMs()) {
@@ -314,19 +341,37 @@ public final class Benchmark {
                                         row.machineCpuSecondsPer1k(),
                                         row.foreignCpuShare()));
                 problems.addAll(row.problems());
+                if (!options.curve().isEmpty())
+                    curve(Kind.REMIT, remitName(v), row.perSecond(), latency, this::mix, problems);
             }
             List<Row> peers = new ArrayList<>();
             for (Kind peer : List.of(Kind.PC_TX, Kind.PC_ALO)) {
-                if (options.measures(peer.flag)) peers.add(measurePeer(peer, latency, problems));
+                if (!options.measures(peer.flag)) continue;
+                Row row = measurePeer(peer, latency, problems);
+                peers.add(row);
+                if (row.completed() > 0 && !options.curve().isEmpty())
+                    curve(peer, curveName(peer), row.perSecond(), latency, this::mix, problems);
             }
             Row reference = options.measures("reference")
                     ? measure(Kind.REFERENCE, latency, options.commands(), options.referenceLimit())
                     : null;
+            if (reference != null && !options.curve().isEmpty())
+                curve(Kind.REFERENCE, curveName(Kind.REFERENCE), reference.perSecond(), latency, this::mix, problems);
             Row ceiling = options.measures("ceiling") ? ceiling(latency) : null;
             print(latency, remits, peers, reference, ceiling);
         }
+        writeCurves();
         if (!options.backlogs().isEmpty() && options.measures("remit")) backlogTable();
         return problems;
+    }
+
+    /** remit's name in the latency curve: {@code remit}, or {@code remit <label>} where several variants are measured. */
+    private String remitName(Variant v) {
+        return options.variants().size() == 1 ? "remit" : "remit " + v.label();
+    }
+
+    private static String curveName(Kind kind) {
+        return kind == Kind.REFERENCE ? "reference" : kind.label;
     }
 
     /**
@@ -366,12 +411,60 @@ public final class Benchmark {
      * worker's topic: a fresh JVM compiles its hot paths for its first tens of seconds, and paced at half its steady
      * rate from cold it falls behind and measures its own warm-up (a long-running worker is warm).
      */
-    private void warmUp(Kind kind, String run, String topic, double rate) throws InterruptedException {
+    private void warmUp(Kind kind, String topic, String run, Workload commands, double rate)
+            throws InterruptedException {
         int n = (int) (rate * options.pacedWarmup().toSeconds());
         if (n <= 0) return;
-        CommandMix warm = new CommandMix(run + "-warm", n, infra.sandbox, 1, 0);
+        Load warm = commands.of(run, n);
         produce(topic, warm.inOrder(), rate);
-        awaitFinal(kind, warm.run, warm.byKey.size(), Duration.ofMinutes(3));
+        awaitFinal(kind, warm.run(), warm.byKey().size(), Duration.ofMinutes(3));
+    }
+
+    /** What a run of {@code n} commands is: the mix (the latencies scenario) or invoice creations (uniform). */
+    @FunctionalInterface
+    interface Workload {
+        Load of(String run, int n);
+    }
+
+    private Load mix(String run, int n) {
+        return Load.of(new CommandMix(run, n, infra.sandbox, 1, 0));
+    }
+
+    /**
+     * What a paced phase came to: e2e p50, p99 and p99.9 (ms) of every command and of those decided at their first
+     * attempt, how many took more than one, and the commands/s sent (first to last send) and decided (the commands
+     * over first send to last decision).
+     */
+    record Paced(double[] e2e, double[] firstAttempt, long retried, double offered, double achieved) {}
+
+    /**
+     * Sends {@code load} to the worker's {@code topic} at {@code rate} commands/s and waits, 3 minutes at most, until
+     * the worker has decided every command: the paced phase, and each step of the latency curve.
+     */
+    private Paced pace(Kind kind, String topic, Load load, double rate) throws InterruptedException {
+        Map<String, Long> sentAt = produce(topic, load.inOrder(), rate);
+        awaitFinal(kind, load.run(), load.byKey().size(), Duration.ofMinutes(3));
+        long firstSent = java.util.Collections.min(sentAt.values());
+        long lastSent = java.util.Collections.max(sentAt.values());
+        String like = "c-" + load.run() + "-%";
+        Long retried = jdbc.queryForObject(
+                "select count(*) from " + kind.table
+                        + " where request_id like ? and status <> 'RETRYING' and attempts > 1",
+                Long.class,
+                like);
+        java.sql.Timestamp lastDecided = jdbc.queryForObject(
+                "select max(updated_at) from " + kind.table + " where request_id like ? and status <> 'RETRYING'",
+                java.sql.Timestamp.class,
+                like);
+        double achieved = lastDecided == null
+                ? 0
+                : finalRows(kind, load.run()) * 1000.0 / Math.max(1, lastDecided.getTime() - firstSent);
+        return new Paced(
+                percentiles(kind, load.run(), sentAt, ""),
+                percentiles(kind, load.run(), sentAt, " and attempts <= 1"),
+                retried == null ? 0 : retried,
+                (sentAt.size() - 1) * 1000.0 / Math.max(1, lastSent - firstSent),
+                achieved);
     }
 
     private Row measure(Kind kind, int latency, int commands, Duration limit) throws Exception {
@@ -394,10 +487,8 @@ public final class Benchmark {
         double[] e2e;
         try (MeasuredWorker worker = kind.start(this, pacedTopic)) {
             Thread.sleep(5_000); // let the consumers join the group before the clock starts
-            warmUp(kind, mix.run, pacedTopic, rate);
-            Map<String, Long> pacedSentAt = produce(pacedTopic, paced.inOrder(), rate);
-            awaitFinal(kind, paced.run, paced.byKey.size(), Duration.ofMinutes(3));
-            e2e = percentiles(kind, paced.run, pacedSentAt);
+            warmUp(kind, pacedTopic, mix.run + "-warm", this::mix, rate);
+            e2e = pace(kind, pacedTopic, Load.of(paced), rate).e2e();
         }
         sentAt.clear();
         return new Row(
@@ -589,6 +680,79 @@ public final class Benchmark {
         return List.of(mix.run() + ": outcome events " + events.counts() + " " + events.findings());
     }
 
+    // ------------------------------------------------------------------ the latency curve (issue 23)
+
+    /**
+     * One worker's latency under load: on a fresh worker and topic, after the paced phase's warm-up at half its
+     * {@code capacity} (its drain's commands/s in this run), commands paced at each {@code --curve} share of that
+     * capacity for {@code --curve-seconds}, one step after the other. e2e counts the commands decided at their first
+     * attempt; those that waited for a retry are counted apart. A worker that fails is a problem of the run.
+     */
+    private void curve(Kind kind, String who, double capacity, int latency, Workload commands, List<String> problems)
+            throws InterruptedException {
+        String run = kind.flag + "-curve" + latency + "-" + (runs++);
+        String topic = "bench." + run;
+        List<LatencyCurve.Step> steps = new ArrayList<>();
+        List<Long> retried = new ArrayList<>();
+        try {
+            createTopic(topic);
+            try (MeasuredWorker worker = kind.start(this, topic)) {
+                Thread.sleep(5_000); // let the consumers join the group before the clock starts
+                warmUp(kind, topic, run + "-warm", commands, capacity / 2);
+                for (int i = 0; i < options.curve().size(); i++) {
+                    int percent = options.curve().get(i);
+                    double rate = capacity * percent / 100;
+                    int n = (int) Math.max(10, rate * options.curveStep().toSeconds());
+                    Paced step = pace(kind, topic, commands.of(run + "-s" + i, n), rate);
+                    steps.add(new LatencyCurve.Step(
+                            percent, step.offered(), step.achieved(), step.firstAttempt()[0], step.firstAttempt()[1]));
+                    retried.add(step.retried());
+                }
+            }
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            problems.add(who + ": latency curve failed: " + e);
+        }
+        String name = options.latenciesMs().size() > 1 ? who + ", " + latency + " ms" : who;
+        curves.add(new LatencyCurve.Series(name, steps));
+        printCurve(who, latency, capacity, steps, retried);
+    }
+
+    private void printCurve(
+            String who, int latency, double capacity, List<LatencyCurve.Step> steps, List<Long> retried) {
+        System.out.printf(
+                "%n### Latency under load: %s, API latency %d ms, capacity %,.0f commands/s, %d s a step%n%n"
+                        + "| step (%% of capacity) | offered (commands/s) | achieved (commands/s) | e2e p50 (ms) | e2e p99 (ms) "
+                        + "| retried (left out) |%n|---|---|---|---|---|---|%n",
+                who, latency, capacity, options.curveStep().toSeconds());
+        for (int i = 0; i < steps.size(); i++) {
+            LatencyCurve.Step step = steps.get(i);
+            System.out.printf(
+                    "| %d %% | %,.0f | %,.0f | %s | %s | %,d |%n",
+                    step.percent(),
+                    step.offered(),
+                    step.achieved(),
+                    num(step.p50Ms()),
+                    num(step.p99Ms()),
+                    retried.get(i));
+        }
+    }
+
+    /** The chart of every curve of this run, to {@code --curve-svg}. */
+    private void writeCurves() throws IOException {
+        if (curves.isEmpty()) return;
+        String latencies = String.join(
+                ", ", options.latenciesMs().stream().map(String::valueOf).toList());
+        LatencyCurve.write(
+                options.curveFile(),
+                "e2e latency under load: API latency " + latencies + " ms, "
+                        + (options.scenario().equals("uniform") ? "invoice creations" : "the mix, first attempts")
+                        + ", " + options.partitions() + " partitions",
+                curves);
+        System.out.printf("%nlatency curve: %s%n", options.curveFile());
+    }
+
     // ------------------------------------------------------------------ the slow tail (issue 10)
 
     /**
@@ -710,21 +874,75 @@ public final class Benchmark {
 
     /**
      * The CPU cost of the steady path: N invoice creations, every call taking {@code latency} ms, no injected errors,
-     * drained by each variant in turn (no paced phase), then sent by remit's API client alone (the ceiling).
+     * drained by each remit variant in turn and by each peer {@code --workers} names (no paced phase), then sent by
+     * remit's API client alone (the ceiling). With {@code --curve}, each worker's drain is followed by its latency curve.
      */
     private List<String> uniformScenario(int latency) throws Exception {
         String uniform = "{\"latency\":\"fixed\",\"latencyMs\":" + latency + "}";
         List<String> problems = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
         List<Row> rows = new ArrayList<>();
-        for (Variant v : options.variants()) {
+        for (Variant v : options.measures("remit") ? options.variants() : List.<Variant>of()) {
             variant = v;
-            Row row = drainCreates(
-                    "uniform" + latency, uniform); // not "flat": the tail scenario may have run on this broker
+            // not "flat": the tail scenario may have run on this broker
+            Row row = drainCreates(Kind.REMIT, "uniform" + latency, uniform);
+            labels.add(v.label());
             rows.add(row);
             problems.addAll(row.problems());
+            if (!options.curve().isEmpty())
+                curve(Kind.REMIT, remitName(v), row.perSecond(), latency, Load::creates, problems);
         }
+        for (Kind kind : List.of(Kind.PC_TX, Kind.PC_ALO, Kind.REFERENCE)) {
+            if (!options.measures(kind.flag)) continue;
+            Row row;
+            try {
+                row = drainCreates(kind, kind.flag + "-uniform" + latency, uniform);
+            } catch (Exception e) {
+                problems.add(kind.label + " failed: " + e);
+                continue;
+            }
+            labels.add(kind.label);
+            rows.add(row);
+            if (row.completed() == 0) problems.add(kind.label + " finished no command");
+            else if (!options.curve().isEmpty())
+                curve(kind, curveName(kind), row.perSecond(), latency, Load::creates, problems);
+        }
+        double ceiling = options.measures("ceiling") ? uniformCeiling(latency, uniform) : Double.NaN;
+        System.out.printf(
+                "%n### Uniform creates: %,d invoice creations on %d partitions, API latency %d ms, %,d warm-up creates first%n%n"
+                        + "| worker | commands | commands/s | of the ceiling | CPU s / 1k commands | machine CPU s / 1k commands "
+                        + "| other work on the machine | peak heap (MB) | peak RSS (MB) |%n|---|---|---|---|---|---|---|---|---|%n",
+                options.commands(), options.partitions(), latency, options.warmup());
+        for (int i = 0; i < rows.size(); i++) {
+            Row d = rows.get(i);
+            System.out.printf(
+                    "| %s | %,d | %,.0f | %s | %s | %s | %.0f %% | %s | %s |%n",
+                    labels.get(i),
+                    d.completed(),
+                    d.perSecond(),
+                    Double.isNaN(ceiling) ? "–" : String.format("%.0f %%", 100 * d.perSecond() / ceiling),
+                    num(d.cpuSecondsPer1k()),
+                    num(d.machineCpuSecondsPer1k()),
+                    100 * d.foreignCpuShare(),
+                    mb(d.peakHeapMb()),
+                    mb(d.peakRssMb()));
+        }
+        if (!Double.isNaN(ceiling))
+            System.out.printf("%nceiling (remit's API client alone): %,.0f commands/s%n", ceiling);
+        for (int i = options.measures("remit") ? options.variants().size() : 0; i < rows.size(); i++)
+            System.out.printf( // what a peer gets wrong is reported here, not failed on
+                    "%s: %s%n",
+                    labels.get(i),
+                    rows.get(i).problems().isEmpty()
+                            ? (options.check() ? "every correctness check passed" : "not checked")
+                            : String.join("; ", rows.get(i).problems()));
+        return problems;
+    }
+
+    /** remit's API client alone sends the creates (after {@code --warmup} of them): commands/s. */
+    private double uniformCeiling(int latency, String faultsJson) throws InterruptedException {
         infra.sandbox.reset();
-        infra.sandbox.setFaults(FaultsJson.merge(Faults.NONE, uniform));
+        infra.sandbox.setFaults(FaultsJson.merge(Faults.NONE, faultsJson));
         if (options.warmup() > 0)
             Ceiling.run(
                     api,
@@ -734,33 +952,14 @@ public final class Benchmark {
         Load load = Load.creates("ceiling" + latency + "-" + (runs++), options.commands());
         Ceiling.Result result =
                 Ceiling.run(api, load.inOrder().stream().map(this::command).toList());
-        double ceiling =
-                (result.succeeded() + result.failed()) / (result.elapsed().toMillis() / 1000.0);
-        System.out.printf(
-                "%n### Uniform creates: %,d invoice creations on %d partitions, API latency %d ms, %,d warm-up creates first%n%n"
-                        + "| remit | commands | commands/s | of the ceiling | CPU s / 1k commands | machine CPU s / 1k commands "
-                        + "| other work on the machine | peak heap (MB) | peak RSS (MB) |%n|---|---|---|---|---|---|---|---|---|%n",
-                options.commands(), options.partitions(), latency, options.warmup());
-        for (int i = 0; i < rows.size(); i++) {
-            Row d = rows.get(i);
-            System.out.printf(
-                    "| %s | %,d | %,.0f | %.0f %% | %s | %s | %.0f %% | %s | %s |%n",
-                    options.variants().get(i).label(),
-                    d.completed(),
-                    d.perSecond(),
-                    100 * d.perSecond() / ceiling,
-                    num(d.cpuSecondsPer1k()),
-                    num(d.machineCpuSecondsPer1k()),
-                    100 * d.foreignCpuShare(),
-                    mb(d.peakHeapMb()),
-                    mb(d.peakRssMb()));
-        }
-        System.out.printf("%nceiling (remit's API client alone): %,.0f commands/s%n", ceiling);
-        return problems;
+        return (result.succeeded() + result.failed()) / (result.elapsed().toMillis() / 1000.0);
     }
 
-    /** Drains {@code options.commands()} invoice creations through the current variant against {@code faultsJson}. */
-    private Row drainCreates(String tag, String faultsJson) throws Exception {
+    /**
+     * Drains {@code options.commands()} invoice creations through {@code kind} (remit: the current variant) against
+     * {@code faultsJson}.
+     */
+    private Row drainCreates(Kind kind, String tag, String faultsJson) throws Exception {
         infra.sandbox.reset();
         infra.sandbox.setFaults(FaultsJson.merge(Faults.NONE, faultsJson));
         Load load = Load.creates(tag + "-" + (runs++), options.commands());
@@ -771,13 +970,18 @@ public final class Benchmark {
         if (options.warmup() > 0)
             produce(topic, Load.creates(load.run() + "w", options.warmup()).inOrder(), 0);
         produce(topic, load.inOrder(), 0);
-        try (MeasuredWorker worker = Kind.REMIT.start(this, topic)) {
-            return drain(Kind.REMIT, worker, load, Duration.ofMinutes(30), topic);
+        try (MeasuredWorker worker = kind.start(this, topic)) {
+            return drain(
+                    kind,
+                    worker,
+                    load,
+                    kind == Kind.REFERENCE ? options.referenceLimit() : Duration.ofMinutes(30),
+                    topic);
         }
     }
 
     private TailRow measureCreates(String label, String tag, String faultsJson) throws Exception {
-        Row drained = drainCreates(tag, faultsJson);
+        Row drained = drainCreates(Kind.REMIT, tag, faultsJson);
         double rate = options.pacedRate() > 0 ? options.pacedRate() : drained.perSecond() / 2;
         Load paced = Load.creates(tag + "-" + (runs++) + "-paced", (int)
                 Math.max(50, rate * options.paced().toSeconds()));
@@ -1051,10 +1255,15 @@ public final class Benchmark {
     }
 
     private double[] percentiles(Kind kind, String run, Map<String, Long> sentAt) {
+        return percentiles(kind, run, sentAt, "");
+    }
+
+    /** e2e p50, p99, p99.9 of the run's final commands, those {@code and} (SQL) leaves in. */
+    private double[] percentiles(Kind kind, String run, Map<String, Long> sentAt, String and) {
         List<Long> latencies = new ArrayList<>();
         jdbc.query(
-                "select request_id, updated_at from " + kind.table
-                        + " where request_id like ? and status <> 'RETRYING'",
+                "select request_id, updated_at from " + kind.table + " where request_id like ? and status <> 'RETRYING'"
+                        + and,
                 (java.sql.ResultSet r) -> {
                     Long sent = sentAt.get(r.getString(1));
                     if (sent != null) latencies.add(r.getTimestamp(2).getTime() - sent);

@@ -3,6 +3,8 @@ package io.remit.benchmark;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.remit.testing.Infrastructure;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -12,8 +14,8 @@ import org.junit.jupiter.api.Test;
  * success; a peer's findings are printed, and a peer that starts nothing or finishes nothing
  * fails the run); then the slow-tail scenario (uniform latency, then a share of slow calls that
  * answer normally); then the uniform scenario with a warm-up and two variants of the packaged jar,
- * one with a JVM option (creates at one latency, the worker's CPU by thread group, the ceiling).
- * Speed is not asserted here; docs/benchmarks.md has the full-size figures.
+ * one with a JVM option (creates at one latency, the worker's CPU by thread group, the ceiling); then remit's latency
+ * curve, two steps of 3 s, and its chart. Speed is not asserted here; docs/benchmarks.md has the full-size figures.
  */
 class BenchmarkSmokeIT {
     @Test
@@ -61,6 +63,26 @@ class BenchmarkSmokeIT {
                 "10",
                 "--variants",
                 "shipped@-;c1@-@-XX:TieredStopAtLevel=1");
+        Path chart = Files.createTempFile("latency-curve-", ".svg");
+        Benchmark.Options curve = Benchmark.Options.parse(
+                "--scenario",
+                "uniform",
+                "--workers",
+                "remit",
+                "--commands",
+                "300",
+                "--partitions",
+                "3",
+                "--latencies",
+                "10",
+                "--curve",
+                "50,100",
+                "--curve-seconds",
+                "3",
+                "--paced-warmup-seconds",
+                "2",
+                "--curve-svg",
+                chart.toString());
         Benchmark.Options brokenPeer = Benchmark.Options.parse(
                 "--workers",
                 "pc-tx",
@@ -76,6 +98,8 @@ class BenchmarkSmokeIT {
             assertThat(new Benchmark(options, infra).run()).isEmpty();
             assertThat(new Benchmark(tail, infra).run()).isEmpty();
             assertThat(new Benchmark(uniform, infra).run()).isEmpty();
+            assertThat(new Benchmark(curve, infra).run()).isEmpty();
+            assertThat(Files.readString(chart)).contains("<title>remit p50</title>", "<title>remit p99</title>");
             // a peer that cannot start fails the run (what it gets wrong once running is only reported)
             String peerJar = System.getProperty("remit.peer.jar");
             System.setProperty("remit.peer.jar", "/nonexistent/remit-peer.jar");
