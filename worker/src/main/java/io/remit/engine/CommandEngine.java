@@ -97,6 +97,13 @@ final class CommandEngine implements Runnable {
     /** Reads of PostgreSQL (lookups, leases) failed in a row: the backoff before the records are read again. */
     private long readFailures;
 
+    /**
+     * Per partition, since when its records have been polled and read again because PostgreSQL did not answer their
+     * lookup: they are held uncommitted as surely as records in a window, and the oldest age says so
+     * ({@code RemitPartitionNotCommitting} fires on it when PostgreSQL stops answering before any record is admitted).
+     */
+    private final Map<TopicPartition, Long> readAgainSince = new HashMap<>();
+
     private long commitDueNanos;
     private Instant lagReportedAt = Instant.EPOCH;
     private Instant watchReportedAt = Instant.EPOCH;
@@ -224,6 +231,7 @@ final class CommandEngine implements Runnable {
         admitted = leased(admitted, now);
         if (admitted.isEmpty() || !lookUp(admitted)) return;
         for (Pending p : admitted) {
+            readAgainSince.remove(p.partition()); // admitted: its window says how long they are held
             windows.computeIfAbsent(p.partition(), PartitionWindow::new).add(p);
             line.add(p);
         }
@@ -329,6 +337,7 @@ final class CommandEngine implements Runnable {
         Map<TopicPartition, Long> first = new LinkedHashMap<>();
         admitted.forEach(p -> first.putIfAbsent(p.partition(), p.offset()));
         first.forEach(consumer::seek);
+        admitted.forEach(p -> readAgainSince.putIfAbsent(p.partition(), p.admittedAtNanos));
         long wait = backoff.millis(readFailures++);
         log.warn("{}: {} ({}); reading {} records again in {} ms", name, what, Causes.chain(e), admitted.size(), wait);
         Thread.sleep(Math.min(wait, 1_000));
@@ -471,6 +480,7 @@ final class CommandEngine implements Runnable {
                 long since = window.oldestAdmittedNanos();
                 if (since >= 0) waiting.put(partition.toString(), since);
             });
+            readAgainSince.forEach((partition, since) -> waiting.merge(partition.toString(), since, Math::min));
             gate.waiting(name, waiting);
         }
         if (Duration.between(lagReportedAt, now).compareTo(LAG_EVERY) < 0) return;
@@ -548,6 +558,7 @@ final class CommandEngine implements Runnable {
             for (TopicPartition partition : partitions) {
                 discard(partition, Long.MIN_VALUE);
                 pauses.forget(partition);
+                readAgainSince.remove(partition);
                 unleased.remove(partition);
                 retake.remove(partition);
             }

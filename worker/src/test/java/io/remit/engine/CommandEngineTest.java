@@ -52,6 +52,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.LivenessState;
+import org.springframework.dao.DataAccessResourceFailureException;
 
 /**
  * One consumer's loop, end to end on MockConsumer and a transactional MockProducer, with PostgreSQL and the API
@@ -287,6 +288,33 @@ class CommandEngineTest {
         assertThat(outcomeEvents()).containsExactlyInAnyOrder("c0", "c1", "c2", "d0", "d1", "d2");
         assertThat(store.rows.values()).hasSize(6).allMatch(row -> row.status() == OutcomeStatus.SUCCEEDED);
         assertEachTransactionProducesTheOutcomeEventsOfTheRecordsItPasses();
+    }
+
+    @Test
+    void recordsReadAgainWhilePostgresqlDoesNotAnswerAreHeldUncommittedFromTheirFirstPoll() {
+        store.silent = true;
+        start(settings(16, COMMIT_OFTEN), P0);
+
+        deliver(command(P0, 0, "a0"));
+
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(gate.oldestUncommitted())
+                        .as("the stall alert's gauge sees the record it cannot look up")
+                        .hasEntrySatisfying(
+                                P0.toString(), age -> assertThat(age).isPositive()));
+        assertThat(api.sent)
+                .as("nothing is called before its stored outcome is read")
+                .isEmpty();
+        assertThat(committed(P0)).isEqualTo(-1);
+
+        store.silent = false;
+        deliver(command(P0, 0, "a0")); // read again from where it was sought back to
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(committed(P0)).isEqualTo(1));
+        await().atMost(WAIT)
+                .untilAsserted(() -> assertThat(gate.oldestUncommitted())
+                        .as("admitted and committed: nothing held")
+                        .isEmpty());
     }
 
     @Test
@@ -595,9 +623,12 @@ class CommandEngineTest {
     private static final class InMemoryStore implements OutcomeStore {
         final Map<String, StoredOutcome> rows = new ConcurrentHashMap<>();
         final List<AttemptRecord> attempts = new CopyOnWriteArrayList<>();
+        /** PostgreSQL does not answer lookups. */
+        volatile boolean silent;
 
         @Override
         public Map<String, StoredOutcome> find(Collection<String> requestIds) {
+            if (silent) throw new DataAccessResourceFailureException("PostgreSQL does not answer (test)");
             Map<String, StoredOutcome> found = new HashMap<>();
             for (String requestId : requestIds) {
                 StoredOutcome row = rows.get(requestId);

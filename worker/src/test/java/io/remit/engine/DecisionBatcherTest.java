@@ -3,6 +3,7 @@ package io.remit.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.remit.command.ParsedCommand;
+import io.remit.routing.CodeRetries;
 import io.remit.routing.Decision;
 import java.nio.charset.StandardCharsets;
 import java.sql.BatchUpdateException;
@@ -119,7 +120,7 @@ class DecisionBatcherTest {
     @Test
     void aWriteRefusedTwiceForWhatItHoldsIsNarrowedAndTheRecordPostgresqlRefusesIsDeadLetteredInTheMinimalForm() {
         Pending before = pending(0, new Decision.Complete(201, "inv"));
-        Pending bad = pending(1, new Decision.Retry(null, Instant.EPOCH, 2, 0, 503, "UPSTREAM", "down"));
+        Pending bad = pending(1, new Decision.Retry(null, Instant.EPOCH, 2, 0, CodeRetries.NONE, null, 503, "UPSTREAM", "down"));
         Pending after = pending(2, new Decision.DeadLetter(422, "INVALID", "no"));
         writes.refused.add(bad);
         List.of(before, bad, after).forEach(batcher::add);
