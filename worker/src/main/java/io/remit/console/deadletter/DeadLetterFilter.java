@@ -1,4 +1,4 @@
-package io.remit.console;
+package io.remit.console.deadletter;
 
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -38,7 +38,7 @@ public record DeadLetterFilter(
     }
 
     /** A SQL condition on table alias {@code d} of {@code dead_letter}; its parameters are appended to {@code params}. */
-    String where(List<Object> params) {
+    public String where(List<Object> params) {
         List<String> conditions = new ArrayList<>();
         conditions.add("true");
         if (!codes.isEmpty()) {
