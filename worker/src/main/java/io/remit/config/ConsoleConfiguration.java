@@ -90,9 +90,10 @@ class ConsoleConfiguration {
     @ConditionalOnBooleanProperty("remit.ops.enabled")
     static class Console {
 
+        /** Boot's {@code JsonMapper}, the one the console's API answers with, as the webhooks' store has it. */
         @Bean
-        RecordDecoder recordDecoder() {
-            return new RecordDecoder(JsonMapper.builder().build());
+        RecordDecoder recordDecoder(JsonMapper json) {
+            return new RecordDecoder(json);
         }
 
         @Bean
@@ -104,11 +105,11 @@ class ConsoleConfiguration {
         RedriveLedger redriveLedger(
                 JdbcTemplate jdbc,
                 TransactionTemplate transaction,
+                JsonMapper json,
                 Clock clock,
                 TopicsProperties topics,
                 ApiProperties api) {
-            return new RedriveLedger(
-                    jdbc, transaction, JsonMapper.builder().build(), clock, topics.commands(), api.idempotencyWindow());
+            return new RedriveLedger(jdbc, transaction, json, clock, topics.commands(), api.idempotencyWindow());
         }
 
         @Bean
