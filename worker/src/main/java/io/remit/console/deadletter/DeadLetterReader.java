@@ -1,5 +1,10 @@
 package io.remit.console.deadletter;
 
+import io.remit.console.deadletter.DeadLetterCondition.CodeIn;
+import io.remit.console.deadletter.DeadLetterCondition.DeadLetteredBefore;
+import io.remit.console.deadletter.DeadLetterCondition.DeadLetteredFrom;
+import io.remit.console.deadletter.DeadLetterCondition.RequestIdIn;
+import io.remit.console.deadletter.DeadLetterCondition.TypeIn;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -143,7 +148,7 @@ public final class DeadLetterReader {
             throw new IllegalArgumentException("page " + page + " of " + size + " is past the first " + MAX_COUNTED
                     + " dead letters the list pages through; narrow the filter (from/to) instead");
         List<Object> params = new ArrayList<>();
-        String where = filter.where(params);
+        String where = where(filter, params);
         params.add(MAX_COUNTED + 1);
         Long total = jdbc.queryForObject(
                 "select count(*) from (select 1 from dead_letter d where " + where + " limit ?) matched",
@@ -262,6 +267,35 @@ public final class DeadLetterReader {
                         instant(rs, 4),
                         hourly.getOrDefault(rs.getString(1), new long[HOURS])),
                 Timestamp.from(dayAgo));
+    }
+
+    /**
+     * The SQL condition of {@code filter} on table alias {@code d} of {@code dead_letter} ({@code true} when it selects
+     * everything); its parameters are appended to {@code params}.
+     */
+    public static String where(DeadLetterFilter filter, List<Object> params) {
+        List<String> conditions = new ArrayList<>(List.of("true"));
+        for (DeadLetterCondition condition : filter.conditions()) {
+            conditions.add(
+                    switch (condition) {
+                        case CodeIn(List<String> codes) -> anyOf("d.error_code", codes, params);
+                        case TypeIn(List<String> types) -> anyOf("d.command_type", types, params);
+                        case RequestIdIn(List<String> requestIds) -> anyOf("d.request_id", requestIds, params);
+                        case DeadLetteredFrom(Instant at) -> bound("d.dead_lettered_at >= ?", at, params);
+                        case DeadLetteredBefore(Instant at) -> bound("d.dead_lettered_at < ?", at, params);
+                    });
+        }
+        return String.join(" and ", conditions);
+    }
+
+    private static String anyOf(String column, List<String> values, List<Object> params) {
+        params.add(new SqlArrayValue("text", values.toArray()));
+        return column + " = any(?)";
+    }
+
+    private static String bound(String condition, Instant at, List<Object> params) {
+        params.add(Timestamp.from(at));
+        return condition;
     }
 
     private Detail detail(ResultSet rs) throws SQLException {

@@ -1,6 +1,7 @@
 package io.remit.console.redrive;
 
 import io.remit.console.deadletter.DeadLetterFilter;
+import io.remit.console.deadletter.DeadLetterReader;
 import io.remit.console.deadletter.RecordDecoder;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -79,7 +80,7 @@ public final class RedriveLedger {
             Timestamp windowStart = Timestamp.from(now.minus(idempotencyWindow));
             List<Object> params =
                     new ArrayList<>(List.of(request.force(), request.force(), windowStart, windowStart, maxId));
-            String where = request.filter().where(params);
+            String where = DeadLetterReader.where(request.filter(), params);
             Map<String, Object> counts =
                     jdbc.queryForMap("""
                     select count(*) as matched, count(distinct d.request_id) filter (where length(d.record_key) > 0 and (?
@@ -299,7 +300,7 @@ public final class RedriveLedger {
                     Timestamp.from(clock.instant().minus(idempotencyWindow)),
                     ((Number) held.getFirst().get("max_dead_letter_id")).longValue(),
                     id));
-            String where = filter.where(params);
+            String where = DeadLetterReader.where(filter, params);
             params.add(limit);
             List<Candidate> candidates = jdbc.query(
                     """
