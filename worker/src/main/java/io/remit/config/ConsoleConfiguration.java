@@ -2,22 +2,20 @@ package io.remit.config;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.remit.api.ApiProperties;
-import io.remit.console.CommandsTopic;
-import io.remit.console.ConsoleApi;
-import io.remit.console.ConsolePages;
-import io.remit.console.ConsoleSecurity;
-import io.remit.console.ConsoleServer;
-import io.remit.console.ConsoleUsers;
-import io.remit.console.DeadLetterProperties;
-import io.remit.console.DeadLetterReader;
-import io.remit.console.DeadLetterRetention;
-import io.remit.console.LoginThrottle;
 import io.remit.console.OpsProperties;
-import io.remit.console.RecordDecoder;
-import io.remit.console.RedriveLedger;
-import io.remit.console.RedrivePublisher;
-import io.remit.console.RedriveRunner;
-import io.remit.console.Redrives;
+import io.remit.console.deadletter.DeadLetterReader;
+import io.remit.console.deadletter.RecordDecoder;
+import io.remit.console.redrive.CommandsTopic;
+import io.remit.console.redrive.RedriveLedger;
+import io.remit.console.redrive.RedrivePublisher;
+import io.remit.console.redrive.RedriveRunner;
+import io.remit.console.redrive.Redrives;
+import io.remit.console.web.ConsoleApi;
+import io.remit.console.web.ConsolePages;
+import io.remit.console.web.ConsoleSecurity;
+import io.remit.console.web.ConsoleServer;
+import io.remit.console.web.ConsoleUsers;
+import io.remit.console.web.LoginThrottle;
 import io.remit.engine.KafkaClients;
 import io.remit.engine.WorkerProperties;
 import io.remit.routing.TopicsProperties;
@@ -41,15 +39,13 @@ import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Wires the operator's console ({@code io.remit.console}): security on every instance (Actuator's
- * probes and scrape open, on its own port as on the console's; {@code /ops/} served only on the console's port, and
- * closed there unless {@code remit.ops.enabled} and users are set),
- * the retention of stored dead letters on every instance, and the console itself (API, page,
- * redrives) only where {@code remit.ops.enabled=true}.
+ * Wires the operator's console ({@code io.remit.console}): its security on every instance ({@code /ops/} served only
+ * on the console's port, and closed there unless {@code remit.ops.enabled} and users are set; Actuator's chains are
+ * {@link ManagementSecurity}'s), and the console itself (API, page, redrives) only where {@code remit.ops.enabled=true}.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableWebSecurity
-@EnableConfigurationProperties({OpsProperties.class, DeadLetterProperties.class})
+@EnableConfigurationProperties(OpsProperties.class)
 class ConsoleConfiguration {
 
     @Bean
@@ -77,12 +73,6 @@ class ConsoleConfiguration {
     }
 
     @Bean
-    @Order(0)
-    SecurityFilterChain managementChain(HttpSecurity http, ConsoleServer server) throws Exception {
-        return ConsoleSecurity.management(http, server.management());
-    }
-
-    @Bean
     @Order(1)
     SecurityFilterChain consoleApiChain(HttpSecurity http, OpsProperties ops, LoginThrottle throttle) throws Exception {
         return ops.open() ? ConsoleSecurity.api(http, throttle) : ConsoleSecurity.closed(http, ConsoleSecurity.API);
@@ -95,25 +85,15 @@ class ConsoleConfiguration {
         return ops.open() ? ConsoleSecurity.page(http, throttle) : ConsoleSecurity.closed(http, ConsoleSecurity.PAGE);
     }
 
-    @Bean
-    @Order(3)
-    SecurityFilterChain actuatorChain(HttpSecurity http) throws Exception {
-        return ConsoleSecurity.rest(http);
-    }
-
-    @Bean
-    DeadLetterRetention deadLetterRetention(JdbcTemplate jdbc, DeadLetterProperties deadLetters, Clock clock) {
-        return new DeadLetterRetention(jdbc, deadLetters, clock);
-    }
-
     /** The console proper: only on instances with {@code remit.ops.enabled=true}. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnBooleanProperty("remit.ops.enabled")
     static class Console {
 
+        /** Boot's {@code JsonMapper}, the one the console's API answers with, as the webhooks' store has it. */
         @Bean
-        RecordDecoder recordDecoder() {
-            return new RecordDecoder(JsonMapper.builder().build());
+        RecordDecoder recordDecoder(JsonMapper json) {
+            return new RecordDecoder(json);
         }
 
         @Bean
@@ -125,11 +105,11 @@ class ConsoleConfiguration {
         RedriveLedger redriveLedger(
                 JdbcTemplate jdbc,
                 TransactionTemplate transaction,
+                JsonMapper json,
                 Clock clock,
                 TopicsProperties topics,
                 ApiProperties api) {
-            return new RedriveLedger(
-                    jdbc, transaction, JsonMapper.builder().build(), clock, topics.commands(), api.idempotencyWindow());
+            return new RedriveLedger(jdbc, transaction, json, clock, topics.commands(), api.idempotencyWindow());
         }
 
         @Bean

@@ -24,6 +24,8 @@ import io.remit.routing.OutcomeRouter;
 import io.remit.routing.RetryLadder;
 import io.remit.routing.RetryProperties;
 import io.remit.routing.TopicsProperties;
+import io.remit.store.DeadLetterProperties;
+import io.remit.store.DeadLetterRetention;
 import io.remit.store.InstanceRegistry;
 import io.remit.store.JdbcOutcomeStore;
 import io.remit.store.OutcomeStore;
@@ -55,6 +57,7 @@ import tools.jackson.databind.json.JsonMapper;
 @EnableConfigurationProperties({
     ApiProperties.class,
     BreakerProperties.class,
+    DeadLetterProperties.class,
     RetryProperties.class,
     TopicsProperties.class,
     WorkerProperties.class
@@ -96,6 +99,12 @@ class RemitConfiguration {
     @Bean
     OutcomeStore outcomeStore(JdbcTemplate jdbc, TransactionTemplate transaction) {
         return new JdbcOutcomeStore(jdbc, transaction);
+    }
+
+    /** On every instance: the engine writes dead letters everywhere. */
+    @Bean
+    DeadLetterRetention deadLetterRetention(JdbcTemplate jdbc, DeadLetterProperties deadLetters, Clock clock) {
+        return new DeadLetterRetention(jdbc, deadLetters, clock);
     }
 
     @Bean

@@ -12,7 +12,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * configured users. Passwords are {@code {bcrypt}} hashes, never plain text, and never logged:
  * {@link User#toString()} leaves them out. The console has a port of its own, {@code remit.ops.port} (8081 by
  * default; the main server's {@code server.port} is set from it in application.yaml), apart from Actuator's
- * ({@code management.server.port}, 8080): see {@link ConsoleServer}.
+ * ({@code management.server.port}, 8080): see {@link io.remit.console.web.ConsoleServer}.
  *
  * @param enabled whether this instance serves {@code /ops/} and runs redrives
  * @param users   console users by name

@@ -1,6 +1,7 @@
 package io.remit.console;
 
 import io.remit.RemitApplication;
+import io.remit.console.redrive.RedriveHeaders;
 import io.remit.testing.Infrastructure;
 import io.remit.testing.KafkaProbe;
 import io.remit.testing.TestSettings;
@@ -32,35 +33,35 @@ import tools.jackson.databind.json.JsonMapper;
  * Tests share it and keep apart by unique requestIds and codes.
  */
 @SpringBootTest(classes = RemitApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-abstract class ConsoleTestSupport {
-    static final String COMMANDS = "console.commands";
-    static final String DEAD_LETTERS = "console.commands.dlq";
-    static final String OPERATOR = "olivia";
-    static final String OPERATOR_PASSWORD = "olivia-" + UUID.randomUUID();
-    static final String VIEWER = "victor";
-    static final String VIEWER_PASSWORD = "victor-" + UUID.randomUUID();
-    static final String OPERATOR_HASH = "{bcrypt}" + new BCryptPasswordEncoder(4).encode(OPERATOR_PASSWORD);
-    static final String VIEWER_HASH = "{bcrypt}" + new BCryptPasswordEncoder(4).encode(VIEWER_PASSWORD);
-    static final Infrastructure infra = Infrastructure.get();
-    static final KafkaProbe kafka = new KafkaProbe(infra.bootstrapServers);
-    static final JsonMapper json = JsonMapper.builder().build();
+public abstract class ConsoleTestSupport {
+    protected static final String COMMANDS = "console.commands";
+    protected static final String DEAD_LETTERS = "console.commands.dlq";
+    protected static final String OPERATOR = "olivia";
+    protected static final String OPERATOR_PASSWORD = "olivia-" + UUID.randomUUID();
+    protected static final String VIEWER = "victor";
+    protected static final String VIEWER_PASSWORD = "victor-" + UUID.randomUUID();
+    protected static final String OPERATOR_HASH = "{bcrypt}" + new BCryptPasswordEncoder(4).encode(OPERATOR_PASSWORD);
+    protected static final String VIEWER_HASH = "{bcrypt}" + new BCryptPasswordEncoder(4).encode(VIEWER_PASSWORD);
+    protected static final Infrastructure infra = Infrastructure.get();
+    protected static final KafkaProbe kafka = new KafkaProbe(infra.bootstrapServers);
+    protected static final JsonMapper json = JsonMapper.builder().build();
 
-    final HttpClient http =
+    protected final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** The console's port (the main server's). */
     @LocalServerPort
-    int port;
+    protected int port;
 
     /** Actuator's port: {@code management.server.port}, a random one apart from the console's. */
     @LocalManagementPort
-    int managementPort;
+    protected int managementPort;
 
     @Autowired
-    JdbcTemplate jdbc;
+    protected JdbcTemplate jdbc;
 
     @DynamicPropertySource
-    static void remit(DynamicPropertyRegistry registry) {
+    protected static void remit(DynamicPropertyRegistry registry) {
         TestSettings.remit(infra, COMMANDS, DEAD_LETTERS, "console")
                 .forEach((name, value) -> registry.add(name, () -> value));
         registry.add("remit.ops.enabled", () -> "true");
@@ -73,26 +74,26 @@ abstract class ConsoleTestSupport {
         registry.add("management.endpoints.web.exposure.include", () -> "health,info,prometheus,env");
     }
 
-    StoredDeadLetters stored() {
+    protected StoredDeadLetters stored() {
         return new StoredDeadLetters(jdbc, COMMANDS);
     }
 
-    static String id(String label) {
+    protected static String id(String label) {
         return label + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** A code no other test stores, so a filter on it sees only this test's dead letters. */
-    static String code(String label) {
+    protected static String code(String label) {
         return label.toUpperCase() + "_"
                 + UUID.randomUUID().toString().substring(0, 6).toUpperCase();
     }
 
-    String url(String path) {
+    protected String url(String path) {
         return "http://127.0.0.1:" + port + path;
     }
 
     /** GET {@code path} from Actuator's port, without credentials. */
-    HttpResponse<String> actuator(String path) throws IOException, InterruptedException {
+    protected HttpResponse<String> actuator(String path) throws IOException, InterruptedException {
         return http.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
                         .timeout(Duration.ofSeconds(20))
@@ -100,18 +101,19 @@ abstract class ConsoleTestSupport {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    static String basic(String user, String password) {
+    protected static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
-    HttpResponse<String> get(String path, String authorization) throws IOException, InterruptedException {
+    protected HttpResponse<String> get(String path, String authorization) throws IOException, InterruptedException {
         HttpRequest.Builder request =
                 HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20));
         if (authorization != null) request.header("Authorization", authorization);
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    HttpResponse<String> post(String path, String authorization, String body) throws IOException, InterruptedException {
+    protected HttpResponse<String> post(String path, String authorization, String body)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path)))
                 .timeout(Duration.ofSeconds(20))
                 .header("Content-Type", "application/json")
@@ -120,7 +122,7 @@ abstract class ConsoleTestSupport {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    JsonNode asOperator(String path) throws IOException, InterruptedException {
+    protected JsonNode asOperator(String path) throws IOException, InterruptedException {
         HttpResponse<String> response = get(path, basic(OPERATOR, OPERATOR_PASSWORD));
         if (response.statusCode() != 200)
             throw new AssertionError("GET " + path + ": " + response.statusCode() + " " + response.body());
@@ -128,7 +130,7 @@ abstract class ConsoleTestSupport {
     }
 
     /** POSTs a redrive request as the operator and answers the redrive (201 expected). */
-    JsonNode redrive(String body) throws IOException, InterruptedException {
+    protected JsonNode redrive(String body) throws IOException, InterruptedException {
         HttpResponse<String> response = post("/ops/redrives", basic(OPERATOR, OPERATOR_PASSWORD), body);
         if (response.statusCode() != 201)
             throw new AssertionError("POST /ops/redrives: " + response.statusCode() + " " + response.body());
@@ -136,7 +138,7 @@ abstract class ConsoleTestSupport {
     }
 
     /** The records of the commands topic that carry {@code remit.redrive.id = redrive}, read as a read_committed consumer. */
-    static List<ConsumerRecord<byte[], byte[]>> redriven(String redrive, int expected, Duration within) {
+    protected static List<ConsumerRecord<byte[], byte[]>> redriven(String redrive, int expected, Duration within) {
         return kafka
                 .readUntil(
                         List.of(COMMANDS),

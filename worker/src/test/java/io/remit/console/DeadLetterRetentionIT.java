@@ -2,6 +2,7 @@ package io.remit.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.remit.store.DeadLetterRetention;
 import io.remit.testing.Commands;
 import java.time.Duration;
 import java.time.Instant;

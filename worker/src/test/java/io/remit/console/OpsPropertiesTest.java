@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.remit.InvalidConfigurationException;
+import io.remit.console.web.ConsoleUsers;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -17,7 +17,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * {@code command_outcome} and {@code command_attempt} rows of their requestId), for tests of the
  * console that must not wait for the worker to fail a command.
  */
-final class StoredDeadLetters {
+public final class StoredDeadLetters {
     /** Source offsets far above what the tests' topics reach, unique per JVM: (topic, partition, offset) is unique. */
     private static final AtomicLong OFFSETS =
             new AtomicLong(1_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000L));
@@ -25,13 +25,13 @@ final class StoredDeadLetters {
     private final JdbcTemplate jdbc;
     private final String topic;
 
-    StoredDeadLetters(JdbcTemplate jdbc, String topic) {
+    public StoredDeadLetters(JdbcTemplate jdbc, String topic) {
         this.jdbc = jdbc;
         this.topic = topic;
     }
 
     /** One dead letter to store; {@link #store()} writes it and answers its id. */
-    final class Row {
+    public final class Row {
         String requestId;
         byte[] key;
         byte[] value;
@@ -44,50 +44,50 @@ final class StoredDeadLetters {
         final long offset = OFFSETS.getAndIncrement();
         final Map<String, byte[]> headers = new LinkedHashMap<>();
 
-        Row(String requestId, String value) {
+        public Row(String requestId, String value) {
             this.requestId = requestId;
             this.key = requestId == null ? null : requestId.getBytes(StandardCharsets.UTF_8);
             this.value = value == null ? null : value.getBytes(StandardCharsets.UTF_8);
         }
 
-        Row code(String code, Integer status, String message) {
+        public Row code(String code, Integer status, String message) {
             this.code = code;
             this.status = status;
             this.message = message;
             return this;
         }
 
-        Row type(String type) {
+        public Row type(String type) {
             this.type = type;
             return this;
         }
 
-        Row attempts(int attempts) {
+        public Row attempts(int attempts) {
             this.attempts = attempts;
             return this;
         }
 
-        Row at(Instant at) {
+        public Row at(Instant at) {
             this.at = at;
             return this;
         }
 
-        Row header(String key, String value) {
+        public Row header(String key, String value) {
             headers.put(key, value == null ? null : value.getBytes(StandardCharsets.UTF_8));
             return this;
         }
 
-        Row rawValue(byte[] value) {
+        public Row rawValue(byte[] value) {
             this.value = value;
             return this;
         }
 
-        Row noKey() {
+        public Row noKey() {
             this.key = null;
             return this;
         }
 
-        long store() {
+        public long store() {
             return jdbc.queryForObject(
                     """
                     insert into dead_letter (request_id, command_type, error_code, http_status, error_message, attempts,
@@ -112,7 +112,7 @@ final class StoredDeadLetters {
         }
 
         /** Also the decision the engine would have stored for its requestId, and its API attempts: these statuses and the API's code. */
-        Row decided(String attemptCode, int... attemptStatuses) {
+        public Row decided(String attemptCode, int... attemptStatuses) {
             jdbc.update(
                     """
                     insert into command_outcome (request_id, command_type, status, attempts, http_status, error_code, error_message,
@@ -154,7 +154,7 @@ final class StoredDeadLetters {
         }
     }
 
-    Row row(String requestId, String value) {
+    public Row row(String requestId, String value) {
         return new Row(requestId, value);
     }
 }

@@ -2,7 +2,7 @@ package io.remit.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.remit.console.RecordDecoder;
+import io.remit.console.deadletter.RecordDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.remit.console;
+package io.remit.console.web;
 
 import java.time.Instant;
 import java.time.LocalDateTime;

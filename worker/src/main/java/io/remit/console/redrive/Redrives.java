@@ -1,5 +1,6 @@
-package io.remit.console;
+package io.remit.console.redrive;
 
+import io.remit.console.OpsProperties;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;

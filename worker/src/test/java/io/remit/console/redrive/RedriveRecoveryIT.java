@@ -1,9 +1,11 @@
-package io.remit.console;
+package io.remit.console.redrive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.remit.console.ConsoleTestSupport;
+import io.remit.console.deadletter.RecordDecoder;
 import io.remit.testing.Commands;
 import io.remit.testing.KafkaProbe;
 import java.time.Duration;
@@ -71,7 +73,8 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
         try {
             dead.initTransactions();
             dead.beginTransaction();
-            for (RedrivePublisher.Outbound o : claim.toPublish()) dead.send(asPublished(crash.id, o, claim.nonce()));
+            for (RedrivePublisher.RedrivenRecord o : claim.toPublish())
+                dead.send(asPublished(crash.id, o, claim.nonce()));
             dead.flush(); // appended, never committed: the process died here
 
             crash.leaseRunsOut();
@@ -176,7 +179,7 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
         return records;
     }
 
-    private ProducerRecord<byte[], byte[]> asPublished(UUID redrive, RedrivePublisher.Outbound o, String nonce) {
+    private ProducerRecord<byte[], byte[]> asPublished(UUID redrive, RedrivePublisher.RedrivenRecord o, String nonce) {
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(COMMANDS, o.partition(), o.key(), o.value());
         RedriveHeaders.write(record.headers(), redrive, o.deadLetterId(), nonce);
         return record;
@@ -195,7 +198,7 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers),
                 new ByteArraySerializer(),
                 new ByteArraySerializer())) {
-            for (RedrivePublisher.Outbound o : claim.toPublish())
+            for (RedrivePublisher.RedrivenRecord o : claim.toPublish())
                 forger.send(asPublished(crash.id, o, "guessed-" + UUID.randomUUID()))
                         .get();
         }

@@ -1,5 +1,7 @@
-package io.remit.console;
+package io.remit.console.redrive;
 
+import io.remit.console.OpsProperties;
+import io.remit.console.deadletter.RecordDecoder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -106,7 +108,7 @@ public final class RedriveRunner implements SmartLifecycle {
         String error = null;
         try (RedrivePublisher.Session session = publisher.open(id)) {
             Lease lease = new Lease(id);
-            for (RedriveLedger.Pending pending : ledger.pending(id)) reconcile(id, pending, lease);
+            for (RedriveLedger.UnsettledChunk unsettled : ledger.unsettled(id)) reconcile(id, unsettled, lease);
             publish(id, session);
         } catch (InterruptedException e) {
             throw e;
@@ -126,14 +128,14 @@ public final class RedriveRunner implements SmartLifecycle {
         }
     }
 
-    private void reconcile(UUID id, RedriveLedger.Pending pending, Lease lease) throws InterruptedException {
+    private void reconcile(UUID id, RedriveLedger.UnsettledChunk unsettled, Lease lease) throws InterruptedException {
         Map<Long, CommandsTopic.Position> found =
-                topic.published(id, pending.nonce(), pending.scanFrom(), settings.reconcileTimeout(), lease::renew);
-        ledger.settle(id, pending.chunk(), found);
+                topic.published(id, unsettled.nonce(), unsettled.scanFrom(), settings.reconcileTimeout(), lease::renew);
+        ledger.settle(id, unsettled.chunk(), found);
         log.info(
                 "redrive {}: chunk {} left by an interrupted run was {}",
                 id,
-                pending.chunk(),
+                unsettled.chunk(),
                 found.isEmpty()
                         ? "not committed; its dead letters are selected again"
                         : "committed (" + found.size() + " records)");

@@ -1,8 +1,10 @@
-package io.remit.console;
+package io.remit.console.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.remit.console.ConsoleRole;
+import io.remit.console.OpsProperties;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.remit.console;
+package io.remit.console.redrive;
 
 import java.time.Duration;
 import java.util.Collection;

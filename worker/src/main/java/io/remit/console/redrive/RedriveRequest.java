@@ -1,4 +1,6 @@
-package io.remit.console;
+package io.remit.console.redrive;
+
+import io.remit.console.deadletter.DeadLetterFilter;
 
 /**
  * What an operator asks for: the dead letters of {@code filter}, published again at most

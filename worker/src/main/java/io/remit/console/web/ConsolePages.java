@@ -1,6 +1,12 @@
-package io.remit.console;
+package io.remit.console.web;
 
 import io.remit.command.CommandType;
+import io.remit.console.ConsoleRole;
+import io.remit.console.deadletter.DeadLetterFilter;
+import io.remit.console.deadletter.DeadLetterReader;
+import io.remit.console.redrive.RedriveRequest;
+import io.remit.console.redrive.RedriveView;
+import io.remit.console.redrive.Redrives;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

@@ -1,4 +1,4 @@
-package io.remit.console;
+package io.remit.console.web;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;

@@ -1,5 +1,10 @@
-package io.remit.console;
+package io.remit.console.web;
 
+import io.remit.console.deadletter.DeadLetterFilter;
+import io.remit.console.deadletter.DeadLetterReader;
+import io.remit.console.redrive.RedriveRequest;
+import io.remit.console.redrive.RedriveView;
+import io.remit.console.redrive.Redrives;
 import java.net.URI;
 import java.security.Principal;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.remit.console;
+package io.remit.console.redrive;
 
 /** Where a redrive is. A dry run is DONE as soon as it is counted. */
 public enum RedriveState {

@@ -1,12 +1,12 @@
-package io.remit.console;
+package io.remit.console.web;
 
+import io.remit.console.ConsoleRole;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
-import org.springframework.security.config.annotation.web.configurers.AuthorizeHttpRequestsConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
@@ -14,23 +14,19 @@ import org.springframework.security.web.authentication.HttpStatusEntryPoint;
 import org.springframework.security.web.authentication.SimpleUrlAuthenticationSuccessHandler;
 import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
-import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
- * Who may reach what. Four filter chains, tried in this order:
+ * Who may reach the console. Its filter chains come second and third of four, after the one of Actuator's own server
+ * and before the one of the rest of the console's server ({@code io.remit.config.ManagementSecurity}: probes and
+ * scrape open, everything else refused):
  * <ol>
- * <li>Actuator's own server ({@code management.server.port}, {@link ConsoleServer#management()}): the probes and the
- *     scrape ({@link #OPEN_ACTUATOR}) are open, every other path is 404, {@code /ops/} included: the console is not
- *     there;</li>
  * <li>the JSON API ({@link #API}): HTTP Basic on every request, no session (so a browser's console
  *     session cookie cannot be used against it), 401 without credentials and without a
  *     {@code WWW-Authenticate} challenge (a browser would prompt, then hold the credentials for any page that
  *     posts to it); a request that changes something and comes from another site is refused
  *     ({@link CrossSiteRequests}); {@code VIEWER} reads, {@code OPERATOR} posts;</li>
  * <li>the triage page (everything else under {@code /ops/}): a login form, a session, CSRF tokens on
- *     every form, a strict Content-Security-Policy; {@code VIEWER} reads, anything else is {@code OPERATOR}'s;</li>
- * <li>everything else on the console's server: the Actuator health groups and the Prometheus scrape are open (probes and
- *     scrapers carry no credentials; {@link #OPEN_ACTUATOR}), every other path is refused.</li>
+ *     every form, a strict Content-Security-Policy; {@code VIEWER} reads, anything else is {@code OPERATOR}'s.</li>
  * </ol>
  * When the console is closed (off, or no users) one chain refuses every {@code /ops/} request with 403. Logins of
  * both chains are throttled ({@link LoginThrottle}) before any password is checked.
@@ -40,18 +36,6 @@ public final class ConsoleSecurity {
     public static final String[] API = {"/ops/dead-letters/**", "/ops/commands/**", "/ops/redrives/**"};
     /** The triage page's paths (after the API's). */
     public static final String[] PAGE = {"/ops", "/ops/**"};
-    /**
-     * The Actuator endpoints open to anyone, when exposed: probes, the scrape, and the same numbers as the scrape
-     * ({@code metrics}, used by the benchmark). Others (env, loggers, heapdump …) stay refused even if exposed.
-     */
-    public static final String[] OPEN_ACTUATOR = {
-        "/actuator/health",
-        "/actuator/health/**",
-        "/actuator/prometheus",
-        "/actuator/info",
-        "/actuator/metrics",
-        "/actuator/metrics/**"
-    };
 
     static final String CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self';"
             + " frame-ancestors 'none'; base-uri 'none'";
@@ -118,37 +102,5 @@ public final class ConsoleSecurity {
                 .exceptionHandling(e -> e.authenticationEntryPoint(new HttpStatusEntryPoint(HttpStatus.FORBIDDEN)))
                 .authorizeHttpRequests(a -> a.anyRequest().denyAll())
                 .build();
-    }
-
-    /** Actuator's own server: its probes and scrape open, anything else (the console's paths too) 404. */
-    public static SecurityFilterChain management(HttpSecurity http, RequestMatcher managementServer) throws Exception {
-        return http.securityMatcher(managementServer)
-                .csrf(AbstractHttpConfigurer::disable)
-                .requestCache(AbstractHttpConfigurer::disable)
-                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .exceptionHandling(e -> e.authenticationEntryPoint(new HttpStatusEntryPoint(HttpStatus.NOT_FOUND)))
-                .authorizeHttpRequests(ConsoleSecurity::openActuatorOnly)
-                .build();
-    }
-
-    /**
-     * The console's server, past the console's paths: Actuator's probes and scrape stay open to unauthenticated
-     * callers (served here only when Actuator shares this port); nothing else is served.
-     */
-    public static SecurityFilterChain rest(HttpSecurity http) throws Exception {
-        return http.sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .authorizeHttpRequests(ConsoleSecurity::openActuatorOnly)
-                .build();
-    }
-
-    /** Actuator's probes, scrape and info, and the error page, open to anyone; nothing else. */
-    private static void openActuatorOnly(
-            AuthorizeHttpRequestsConfigurer<HttpSecurity>.AuthorizationManagerRequestMatcherRegistry requests) {
-        requests.requestMatchers(OPEN_ACTUATOR)
-                .permitAll()
-                .requestMatchers("/error")
-                .permitAll()
-                .anyRequest()
-                .denyAll();
     }
 }

@@ -1,4 +1,4 @@
-package io.remit.console;
+package io.remit.console.web;
 
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;

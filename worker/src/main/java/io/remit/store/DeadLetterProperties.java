@@ -1,4 +1,4 @@
-package io.remit.console;
+package io.remit.store;
 
 import io.remit.InvalidConfigurationException;
 import java.time.Duration;

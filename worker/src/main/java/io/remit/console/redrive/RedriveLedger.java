@@ -1,5 +1,8 @@
-package io.remit.console;
+package io.remit.console.redrive;
 
+import io.remit.console.deadletter.DeadLetterFilter;
+import io.remit.console.deadletter.DeadLetterReader;
+import io.remit.console.deadletter.RecordDecoder;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -77,7 +80,7 @@ public final class RedriveLedger {
             Timestamp windowStart = Timestamp.from(now.minus(idempotencyWindow));
             List<Object> params =
                     new ArrayList<>(List.of(request.force(), request.force(), windowStart, windowStart, maxId));
-            String where = request.filter().where(params);
+            String where = DeadLetterReader.where(request.filter(), params);
             Map<String, Object> counts =
                     jdbc.queryForMap("""
                     select count(*) as matched, count(distinct d.request_id) filter (where length(d.record_key) > 0 and (?
@@ -145,7 +148,7 @@ public final class RedriveLedger {
                         rs.getString(5),
                         (Integer) rs.getObject(6),
                         (Long) rs.getObject(7),
-                        DeadLetterReader.instant(rs, 8)),
+                        instant(rs, 8)),
                 id,
                 limit);
     }
@@ -219,12 +222,12 @@ public final class RedriveLedger {
      * A chunk whose Kafka transaction may or may not have committed: where to look for its records, and the nonce they
      * carry (null for a chunk written before nonces: then the redrive's id alone is matched).
      */
-    public record Pending(int chunk, Map<Integer, Long> scanFrom, String nonce) {}
+    public record UnsettledChunk(int chunk, Map<Integer, Long> scanFrom, String nonce) {}
 
-    public List<Pending> pending(UUID id) {
+    public List<UnsettledChunk> unsettled(UUID id) {
         return jdbc.query(
                 "select chunk, scan_from::text, nonce from redrive_chunk where redrive_id = ? and state = 'SENDING' order by chunk",
-                (rs, n) -> new Pending(
+                (rs, n) -> new UnsettledChunk(
                         rs.getInt(1),
                         json.readValue(rs.getString(2), new TypeReference<Map<Integer, Long>>() {}),
                         rs.getString(3)),
@@ -268,7 +271,7 @@ public final class RedriveLedger {
      * The next chunk of a redrive: what to publish, with which nonce, and how many were skipped. Null when {@code owner}
      * may not go on.
      */
-    public record Claim(int chunk, List<RedrivePublisher.Outbound> toPublish, int skipped, String nonce) {
+    public record Claim(int chunk, List<RedrivePublisher.RedrivenRecord> toPublish, int skipped, String nonce) {
         public boolean exhausted() {
             return toPublish.isEmpty() && skipped == 0;
         }
@@ -297,7 +300,7 @@ public final class RedriveLedger {
                     Timestamp.from(clock.instant().minus(idempotencyWindow)),
                     ((Number) held.getFirst().get("max_dead_letter_id")).longValue(),
                     id));
-            String where = filter.where(params);
+            String where = DeadLetterReader.where(filter, params);
             params.add(limit);
             List<Candidate> candidates = jdbc.query(
                     """
@@ -331,7 +334,7 @@ public final class RedriveLedger {
             RecordDecoder decoder) {
         Map<Long, UUID> redrivenBefore = force ? Map.of() : redrivenBefore(candidates);
         Set<String> requestIds = requestIdsRedriven(id, candidates);
-        List<RedrivePublisher.Outbound> toPublish = new ArrayList<>();
+        List<RedrivePublisher.RedrivenRecord> toPublish = new ArrayList<>();
         List<Object[]> items = new ArrayList<>();
         List<String> settled = new ArrayList<>();
         for (Candidate c : candidates) {
@@ -348,7 +351,7 @@ public final class RedriveLedger {
             // a refused reuse was never sent: forcing it settles nothing of the command its requestId belongs to
             if (skip == null && c.unknownOutcome() && !"REQUEST_ID_REUSED".equals(c.code())) settled.add(c.requestId());
             if (skip == null) {
-                toPublish.add(new RedrivePublisher.Outbound(
+                toPublish.add(new RedrivePublisher.RedrivenRecord(
                         c.id(),
                         CommandsTopic.partitionOf(c.key(), partitions),
                         c.key(),
@@ -416,8 +419,8 @@ public final class RedriveLedger {
                 rs.getInt("rate_per_second"),
                 RedriveState.valueOf(rs.getString("state")),
                 rs.getString("requested_by"),
-                DeadLetterReader.instant(rs, "requested_at"),
-                DeadLetterReader.instant(rs, "finished_at"),
+                instant(rs, "requested_at"),
+                instant(rs, "finished_at"),
                 rs.getString("cancelled_by"),
                 rs.getString("last_error"),
                 rs.getInt("matched"),
@@ -426,5 +429,15 @@ public final class RedriveLedger {
                 rs.getInt("skipped"),
                 rs.getInt("sending"),
                 rs.getInt("unknown_outcomes"));
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        Timestamp at = rs.getTimestamp(column);
+        return at == null ? null : at.toInstant();
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp at = rs.getTimestamp(column);
+        return at == null ? null : at.toInstant();
     }
 }

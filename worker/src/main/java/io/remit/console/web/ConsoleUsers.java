@@ -1,5 +1,7 @@
-package io.remit.console;
+package io.remit.console.web;
 
+import io.remit.console.ConsoleRole;
+import io.remit.console.OpsProperties;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.remit.console;
+package io.remit.console.redrive;
 
 import io.remit.HeaderText;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
-package io.remit.console;
+package io.remit.console.redrive;
 
+import io.remit.console.deadletter.RecordDecoder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,7 +40,7 @@ public final class RedrivePublisher {
     }
 
     /** One record to publish: a dead letter's key, value and carried headers, to the partition of its key. */
-    public record Outbound(
+    public record RedrivenRecord(
             long deadLetterId, int partition, byte[] key, byte[] value, List<RecordDecoder.RawHeader> headers) {}
 
     /** Opens a session for {@code redrive}; its producer's initialisation fences every former one of the same redrive. */
@@ -75,11 +76,11 @@ public final class RedrivePublisher {
         }
 
         /** Publishes the records in one transaction and answers where each landed; throws if it may not have committed. */
-        public Map<Long, CommandsTopic.Position> publish(List<Outbound> records, String nonce)
+        public Map<Long, CommandsTopic.Position> publish(List<RedrivenRecord> records, String nonce)
                 throws InterruptedException {
             List<CompletableFuture<SendResult<byte[], byte[]>>> sent = template.executeInTransaction(operations -> {
                 List<CompletableFuture<SendResult<byte[], byte[]>>> futures = new ArrayList<>();
-                for (Outbound record : records) futures.add(operations.send(producerRecord(record, nonce)));
+                for (RedrivenRecord record : records) futures.add(operations.send(producerRecord(record, nonce)));
                 return futures;
             });
             Map<Long, CommandsTopic.Position> positions = new HashMap<>();
@@ -96,7 +97,7 @@ public final class RedrivePublisher {
             return positions;
         }
 
-        private ProducerRecord<byte[], byte[]> producerRecord(Outbound record, String nonce) {
+        private ProducerRecord<byte[], byte[]> producerRecord(RedrivenRecord record, String nonce) {
             ProducerRecord<byte[], byte[]> out =
                     new ProducerRecord<>(topic, record.partition(), record.key(), record.value());
             record.headers().stream()

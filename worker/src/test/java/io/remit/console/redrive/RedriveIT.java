@@ -1,8 +1,9 @@
-package io.remit.console;
+package io.remit.console.redrive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.remit.console.ConsoleTestSupport;
 import io.remit.testing.Commands;
 import io.remit.testing.KafkaProbe;
 import java.nio.charset.StandardCharsets;

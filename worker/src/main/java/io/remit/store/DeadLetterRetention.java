@@ -1,4 +1,4 @@
-package io.remit.console;
+package io.remit.store;
 
 import java.sql.Timestamp;
 import java.time.Clock;

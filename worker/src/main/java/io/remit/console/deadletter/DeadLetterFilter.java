@@ -1,15 +1,14 @@
-package io.remit.console;
+package io.remit.console.deadletter;
 
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.springframework.jdbc.support.SqlArrayValue;
 
 /**
- * Which dead letters: any of these codes, any of these command types, any of these requestIds,
- * dead-lettered in {@code [from, to)}. An empty list or a null bound does not narrow.
+ * Which dead letters, as an operator sends it (JSON, or the page's form): any of these codes, any of these command
+ * types, any of these requestIds, dead-lettered in {@code [from, to)}. An empty list or a null bound does not narrow.
+ * Cleaned and checked when made; read as typed {@link #conditions()}.
  *
  * @param codes      error codes ({@code CONNECTION_NOT_FOUND}, {@code RETRIES_EXHAUSTED} …)
  * @param types      command types ({@code invoice.create} …, or {@code unknown})
@@ -37,31 +36,15 @@ public record DeadLetterFilter(
         return codes.isEmpty() && types.isEmpty() && requestIds.isEmpty() && from == null && to == null;
     }
 
-    /** A SQL condition on table alias {@code d} of {@code dead_letter}; its parameters are appended to {@code params}. */
-    String where(List<Object> params) {
-        List<String> conditions = new ArrayList<>();
-        conditions.add("true");
-        if (!codes.isEmpty()) {
-            conditions.add("d.error_code = any(?)");
-            params.add(new SqlArrayValue("text", codes.toArray()));
-        }
-        if (!types.isEmpty()) {
-            conditions.add("d.command_type = any(?)");
-            params.add(new SqlArrayValue("text", types.toArray()));
-        }
-        if (!requestIds.isEmpty()) {
-            conditions.add("d.request_id = any(?)");
-            params.add(new SqlArrayValue("text", requestIds.toArray()));
-        }
-        if (from != null) {
-            conditions.add("d.dead_lettered_at >= ?");
-            params.add(Timestamp.from(from));
-        }
-        if (to != null) {
-            conditions.add("d.dead_lettered_at < ?");
-            params.add(Timestamp.from(to));
-        }
-        return String.join(" and ", conditions);
+    /** What this filter asks, one typed condition per narrowing it makes (none: every dead letter). */
+    public List<DeadLetterCondition> conditions() {
+        List<DeadLetterCondition> conditions = new ArrayList<>();
+        if (!codes.isEmpty()) conditions.add(new DeadLetterCondition.CodeIn(codes));
+        if (!types.isEmpty()) conditions.add(new DeadLetterCondition.TypeIn(types));
+        if (!requestIds.isEmpty()) conditions.add(new DeadLetterCondition.RequestIdIn(requestIds));
+        if (from != null) conditions.add(new DeadLetterCondition.DeadLetteredFrom(from));
+        if (to != null) conditions.add(new DeadLetterCondition.DeadLetteredBefore(to));
+        return conditions;
     }
 
     private static List<String> clean(List<String> values) {

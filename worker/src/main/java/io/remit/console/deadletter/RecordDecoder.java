@@ -1,4 +1,4 @@
-package io.remit.console;
+package io.remit.console.deadletter;
 
 import io.remit.command.Utf8;
 import io.remit.store.StorableText;

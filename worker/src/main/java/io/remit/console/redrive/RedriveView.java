@@ -1,5 +1,6 @@
-package io.remit.console;
+package io.remit.console.redrive;
 
+import io.remit.console.deadletter.DeadLetterFilter;
 import java.time.Instant;
 import java.util.UUID;
 

@@ -1,5 +1,10 @@
-package io.remit.console;
+package io.remit.console.deadletter;
 
+import io.remit.console.deadletter.DeadLetterCondition.CodeIn;
+import io.remit.console.deadletter.DeadLetterCondition.DeadLetteredBefore;
+import io.remit.console.deadletter.DeadLetterCondition.DeadLetteredFrom;
+import io.remit.console.deadletter.DeadLetterCondition.RequestIdIn;
+import io.remit.console.deadletter.DeadLetterCondition.TypeIn;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -21,7 +26,7 @@ import tools.jackson.databind.JsonNode;
  * redrives that touched them. Reads only.
  */
 public final class DeadLetterReader {
-    static final int HOURS = 24;
+    public static final int HOURS = 24;
     private static final String LIST_COLUMNS = """
             d.id, d.request_id, d.command_type, d.error_code, d.http_status, d.error_message, d.attempts, d.value_truncated,
             d.origin_topic, d.origin_partition, d.origin_offset, d.dead_lettered_at,
@@ -74,14 +79,14 @@ public final class DeadLetterReader {
             int sourcePartition,
             long sourceOffset) {}
 
-    public record Attempt(int attempt, Integer httpStatus, String code, int latencyMs, Instant attemptedAt) {}
+    public record RecordedAttempt(int attempt, Integer httpStatus, String code, int latencyMs, Instant attemptedAt) {}
 
     /**
      * The requestId's row: its last decision, and what was asked of the API under it ({@code command}, canonical, and its
      * {@code fingerprint}; a {@code REQUEST_ID_REUSED} dead letter's command is shown beside it) and when its first
      * ambiguous attempt happened (the API may have applied it).
      */
-    public record Outcome(
+    public record CommandRecord(
             String status,
             String type,
             int attempts,
@@ -116,9 +121,9 @@ public final class DeadLetterReader {
     /** Everything known of one requestId: its dead letters (newest first), outcome, attempts and redrives. */
     public record History(
             String requestId,
-            Outcome outcome,
+            CommandRecord outcome,
             List<Detail> deadLetters,
-            List<Attempt> attempts,
+            List<RecordedAttempt> attempts,
             List<RedriveMark> redrives,
             List<Webhook> webhooks) {}
 
@@ -143,7 +148,7 @@ public final class DeadLetterReader {
             throw new IllegalArgumentException("page " + page + " of " + size + " is past the first " + MAX_COUNTED
                     + " dead letters the list pages through; narrow the filter (from/to) instead");
         List<Object> params = new ArrayList<>();
-        String where = filter.where(params);
+        String where = where(filter, params);
         params.add(MAX_COUNTED + 1);
         Long total = jdbc.queryForObject(
                 "select count(*) from (select 1 from dead_letter d where " + where + " limit ?) matched",
@@ -170,12 +175,12 @@ public final class DeadLetterReader {
                 , d.record_key, substring(d.record_value from 1 for ?) as record_value, length(d.record_value) as value_length,
                   d.headers::text as headers, d.source_topic, d.source_partition, d.source_offset
                 from dead_letter d where d.request_id = ? order by d.id desc limit ?""", (rs, n) -> detail(rs), MAX_SHOWN_VALUE, requestId, MAX_HISTORY);
-        List<Outcome> outcome = jdbc.query(
+        List<CommandRecord> outcome = jdbc.query(
                 """
                 select status, command_type, attempts, http_status, error_code, error_message, resource_id, updated_at,
                        fingerprint, command, first_ambiguous_at, settlement, settled_at
                 from command_outcome where request_id = ?""",
-                (rs, n) -> new Outcome(
+                (rs, n) -> new CommandRecord(
                         rs.getString(1),
                         rs.getString(2),
                         rs.getInt(3),
@@ -204,11 +209,11 @@ public final class DeadLetterReader {
                         rs.getBoolean(6)),
                 requestId,
                 MAX_HISTORY);
-        List<Attempt> attempts = jdbc.query(
+        List<RecordedAttempt> attempts = jdbc.query(
                 """
                 select attempt, http_status, error_code, latency_ms, attempted_at from command_attempt
                 where request_id = ? order by attempt""",
-                (rs, n) -> new Attempt(
+                (rs, n) -> new RecordedAttempt(
                         rs.getInt(1), (Integer) rs.getObject(2), rs.getString(3), rs.getInt(4), instant(rs, 5)),
                 requestId);
         Long[] ids = deadLetters.stream().map(d -> d.row().id()).toArray(Long[]::new);
@@ -262,6 +267,35 @@ public final class DeadLetterReader {
                         instant(rs, 4),
                         hourly.getOrDefault(rs.getString(1), new long[HOURS])),
                 Timestamp.from(dayAgo));
+    }
+
+    /**
+     * The SQL condition of {@code filter} on table alias {@code d} of {@code dead_letter} ({@code true} when it selects
+     * everything); its parameters are appended to {@code params}.
+     */
+    public static String where(DeadLetterFilter filter, List<Object> params) {
+        List<String> conditions = new ArrayList<>(List.of("true"));
+        for (DeadLetterCondition condition : filter.conditions()) {
+            conditions.add(
+                    switch (condition) {
+                        case CodeIn(List<String> codes) -> anyOf("d.error_code", codes, params);
+                        case TypeIn(List<String> types) -> anyOf("d.command_type", types, params);
+                        case RequestIdIn(List<String> requestIds) -> anyOf("d.request_id", requestIds, params);
+                        case DeadLetteredFrom(Instant at) -> bound("d.dead_lettered_at >= ?", at, params);
+                        case DeadLetteredBefore(Instant at) -> bound("d.dead_lettered_at < ?", at, params);
+                    });
+        }
+        return String.join(" and ", conditions);
+    }
+
+    private static String anyOf(String column, List<String> values, List<Object> params) {
+        params.add(new SqlArrayValue("text", values.toArray()));
+        return column + " = any(?)";
+    }
+
+    private static String bound(String condition, Instant at, List<Object> params) {
+        params.add(Timestamp.from(at));
+        return condition;
     }
 
     private Detail detail(ResultSet rs) throws SQLException {
