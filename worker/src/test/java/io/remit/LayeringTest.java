@@ -4,7 +4,6 @@ import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -16,9 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -26,8 +23,8 @@ import org.junit.jupiter.api.Test;
  * The worker's layering, bottom to top (README, Layout): {@code io.remit} (the application and the configuration
  * error), {@code command}, {@code api}, {@code store}, {@code routing}, {@code telemetry}, {@code engine}, {@code webhook}, {@code console},
  * {@code config}. A package sees only those below it; {@code config}, which wires everything, is seen by none. The
- * console's rooms ({@code web}, {@code deadletter}, {@code redrive}) are inside its layer and form no cycle; no console
- * class shares a simple name with another class of the worker.
+ * console's rooms ({@code web}, {@code deadletter}, {@code redrive}) are inside its layer and form no cycle. Which
+ * packages may use which libraries, and names: {@link FencesTest}.
  */
 class LayeringTest {
     /** The packages under {@code io.remit}, bottom to top; the README's layout lists them in this order. */
@@ -71,18 +68,6 @@ class LayeringTest {
         LAYERS.check(WORKER);
         NO_CYCLES.check(WORKER);
         NO_CONSOLE_CYCLES.check(WORKER);
-    }
-
-    @Test
-    void noConsoleClassSharesASimpleName() {
-        Map<String, List<String>> byName = WORKER.stream()
-                .filter(c -> !c.isAnonymousClass() && !c.getSimpleName().isEmpty())
-                .collect(Collectors.groupingBy(
-                        JavaClass::getSimpleName, Collectors.mapping(JavaClass::getName, Collectors.toList())));
-
-        assertThat(byName.values())
-                .filteredOn(names -> names.size() > 1)
-                .noneMatch(names -> names.stream().anyMatch(name -> name.startsWith("io.remit.console.")));
     }
 
     private static LayeredArchitecture layers() {

@@ -2,6 +2,7 @@ package io.remit.engine;
 
 import io.remit.Causes;
 import io.remit.routing.Decision;
+import io.remit.store.StoreFaults;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

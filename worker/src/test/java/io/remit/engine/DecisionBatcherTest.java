@@ -120,7 +120,8 @@ class DecisionBatcherTest {
     @Test
     void aWriteRefusedTwiceForWhatItHoldsIsNarrowedAndTheRecordPostgresqlRefusesIsDeadLetteredInTheMinimalForm() {
         Pending before = pending(0, new Decision.Complete(201, "inv"));
-        Pending bad = pending(1, new Decision.Retry(null, Instant.EPOCH, 2, 0, CodeRetries.NONE, null, 503, "UPSTREAM", "down"));
+        Pending bad = pending(
+                1, new Decision.Retry(null, Instant.EPOCH, 2, 0, CodeRetries.NONE, null, 503, "UPSTREAM", "down"));
         Pending after = pending(2, new Decision.DeadLetter(422, "INVALID", "no"));
         writes.refused.add(bad);
         List.of(before, bad, after).forEach(batcher::add);

@@ -1,4 +1,4 @@
-package io.remit.engine;
+package io.remit.store;
 
 import io.remit.Causes;
 import java.sql.SQLException;
@@ -13,14 +13,14 @@ import tools.jackson.core.JacksonException;
  * standby, a lock or a timeout, a missing table or right): tried again without limit, however long it lasts, never a
  * reason to refuse a record.
  */
-final class StoreFaults {
+public final class StoreFaults {
     /** SQLSTATE classes that are the fault of the values written. */
     private static final Set<String> RECORD_CLASSES = Set.of("22", "23", "54");
 
     private StoreFaults() {}
 
     /** Whether {@code e} is a fault of the values written, not of the database. */
-    static boolean isRecordFault(Throwable e) {
+    public static boolean isRecordFault(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof SQLException sql) {
                 String state = sqlState(sql);
@@ -35,7 +35,7 @@ final class StoreFaults {
      * PostgreSQL's own words for a refusal, without the statement or the row it quotes: the message of the statement that
      * failed (a batch chains it) and its SQLSTATE. Falls back to the exception's message chain.
      */
-    static String reason(Throwable e) {
+    public static String reason(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof SQLException sql) {
                 SQLException first = sql.getNextException() != null ? sql.getNextException() : sql;

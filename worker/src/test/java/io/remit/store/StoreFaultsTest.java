@@ -1,4 +1,4 @@
-package io.remit.engine;
+package io.remit.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
