@@ -2,6 +2,7 @@ package io.remit;
 
 import java.util.regex.Pattern;
 import org.apache.kafka.common.header.Headers;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a command first arrived, as remit writes it on its retry records and dead letters ({@code remit.original.*}).
@@ -20,8 +21,8 @@ public record Origin(String topic, int partition, long offset) {
 
     private static final Pattern OFFSET_DIGITS = Pattern.compile("[0-9]{1,18}");
 
-    /** The origin these headers carry in remit's form, or null (none, forged or broken). */
-    public static Origin read(Headers headers) {
+    /** The origin these headers carry in remit's form; null: none, forged or broken. */
+    public static @Nullable Origin read(Headers headers) {
         String topic = HeaderText.last(headers, TOPIC);
         String partition = HeaderText.last(headers, PARTITION);
         String offset = HeaderText.last(headers, OFFSET);

@@ -1,6 +1,8 @@
 package io.remit;
 
 import java.util.function.IntUnaryOperator;
+import org.jspecify.annotations.Nullable;
+import org.springframework.lang.Contract;
 
 /**
  * Text from outside (a record, the API's answer) as a log line, a Kafka header and a stored row may carry it:
@@ -14,7 +16,8 @@ public final class Printable {
     private Printable() {}
 
     /** The text with control characters as spaces and unpaired surrogates as U+FFFD; null stays null. */
-    public static String of(String text) {
+    @Contract("!null -> !null")
+    public static @Nullable String of(@Nullable String text) {
         return mapped(text, c -> Character.isISOControl(c) ? ' ' : c);
     }
 
@@ -27,7 +30,8 @@ public final class Printable {
      * The text with every unpaired surrogate as U+FFFD, every surrogate pair kept, and every other unit {@code c} as
      * {@code each.applyAsInt(c)}; the same instance when nothing changes, null for null.
      */
-    public static String mapped(String text, IntUnaryOperator each) {
+    @Contract("!null, _ -> !null")
+    public static @Nullable String mapped(@Nullable String text, IntUnaryOperator each) {
         if (text == null) return null;
         StringBuilder out = null;
         for (int i = 0; i < text.length(); i++) {

@@ -1,6 +1,7 @@
 package io.remit.api;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one attempt at the API came to, as a value. Classification ends here: routing decides
@@ -14,21 +15,28 @@ public sealed interface Outcome {
      *
      * @param body the API's JSON answer (null when it gave none or it was too large to keep)
      */
-    record Succeeded(int status, String resourceId, String body) implements Outcome {
+    record Succeeded(
+            int status,
+            @Nullable String resourceId,
+            @Nullable String body) implements Outcome {
         public Succeeded(int status, String resourceId) {
             this(status, resourceId, null);
         }
     }
 
     /** Refused on its merits; the same request can never succeed. Dead-lettered. */
-    record Rejected(int status, String code, String message) implements Outcome {}
+    record Rejected(int status, String code, @Nullable String message) implements Outcome {}
 
     /**
      * No answer now; the same request may succeed later. Retried on the next tier, and never
      * before {@code notBefore} when the API said when (429's {@code X-RateLimit-Reset}).
      */
-    record Transient(int status, String code, String message, Instant notBefore) implements Outcome {}
+    record Transient(
+            int status,
+            String code,
+            @Nullable String message,
+            @Nullable Instant notBefore) implements Outcome {}
 
     /** The API refused remit's credentials (401/403): the worker, not the command, is wrong. Intake halts. */
-    record Halt(int status, String code, String message) implements Outcome {}
+    record Halt(int status, String code, @Nullable String message) implements Outcome {}
 }

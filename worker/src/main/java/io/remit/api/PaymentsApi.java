@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -35,6 +36,7 @@ import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -205,10 +207,10 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
     }
 
     /**
-     * The answer's body, or null when it is larger than {@code remit.api.max-response-size}: then the rest is not read
+     * The answer's body; null when it is larger than {@code remit.api.max-response-size}: then the rest is not read
      * (it may never end) and the connection is dropped instead of being drained for reuse.
      */
-    private byte[] bounded(ClassicHttpResponse response) throws IOException {
+    private byte @Nullable [] bounded(ClassicHttpResponse response) throws IOException {
         HttpEntity entity = response.getEntity();
         if (entity == null) return new byte[0];
         InputStream in = entity.getContent();
@@ -235,7 +237,8 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
     }
 
     private String path(Command command) {
-        String template = properties.paths().get(command.type().wireName());
+        String template = Objects.requireNonNull(
+                properties.paths().get(command.type().wireName()), "ApiProperties keeps a path for every command type");
         return command instanceof Command.InvoiceAction action
                 ? template.replace("{id}", pathSegment(action.invoiceId()))
                 : template;

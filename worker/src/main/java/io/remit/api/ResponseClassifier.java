@@ -13,6 +13,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.jspecify.annotations.Nullable;
+import org.springframework.lang.Contract;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -51,7 +53,7 @@ public final class ResponseClassifier {
     /** The longest resource id kept: the API's ids are short; a longer one is not an id. */
     private static final int MAX_ID = 256;
 
-    public Outcome classify(int status, String rateLimitReset, byte[] body) {
+    public Outcome classify(int status, @Nullable String rateLimitReset, byte @Nullable [] body) {
         if (status >= 200 && status < 300) return succeeded(status, body);
         String rawCode = field(body, "error");
         String code = errorCode(status, rawCode);
@@ -74,7 +76,7 @@ public final class ResponseClassifier {
                 null);
     }
 
-    private Outcome classified(int status, String code, String message, String rateLimitReset) {
+    private Outcome classified(int status, String code, @Nullable String message, @Nullable String rateLimitReset) {
         Outcome outcome;
         if (status == 429) {
             outcome = new Outcome.Transient(status, code, message, resetInstant(rateLimitReset));
@@ -131,7 +133,8 @@ public final class ResponseClassifier {
     }
 
     /** When a 429 may be retried: X-RateLimit-Reset as epoch seconds, epoch milliseconds, or seconds to wait. */
-    Instant resetInstant(String header) {
+    @Nullable
+    Instant resetInstant(@Nullable String header) {
         if (header == null) return null;
         try {
             long value = Long.parseLong(header.trim());
@@ -145,7 +148,7 @@ public final class ResponseClassifier {
         }
     }
 
-    private static String errorCode(int status, String code) {
+    private static String errorCode(int status, @Nullable String code) {
         if (code == null || code.isBlank()) return "HTTP_" + status;
         return CODE.matcher(code).matches() ? code : UNRECOGNISED;
     }
@@ -154,7 +157,7 @@ public final class ResponseClassifier {
         return "\"" + (raw.length() <= 100 ? raw : raw.substring(0, 100) + "…") + "\"";
     }
 
-    private String field(byte[] body, String name) {
+    private @Nullable String field(byte @Nullable [] body, String name) {
         if (body == null || body.length == 0) return null;
         try {
             JsonNode node = json.readTree(body);
@@ -165,7 +168,8 @@ public final class ResponseClassifier {
         }
     }
 
-    private static String truncate(String message) {
+    @Contract("!null -> !null")
+    private static @Nullable String truncate(@Nullable String message) {
         if (message == null) return null;
         if (message.length() <= MAX_MESSAGE) return message;
         int end = Character.isHighSurrogate(message.charAt(MAX_MESSAGE - 1)) ? MAX_MESSAGE - 1 : MAX_MESSAGE;
@@ -176,7 +180,7 @@ public final class ResponseClassifier {
     static final int MAX_KEPT_BODY = 64 * 1024;
 
     /** A success: the body read once for its {@code id}, and kept as text when it is JSON of a reasonable size. */
-    private Outcome.Succeeded succeeded(int status, byte[] body) {
+    private Outcome.Succeeded succeeded(int status, byte @Nullable [] body) {
         if (body == null || body.length == 0) return new Outcome.Succeeded(status, null, null);
         JsonNode node;
         try {

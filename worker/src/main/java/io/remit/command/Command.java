@@ -1,6 +1,7 @@
 package io.remit.command;
 
 import java.time.LocalDate;
+import org.jspecify.annotations.Nullable;
 
 /** A validated command: what the ERP asked for, with the Kafka key as its {@code requestId}. */
 public sealed interface Command {
@@ -16,7 +17,7 @@ public sealed interface Command {
             String amount,
             String currency,
             LocalDate dueDate,
-            String description)
+            @Nullable String description)
             implements Command {
         @Override
         public CommandType type() {
@@ -25,7 +26,11 @@ public sealed interface Command {
     }
 
     /** {@code invoice.approve}, {@code invoice.dispute} or {@code invoice.cancel}, with an optional reason. */
-    record InvoiceAction(String requestId, CommandType type, String invoiceId, String reason) implements Command {}
+    record InvoiceAction(
+            String requestId,
+            CommandType type,
+            String invoiceId,
+            @Nullable String reason) implements Command {}
 
     /** {@code payment.create} */
     record CreatePayment(String requestId, String invoiceId, String amount, String currency) implements Command {

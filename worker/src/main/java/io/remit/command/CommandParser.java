@@ -5,7 +5,9 @@ import io.remit.Printable;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.databind.JsonNode;
@@ -38,7 +40,7 @@ public final class CommandParser {
             .maxNumberLength(64)
             .build());
 
-    public ParsedCommand parse(byte[] key, byte[] value) {
+    public ParsedCommand parse(byte @Nullable [] key, byte @Nullable [] value) {
         if (key == null || key.length == 0) {
             return new ParsedCommand.Invalid(
                     MISSING_KEY, "record has no key; the key is the requestId", null, CommandType.UNKNOWN);
@@ -77,11 +79,12 @@ public final class CommandParser {
         try {
             return new ParsedCommand.Valid(command(requestId, body));
         } catch (InvalidField e) {
-            return new ParsedCommand.Invalid(INVALID, e.getMessage(), requestId, e.type);
+            return new ParsedCommand.Invalid(
+                    INVALID, Objects.requireNonNull(e.getMessage(), "an InvalidField says why"), requestId, e.type);
         }
     }
 
-    private static String decodeKey(byte[] key) {
+    private static @Nullable String decodeKey(byte[] key) {
         if (key.length > 128) return null;
         String text = Utf8.decode(key);
         return text != null && REQUEST_ID.matcher(text).matches() ? text : null;
@@ -166,6 +169,7 @@ public final class CommandParser {
             }
         }
 
+        @Nullable
         String optionalText(String field) {
             JsonNode node = body.get(field);
             if (node == null || node.isNull()) return null;

@@ -1,5 +1,7 @@
 package io.remit.command;
 
+import org.jspecify.annotations.Nullable;
+
 /** What a Kafka record turned out to hold: a command, or the reason it can never be one. */
 public sealed interface ParsedCommand {
     /** The command type's wire name, or {@link CommandType#UNKNOWN} when it could not be read. */
@@ -16,8 +18,8 @@ public sealed interface ParsedCommand {
     /**
      * Not a command; dead-lettered without calling the API.
      *
-     * @param requestId the record's key when it is a valid requestId, else null
+     * @param requestId the record's key when it is a valid requestId
      * @param type      the command type when it could be read, else {@link CommandType#UNKNOWN}
      */
-    record Invalid(String code, String message, String requestId, String type) implements ParsedCommand {}
+    record Invalid(String code, String message, @Nullable String requestId, String type) implements ParsedCommand {}
 }

@@ -2,6 +2,7 @@ package io.remit.routing;
 
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How many failures of a command each code with a ladder of its own has answered so far: each such code uses
@@ -33,7 +34,7 @@ public record CodeRetries(Map<String, Integer> counts) {
     }
 
     /** The header's value; null when there is nothing to say. */
-    public String header() {
+    public @Nullable String header() {
         if (counts.isEmpty()) return null;
         StringBuilder text = new StringBuilder();
         new TreeMap<>(counts)
@@ -44,7 +45,7 @@ public record CodeRetries(Map<String, Integer> counts) {
         return text.toString();
     }
 
-    public static CodeRetries parse(String header) {
+    public static CodeRetries parse(@Nullable String header) {
         if (header == null || header.isBlank()) return NONE;
         Map<String, Integer> counts = new TreeMap<>();
         for (String part : header.split(",", MAX_CODES + 1)) {

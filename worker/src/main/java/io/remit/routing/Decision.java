@@ -1,12 +1,16 @@
 package io.remit.routing;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /** Where a command goes next, decided by {@link OutcomeRouter} from an outcome alone. */
 public sealed interface Decision {
     /** Done: recorded as SUCCEEDED, its offset committed, an outcome event produced; {@code response} is the API's JSON answer. */
-    record Complete(int status, String resourceId, String response) implements Decision {
-        public Complete(int status, String resourceId) {
+    record Complete(
+            int status,
+            @Nullable String resourceId,
+            @Nullable String response) implements Decision {
+        public Complete(int status, @Nullable String resourceId) {
             this(status, resourceId, null);
         }
     }
@@ -23,15 +27,15 @@ public sealed interface Decision {
             int nextAttempt,
             int rateLimited,
             CodeRetries codeRetries,
-            String waitingFor,
+            @Nullable String waitingFor,
             int status,
             String code,
-            String message)
+            @Nullable String message)
             implements Decision {}
 
     /** Produced to the dead-letter topic with headers that say why; never attempted again. */
-    record DeadLetter(int status, String code, String message) implements Decision {}
+    record DeadLetter(int status, String code, @Nullable String message) implements Decision {}
 
     /** Not recorded, not committed: intake stops until the API accepts remit's credentials again. */
-    record Halt(int status, String code, String message) implements Decision {}
+    record Halt(int status, String code, @Nullable String message) implements Decision {}
 }

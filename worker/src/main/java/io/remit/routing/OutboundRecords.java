@@ -14,6 +14,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.util.RawValue;
 
 /**
@@ -37,7 +38,7 @@ public final class OutboundRecords {
 
     private final String commandsTopic;
     private final String deadLetterTopic;
-    private final String outcomesTopic;
+    private final @Nullable String outcomesTopic;
     private final int maxRecordBytes;
 
     public OutboundRecords(TopicsProperties topics) {
@@ -57,19 +58,20 @@ public final class OutboundRecords {
             String requestId,
             String commandType,
             String status,
-            String resourceId,
-            Integer httpStatus,
-            String errorCode,
-            String message,
+            @Nullable String resourceId,
+            @Nullable Integer httpStatus,
+            @Nullable String errorCode,
+            @Nullable String message,
             int attempts,
             Instant decidedAt,
-            String response) {}
+            @Nullable String response) {}
 
     /**
-     * The outcome event of a final decision, or null when outcome events are off: key = requestId, a JSON value,
+     * The outcome event of a final decision; null when outcome events are off. Key = requestId, a JSON value,
      * and the {@code remit.original.*} headers. The API's answer is embedded as Json.MAPPER.
      */
-    public ProducerRecord<byte[], byte[]> outcomeEvent(ConsumerRecord<byte[], byte[]> source, OutcomeEvent event) {
+    public @Nullable ProducerRecord<byte[], byte[]> outcomeEvent(
+            ConsumerRecord<byte[], byte[]> source, OutcomeEvent event) {
         if (outcomesTopic == null) return null;
         Map<String, Object> value = new LinkedHashMap<>();
         value.put("requestId", event.requestId());
@@ -105,7 +107,12 @@ public final class OutboundRecords {
 
     /** Why a command is dead-lettered: what its dead letter's headers say. */
     public record DeadLetterReason(
-            String commandType, int attempts, int status, String code, String message, Instant at) {}
+            String commandType,
+            int attempts,
+            int status,
+            String code,
+            @Nullable String message,
+            Instant at) {}
 
     public ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> source, DeadLetterReason why) {
         Headers headers = carried(source);
@@ -168,7 +175,7 @@ public final class OutboundRecords {
         return headers;
     }
 
-    private static int length(byte[] bytes) {
+    private static int length(byte @Nullable [] bytes) {
         return bytes == null ? 0 : bytes.length;
     }
 

@@ -4,7 +4,9 @@ import io.remit.api.Outcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.function.DoubleSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The whole routing decision: from what attempt {@code attempt} of a command came to, where the
@@ -105,11 +107,13 @@ public final class OutcomeRouter {
     private Decision retryNoSoonerThan(
             Outcome.Transient failure, int attempt, int rateLimited, CodeRetries codeRetries) {
         Instant now = clock.instant();
-        Duration wait = !failure.notBefore().isAfter(now)
+        Instant notBefore =
+                Objects.requireNonNull(failure.notBefore(), "route() sends here only a failure with a notBefore");
+        Duration wait = !notBefore.isAfter(now)
                 ? Duration.ZERO
-                : failure.notBefore().isAfter(now.plus(MAX_RATE_LIMIT_WAIT))
+                : notBefore.isAfter(now.plus(MAX_RATE_LIMIT_WAIT))
                         ? MAX_RATE_LIMIT_WAIT
-                        : Duration.between(now, failure.notBefore());
+                        : Duration.between(now, notBefore);
         Instant due = now.plus(withJitter(wait));
         return new Decision.Retry(
                 ladder.forWait(wait),
@@ -129,7 +133,11 @@ public final class OutcomeRouter {
      * that comes back before the earlier one is final waits again.
      */
     public Decision waitFor(
-            String earlierRequestId, Instant earlierDueAt, int attempt, int rateLimited, CodeRetries codeRetries) {
+            String earlierRequestId,
+            @Nullable Instant earlierDueAt,
+            int attempt,
+            int rateLimited,
+            CodeRetries codeRetries) {
         Instant now = clock.instant();
         Duration wait = (earlierDueAt == null || !earlierDueAt.isAfter(now)
                         ? Duration.ZERO

@@ -4,6 +4,7 @@ import io.remit.HeaderText;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import org.apache.kafka.common.header.Headers;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What remit's headers on a retry record say, written and read here only: the attempt it is for, the 429s so far and
@@ -14,9 +15,14 @@ import org.apache.kafka.common.header.Headers;
  * @param rateLimited earlier attempts answered 429
  * @param codeRetries earlier failures on codes' own ladders
  * @param dueAt       when the record may be processed; null: at once (absent or unreadable)
- * @param waitingFor  the requestId of an earlier command for the same invoice it waits for, or null
+ * @param waitingFor  the requestId of an earlier command for the same invoice it waits for
  */
-public record RetryHeaders(int attempt, int rateLimited, CodeRetries codeRetries, Instant dueAt, String waitingFor) {
+public record RetryHeaders(
+        int attempt,
+        int rateLimited,
+        CodeRetries codeRetries,
+        @Nullable Instant dueAt,
+        @Nullable String waitingFor) {
     /** A command's first arrival. */
     public static final RetryHeaders FIRST = new RetryHeaders(1, 0, CodeRetries.NONE, null, null);
 
@@ -50,7 +56,7 @@ public record RetryHeaders(int attempt, int rateLimited, CodeRetries codeRetries
         if (waitingFor != null) HeaderText.replace(headers, RemitHeaders.WAITING_FOR, waitingFor);
     }
 
-    private static Integer number(String text) {
+    private static @Nullable Integer number(@Nullable String text) {
         if (text == null) return null;
         try {
             return Integer.parseInt(text.trim());
@@ -59,7 +65,7 @@ public record RetryHeaders(int attempt, int rateLimited, CodeRetries codeRetries
         }
     }
 
-    private static Instant instant(String text) {
+    private static @Nullable Instant instant(@Nullable String text) {
         if (text == null) return null;
         try {
             return Instant.parse(text);

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.boot.convert.DurationStyle;
@@ -64,7 +65,7 @@ public record RetryProperties(
     }
 
     /** {@code retry} or {@code dead-letter}; null for a ladder. */
-    private static CodeAction action(List<String> value) {
+    private static @Nullable CodeAction action(List<String> value) {
         if (value == null || value.size() != 1) return null;
         return switch (value.getFirst().trim().toLowerCase(Locale.ROOT).replace('_', '-')) {
             case "retry" -> CodeAction.RETRY;

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A row of {@code dead_letter}: the dead-lettered record whole (key, value and headers as they arrived, also
@@ -15,11 +16,11 @@ public record DeadLetterRecord(
         String requestId,
         String commandType,
         String errorCode,
-        Integer httpStatus,
-        String errorMessage,
+        @Nullable Integer httpStatus,
+        @Nullable String errorMessage,
         int attempts,
-        byte[] key,
-        byte[] value,
+        byte @Nullable [] key,
+        byte @Nullable [] value,
         List<HeaderValue> headers,
         boolean valueTruncated,
         String originTopic,
@@ -31,7 +32,7 @@ public record DeadLetterRecord(
         Instant deadLetteredAt) {
 
     /** One header of the record, its value as bytes. */
-    public record HeaderValue(String key, byte[] value) {}
+    public record HeaderValue(String key, byte @Nullable [] value) {}
 
     /**
      * The row for a record dead-lettered now; {@code truncated} when its copy on the topic is bounded. Where it first
@@ -45,7 +46,7 @@ public record DeadLetterRecord(
             String commandType,
             String code,
             int status,
-            String message,
+            @Nullable String message,
             int attempts,
             boolean truncated,
             Instant at) {
@@ -83,7 +84,7 @@ public record DeadLetterRecord(
             String requestId,
             String commandType,
             String code,
-            String message,
+            @Nullable String message,
             int attempts,
             Instant at) {
         return new DeadLetterRecord(

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -19,7 +21,8 @@ public final class InstanceRegistry {
      * process does not hold it, and {@code othersBeat}, when the holder last renewed it; the latest live contender, when
      * it does). Null {@code other}: nobody else.
      */
-    public record Heartbeat(boolean holds, String other, Instant othersBeat) {}
+    public record Heartbeat(
+            boolean holds, @Nullable String other, @Nullable Instant othersBeat) {}
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transaction;
@@ -35,11 +38,11 @@ public final class InstanceRegistry {
             jdbc.update("""
                     insert into instance_heartbeat (instance_id, process, host, heartbeat_at) values (?, ?, ?, now())
                     on conflict (instance_id) do nothing""", instanceId, process, host);
-            List<Map<String, Object>> rows = jdbc.queryForList("""
+            List<Map<String, @Nullable Object>> rows = jdbc.queryForList("""
                     select process, host, heartbeat_at, heartbeat_at > now() - ? * interval '1 millisecond' as live,
                            contender, contender_host, contended_at > now() - ? * interval '1 millisecond' as contended
                     from instance_heartbeat where instance_id = ? for update""", live, live, instanceId);
-            Map<String, Object> row = rows.getFirst();
+            Map<String, @Nullable Object> row = rows.getFirst();
             boolean ours = process.equals(row.get("process"));
             if (ours || !Boolean.TRUE.equals(row.get("live"))) {
                 jdbc.update(
@@ -56,7 +59,11 @@ public final class InstanceRegistry {
                     process,
                     host,
                     instanceId);
-            return new Heartbeat(false, (String) row.get("host"), ((Timestamp) row.get("heartbeat_at")).toInstant());
+            return new Heartbeat(
+                    false,
+                    (String) Objects.requireNonNull(row.get("host"), "host is not null"),
+                    ((Timestamp) Objects.requireNonNull(row.get("heartbeat_at"), "heartbeat_at is not null"))
+                            .toInstant());
         });
     }
 }

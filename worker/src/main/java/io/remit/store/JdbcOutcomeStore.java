@@ -19,10 +19,13 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.lang.Contract;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -193,7 +196,7 @@ public final class JdbcOutcomeStore implements OutcomeStore {
 
     @Override
     public Set<TopicPartition> save(
-            Writer writer, Collection<TopicPartition> partitions, Function<Set<TopicPartition>, Rows> rows) {
+            @Nullable Writer writer, Collection<TopicPartition> partitions, Function<Set<TopicPartition>, Rows> rows) {
         return transaction.execute(status -> {
             Set<TopicPartition> lost = writer == null ? Set.of() : lost(writer, partitions);
             Rows r = rows.apply(lost);
@@ -341,8 +344,8 @@ public final class JdbcOutcomeStore implements OutcomeStore {
                 status != OutcomeStatus.RETRYING
                         ? null
                         : new StoredOutcome.Retry(
-                                row.getString("retry_topic"),
-                                instant(row.getTimestamp("due_at")),
+                                Objects.requireNonNull(row.getString("retry_topic"), WRITTEN_WITH_RETRYING),
+                                Objects.requireNonNull(instant(row.getTimestamp("due_at")), WRITTEN_WITH_RETRYING),
                                 row.getInt("rate_limited"),
                                 row.getString("code_retries"),
                                 row.getString("waiting_for")),
@@ -352,11 +355,16 @@ public final class JdbcOutcomeStore implements OutcomeStore {
                         instant(row.getTimestamp("first_ambiguous_at"))));
     }
 
-    private static Timestamp timestamp(Instant instant) {
+    /** Why a RETRYING row has its tier's topic and due time: {@link #bind} writes them with the status. */
+    private static final String WRITTEN_WITH_RETRYING = "a RETRYING row is written with its retry topic and due time";
+
+    @Contract("!null -> !null")
+    private static @Nullable Timestamp timestamp(@Nullable Instant instant) {
         return instant == null ? null : Timestamp.from(instant);
     }
 
-    private static Instant instant(Timestamp timestamp) {
+    @Contract("!null -> !null")
+    private static @Nullable Instant instant(@Nullable Timestamp timestamp) {
         return timestamp == null ? null : timestamp.toInstant();
     }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where remit keeps what it decided: one outcome row per requestId, one row per API attempt, one per dead letter.
@@ -14,7 +15,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 public interface OutcomeStore {
     /** An earlier command for the same invoice, being retried: a later one waits for it (per-invoice order). */
-    record EarlierCommand(String requestId, Instant dueAt) {}
+    record EarlierCommand(String requestId, @Nullable Instant dueAt) {}
 
     /** The stored outcomes of these requestIds (those with none are left out). */
     Map<String, StoredOutcome> find(Collection<String> requestIds);
@@ -59,8 +60,9 @@ public interface OutcomeStore {
      * decisions about records of partitions whose lease {@code writer} does not hold (another member was assigned them
      * since) are not written. {@code rows} builds the rows without those partitions' records; answers those partitions.
      * Writing the same outcome again changes nothing; a SUCCEEDED row is never overwritten, nor a DEAD_LETTERED one by
-     * another decision about the same record; a dead letter already stored for its record is not written again.
+     * another decision about the same record; a dead letter already stored for its record is not written again. A null
+     * {@code writer}: not fenced.
      */
     Set<TopicPartition> save(
-            Writer writer, Collection<TopicPartition> partitions, Function<Set<TopicPartition>, Rows> rows);
+            @Nullable Writer writer, Collection<TopicPartition> partitions, Function<Set<TopicPartition>, Rows> rows);
 }

@@ -1,6 +1,8 @@
 package io.remit.store;
 
 import io.remit.Printable;
+import org.jspecify.annotations.Nullable;
+import org.springframework.lang.Contract;
 
 /**
  * Text as PostgreSQL always accepts it. A {@code text} or {@code jsonb} value refuses the NUL character
@@ -14,7 +16,8 @@ public final class StorableText {
     private StorableText() {}
 
     /** The text with NUL and unpaired surrogates replaced by U+FFFD; the same instance when it needs no change. */
-    public static String of(String text) {
+    @Contract("!null -> !null")
+    public static @Nullable String of(@Nullable String text) {
         return Printable.mapped(text, c -> c == 0 ? REPLACEMENT : c);
     }
 
@@ -22,7 +25,8 @@ public final class StorableText {
      * Printable ASCII only, at most {@code max} characters: every other character as {@code \\uXXXX}. What the
      * last-resort form of a refused record is written with, so that it cannot be refused for its bytes.
      */
-    public static String ascii(String text, int max) {
+    @Contract("!null, _ -> !null")
+    public static @Nullable String ascii(@Nullable String text, int max) {
         if (text == null) return null;
         StringBuilder out = new StringBuilder(Math.min(text.length(), max));
         for (int i = 0; i < text.length() && out.length() < max; i++) {

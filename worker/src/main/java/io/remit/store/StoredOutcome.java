@@ -1,11 +1,12 @@
 package io.remit.store;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A row of {@code command_outcome}: the last decision for a requestId and the Kafka record ({@link Source}) it was made
  * for. A record that arrives again with the same coordinates was redelivered after a crash, and its decision is
- * replayed, not remade. {@code invoiceId}: the invoice the command names (approve, dispute, cancel, payment), else null.
+ * replayed, not remade. {@code invoiceId}: the invoice the command names (approve, dispute, cancel, payment).
  *
  * @param retry    where a RETRYING command waits, and what its retry record's headers say, so that a replay after a
  *                 crash writes the same record; null for any other status
@@ -16,15 +17,15 @@ public record StoredOutcome(
         String commandType,
         OutcomeStatus status,
         int attempts,
-        Integer httpStatus,
-        String errorCode,
-        String errorMessage,
-        String resourceId,
-        String response,
-        String invoiceId,
+        @Nullable Integer httpStatus,
+        @Nullable String errorCode,
+        @Nullable String errorMessage,
+        @Nullable String resourceId,
+        @Nullable String response,
+        @Nullable String invoiceId,
         Source source,
         Instant updatedAt,
-        Retry retry,
+        @Nullable Retry retry,
         Identity identity) {
 
     public StoredOutcome {
@@ -43,14 +44,22 @@ public record StoredOutcome(
      * the ladder), the retries per error code of its own ladders ({@code CODE=n,...}), and the requestId it waits for
      * (per-invoice order), if any.
      */
-    public record Retry(String topic, Instant dueAt, int rateLimited, String codeRetries, String waitingFor) {}
+    public record Retry(
+            String topic,
+            Instant dueAt,
+            int rateLimited,
+            @Nullable String codeRetries,
+            @Nullable String waitingFor) {}
 
     /**
      * What was asked of the API under a requestId: the command's fingerprint and canonical fields (null for bad input,
      * which is never sent), and when its first ambiguous attempt happened (a timeout, a connection lost after the
      * request was written, a 5xx), null while every attempt had a definite answer.
      */
-    public record Identity(String fingerprint, String command, Instant firstAmbiguousAt) {
+    public record Identity(
+            @Nullable String fingerprint,
+            @Nullable String command,
+            @Nullable Instant firstAmbiguousAt) {
         public static final Identity NONE = new Identity(null, null, null);
     }
 

@@ -47,7 +47,8 @@ public final class MicrometerRecordTracing implements RecordTracing, TraceHeader
     @Override
     public void addTo(BiConsumer<String, String> header) {
         TraceContext current = tracer.currentTraceContext().context();
-        if (current != null) propagator.inject(current, header, BiConsumer::accept);
+        // the setter writes to the carrier it was given, header itself
+        if (current != null) propagator.inject(current, header, (carrier, name, value) -> header.accept(name, value));
     }
 
     private Scope open(Span span) {

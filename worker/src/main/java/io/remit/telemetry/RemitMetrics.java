@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * remit's meters, named as the README lists them (Prometheus names in brackets):
@@ -83,7 +84,7 @@ public final class RemitMetrics {
         deadLetters(type, code);
     }
 
-    private Counter commands(String type, String outcome, String code) {
+    private Counter commands(String type, String outcome, @Nullable String code) {
         return Counter.builder("remit.commands")
                 .description("Commands decided, by type, outcome and error code")
                 .tags("type", type, "outcome", outcome, "code", code == null ? "none" : code)

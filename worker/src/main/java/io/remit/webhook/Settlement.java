@@ -2,6 +2,7 @@ package io.remit.webhook;
 
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a webhook says happened to a command after the API accepted it, in order of precedence: a command's settlement
@@ -44,7 +45,7 @@ public enum Settlement {
     }
 
     /** Whether this settlement replaces {@code current} (null: none yet). */
-    public boolean supersedes(String current) {
+    public boolean supersedes(@Nullable String current) {
         if (current == null) return true;
         try {
             return rank > valueOf(current).rank;

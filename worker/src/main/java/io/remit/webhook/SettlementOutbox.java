@@ -1,6 +1,7 @@
 package io.remit.webhook;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -36,12 +37,12 @@ public final class SettlementOutbox {
     }
 
     /** The lowest batch already claimed (produced again after a crash), else a new one of at most {@code size}; null: none. */
-    public Batch next(int size) {
+    public @Nullable Batch next(int size) {
         Long number = tx.execute(status -> {
             jdbc.queryForObject("select pg_advisory_xact_lock(?)::text", String.class, CLAIM_LOCK);
             Long waiting = jdbc.queryForObject("select min(batch) from settlement_outbox", Long.class);
             if (waiting != null) return waiting;
-            List<Long> claimed = jdbc.queryForList(CLAIM, Long.class, size);
+            List<@Nullable Long> claimed = jdbc.queryForList(CLAIM, Long.class, size);
             return claimed.isEmpty() ? null : claimed.getFirst();
         });
         if (number == null) return null;

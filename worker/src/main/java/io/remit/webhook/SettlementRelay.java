@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -21,6 +22,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -56,11 +58,11 @@ public final class SettlementRelay implements SmartLifecycle {
     private final Clock clock;
 
     private volatile boolean running;
-    private volatile Thread thread;
+    private volatile @Nullable Thread thread;
     private final CountDownLatch stopping = new CountDownLatch(1);
 
-    private Connection lockHolder;
-    private Producer<byte[], byte[]> producer;
+    private @Nullable Connection lockHolder;
+    private @Nullable Producer<byte[], byte[]> producer;
     private long position = -1;
 
     public SettlementRelay(
@@ -171,6 +173,7 @@ public final class SettlementRelay implements SmartLifecycle {
     }
 
     private void produce(SettlementOutbox.Batch batch) {
+        Producer<byte[], byte[]> producer = Objects.requireNonNull(this.producer, "step() begins before it produces");
         producer.beginTransaction();
         try {
             for (SettlementOutbox.Entry entry : batch.entries()) {

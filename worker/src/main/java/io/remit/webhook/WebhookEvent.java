@@ -5,6 +5,7 @@ import io.remit.store.StorableText;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.databind.JsonNode;
@@ -18,12 +19,17 @@ import tools.jackson.databind.json.JsonMapper;
  * @param id         the event's id: Expereon's key for redeliveries
  * @param type       e.g. {@code payment.settled}
  * @param occurredAt when Expereon says it happened; null when the payload has no time
- * @param resourceId the {@code inv_…} or {@code pay_…} it is about; null when absent
+ * @param resourceId the {@code inv_…} or {@code pay_…} it is about
  * @param requestId  the requestId of the request that created the resource, when the payload names one
  * @param body       the raw body as text, as stored for the console
  */
 public record WebhookEvent(
-        String id, String type, Instant occurredAt, String resourceId, String requestId, String body) {
+        String id,
+        String type,
+        @Nullable Instant occurredAt,
+        @Nullable String resourceId,
+        @Nullable String requestId,
+        String body) {
     static final int MAX_ID = 256;
     static final int MAX_TYPE = 128;
 
@@ -63,7 +69,7 @@ public record WebhookEvent(
         return text;
     }
 
-    private static String optional(JsonNode root, String pointer) {
+    private static @Nullable String optional(JsonNode root, String pointer) {
         if (pointer == null || pointer.isBlank()) return null;
         JsonNode node = root.at(pointer);
         if (!node.isString() || node.stringValue().isEmpty()) return null;
@@ -71,7 +77,7 @@ public record WebhookEvent(
         return text.length() > MAX_ID ? null : text;
     }
 
-    private static Instant time(JsonNode root, String pointer) throws Malformed {
+    private static @Nullable Instant time(JsonNode root, String pointer) throws Malformed {
         if (pointer == null || pointer.isBlank()) return null;
         JsonNode node = root.at(pointer);
         if (node.isMissingNode() || node.isNull()) return null;

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The receiver's and the relay's meters: {@code remit.webhooks} [remit_webhooks_total] by {@code type} (the four types
@@ -55,7 +56,7 @@ public final class WebhookMetrics {
     }
 
     /** Counts one webhook; {@code type} is null when it could not be read (a bad signature is never parsed). */
-    public void received(String type, Result result) {
+    public void received(@Nullable String type, Result result) {
         counter(type != null && Settlement.known(type) ? type : "unknown", result)
                 .increment();
     }

@@ -2,6 +2,7 @@ package io.remit.webhook;
 
 import io.remit.InvalidConfigurationException;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -14,8 +15,9 @@ import org.springframework.util.unit.DataSize;
  * @param enabled        whether this instance receives webhooks and relays settlement events
  * @param port           the receiver's own port
  * @param path           the one path it answers
- * @param secret         the key of {@code X-Webhook-Signature} (HMAC-SHA256 of the raw body)
- * @param previousSecret during a rotation, the former key, also accepted; blank otherwise
+ * @param secret         the key of {@code X-Webhook-Signature} (HMAC-SHA256 of the raw body); required when
+ *                       {@code enabled}
+ * @param previousSecret during a rotation, the former key, also accepted; absent or blank otherwise
  * @param maxBody        a larger body is refused (413) before it is read whole
  * @param tolerance      an event whose time is older than this (or further ahead than {@code futureSkew}) is refused
  *                       (400), unless its id was already received: a replay, not a retry
@@ -29,8 +31,8 @@ public record WebhookProperties(
         @DefaultValue("false") boolean enabled,
         @DefaultValue("8082") int port,
         @DefaultValue("/webhooks/expereon") String path,
-        String secret,
-        String previousSecret,
+        @Nullable String secret,
+        @Nullable String previousSecret,
         @DefaultValue("64KB") DataSize maxBody,
         @DefaultValue("72h") Duration tolerance,
         @DefaultValue("5m") Duration futureSkew,

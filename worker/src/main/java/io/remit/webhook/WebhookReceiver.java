@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
@@ -145,14 +146,14 @@ public final class WebhookReceiver {
         }
     }
 
-    private boolean outsideTolerance(Instant occurredAt, Instant now) {
+    private boolean outsideTolerance(@Nullable Instant occurredAt, Instant now) {
         if (occurredAt == null) return false;
         return occurredAt.isBefore(now.minus(properties.tolerance()))
                 || occurredAt.isAfter(now.plus(properties.futureSkew()));
     }
 
-    /** The body, or null when it is larger than allowed (its announced length is checked first). */
-    private byte[] bounded(HttpServletRequest request) throws IOException {
+    /** The body; null when it is larger than allowed (its announced length is checked first). */
+    private byte @Nullable [] bounded(HttpServletRequest request) throws IOException {
         long max = properties.maxBody().toBytes();
         if (request.getContentLengthLong() > max) return null;
         try (InputStream in = request.getInputStream()) {

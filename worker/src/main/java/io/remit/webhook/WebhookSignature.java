@@ -9,6 +9,7 @@ import java.util.HexFormat;
 import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code X-Webhook-Signature}: the lowercase hex HMAC-SHA256 of the raw body (a {@code sha256=} prefix and upper-case
@@ -22,13 +23,13 @@ public final class WebhookSignature {
 
     private final List<SecretKeySpec> keys = new ArrayList<>();
 
-    public WebhookSignature(String secret, String previousSecret) {
+    public WebhookSignature(String secret, @Nullable String previousSecret) {
         keys.add(key(secret));
         if (previousSecret != null && !previousSecret.isBlank()) keys.add(key(previousSecret));
     }
 
     /** Whether {@code signature} is the HMAC of {@code body} under one of the secrets. */
-    public boolean verifies(byte[] body, String signature) {
+    public boolean verifies(byte[] body, @Nullable String signature) {
         byte[] claimed = decode(signature);
         if (claimed == null) return false;
         boolean any = false;
@@ -41,7 +42,7 @@ public final class WebhookSignature {
         return HexFormat.of().formatHex(mac(key(secret), body));
     }
 
-    private static byte[] decode(String signature) {
+    private static byte @Nullable [] decode(@Nullable String signature) {
         if (signature == null) return null;
         String hex = signature.strip();
         if (hex.regionMatches(true, 0, "sha256=", 0, 7)) hex = hex.substring(7);

@@ -6,7 +6,10 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.lang.Contract;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -97,16 +100,16 @@ public final class WebhookStore {
     public int matchUnmatched(Duration window, int limit, Instant now) {
         Integer applied = tx.execute(status -> {
             int n = 0;
-            List<Map<String, Object>> rows = jdbc.queryForList(UNMATCHED, Timestamp.from(now), limit);
-            for (Map<String, Object> row : rows) {
-                Instant receivedAt = instant(row.get("received_at"));
+            List<Map<String, @Nullable Object>> rows = jdbc.queryForList(UNMATCHED, Timestamp.from(now), limit);
+            for (Map<String, @Nullable Object> row : rows) {
+                Instant receivedAt = instant(notNull(row, "received_at"));
                 WebhookEvent event = new WebhookEvent(
-                        (String) row.get("event_id"),
-                        (String) row.get("event_type"),
+                        (String) notNull(row, "event_id"),
+                        (String) notNull(row, "event_type"),
                         instant(row.get("occurred_at")),
                         (String) row.get("resource_id"),
                         (String) row.get("named_request_id"),
-                        (String) row.get("body"));
+                        (String) notNull(row, "body"));
                 Stored stored = match(event, receivedAt);
                 if (stored == Stored.APPLIED) n++;
                 if (stored == Stored.UNMATCHED) retryLater(event.id(), receivedAt, window, now);
@@ -130,9 +133,9 @@ public final class WebhookStore {
     }
 
     private Stored match(WebhookEvent event, Instant receivedAt) {
-        Map<String, Object> command = command(event);
+        Map<String, @Nullable Object> command = command(event);
         if (command == null) return Stored.UNMATCHED;
-        String requestId = (String) command.get("request_id");
+        String requestId = (String) notNull(command, "request_id");
         var settlement = Settlement.ofType(event.type());
         boolean applies = settlement.isPresent() && settlement.get().supersedes((String) command.get("settlement"));
         jdbc.update(
@@ -154,7 +157,7 @@ public final class WebhookStore {
                 requestId,
                 payload(
                         requestId,
-                        (String) command.get("command_type"),
+                        (String) notNull(command, "command_type"),
                         settlement.get(),
                         event,
                         settledAt,
@@ -162,14 +165,14 @@ public final class WebhookStore {
         return Stored.APPLIED;
     }
 
-    private Map<String, Object> command(WebhookEvent event) {
+    private @Nullable Map<String, @Nullable Object> command(WebhookEvent event) {
         if (event.requestId() != null) {
-            List<Map<String, Object>> named =
+            List<Map<String, @Nullable Object>> named =
                     jdbc.queryForList(MATCH_BY_REQUEST, event.requestId(), event.resourceId(), event.resourceId());
             if (!named.isEmpty()) return named.getFirst();
         }
         if (event.resourceId() == null) return null;
-        List<Map<String, Object>> created = jdbc.queryForList(MATCH_BY_RESOURCE, event.resourceId());
+        List<Map<String, @Nullable Object>> created = jdbc.queryForList(MATCH_BY_RESOURCE, event.resourceId());
         return created.isEmpty() ? null : created.getFirst();
     }
 
@@ -193,11 +196,17 @@ public final class WebhookStore {
         return json.writeValueAsString(value);
     }
 
-    private static Timestamp timestamp(Instant instant) {
+    private static @Nullable Timestamp timestamp(@Nullable Instant instant) {
         return instant == null ? null : Timestamp.from(instant);
     }
 
-    private static Instant instant(Object value) {
+    @Contract("!null -> !null")
+    private static @Nullable Instant instant(@Nullable Object value) {
         return value == null ? null : ((Timestamp) value).toInstant();
+    }
+
+    /** A column the schema declares {@code not null}. */
+    private static Object notNull(Map<String, @Nullable Object> row, String column) {
+        return Objects.requireNonNull(row.get(column), column + " is not null");
     }
 }

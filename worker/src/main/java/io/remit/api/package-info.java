@@ -1,0 +1,4 @@
+@NullMarked
+package io.remit.api;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.remit.command;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.remit;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.remit.routing;
+
+import org.jspecify.annotations.NullMarked;

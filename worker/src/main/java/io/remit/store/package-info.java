@@ -1,0 +1,4 @@
+@NullMarked
+package io.remit.store;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.remit.telemetry;
+
+import org.jspecify.annotations.NullMarked;

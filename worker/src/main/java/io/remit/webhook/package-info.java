@@ -1,0 +1,4 @@
+@NullMarked
+package io.remit.webhook;
+
+import org.jspecify.annotations.NullMarked;
