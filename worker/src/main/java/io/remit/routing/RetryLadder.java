@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The delayed-retry topics, one per delay, named {@code <commands>.retry.<delay>} (e.g.
@@ -106,7 +107,7 @@ public final class RetryLadder {
         return longest;
     }
 
-    public Optional<Tier> byTopic(String topic) {
+    public Optional<Tier> byTopic(@Nullable String topic) {
         return tiers.stream().filter(t -> t.topic().equals(topic)).findFirst();
     }
 

@@ -1,10 +1,12 @@
 package io.remit.store;
 
+import io.remit.Causes;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -22,7 +24,7 @@ public final class DeadLetterRetention implements SmartLifecycle {
     private final JdbcTemplate jdbc;
     private final DeadLetterProperties settings;
     private final Clock clock;
-    private ScheduledExecutorService scheduler;
+    private @Nullable ScheduledExecutorService scheduler;
 
     public DeadLetterRetention(JdbcTemplate jdbc, DeadLetterProperties settings, Clock clock) {
         this.jdbc = jdbc;
@@ -48,10 +50,11 @@ public final class DeadLetterRetention implements SmartLifecycle {
 
     @Override
     public void start() {
-        scheduler = Executors.newSingleThreadScheduledExecutor(
+        ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("remit-dead-letter-retention").daemon().factory());
+        scheduler = started;
         long interval = settings.cleanupInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(
+        started.scheduleWithFixedDelay(
                 this::deleteQuietly, Math.min(interval, 60_000), interval, TimeUnit.MILLISECONDS);
     }
 
@@ -62,13 +65,14 @@ public final class DeadLetterRetention implements SmartLifecycle {
             log.warn(
                     "deleting expired dead letters failed (tried again in {}): {}",
                     settings.cleanupInterval(),
-                    e.toString());
+                    Causes.chain(e));
         }
     }
 
     @Override
     public void stop() {
-        scheduler.shutdownNow();
+        ScheduledExecutorService running = scheduler;
+        if (running != null) running.shutdownNow();
     }
 
     @Override

@@ -19,7 +19,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
@@ -344,8 +343,8 @@ public final class JdbcOutcomeStore implements OutcomeStore {
                 status != OutcomeStatus.RETRYING
                         ? null
                         : new StoredOutcome.Retry(
-                                Objects.requireNonNull(row.getString("retry_topic"), WRITTEN_WITH_RETRYING),
-                                Objects.requireNonNull(instant(row.getTimestamp("due_at")), WRITTEN_WITH_RETRYING),
+                                row.getString("retry_topic"),
+                                atOnceIfUnknown(instant(row.getTimestamp("due_at"))),
                                 row.getInt("rate_limited"),
                                 row.getString("code_retries"),
                                 row.getString("waiting_for")),
@@ -355,8 +354,13 @@ public final class JdbcOutcomeStore implements OutcomeStore {
                         instant(row.getTimestamp("first_ambiguous_at"))));
     }
 
-    /** Why a RETRYING row has its tier's topic and due time: {@link #bind} writes them with the status. */
-    private static final String WRITTEN_WITH_RETRYING = "a RETRYING row is written with its retry topic and due time";
+    /**
+     * remit writes a RETRYING row with its due time ({@link #bind}); one without (written or edited by hand) is due at
+     * once rather than a reason to fail every lookup of its partition.
+     */
+    private static Instant atOnceIfUnknown(@Nullable Instant dueAt) {
+        return dueAt == null ? Instant.EPOCH : dueAt;
+    }
 
     @Contract("!null -> !null")
     private static @Nullable Timestamp timestamp(@Nullable Instant instant) {

@@ -3,6 +3,7 @@ package io.remit.store;
 import io.remit.Causes;
 import java.sql.SQLException;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 
 /**
@@ -49,7 +50,7 @@ public final class StoreFaults {
     }
 
     /** The first SQLSTATE of the exception or of the exceptions chained to it (a batch reports its failed statement there). */
-    private static String sqlState(SQLException e) {
+    private static @Nullable String sqlState(SQLException e) {
         int depth = 0;
         for (SQLException s = e; s != null && depth < 10; s = s.getNextException(), depth++) {
             if (s.getSQLState() != null) return s.getSQLState();

@@ -42,10 +42,10 @@ public record StoredOutcome(
     /**
      * A RETRYING command's place on its ladder: the tier's topic and when it is due, the 429s it met (they do not use up
      * the ladder), the retries per error code of its own ladders ({@code CODE=n,...}), and the requestId it waits for
-     * (per-invoice order), if any.
+     * (per-invoice order), if any. A row without its tier's topic (not written by remit) is retried on the longest tier.
      */
     public record Retry(
-            String topic,
+            @Nullable String topic,
             Instant dueAt,
             int rateLimited,
             @Nullable String codeRetries,
