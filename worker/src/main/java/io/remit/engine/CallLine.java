@@ -7,10 +7,12 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides admitted records one requestId at a time, in order, with at most {@code maxCalls} API calls in flight. A
@@ -21,8 +23,9 @@ final class CallLine {
 
     /** How a record is decided: {@link #withoutCall} on the loop's thread, {@link #call} on the executor. */
     interface Decider {
-        /** The decision that needs no API call, given what is known of the requestId; null when the API must be called. */
-        Processed withoutCall(Pending p, StoredOutcome latest);
+        /** The decision that needs no API call, given what is known of the requestId (null: nothing); null when the API must be called. */
+        @Nullable
+        Processed withoutCall(Pending p, @Nullable StoredOutcome latest);
 
         /** Calls the API; a failure of remit itself is a decision too. Throws only when abandoned at shutdown. */
         Processed call(Pending p) throws InterruptedException;
@@ -49,9 +52,11 @@ final class CallLine {
         final ArrayDeque<Pending> waiting = new ArrayDeque<>();
         int pending;
         boolean busy;
+
+        @Nullable
         StoredOutcome latest;
 
-        KeyChain(StoredOutcome stored) {
+        KeyChain(@Nullable StoredOutcome stored) {
             this.latest = stored;
         }
     }
@@ -132,7 +137,7 @@ final class CallLine {
         while (inFlight < maxCalls && waitingCount > 0 && owner.mayCall()) {
             Pending next = nextWaiting();
             if (next.discarded) {
-                finished(next, chains.get(next.requestId)); // frees its chain; nothing of it is kept
+                finished(next, chainOf(next)); // frees its chain; nothing of it is kept
             } else {
                 call(next);
             }
@@ -168,20 +173,26 @@ final class CallLine {
         Pending p = waitMillis > 0 ? completed.poll(waitMillis, TimeUnit.MILLISECONDS) : completed.poll();
         while (p != null) {
             inFlight--;
-            finished(p, chains.get(p.requestId));
+            finished(p, chainOf(p));
             p = completed.poll();
         }
         callWaiting();
     }
 
+    /** The chain of a record that is on the line (busy, waiting or in flight): it lives until its last record leaves. */
+    private KeyChain chainOf(Pending p) {
+        return Objects.requireNonNull(chains.get(p.requestId), "a record on the line keeps its requestId's chain");
+    }
+
     private void finished(Pending p, KeyChain chain) {
         chain.busy = false;
         if (!p.discarded) {
-            if (p.result.decision() instanceof Decision.Halt halt) {
+            Processed result = p.decided();
+            if (result.decision() instanceof Decision.Halt halt) {
                 owner.halted(p, halt);
-            } else if (p.result.provenance() == Processed.Provenance.FRESH) {
+            } else if (result.provenance() == Processed.Provenance.FRESH) {
                 // a refused reuse says nothing of the requestId's own command: what is known of it stays
-                if (!CommandProcessor.refusesReuse(p.result)) chain.latest = CommandProcessor.toStored(p);
+                if (!CommandProcessor.refusesReuse(result)) chain.latest = CommandProcessor.toStored(p);
                 owner.decided(p);
             }
         }

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,6 +33,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
@@ -89,7 +91,7 @@ final class CommandEngine implements Runnable {
      * assigned but not yet leased take their lease before their stored outcomes are read; partitions whose lease another
      * member took are taken back only from an older generation ({@code retake}).
      */
-    private OutcomeStore.Writer writer;
+    private OutcomeStore.@Nullable Writer writer;
 
     private final Set<TopicPartition> unleased = new HashSet<>();
     private final Set<TopicPartition> retake = new HashSet<>();
@@ -385,8 +387,11 @@ final class CommandEngine implements Runnable {
         if (ready.isEmpty()) return;
         Commits.Result result = commits.commit(ready);
         result.committed().forEach((partition, count) -> {
-            PartitionWindow window = windows.get(partition);
-            List<Pending> done = ready.get(partition).subList(0, count);
+            // a commit only counts the partitions it was offered, and nothing between offering and counting drops one
+            PartitionWindow window =
+                    Objects.requireNonNull(windows.get(partition), "a committed partition has its window");
+            List<Pending> done = Objects.requireNonNull(ready.get(partition), "committed from what was ready")
+                    .subList(0, count);
             window.committed(count);
             done.forEach(line::release);
             recorder.count(done);
@@ -404,7 +409,7 @@ final class CommandEngine implements Runnable {
      * in PostgreSQL.
      */
     private void refused(Pending p, String reason) {
-        Processed was = p.result;
+        Processed was = p.decided();
         p.result = new Processed(
                 was.record(),
                 was.requestId(),
@@ -568,7 +573,7 @@ final class CommandEngine implements Runnable {
     /** How the call line decides a record, and what it tells the loop. */
     private final class Calls implements CallLine.Decider, CallLine.Owner {
         @Override
-        public Processed withoutCall(Pending p, StoredOutcome latest) {
+        public @Nullable Processed withoutCall(Pending p, @Nullable StoredOutcome latest) {
             return processor.decideWithoutCall(p, latest);
         }
 

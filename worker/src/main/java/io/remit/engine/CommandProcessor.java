@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides what happens to one record. A command that already succeeded is never sent again, a
@@ -35,6 +36,8 @@ final class CommandProcessor {
     static final String REQUEST_ID_REUSED = "REQUEST_ID_REUSED";
     /** A command whose first ambiguous attempt is older than the API's idempotency window: never sent again. */
     static final String OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN";
+    /** The code of a replayed decision whose row has none (not written by remit), as the metrics tag a missing code. */
+    static final String NO_CODE = "none";
 
     private final CommandParser parser;
     private final ApiClient api;
@@ -84,9 +87,10 @@ final class CommandProcessor {
 
     /**
      * The decision that needs no API call, given the latest stored outcome of the requestId: already
-     * succeeded, replayed, or bad input. Null when the API must be called.
+     * succeeded, replayed, or bad input (null {@code prior}: none stored). Null when the API must be called.
      */
-    Processed decideWithoutCall(Pending item, StoredOutcome prior) {
+    @Nullable
+    Processed decideWithoutCall(Pending item, @Nullable StoredOutcome prior) {
         ConsumerRecord<byte[], byte[]> record = item.record;
         item.firstAmbiguousAt = prior == null ? null : prior.identity().firstAmbiguousAt();
         if (prior != null
@@ -103,12 +107,13 @@ final class CommandProcessor {
                     null,
                     prior.updatedAt());
         }
-        if (prior != null && isReused(item, prior)) {
+        Fingerprint fingerprint = item.fingerprint;
+        if (prior != null && fingerprint != null && isReused(fingerprint, prior)) {
             item.firstAmbiguousAt = null; // this command was never sent: the earlier one's attempts are not its own
             return fresh(
                     item,
                     item.parsed.typeName(),
-                    new Decision.DeadLetter(409, REQUEST_ID_REUSED, reused(item, prior)),
+                    new Decision.DeadLetter(409, REQUEST_ID_REUSED, reused(item, fingerprint, prior)),
                     0);
         }
         if (prior != null && prior.status() == OutcomeStatus.SUCCEEDED) {
@@ -212,19 +217,18 @@ final class CommandProcessor {
     }
 
     /** A valid command whose requestId may have taken effect under another command. */
-    private static boolean isReused(Pending item, StoredOutcome prior) {
-        return item.fingerprint != null
-                && prior.identity().fingerprint() != null
-                && !item.fingerprint.hash().equals(prior.identity().fingerprint())
+    private static boolean isReused(Fingerprint fingerprint, StoredOutcome prior) {
+        return prior.identity().fingerprint() != null
+                && !fingerprint.hash().equals(prior.identity().fingerprint())
                 && prior.mayHaveTakenEffect();
     }
 
-    private static String reused(Pending item, StoredOutcome prior) {
+    private static String reused(Pending item, Fingerprint fingerprint, StoredOutcome prior) {
         return "requestId " + item.requestId + " was used before for another command, which "
                 + (prior.status() == OutcomeStatus.SUCCEEDED
                         ? "succeeded" + (prior.resourceId() == null ? "" : " (" + prior.resourceId() + ")")
                         : prior.status() == OutcomeStatus.RETRYING ? "is being retried" : "may have been applied")
-                + ": this command " + item.fingerprint.hash() + " is not sent; the earlier one "
+                + ": this command " + fingerprint.hash() + " is not sent; the earlier one "
                 + prior.identity().fingerprint() + " was " + prior.identity().command();
     }
 
@@ -278,6 +282,8 @@ final class CommandProcessor {
 
     private Decision replay(StoredOutcome prior) {
         int status = statusOf(prior);
+        // a row not written by remit may have no code: a dead letter without one would fail its metric's tag
+        String code = prior.errorCode() == null ? NO_CODE : prior.errorCode();
         if (prior.retry() instanceof StoredOutcome.Retry retry) {
             RetryLadder.Tier tier = ladder.byTopic(retry.topic()).orElse(ladder.longest());
             return new Decision.Retry(
@@ -288,16 +294,16 @@ final class CommandProcessor {
                     CodeRetries.parse(retry.codeRetries()),
                     retry.waitingFor(),
                     status,
-                    prior.errorCode(),
+                    code,
                     prior.errorMessage());
         }
-        return new Decision.DeadLetter(status, prior.errorCode(), prior.errorMessage());
+        return new Decision.DeadLetter(status, code, prior.errorMessage());
     }
 
     /** The row a fresh decision leaves in {@code command_outcome}. */
     static StoredOutcome toStored(Pending pending) {
         ConsumerRecord<byte[], byte[]> r = pending.record;
-        return switch (pending.result.decision()) {
+        return switch (pending.decided().decision()) {
             case Decision.Complete c ->
                 row(pending, OutcomeStatus.SUCCEEDED, c.status(), null, null, c.resourceId(), c.response(), null);
             case Decision.Retry retry ->
@@ -327,7 +333,7 @@ final class CommandProcessor {
      * the dead letter it became; every text printable ASCII, no answer body, invoice or retry.
      */
     static StoredOutcome toMinimalStored(Pending pending) {
-        Processed p = pending.result;
+        Processed p = pending.decided();
         ConsumerRecord<byte[], byte[]> r = p.record();
         OutcomeStatus status;
         int httpStatus;
@@ -372,12 +378,12 @@ final class CommandProcessor {
             Pending pending,
             OutcomeStatus status,
             int httpStatus,
-            String code,
-            String message,
-            String resourceId,
-            String response,
-            StoredOutcome.Retry retry) {
-        Processed p = pending.result;
+            @Nullable String code,
+            @Nullable String message,
+            @Nullable String resourceId,
+            @Nullable String response,
+            StoredOutcome.@Nullable Retry retry) {
+        Processed p = pending.decided();
         ConsumerRecord<byte[], byte[]> r = p.record();
         return new StoredOutcome(
                 p.requestId(),
@@ -406,7 +412,7 @@ final class CommandProcessor {
     }
 
     /** The invoice a valid command names (approve, dispute, cancel, payment); null for an invoice creation or bad input. */
-    static String invoiceOf(ParsedCommand parsed) {
+    static @Nullable String invoiceOf(ParsedCommand parsed) {
         if (!(parsed instanceof ParsedCommand.Valid valid)) return null;
         return switch (valid.command()) {
             case Command.InvoiceAction action -> action.invoiceId();

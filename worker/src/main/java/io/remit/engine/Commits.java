@@ -16,6 +16,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,14 +52,14 @@ final class Commits implements AutoCloseable {
      * @param committed per partition, how many of the records offered were committed (a prefix)
      * @param refused   a record Kafka refuses on its own, and why: to be dead-lettered in its minimum form
      * @param rewind    partitions to read again from the group's committed offsets
-     * @param backoff   wait this long before the next commit, or null
+     * @param backoff   wait this long before the next commit (null: none)
      */
     record Result(
             Map<TopicPartition, Integer> committed,
             Map<Pending, String> refused,
             Set<TopicPartition> rewind,
-            Duration backoff) {
-        static Result nothing(Duration backoff) {
+            @Nullable Duration backoff) {
+        static Result nothing(@Nullable Duration backoff) {
             return new Result(Map.of(), Map.of(), Set.of(), backoff);
         }
     }
@@ -71,13 +72,13 @@ final class Commits implements AutoCloseable {
     private final Recorder recorder;
     private final RecordTracing tracing;
     private final Backoff backoff = new Backoff(100, 2, 30_000, 0.2);
-    private Producer<byte[], byte[]> producer;
+    private @Nullable Producer<byte[], byte[]> producer;
     /** Failures in a row, whatever they were: the backoff before the next commit. */
     private long failures;
 
     private Mode mode = new Mode.Whole(0);
-    /** The record last alone in a transaction that failed, or null. */
-    private Suspect suspect;
+    /** The record last alone in a transaction that failed. */
+    private @Nullable Suspect suspect;
 
     /**
      * How the ready records are committed, and what the failures since the last commit have shown of them: only those
@@ -133,16 +134,17 @@ final class Commits implements AutoCloseable {
 
     /** Commits a prefix of each partition's done records (all of them, unless narrowing down a failure). */
     Result commit(Map<TopicPartition, List<Pending>> ready) {
-        if (producer == null && (producer = newProducer()) == null)
-            return Result.nothing(Duration.ofMillis(backoff.millis(failures++)));
+        if (producer == null) producer = newProducer();
+        Producer<byte[], byte[]> current = producer;
+        if (current == null) return Result.nothing(Duration.ofMillis(backoff.millis(failures++)));
         Map<TopicPartition, List<Pending>> offered = mode instanceof Mode.Narrowing ? first(ready) : bounded(ready);
         try (RecordTracing.Scope span = tracing.commit(
                 name, offered.values().stream().mapToInt(List::size).sum())) {
-            return commitOffered(offered);
+            return commitOffered(current, offered);
         }
     }
 
-    private Result commitOffered(Map<TopicPartition, List<Pending>> offered) {
+    private Result commitOffered(Producer<byte[], byte[]> producer, Map<TopicPartition, List<Pending>> offered) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
         Map<TopicPartition, Integer> counts = new LinkedHashMap<>();
         try {
@@ -155,21 +157,21 @@ final class Commits implements AutoCloseable {
                 counts.put(partition, records.size());
             });
             producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-            commitTransaction();
+            commitTransaction(producer);
         } catch (KafkaException e) {
-            return failed(offered, e);
+            return failed(producer, offered, e);
         }
         failures = 0;
         mode = mode instanceof Mode.Narrowing n && n.left() > 1
                 ? new Mode.Narrowing(n.left() - 1, 0)
                 : new Mode.Whole(0);
-        if (suspect != null && offered.values().stream().anyMatch(list -> list.contains(suspect.record())))
-            suspect = null;
+        Suspect last = suspect;
+        if (last != null && offered.values().stream().anyMatch(list -> list.contains(last.record()))) suspect = null;
         return new Result(counts, Map.of(), Set.of(), null);
     }
 
     /** A commit that timed out may be retried as it is: the same transaction completes, or not, once. */
-    private void commitTransaction() {
+    private void commitTransaction(Producer<byte[], byte[]> producer) {
         for (int attempt = 0; ; attempt++) {
             try {
                 producer.commitTransaction();
@@ -182,10 +184,12 @@ final class Commits implements AutoCloseable {
         }
     }
 
-    private Result failed(Map<TopicPartition, List<Pending>> offered, KafkaException e) {
+    private Result failed(
+            Producer<byte[], byte[]> producer, Map<TopicPartition, List<Pending>> offered, KafkaException e) {
         Duration wait = Duration.ofMillis(backoff.millis(failures++));
         KafkaErrors.Action action = KafkaErrors.classify(e);
-        if (action == KafkaErrors.Action.REWIND || !abort()) return uncertain(offered.keySet(), e, wait);
+        if (action == KafkaErrors.Action.REWIND || !abort(producer))
+            return uncertain(producer, offered.keySet(), e, wait);
         // Kafka's own errors (a group or producer state after a broker restart, a missing right) say nothing of the
         // records: they count neither towards narrowing nor towards refusing one
         boolean counts = action != KafkaErrors.Action.RETRY;
@@ -218,7 +222,8 @@ final class Commits implements AutoCloseable {
     }
 
     /** The commit may or may not have happened: its partitions are read again, with a new producer. */
-    private Result uncertain(Set<TopicPartition> offered, KafkaException e, Duration wait) {
+    private Result uncertain(
+            Producer<byte[], byte[]> producer, Set<TopicPartition> offered, KafkaException e, Duration wait) {
         Set<TopicPartition> partitions = new HashSet<>(offered);
         recorder.commitFailed("uncertain");
         log.warn(
@@ -228,16 +233,18 @@ final class Commits implements AutoCloseable {
                 partitions.size(),
                 Causes.chain(e),
                 wait.toMillis());
-        replaceProducer();
+        replaceProducer(producer);
         mode = new Mode.Whole(mode.unexplained());
         return new Result(Map.of(), Map.of(), partitions, wait);
     }
 
     /** A record alone in a transaction failed: it is refused for its own fault, or once unexplained failures repeat; else null. */
-    private Result failedAlone(Pending only, KafkaErrors.Action action, boolean counts, KafkaException e) {
-        int before = suspect != null && suspect.record() == only ? suspect.failures() : 0;
-        suspect = new Suspect(only, counts ? before + 1 : before);
-        boolean refusable = action == KafkaErrors.Action.REFUSE || suspect.failures() >= NARROW_AFTER;
+    private @Nullable Result failedAlone(Pending only, KafkaErrors.Action action, boolean counts, KafkaException e) {
+        Suspect last = suspect;
+        int before = last != null && last.record() == only ? last.failures() : 0;
+        Suspect now = new Suspect(only, counts ? before + 1 : before);
+        suspect = now;
+        boolean refusable = action == KafkaErrors.Action.REFUSE || now.failures() >= NARROW_AFTER;
         if (!refusable || only.minimalOutbound) return null;
         suspect = null;
         recorder.commitFailed("refused");
@@ -251,7 +258,7 @@ final class Commits implements AutoCloseable {
     }
 
     /** Aborts the open transaction; false when the producer cannot (it is then replaced by the caller). */
-    private boolean abort() {
+    private boolean abort(Producer<byte[], byte[]> producer) {
         try {
             producer.abortTransaction();
             return true;
@@ -261,9 +268,9 @@ final class Commits implements AutoCloseable {
         }
     }
 
-    private void replaceProducer() {
+    private void replaceProducer(Producer<byte[], byte[]> broken) {
         try {
-            producer.close(Duration.ZERO);
+            broken.close(Duration.ZERO);
         } catch (RuntimeException ignored) {
             // already unusable
         }
@@ -272,7 +279,7 @@ final class Commits implements AutoCloseable {
     }
 
     /** A new transactional producer, or null when none can be had now: the next commit asks again. */
-    private Producer<byte[], byte[]> newProducer() {
+    private @Nullable Producer<byte[], byte[]> newProducer() {
         try {
             return producers.get();
         } catch (RuntimeException e) {

@@ -137,18 +137,19 @@ final class DecisionBatcher {
 
     /** Stores one decision alone; throws only for a failure of the database (its record's own faults are handled). */
     private void storeAlone(Pending p) {
-        RuntimeException refusal = null;
-        for (int tries = 0; tries < NARROW_STORE_AFTER; tries++) {
+        for (int tries = 1; ; tries++) {
             try {
                 writes.store(List.of(p));
                 p.stored = true;
                 return;
             } catch (RuntimeException e) {
                 if (!StoreFaults.isRecordFault(e)) throw e;
-                refusal = e;
+                if (tries >= NARROW_STORE_AFTER) {
+                    refusedByStore(p, e);
+                    break;
+                }
             }
         }
-        refusedByStore(p, refusal);
         try {
             writes.store(List.of(p));
         } catch (RuntimeException e) {
@@ -172,7 +173,7 @@ final class DecisionBatcher {
      * both are stored in the minimal form (key and value as bytes, no headers, printable text).
      */
     private void refusedByStore(Pending p, RuntimeException refusal) {
-        Processed was = p.result;
+        Processed was = p.decided();
         String reason = "PostgreSQL refused this record's rows: " + StoreFaults.reason(refusal)
                 + switch (was.decision()) {
                     case Decision.DeadLetter d -> "; it was dead-lettered " + d.code() + ": " + d.message();

@@ -5,6 +5,7 @@ import io.remit.routing.RetryLadder;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 
 /**
  * When a record of a retry topic is due. A record on a retry topic waits: its partition is paused
@@ -43,6 +44,7 @@ final class DueTime {
     }
 
     /** When the record may be processed; null when at once (not a retry topic, or no usable header). */
+    @Nullable
     Instant of(ConsumerRecord<byte[], byte[]> record, Instant now) {
         if (!ladder.isRetryTopic(record.topic())) return null;
         Instant due = RetryHeaders.read(record.headers(), 1).dueAt();

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.producer.Producer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -45,7 +46,7 @@ public final class EngineLifecycle implements SmartLifecycle {
 
     private final List<CommandEngine> engines = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private Thread probe;
+    private @Nullable Thread probe;
     private volatile boolean running;
 
     public EngineLifecycle(KafkaClients kafka, WorkerProperties worker, IntakeGate gate, EngineSeams seams) {

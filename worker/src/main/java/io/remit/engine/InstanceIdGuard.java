@@ -6,9 +6,11 @@ import io.remit.Causes;
 import io.remit.store.InstanceRegistry;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.health.contributor.Health;
@@ -35,9 +37,9 @@ public final class InstanceIdGuard implements SmartLifecycle, HealthIndicator {
     static final String PROCESS = ManagementFactory.getRuntimeMXBean().getName();
 
     private final String host = PROCESS;
-    private volatile InstanceRegistry.Heartbeat last;
+    private volatile InstanceRegistry.@Nullable Heartbeat last;
     private volatile boolean conflict;
-    private volatile CountDownLatch stopped;
+    private volatile @Nullable CountDownLatch stopped;
 
     public InstanceIdGuard(InstanceRegistry registry, String instanceId, Duration every, MeterRegistry meters) {
         this.registry = registry;
@@ -84,12 +86,14 @@ public final class InstanceIdGuard implements SmartLifecycle, HealthIndicator {
         InstanceRegistry.Heartbeat before = last;
         InstanceRegistry.Heartbeat now = registry.beat(instanceId, process, host, every.multipliedBy(4));
         boolean was = conflict;
+        Instant othersBeat = now.othersBeat(), othersBeatBefore = before == null ? null : before.othersBeat();
         boolean is = now.holds()
                 ? now.other() != null
                 : before != null
                         && !before.holds()
-                        && before.othersBeat() != null
-                        && now.othersBeat().isAfter(before.othersBeat());
+                        && othersBeatBefore != null
+                        && othersBeat != null // always, when not holding the id
+                        && othersBeat.isAfter(othersBeatBefore);
         last = now;
         conflict = is;
         if (is && !was)
@@ -112,7 +116,9 @@ public final class InstanceIdGuard implements SmartLifecycle, HealthIndicator {
         boolean down = conflict;
         Health.Builder health = down ? Health.down() : Health.up();
         health.withDetail("instanceId", instanceId).withDetail("process", host);
-        if (down) health.withDetail("alsoRunBy", heartbeat.other());
+        // read apart from conflict, the heartbeat may be a newer one that names nobody: a detail must not be null
+        String other = heartbeat.other();
+        if (down && other != null) health.withDetail("alsoRunBy", other);
         return health.build();
     }
 

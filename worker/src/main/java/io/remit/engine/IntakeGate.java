@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
@@ -21,7 +22,7 @@ import org.springframework.context.ApplicationEventPublisher;
 public final class IntakeGate {
     private static final Logger log = LoggerFactory.getLogger(IntakeGate.class);
 
-    private final AtomicReference<Decision.Halt> halt = new AtomicReference<>();
+    private final AtomicReference<Decision.@Nullable Halt> halt = new AtomicReference<>();
     private final ApplicationEventPublisher events;
     /** Per consumer: per partition, since when (System.nanoTime) its oldest uncommitted record has waited. */
     private final Map<String, Map<String, Long>> waitingSince = new ConcurrentHashMap<>();

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jspecify.annotations.Nullable;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.ProducerFactory;
@@ -60,7 +61,7 @@ public final class KafkaClients {
     }
 
     /** A factory's configuration without the settings it leaves unset (null), as a client takes it. */
-    public static Map<String, Object> withoutNulls(Map<String, Object> config) {
+    public static Map<String, Object> withoutNulls(Map<String, ? extends @Nullable Object> config) {
         Map<String, Object> copy = new HashMap<>();
         config.forEach((key, value) -> {
             if (value != null) copy.put(key, value);

@@ -5,6 +5,7 @@ import io.remit.routing.OutboundRecords;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The records a decided record produces when its commit point passes it, from an ordered list of publishers: the retry,
@@ -17,6 +18,7 @@ final class Outbound {
     /** One kind of record a decision may produce; null when this decision produces none of it. */
     @FunctionalInterface
     interface Publisher {
+        @Nullable
         ProducerRecord<byte[], byte[]> recordFor(Pending pending);
     }
 
@@ -32,7 +34,7 @@ final class Outbound {
     }
 
     List<ProducerRecord<byte[], byte[]>> of(Pending pending) {
-        if (pending.result.provenance() == Processed.Provenance.ALREADY_SUCCEEDED) return List.of();
+        if (pending.decided().provenance() == Processed.Provenance.ALREADY_SUCCEEDED) return List.of();
         List<ProducerRecord<byte[], byte[]>> produced = new ArrayList<>(2);
         for (Publisher publisher : publishers) {
             ProducerRecord<byte[], byte[]> record = publisher.recordFor(pending);
@@ -42,14 +44,15 @@ final class Outbound {
     }
 
     static Publisher retries(OutboundRecords records) {
-        return pending ->
-                pending.result.decision() instanceof Decision.Retry retry ? records.retry(pending.record, retry) : null;
+        return pending -> pending.decided().decision() instanceof Decision.Retry retry
+                ? records.retry(pending.record, retry)
+                : null;
     }
 
     /** The dead letter, or its bounded minimum once Kafka refused the full one. */
     static Publisher deadLetters(OutboundRecords records) {
         return pending -> {
-            Processed p = pending.result;
+            Processed p = pending.decided();
             if (!(p.decision() instanceof Decision.DeadLetter d)) return null;
             var why = new OutboundRecords.DeadLetterReason(
                     p.commandType(), p.attempts(), d.status(), d.code(), d.message(), p.decidedAt());
@@ -62,7 +65,7 @@ final class Outbound {
     /** One event per final decision (none when outcome events are off). */
     static Publisher outcomeEvents(OutboundRecords records) {
         return pending -> {
-            Processed p = pending.result;
+            Processed p = pending.decided();
             return switch (p.decision()) {
                 case Decision.Complete c ->
                     records.outcomeEvent(

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which partitions to pause and which to resume. Everything is paused while intake is held (halted, the API down, or
@@ -75,7 +76,7 @@ final class PartitionPauses {
         return false;
     }
 
-    private boolean isFull(PartitionWindow window) {
+    private boolean isFull(@Nullable PartitionWindow window) {
         return window != null && window.isFull(maxRecords, maxBytes);
     }
 }

@@ -5,8 +5,10 @@ import io.remit.command.ParsedCommand;
 import io.remit.store.OutcomeStore;
 import io.remit.store.StoredOutcome;
 import java.time.Instant;
+import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One polled record on its way to its commit point. Owned by the consumer's loop thread, except
@@ -20,10 +22,12 @@ final class Pending {
     final long size;
     final long admittedAtNanos;
     /** What PostgreSQL held for the requestId when the record was admitted (null: nothing). */
+    @Nullable
     StoredOutcome lookedUp;
     /** An earlier command for the same invoice that was RETRYING when the record was admitted: this one waits for it. */
-    OutcomeStore.EarlierCommand earlier;
+    OutcomeStore.@Nullable EarlierCommand earlier;
     /** The decision, once made. */
+    @Nullable
     Processed result;
     /** Whether the decision is in PostgreSQL (a fresh one must be before its offset is committed). */
     boolean stored;
@@ -32,10 +36,13 @@ final class Pending {
     /** Its outbound record was refused by Kafka: write the bounded minimum (key and remit's headers) instead. */
     boolean minimalOutbound;
     /** What a valid command asks of the API (null for bad input). */
+    @Nullable
     Fingerprint fingerprint;
-    /** When its requestId's first ambiguous attempt happened (the API may have applied it), or null. */
+    /** When its requestId's first ambiguous attempt happened (the API may have applied it). */
+    @Nullable
     Instant firstAmbiguousAt;
     /** PostgreSQL refused its rows on their own (the refusal): it is stored in the minimal form instead. */
+    @Nullable
     String storeRefused;
 
     Pending(ConsumerRecord<byte[], byte[]> record, ParsedCommand parsed, String requestId, long admittedAtNanos) {
@@ -49,6 +56,11 @@ final class Pending {
     /** Decided and, where the decision is fresh, stored: its offset may be committed. */
     boolean isDone() {
         return result != null && (stored || result.provenance() != Processed.Provenance.FRESH);
+    }
+
+    /** The decision of a record known to be decided: taken back from a call, or done. */
+    Processed decided() {
+        return Objects.requireNonNull(result, "read only once decided");
     }
 
     long offset() {

@@ -4,13 +4,14 @@ import io.remit.routing.Decision;
 import io.remit.store.AttemptRecord;
 import java.time.Instant;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What remit did with one record of a batch.
  *
  * @param requestId   the key, or {@code @topic/partition/offset} for a record without a usable key
  * @param attempts    API calls made for the command so far
- * @param apiAttempt  the call made now, or null when none was (invalid, already succeeded, replayed)
+ * @param apiAttempt  the call made now; none for invalid input, a command that already succeeded, a replay
  * @param decidedAt   when the decision was first made: now, or the stored time of a replayed one
  */
 record Processed(
@@ -20,7 +21,7 @@ record Processed(
         Provenance provenance,
         Decision decision,
         int attempts,
-        AttemptRecord apiAttempt,
+        @Nullable AttemptRecord apiAttempt,
         Instant decidedAt) {
 
     /** Where the decision came from. */

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +39,7 @@ final class Recorder {
      * is written in the minimal form. Answers the partitions whose lease {@code writer} has lost: their decisions are not
      * written.
      */
-    Set<TopicPartition> store(List<Pending> decided, OutcomeStore.Writer writer) {
+    Set<TopicPartition> store(List<Pending> decided, OutcomeStore.@Nullable Writer writer) {
         Set<TopicPartition> partitions = new HashSet<>();
         for (Pending pending : decided) partitions.add(pending.partition());
         return store.save(writer, partitions, lost -> rows(decided, lost));
@@ -49,7 +50,7 @@ final class Recorder {
         Map<String, AttemptRecord> attempts = new LinkedHashMap<>();
         List<DeadLetterRecord> deadLetters = new ArrayList<>();
         for (Pending pending : decided) {
-            Processed p = pending.result;
+            Processed p = pending.decided();
             if (!lost.isEmpty() && lost.contains(pending.partition())) continue;
             if (pending.storeRefused != null) {
                 StoredOutcome minimal = CommandProcessor.toMinimalStored(pending);
@@ -89,7 +90,7 @@ final class Recorder {
     /** Counts decisions once they are committed. */
     void count(List<Pending> committed) {
         for (Pending pending : committed) {
-            Processed p = pending.result;
+            Processed p = pending.decided();
             switch (p.decision()) {
                 case Decision.Complete c ->
                     metrics.command(
@@ -125,7 +126,7 @@ final class Recorder {
                 () -> log.warn(
                         "dead-lettered {} ({}): {} {}{}",
                         pending.requestId,
-                        pending.result.commandType(),
+                        pending.decided().commandType(),
                         d.code(),
                         d.status() == 0 ? "" : "(HTTP " + d.status() + ") ",
                         d.message() == null ? "" : d.message()));

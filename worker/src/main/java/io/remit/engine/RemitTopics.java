@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
@@ -94,14 +95,13 @@ public final class RemitTopics {
             try {
                 await(described.getValue(), timeout, "describing topic " + described.getKey());
             } catch (ExecutionException e) {
-                switch (e.getCause()) {
+                Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
+                switch (cause) {
                     case UnknownTopicOrPartitionException _ -> missing.add(described.getKey());
                     case TopicAuthorizationException _ -> hidden.add(described.getKey());
                     default ->
                         throw new IllegalStateException(
-                                "cannot describe topic " + described.getKey() + ": "
-                                        + e.getCause().getMessage(),
-                                e.getCause());
+                                "cannot describe topic " + described.getKey() + ": " + cause.getMessage(), cause);
                 }
             }
         }
@@ -118,17 +118,16 @@ public final class RemitTopics {
                 await(created.getValue(), timeout, "creating topic " + name);
                 log.info("created Kafka topic {}", name);
             } catch (ExecutionException e) {
-                switch (e.getCause()) {
+                Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
+                switch (cause) {
                     case TopicExistsException _ -> log.debug("topic {} was created meanwhile", name);
                     case TopicAuthorizationException _, ClusterAuthorizationException _ -> refused.add(name);
                     case PolicyViolationException _, InvalidTopicException _ ->
-                        throw new InvalidConfigurationException("Kafka refuses to create topic " + name + ": "
-                                + e.getCause().getMessage());
+                        throw new InvalidConfigurationException(
+                                "Kafka refuses to create topic " + name + ": " + cause.getMessage());
                     default ->
                         throw new IllegalStateException(
-                                "cannot create topic " + name + ": "
-                                        + e.getCause().getMessage(),
-                                e.getCause());
+                                "cannot create topic " + name + ": " + cause.getMessage(), cause);
                 }
             }
         }

@@ -125,7 +125,7 @@ public final class RemitMetrics {
                 .register(registry);
     }
 
-    public void command(String type, String outcome, String code) {
+    public void command(String type, String outcome, @Nullable String code) {
         commands(type, outcome, code).increment();
     }
 
@@ -138,7 +138,7 @@ public final class RemitMetrics {
     }
 
     /** Called once per API call: the timer is looked up in a local map, not rebuilt and re-registered. */
-    public void apiCall(String operation, int status, String code, Duration latency) {
+    public void apiCall(String operation, int status, @Nullable String code, Duration latency) {
         String statusTag = status != 0 ? Integer.toString(status) : "TIMEOUT".equals(code) ? "timeout" : "io_error";
         apiTimers
                 .computeIfAbsent(

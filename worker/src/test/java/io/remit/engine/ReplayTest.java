@@ -2,6 +2,7 @@ package io.remit.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.remit.command.CommandParser;
 import io.remit.routing.CodeRetries;
 import io.remit.routing.Decision;
@@ -13,6 +14,7 @@ import io.remit.routing.RetryProperties;
 import io.remit.routing.TopicsProperties;
 import io.remit.store.OutcomeStatus;
 import io.remit.store.StoredOutcome;
+import io.remit.telemetry.RemitMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -112,6 +114,40 @@ class ReplayTest {
             assertThat(retry.nextAttempt()).isEqualTo(1);
             assertThat(retry.waitingFor()).isEqualTo("approve-1");
         });
+    }
+
+    @Test
+    void aDeadLetteredRowWithoutACodeReplaysAndIsCountedUnderNone() {
+        ConsumerRecord<byte[], byte[]> record = record("c", 5, "pay-3");
+        StoredOutcome stored = new StoredOutcome(
+                "pay-3",
+                "payment.create",
+                OutcomeStatus.DEAD_LETTERED,
+                1,
+                null,
+                null, // a row not written by remit: error_code may be null
+                null,
+                null,
+                null,
+                "inv_3",
+                new StoredOutcome.Source("c", 0, 5),
+                NOW,
+                null,
+                null);
+        Pending pending = processor.admit(record, 0);
+        pending.result = processor.decideWithoutCall(pending, stored);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Recorder recorder =
+                new Recorder(null, new RemitMetrics(registry, Map.of(), () -> false, () -> Duration.ZERO), t -> false);
+
+        recorder.count(List.of(pending)); // threw NullPointerException: a dead letter's metric has a code tag
+
+        assertThat(pending.decided().decision()).isEqualTo(new Decision.DeadLetter(0, CommandProcessor.NO_CODE, null));
+        assertThat(registry.get("remit.dead.letters")
+                        .tag("code", "none")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
     }
 
     @Test

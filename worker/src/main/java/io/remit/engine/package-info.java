@@ -1,0 +1,4 @@
+@NullMarked
+package io.remit.engine;
+
+import org.jspecify.annotations.NullMarked;
