@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which dead letters, as an operator sends it (JSON, or the page's form): any of these codes, any of these command
@@ -17,7 +18,11 @@ import java.util.Objects;
  * @param requestIds requestIds (Kafka keys)
  */
 public record DeadLetterFilter(
-        List<String> codes, List<String> types, Instant from, Instant to, List<String> requestIds) {
+        List<String> codes,
+        List<String> types,
+        @Nullable Instant from,
+        @Nullable Instant to,
+        List<String> requestIds) {
 
     public DeadLetterFilter {
         codes = clean(codes);

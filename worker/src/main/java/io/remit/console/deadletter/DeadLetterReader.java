@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.support.SqlArrayValue;
 import tools.jackson.databind.JsonNode;
@@ -49,16 +50,16 @@ public final class DeadLetterReader {
             String requestId,
             String type,
             String code,
-            Integer httpStatus,
-            String message,
+            @Nullable Integer httpStatus,
+            @Nullable String message,
             int attempts,
-            Instant deadLetteredAt,
+            @Nullable Instant deadLetteredAt,
             String originTopic,
             int originPartition,
             long originOffset,
             boolean valueTruncated,
             int redriven,
-            String outcome) {}
+            @Nullable String outcome) {}
 
     /** A page of a list; {@code total} is at most {@link #MAX_COUNTED}, and {@code totalCapped} says it was cut there. */
     public record Page<T>(List<T> items, long total, int page, int size, boolean totalCapped) {
@@ -70,16 +71,21 @@ public final class DeadLetterReader {
     /** One dead letter whole: its bytes shown, the command decoded, its headers. */
     public record Detail(
             Row row,
-            RecordDecoder.Shown key,
-            RecordDecoder.Shown value,
-            JsonNode command,
-            String commandText,
+            RecordDecoder.@Nullable Shown key,
+            RecordDecoder.@Nullable Shown value,
+            @Nullable JsonNode command,
+            @Nullable String commandText,
             List<RecordDecoder.HeaderView> headers,
             String sourceTopic,
             int sourcePartition,
             long sourceOffset) {}
 
-    public record RecordedAttempt(int attempt, Integer httpStatus, String code, int latencyMs, Instant attemptedAt) {}
+    public record RecordedAttempt(
+            int attempt,
+            @Nullable Integer httpStatus,
+            @Nullable String code,
+            int latencyMs,
+            @Nullable Instant attemptedAt) {}
 
     /**
      * The requestId's row: its last decision, and what was asked of the API under it ({@code command}, canonical, and its
@@ -90,45 +96,51 @@ public final class DeadLetterReader {
             String status,
             String type,
             int attempts,
-            Integer httpStatus,
-            String code,
-            String message,
-            String resourceId,
-            Instant updatedAt,
-            String fingerprint,
-            String command,
-            Instant firstAmbiguousAt,
-            String settlement,
-            Instant settledAt) {}
+            @Nullable Integer httpStatus,
+            @Nullable String code,
+            @Nullable String message,
+            @Nullable String resourceId,
+            @Nullable Instant updatedAt,
+            @Nullable String fingerprint,
+            @Nullable String command,
+            @Nullable Instant firstAmbiguousAt,
+            @Nullable String settlement,
+            @Nullable Instant settledAt) {}
 
     /** A webhook matched to the command: what Expereon reported, and whether it moved the settlement. */
     public record Webhook(
-            String eventId, String type, String resourceId, Instant occurredAt, Instant receivedAt, boolean applied) {}
+            String eventId,
+            String type,
+            @Nullable String resourceId,
+            @Nullable Instant occurredAt,
+            @Nullable Instant receivedAt,
+            boolean applied) {}
 
     /** A redrive that selected one of the dead letters, and what became of it there. */
     public record RedriveMark(
             UUID redriveId,
             long deadLetterId,
             String state,
-            String skipReason,
-            Integer partition,
-            Long offset,
-            Instant publishedAt,
+            @Nullable String skipReason,
+            @Nullable Integer partition,
+            @Nullable Long offset,
+            @Nullable Instant publishedAt,
             String requestedBy,
-            Instant requestedAt,
-            String reason) {}
+            @Nullable Instant requestedAt,
+            @Nullable String reason) {}
 
     /** Everything known of one requestId: its dead letters (newest first), outcome, attempts and redrives. */
     public record History(
             String requestId,
-            CommandRecord outcome,
+            @Nullable CommandRecord outcome,
             List<Detail> deadLetters,
             List<RecordedAttempt> attempts,
             List<RedriveMark> redrives,
             List<Webhook> webhooks) {}
 
     /** Dead letters of one code: all kept, those of the last 24 hours, and those per hour ({@code hourly[0]}: the oldest hour). */
-    public record CodeCount(String code, long total, long lastDay, Instant latest, long[] hourly) {}
+    public record CodeCount(
+            String code, long total, long lastDay, @Nullable Instant latest, long[] hourly) {}
 
     /**
      * The most rows a list counts, and the deepest it pages: past them a reader narrows the filter (a time range), so that
@@ -169,7 +181,7 @@ public final class DeadLetterReader {
      * The newest {@link #MAX_HISTORY} dead letters of a requestId, each value shown up to {@link #MAX_SHOWN_VALUE} bytes
      * (its length is the whole value's), with what PostgreSQL holds for the requestId. Null when no dead letter has it.
      */
-    public History history(String requestId) {
+    public @Nullable History history(String requestId) {
         List<Detail> deadLetters = jdbc.query(
                 "select " + LIST_COLUMNS + """
                 , d.record_key, substring(d.record_value from 1 for ?) as record_value, length(d.record_value) as value_length,
@@ -335,12 +347,12 @@ public final class DeadLetterReader {
                 rs.getString("outcome"));
     }
 
-    static Instant instant(ResultSet rs, int column) throws SQLException {
+    static @Nullable Instant instant(ResultSet rs, int column) throws SQLException {
         Timestamp at = rs.getTimestamp(column);
         return at == null ? null : at.toInstant();
     }
 
-    static Instant instant(ResultSet rs, String column) throws SQLException {
+    static @Nullable Instant instant(ResultSet rs, String column) throws SQLException {
         Timestamp at = rs.getTimestamp(column);
         return at == null ? null : at.toInstant();
     }

@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.lang.Contract;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationFeature;
@@ -25,27 +27,30 @@ public final class RecordDecoder {
         this.pretty = json.rebuild().enable(SerializationFeature.INDENT_OUTPUT).build();
     }
 
-    /** Bytes as a person reads them: {@code utf8} text or {@code base64}; null stays null. */
+    /** Bytes as a person reads them: {@code utf8} text or {@code base64}. */
     public record Shown(String encoding, String text, int length) {}
 
     /**
      * One header, its value shown. A name with characters a page cannot show (a NUL, control characters) is shown
      * escaped in {@code key}, and exactly in {@code keyBytes} (null for a plain name).
      */
-    public record HeaderView(String key, Shown keyBytes, Shown value) {}
+    public record HeaderView(
+            String key, @Nullable Shown keyBytes, @Nullable Shown value) {}
 
     /** One header as stored: its value's bytes (null for a null value). */
-    public record RawHeader(String key, byte[] value) {}
+    public record RawHeader(String key, byte @Nullable [] value) {}
 
-    public Shown show(byte[] bytes) {
+    /** Bytes as a person reads them; null stays null. */
+    @Contract("!null -> !null")
+    public @Nullable Shown show(byte @Nullable [] bytes) {
         if (bytes == null) return null;
         String text = Utf8.decode(bytes);
         if (text != null && isPrintable(text)) return new Shown("utf8", text, bytes.length);
         return new Shown("base64", Base64.getEncoder().encodeToString(bytes), bytes.length);
     }
 
-    /** The value as a JSON tree, or null when it is not JSON. */
-    public JsonNode command(byte[] value) {
+    /** The value as a JSON tree; null when it is not JSON. */
+    public @Nullable JsonNode command(byte @Nullable [] value) {
         if (value == null || Utf8.decode(value) == null) return null;
         try {
             JsonNode tree = json.readTree(value);
@@ -55,7 +60,8 @@ public final class RecordDecoder {
         }
     }
 
-    public String indented(JsonNode tree) {
+    @Contract("!null -> !null")
+    public @Nullable String indented(@Nullable JsonNode tree) {
         return tree == null ? null : pretty.writeValueAsString(tree);
     }
 
@@ -72,7 +78,7 @@ public final class RecordDecoder {
     }
 
     /** The headers as the record had them: a name kept storable in {@code key} is read from {@code keyBytes}. */
-    public List<RawHeader> raw(String stored) {
+    public List<RawHeader> raw(@Nullable String stored) {
         List<RawHeader> headers = new ArrayList<>();
         if (stored == null) return headers;
         Base64.Decoder base64 = Base64.getDecoder();

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,7 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The commands topic as a redrive sees it: its partitions, where a key goes (as Kafka's default
@@ -48,8 +50,11 @@ public final class CommandsTopic implements AutoCloseable {
     }
 
     public int partitions() throws InterruptedException {
-        return answer(admin.describeTopics(List.of(name)).allTopicNames())
-                .get(name)
+        // the future fails unless every topic asked for is described
+        return Objects.requireNonNull(
+                        answer(admin.describeTopics(List.of(name)).allTopicNames())
+                                .get(name),
+                        name)
                 .partitions()
                 .size();
     }
@@ -79,7 +84,7 @@ public final class CommandsTopic implements AutoCloseable {
      * producer has fenced any former one. Gives up after {@code timeout}; {@code heartbeat} runs on every poll.
      */
     public Map<Long, Position> published(
-            UUID redrive, String nonce, Map<Integer, Long> from, Duration timeout, Runnable heartbeat)
+            UUID redrive, @Nullable String nonce, Map<Integer, Long> from, Duration timeout, Runnable heartbeat)
             throws InterruptedException {
         Map<Integer, Long> until = highWatermarks(from.keySet());
         Map<Long, Position> found = new HashMap<>();
@@ -88,9 +93,9 @@ public final class CommandsTopic implements AutoCloseable {
             List<TopicPartition> assigned =
                     from.keySet().stream().map(p -> new TopicPartition(name, p)).toList();
             consumer.assign(assigned);
-            assigned.forEach(tp -> consumer.seek(tp, from.get(tp.partition())));
+            from.forEach((partition, offset) -> consumer.seek(new TopicPartition(name, partition), offset));
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (!assigned.stream().allMatch(tp -> consumer.position(tp) >= until.get(tp.partition()))) {
+            while (!assigned.stream().allMatch(tp -> consumer.position(tp) >= watermark(until, tp))) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the commands topic did not show within " + timeout
                             + " whether redrive " + redrive + " was committed (a transaction is still open)");
@@ -106,11 +111,17 @@ public final class CommandsTopic implements AutoCloseable {
         return found;
     }
 
+    /** Kafka lists an offset for every partition asked for, or fails the listing. */
+    private static long watermark(Map<Integer, Long> watermarks, TopicPartition tp) {
+        return Objects.requireNonNull(watermarks.get(tp.partition()), "a high watermark is listed for " + tp);
+    }
+
     private static <T> T answer(org.apache.kafka.common.KafkaFuture<T> future) throws InterruptedException {
         try {
             return future.get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Kafka refused: " + e.getCause().getMessage(), e.getCause());
+            Throwable cause = Objects.requireNonNullElse(e.getCause(), e);
+            throw new IllegalStateException("Kafka refused: " + cause.getMessage(), cause);
         } catch (TimeoutException e) {
             throw new IllegalStateException("Kafka did not answer within " + ADMIN_TIMEOUT, e);
         }

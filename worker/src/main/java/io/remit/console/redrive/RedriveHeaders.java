@@ -4,6 +4,7 @@ import io.remit.HeaderText;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.apache.kafka.common.header.Headers;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The headers a redriven command carries, written and read here: {@code remit.redrive.id} (the
@@ -38,7 +39,7 @@ public final class RedriveHeaders {
      * The dead letter this record was published from by {@code redrive} in the chunk of {@code nonce} (null: any chunk
      * of it), or -1 when it is not such a record: a record with the redrive's id but another nonce was not written by it.
      */
-    static long deadLetterOf(Headers headers, UUID redrive, String nonce) {
+    static long deadLetterOf(Headers headers, UUID redrive, @Nullable String nonce) {
         if (!redrive.toString().equals(HeaderText.last(headers, REDRIVE_ID))) return -1;
         if (nonce != null && !nonce.equals(HeaderText.last(headers, NONCE))) return -1;
         try {

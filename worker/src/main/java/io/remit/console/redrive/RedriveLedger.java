@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.support.SqlArrayValue;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -76,12 +77,13 @@ public final class RedriveLedger {
         UUID id = UUID.randomUUID();
         Instant now = clock.instant();
         transaction.executeWithoutResult(status -> {
-            long maxId = jdbc.queryForObject("select coalesce(max(id), 0) from dead_letter", Long.class);
+            long maxId = number(jdbc.queryForObject("select coalesce(max(id), 0) from dead_letter", Long.class))
+                    .longValue();
             Timestamp windowStart = Timestamp.from(now.minus(idempotencyWindow));
             List<Object> params =
                     new ArrayList<>(List.of(request.force(), request.force(), windowStart, windowStart, maxId));
             String where = DeadLetterReader.where(request.filter(), params);
-            Map<String, Object> counts =
+            Map<String, @Nullable Object> counts =
                     jdbc.queryForMap("""
                     select count(*) as matched, count(distinct d.request_id) filter (where length(d.record_key) > 0 and (?
                         or not exists (select 1 from redrive_item i where i.dead_letter_id = d.id and i.state in ('SENDING', 'PUBLISHED')))
@@ -103,9 +105,9 @@ public final class RedriveLedger {
                     json.writeValueAsString(request.filter()),
                     rate,
                     maxId,
-                    ((Number) counts.get("matched")).intValue(),
-                    ((Number) counts.get("eligible")).intValue(),
-                    ((Number) counts.get("unknown_outcomes")).intValue(),
+                    number(counts.get("matched")).intValue(),
+                    number(counts.get("eligible")).intValue(),
+                    number(counts.get("unknown_outcomes")).intValue(),
                     request.dryRun() ? "DONE" : "RUNNING",
                     user,
                     Timestamp.from(now),
@@ -129,10 +131,10 @@ public final class RedriveLedger {
             String requestId,
             int chunk,
             String state,
-            String skipReason,
-            Integer partition,
-            Long offset,
-            Instant publishedAt) {}
+            @Nullable String skipReason,
+            @Nullable Integer partition,
+            @Nullable Long offset,
+            @Nullable Instant publishedAt) {}
 
     /** The dead letters a redrive selected, in the order it selected them. */
     public List<Item> items(UUID id, int limit) {
@@ -166,13 +168,14 @@ public final class RedriveLedger {
     /** The oldest redrive that needs running and that nobody holds: running, or cancelled with a chunk to reconcile. */
     public Optional<UUID> nextRunnable(java.time.Duration lease) {
         Instant now = clock.instant();
-        return jdbc.queryForList("""
+        List<@Nullable UUID> ids =
+                jdbc.queryForList("""
                 select r.id from redrive r
                 where r.topic = ? and (r.state = 'RUNNING' or (r.state = 'CANCELLED'
                        and exists (select 1 from redrive_chunk c where c.redrive_id = r.id and c.state = 'SENDING')))
                   and (r.owner is null or r.heartbeat_at < ?) and (r.not_before is null or r.not_before <= ?)
-                order by r.requested_at limit 1""", UUID.class, topic, Timestamp.from(now.minus(lease)), Timestamp.from(now)).stream()
-                .findFirst();
+                order by r.requested_at limit 1""", UUID.class, topic, Timestamp.from(now.minus(lease)), Timestamp.from(now));
+        return Optional.ofNullable(ids.isEmpty() ? null : ids.getFirst());
     }
 
     /** Takes the redrive for {@code owner} if nobody else holds it; false if someone does. */
@@ -199,7 +202,7 @@ public final class RedriveLedger {
     }
 
     /** Lets go of the redrive; with an error, nobody takes it up again before {@code notBefore}. */
-    public void release(UUID id, String owner, String error, Instant notBefore) {
+    public void release(UUID id, String owner, @Nullable String error, @Nullable Instant notBefore) {
         jdbc.update(
                 "update redrive set owner = null, heartbeat_at = null, last_error = coalesce(?, last_error), not_before = ?"
                         + " where id = ? and owner = ?",
@@ -222,7 +225,10 @@ public final class RedriveLedger {
      * A chunk whose Kafka transaction may or may not have committed: where to look for its records, and the nonce they
      * carry (null for a chunk written before nonces: then the redrive's id alone is matched).
      */
-    public record UnsettledChunk(int chunk, Map<Integer, Long> scanFrom, String nonce) {}
+    public record UnsettledChunk(
+            int chunk,
+            Map<Integer, Long> scanFrom,
+            @Nullable String nonce) {}
 
     public List<UnsettledChunk> unsettled(UUID id) {
         return jdbc.query(
@@ -268,8 +274,7 @@ public final class RedriveLedger {
     }
 
     /**
-     * The next chunk of a redrive: what to publish, with which nonce, and how many were skipped. Null when {@code owner}
-     * may not go on.
+     * The next chunk of a redrive: what to publish, with which nonce, and how many were skipped.
      */
     public record Claim(int chunk, List<RedrivePublisher.RedrivenRecord> toPublish, int skipped, String nonce) {
         public boolean exhausted() {
@@ -278,27 +283,35 @@ public final class RedriveLedger {
     }
 
     private record Candidate(
-            long id, String requestId, byte[] key, byte[] value, String headers, boolean unknownOutcome, String code) {}
+            long id,
+            String requestId,
+            byte @Nullable [] key,
+            byte @Nullable [] value,
+            String headers,
+            boolean unknownOutcome,
+            String code) {}
 
     /**
      * Selects up to {@code limit} more dead letters for a running redrive held by {@code owner}, records them
      * (SENDING, or SKIPPED with the reason) and, when some are to be published, a SENDING chunk that remembers
-     * {@code watermarks}, taken before this call, of the partitions they go to.
+     * {@code watermarks}, taken before this call, of the partitions they go to. Null when the redrive is no longer running
+     * or {@code owner} no longer holds it.
      */
-    public Claim claim(
+    public @Nullable Claim claim(
             UUID id, String owner, int limit, int partitions, Map<Integer, Long> watermarks, RecordDecoder decoder) {
         return transaction.execute(status -> {
             jdbc.queryForList("select pg_advisory_xact_lock(?)", CLAIM_LOCK);
-            List<Map<String, Object>> held = jdbc.queryForList("""
+            List<Map<String, @Nullable Object>> held =
+                    jdbc.queryForList("""
                     update redrive set heartbeat_at = ? where id = ? and owner = ? and state = 'RUNNING'
                     returning force, max_dead_letter_id, filter::text as filter_json""", Timestamp.from(clock.instant()), id, owner);
             if (held.isEmpty()) return null;
-            boolean force = (Boolean) held.getFirst().get("force");
+            boolean force = Boolean.TRUE.equals(held.getFirst().get("force"));
             DeadLetterFilter filter =
                     json.readValue((String) held.getFirst().get("filter_json"), DeadLetterFilter.class);
             List<Object> params = new ArrayList<>(List.of(
                     Timestamp.from(clock.instant().minus(idempotencyWindow)),
-                    ((Number) held.getFirst().get("max_dead_letter_id")).longValue(),
+                    number(held.getFirst().get("max_dead_letter_id")).longValue(),
                     id));
             String where = DeadLetterReader.where(filter, params);
             params.add(limit);
@@ -317,9 +330,9 @@ public final class RedriveLedger {
                             rs.getBoolean(6),
                             rs.getString(7)),
                     params.toArray());
-            int chunk = jdbc.queryForObject("""
+            int chunk = number(jdbc.queryForObject("""
                     select greatest((select max(chunk) from redrive_chunk where redrive_id = ?),
-                                    (select max(chunk) from redrive_item where redrive_id = ?), 0) + 1""", Integer.class, id, id);
+                                    (select max(chunk) from redrive_item where redrive_id = ?), 0) + 1""", Integer.class, id, id)).intValue();
             return record(id, chunk, candidates, force, partitions, watermarks, decoder);
         });
     }
@@ -338,7 +351,8 @@ public final class RedriveLedger {
         List<Object[]> items = new ArrayList<>();
         List<String> settled = new ArrayList<>();
         for (Candidate c : candidates) {
-            String skip = c.key() == null || c.key().length == 0
+            byte[] key = c.key();
+            String skip = key == null || key.length == 0
                     ? "no key: it would be dead-lettered again"
                     : !force && c.unknownOutcome()
                             ? "its outcome is unknown: the API may have applied it longer ago than it remembers a "
@@ -350,13 +364,9 @@ public final class RedriveLedger {
                                             : null;
             // a refused reuse was never sent: forcing it settles nothing of the command its requestId belongs to
             if (skip == null && c.unknownOutcome() && !"REQUEST_ID_REUSED".equals(c.code())) settled.add(c.requestId());
-            if (skip == null) {
+            if (skip == null && key != null) { // a record without a key is skipped, above
                 toPublish.add(new RedrivePublisher.RedrivenRecord(
-                        c.id(),
-                        CommandsTopic.partitionOf(c.key(), partitions),
-                        c.key(),
-                        c.value(),
-                        decoder.raw(c.headers())));
+                        c.id(), CommandsTopic.partitionOf(key, partitions), key, c.value(), decoder.raw(c.headers())));
             }
             items.add(new Object[] {id, c.id(), c.requestId(), chunk, skip == null ? "SENDING" : "SKIPPED", skip});
         }
@@ -431,12 +441,20 @@ public final class RedriveLedger {
                 rs.getInt("unknown_outcomes"));
     }
 
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
+    /**
+     * A number the query always yields (a count, a {@code coalesce} or {@code greatest} with a default, a not-null
+     * column); read as zero if it ever did not, as a null column would have been by JDBC's getters.
+     */
+    private static Number number(@Nullable Object value) {
+        return value instanceof Number n ? n : 0;
+    }
+
+    private static @Nullable Instant instant(ResultSet rs, int column) throws SQLException {
         Timestamp at = rs.getTimestamp(column);
         return at == null ? null : at.toInstant();
     }
 
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
+    private static @Nullable Instant instant(ResultSet rs, String column) throws SQLException {
         Timestamp at = rs.getTimestamp(column);
         return at == null ? null : at.toInstant();
     }

@@ -6,12 +6,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jspecify.annotations.Nullable;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.DefaultTransactionIdSuffixStrategy;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -41,7 +43,11 @@ public final class RedrivePublisher {
 
     /** One record to publish: a dead letter's key, value and carried headers, to the partition of its key. */
     public record RedrivenRecord(
-            long deadLetterId, int partition, byte[] key, byte[] value, List<RecordDecoder.RawHeader> headers) {}
+            long deadLetterId,
+            int partition,
+            byte[] key,
+            byte @Nullable [] value,
+            List<RecordDecoder.RawHeader> headers) {}
 
     /** Opens a session for {@code redrive}; its producer's initialisation fences every former one of the same redrive. */
     public Session open(UUID redrive) {
@@ -78,11 +84,14 @@ public final class RedrivePublisher {
         /** Publishes the records in one transaction and answers where each landed; throws if it may not have committed. */
         public Map<Long, CommandsTopic.Position> publish(List<RedrivenRecord> records, String nonce)
                 throws InterruptedException {
-            List<CompletableFuture<SendResult<byte[], byte[]>>> sent = template.executeInTransaction(operations -> {
-                List<CompletableFuture<SendResult<byte[], byte[]>>> futures = new ArrayList<>();
-                for (RedrivenRecord record : records) futures.add(operations.send(producerRecord(record, nonce)));
-                return futures;
-            });
+            List<CompletableFuture<SendResult<byte[], byte[]>>> sent = Objects.requireNonNull(
+                    template.executeInTransaction(operations -> {
+                        List<CompletableFuture<SendResult<byte[], byte[]>>> futures = new ArrayList<>();
+                        for (RedrivenRecord record : records)
+                            futures.add(operations.send(producerRecord(record, nonce)));
+                        return futures;
+                    }),
+                    "the transaction's callback answers its futures");
             Map<Long, CommandsTopic.Position> positions = new HashMap<>();
             try {
                 for (int i = 0; i < records.size(); i++) {

@@ -1,6 +1,7 @@
 package io.remit.console.redrive;
 
 import io.remit.console.deadletter.DeadLetterFilter;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What an operator asks for: the dead letters of {@code filter}, published again at most
@@ -8,7 +9,11 @@ import io.remit.console.deadletter.DeadLetterFilter;
  * Without {@code force}, a dead letter redriven before is skipped. Absent flags are false.
  */
 public record RedriveRequest(
-        DeadLetterFilter filter, Boolean dryRun, String reason, Integer ratePerSecond, Boolean force) {
+        DeadLetterFilter filter,
+        Boolean dryRun,
+        @Nullable String reason,
+        @Nullable Integer ratePerSecond,
+        Boolean force) {
 
     public RedriveRequest {
         if (filter == null) filter = DeadLetterFilter.all();

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -35,7 +36,7 @@ public final class RedriveRunner implements SmartLifecycle {
     private final Clock clock;
     private final Object wake = new Object();
     private volatile boolean running;
-    private Thread thread;
+    private @Nullable Thread thread;
 
     public RedriveRunner(
             RedriveLedger ledger,
@@ -70,9 +71,11 @@ public final class RedriveRunner implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
-        thread.interrupt();
+        Thread started = thread;
+        if (started == null) return; // never started
+        started.interrupt();
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(10));
+            started.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -3,6 +3,7 @@ package io.remit.console.redrive;
 import io.remit.console.deadletter.DeadLetterFilter;
 import java.time.Instant;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A redrive's audit and progress; {@code topic} is the commands topic it publishes to. {@code matched}: dead letters of the filter when it was
@@ -17,15 +18,15 @@ public record RedriveView(
         String topic,
         boolean dryRun,
         boolean force,
-        String reason,
+        @Nullable String reason,
         DeadLetterFilter filter,
         int ratePerSecond,
         RedriveState state,
         String requestedBy,
-        Instant requestedAt,
-        Instant finishedAt,
-        String cancelledBy,
-        String lastError,
+        @Nullable Instant requestedAt,
+        @Nullable Instant finishedAt,
+        @Nullable String cancelledBy,
+        @Nullable String lastError,
         int matched,
         int eligible,
         int redriven,

@@ -10,6 +10,7 @@ import java.security.Principal;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -42,17 +43,23 @@ public final class ConsoleApi {
 
     @GetMapping("/dead-letters")
     public DeadLetterReader.Page<DeadLetterReader.Row> deadLetters(
-            @RequestParam(required = false) List<String> code,
-            @RequestParam(required = false) List<String> type,
-            @RequestParam(required = false) Instant from,
-            @RequestParam(required = false) Instant to,
-            @RequestParam(required = false) List<String> requestId,
+            @RequestParam(required = false) @Nullable List<String> code,
+            @RequestParam(required = false) @Nullable List<String> type,
+            @RequestParam(required = false) @Nullable Instant from,
+            @RequestParam(required = false) @Nullable Instant to,
+            @RequestParam(required = false) @Nullable List<String> requestId,
             @RequestParam(defaultValue = "0") int page,
             @RequestParam(defaultValue = "50") int size) {
         if (page < 0 || size < 1 || size > MAX_PAGE_SIZE) {
             throw new IllegalArgumentException("page must be 0 or more and size between 1 and " + MAX_PAGE_SIZE);
         }
-        return deadLetters.list(new DeadLetterFilter(code, type, from, to, requestId), page, size);
+        return deadLetters.list(
+                new DeadLetterFilter(orNone(code), orNone(type), from, to, orNone(requestId)), page, size);
+    }
+
+    /** An absent parameter narrows nothing, as an empty one. */
+    private static List<String> orNone(@Nullable List<String> values) {
+        return values == null ? List.of() : values;
     }
 
     /** One command's history: its outcome and settlement, attempts, dead letters, redrives and webhooks. */

@@ -7,6 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /** How the triage page writes times (UTC) and reads the times typed into its filters. */
 public final class ConsoleFormat {
@@ -15,12 +16,12 @@ public final class ConsoleFormat {
     private static final DateTimeFormatter INPUT =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm").withZone(ZoneOffset.UTC);
 
-    public String at(Instant instant) {
+    public String at(@Nullable Instant instant) {
         return instant == null ? "" : SHOWN.format(instant) + " UTC";
     }
 
     /** A time range as a person reads it; open ends are "any". */
-    public String range(Instant from, Instant to) {
+    public String range(@Nullable Instant from, @Nullable Instant to) {
         if (from == null && to == null) return "any time";
         return (from == null ? "any time" : at(from)) + " to " + (to == null ? "now" : at(to));
     }
@@ -31,7 +32,7 @@ public final class ConsoleFormat {
     }
 
     /** The value of a {@code datetime-local} input. */
-    public String input(Instant instant) {
+    public String input(@Nullable Instant instant) {
         return instant == null ? "" : INPUT.format(instant.truncatedTo(ChronoUnit.MINUTES));
     }
 
@@ -42,7 +43,7 @@ public final class ConsoleFormat {
     }
 
     /** A typed time: {@code 2026-05-01T12:00} (UTC, as a datetime-local input sends it) or an ISO instant; blank is none. */
-    public static Instant parse(String text) {
+    public static @Nullable Instant parse(@Nullable String text) {
         if (text == null || text.isBlank()) return null;
         try {
             return Instant.parse(text.strip());

@@ -10,6 +10,7 @@ import io.remit.console.redrive.Redrives;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Controller;
@@ -62,13 +63,14 @@ public final class ConsolePages {
     }
 
     @ModelAttribute
-    void common(Model model, Authentication user) {
+    void common(Model model, @Nullable Authentication user) {
         model.addAttribute("fmt", format);
         if (user == null) return;
         model.addAttribute("user", user.getName());
         model.addAttribute(
                 "operator",
-                user.getAuthorities().stream().anyMatch(a -> a.getAuthority().equals("ROLE_" + ConsoleRole.OPERATOR)));
+                user.getAuthorities().stream()
+                        .anyMatch(a -> ("ROLE_" + ConsoleRole.OPERATOR).equals(a.getAuthority())));
     }
 
     @GetMapping

@@ -13,6 +13,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpMethod;
@@ -70,7 +71,7 @@ public final class LoginThrottle {
     }
 
     /** Whether a request of {@code user} (null: no login) from {@code address} must wait; counts the refusal. */
-    boolean throttled(String user, String address) {
+    boolean throttled(@Nullable String user, String address) {
         if (user != null && count(byUser, user) >= limits.failuresPerUser()) {
             throttledUser.increment();
             return true;
@@ -83,7 +84,7 @@ public final class LoginThrottle {
     }
 
     /** A login failed for a wrong name or password. */
-    void failed(String user, String address) {
+    void failed(@Nullable String user, String address) {
         failures.increment();
         if (user != null && increment(byUser, user) == limits.failuresPerUser())
             log.warn(
@@ -101,7 +102,7 @@ public final class LoginThrottle {
     }
 
     /** A login succeeded: the user's count starts again (the address's does not). */
-    void succeeded(String user) {
+    void succeeded(@Nullable String user) {
         if (user != null) byUser.invalidate(user);
     }
 
@@ -153,7 +154,7 @@ public final class LoginThrottle {
      * The name a request logs in as, read as Spring Security reads it (HTTP Basic's converter, the login form's
      * matcher), so that no spelling of the header or the path escapes the count; null when it carries none.
      */
-    static String loginName(HttpServletRequest request) {
+    static @Nullable String loginName(HttpServletRequest request) {
         try {
             UsernamePasswordAuthenticationToken basic = BASIC.convert(request);
             if (basic != null) return basic.getName();

@@ -1,0 +1,4 @@
+@NullMarked
+package io.remit.console.deadletter;
+
+import org.jspecify.annotations.NullMarked;

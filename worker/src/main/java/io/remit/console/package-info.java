@@ -1,0 +1,4 @@
+@NullMarked
+package io.remit.console;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.remit.console.web;
+
+import org.jspecify.annotations.NullMarked;
