@@ -13,6 +13,7 @@ import io.remit.webhook.WebhookReceiver;
 import io.remit.webhook.WebhookSignature;
 import io.remit.webhook.WebhookStore;
 import java.time.Clock;
+import java.util.Objects;
 import javax.sql.DataSource;
 import org.apache.catalina.connector.Connector;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -93,7 +94,9 @@ class WebhookConfiguration {
                 WebhookProperties webhooks, WebhookStore store, WebhookMetrics metrics, Clock clock) {
             return new WebhookReceiver(
                     webhooks,
-                    new WebhookSignature(webhooks.secret(), webhooks.previousSecret()),
+                    new WebhookSignature(
+                            Objects.requireNonNull(webhooks.secret(), "required when enabled (WebhookProperties)"),
+                            webhooks.previousSecret()),
                     store,
                     metrics,
                     clock);

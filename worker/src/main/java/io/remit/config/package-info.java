@@ -1,0 +1,4 @@
+@NullMarked
+package io.remit.config;
+
+import org.jspecify.annotations.NullMarked;
