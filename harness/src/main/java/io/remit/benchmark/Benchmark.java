@@ -2,8 +2,8 @@ package io.remit.benchmark;
 
 import io.remit.api.ApiProperties;
 import io.remit.api.PaymentsApi;
-import io.remit.api.TraceHeaders;
 import io.remit.api.ResponseClassifier;
+import io.remit.api.TraceHeaders;
 import io.remit.benchmark.reference.ReferenceWorker;
 import io.remit.chaos.ChaosChecks;
 import io.remit.command.Command;
@@ -283,8 +283,11 @@ public final class Benchmark {
                 null);
         tools.jackson.databind.json.JsonMapper json =
                 tools.jackson.databind.json.JsonMapper.builder().build();
-        this.api =
-                new PaymentsApi(properties, new ResponseClassifier(json, java.time.Clock.systemUTC(), Map.of()), json, TraceHeaders.NONE);
+        this.api = new PaymentsApi(
+                properties,
+                new ResponseClassifier(json, java.time.Clock.systemUTC(), Map.of()),
+                json,
+                TraceHeaders.NONE);
     }
 
     public static void main(String[] args) throws Exception {

@@ -3,8 +3,8 @@ package io.remit.load;
 import io.remit.api.ApiProperties;
 import io.remit.api.Outcome;
 import io.remit.api.PaymentsApi;
-import io.remit.api.TraceHeaders;
 import io.remit.api.ResponseClassifier;
+import io.remit.api.TraceHeaders;
 import io.remit.command.Command;
 import io.remit.command.CommandParser;
 import io.remit.command.ParsedCommand;
@@ -53,8 +53,8 @@ public final class ApiClientCpu {
         JsonMapper json = JsonMapper.builder().build();
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         String run = Long.toString(System.nanoTime(), 36);
-        try (PaymentsApi api =
-                new PaymentsApi(properties, new ResponseClassifier(json, Clock.systemUTC(), Map.of()), json, TraceHeaders.NONE)) {
+        try (PaymentsApi api = new PaymentsApi(
+                properties, new ResponseClassifier(json, Clock.systemUTC(), Map.of()), json, TraceHeaders.NONE)) {
             for (int round = 0; round < rounds; round++) {
                 List<Command> commands = creates(run + "-" + round, calls);
                 AtomicLong succeeded = new AtomicLong();
