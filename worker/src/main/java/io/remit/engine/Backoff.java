@@ -3,8 +3,9 @@ package io.remit.engine;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * How long to wait after {@code failures} failures in a row: {@code initial × multiplier^failures}, at most {@code max},
- * then moved at random by up to {@code ±jitter} of itself (so that instances failing together do not retry together).
+ * How long to wait after {@code failures} failures in a row: {@code initial × multiplier^failures}, moved at random by
+ * up to {@code ±jitter} of itself (so that instances failing together do not retry together), and never more than
+ * {@code max}.
  */
 record Backoff(long initialMillis, double multiplier, long maxMillis, double jitter) {
     Backoff {
@@ -16,6 +17,6 @@ record Backoff(long initialMillis, double multiplier, long maxMillis, double jit
     long millis(long failures) {
         double wait = Math.min(maxMillis, initialMillis * Math.pow(multiplier, Math.max(0, failures)));
         if (jitter > 0) wait *= 1 + jitter * ThreadLocalRandom.current().nextDouble(-1, 1);
-        return Math.round(wait);
+        return Math.min(maxMillis, Math.round(wait));
     }
 }

@@ -122,7 +122,7 @@ final class CallLine {
             finished(p, chain);
             return;
         }
-        if (inFlight >= maxCalls) {
+        if (inFlight >= maxCalls || !owner.mayCall()) { // halted or stopping: no new call; it waits in line
             waitingForCall
                     .computeIfAbsent(p.partition(), line -> new ArrayDeque<>())
                     .addLast(p);

@@ -282,8 +282,9 @@ final class CommandEngine implements Runnable {
         }
         first.forEach((partition, offset) -> {
             consumer.seek(partition, offset);
-            // paused: the group is about to move it, or the newer owner has it
+            // paused: the group is about to move it, or the newer owner has it (not held here: not ours to commit)
             pauses.waitUntil(partition, now.plusSeconds(1));
+            readAgainSince.remove(partition);
         });
         log.warn(
                 "{}: another member of a newer generation holds the lease of {} in PostgreSQL; not reading them until "
@@ -373,6 +374,7 @@ final class CommandEngine implements Runnable {
                 lost);
         for (TopicPartition partition : lost) {
             if (consumer.assignment().contains(partition)) retake.add(partition);
+            readAgainSince.remove(partition);
         }
         rewind(lost);
     }
@@ -582,7 +584,7 @@ final class CommandEngine implements Runnable {
             RecordLog.put(p);
             try (RecordTracing.Scope span = tracing.call(p.record.headers(), p.requestId, p.parsed.typeName())) {
                 return processor.call(p);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // an Error too: the call's slot and its chain must be freed
                 log.error(
                         "{}: calling the API for {} failed: {}; retried like a transient failure",
                         name,

@@ -233,7 +233,7 @@ final class CommandProcessor {
     }
 
     /** A call that failed in remit itself (a bug, not the API): retried like a transient failure, so it cannot hold its partition. */
-    Processed failed(Pending item, RuntimeException e) {
+    Processed failed(Pending item, Throwable e) {
         RetryHeaders headers = headersOf(item.record);
         if (item.firstAmbiguousAt == null) item.firstAmbiguousAt = clock.instant(); // it may have been sent
         Outcome outcome = new Outcome.Transient(0, "REMIT_ERROR", Causes.chain(e), null);

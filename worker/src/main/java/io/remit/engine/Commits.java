@@ -192,7 +192,8 @@ final class Commits implements AutoCloseable {
             return uncertain(producer, offered.keySet(), e, wait);
         // Kafka's own errors (a group or producer state after a broker restart, a missing right) say nothing of the
         // records: they count neither towards narrowing nor towards refusing one
-        boolean counts = action != KafkaErrors.Action.RETRY;
+        boolean counts =
+                !KafkaErrors.isKafkas(e); // Kafka's own error anywhere in the chain says nothing of the records
         if (counts) mode = mode.counted();
         int offeredRecords = offered.values().stream().mapToInt(List::size).sum();
         if (offeredRecords == 1) {
@@ -254,7 +255,7 @@ final class Commits implements AutoCloseable {
 
     /** Whether an error is Kafka's own and says nothing of the records. */
     static boolean isKafkas(Throwable e) {
-        return KafkaErrors.classify(e) == KafkaErrors.Action.RETRY;
+        return KafkaErrors.isKafkas(e);
     }
 
     /** Aborts the open transaction; false when the producer cannot (it is then replaced by the caller). */

@@ -60,9 +60,9 @@ final class DecisionBatcher {
         return unstored.isEmpty();
     }
 
-    /** Whether the last write failed and the decisions wait for PostgreSQL. */
+    /** Whether the last write failed and decisions still wait for PostgreSQL (not once those were all dropped). */
     boolean isFailing() {
-        return failures > 0;
+        return failures > 0 && !unstored.isEmpty();
     }
 
     /**

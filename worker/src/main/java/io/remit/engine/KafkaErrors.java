@@ -85,6 +85,11 @@ final class KafkaErrors {
         return Action.NARROW;
     }
 
+    /** Whether Kafka's own error is anywhere in the chain (even beside a record's fault): it says nothing of the records. */
+    static boolean isKafkas(Throwable e) {
+        return Causes.anyOf(e, KAFKAS);
+    }
+
     /** A commit that kept timing out: it may have happened or not. */
     static final class UncertainCommit extends KafkaException {
         UncertainCommit(int timeouts, Throwable cause) {

@@ -187,6 +187,30 @@ class CallLineTest {
     }
 
     @Test
+    void whileCallsAreNotAllowedTheNextRecordOfARequestIdWaitsInLineInsteadOfBeingCalled() throws InterruptedException {
+        CallLine line = new CallLine(4, executor, decider, owner);
+        Pending first = pending(P0, 0, "k");
+        Pending next = pending(P0, 1, "k");
+        line.add(first);
+        line.add(next);
+        executor.runNext();
+
+        owner.halt = true; // halted (another partition's call was refused) or stopping, while the first was in flight
+        line.takeCompleted(0);
+
+        assertThat(owner.decided).containsExactly(first);
+        assertThat(executor.held)
+                .as("no call starts while calls are not allowed")
+                .isEmpty();
+        assertThat(line.inFlight()).isZero();
+
+        owner.halt = false;
+        line.takeCompleted(0);
+        executor.runNext();
+        assertThat(decider.called).containsExactly(first, next);
+    }
+
+    @Test
     void onASynchronousExecutorACallIsDoneByTheNextTake() throws InterruptedException {
         CallLine line = new CallLine(1, Runnable::run, decider, owner);
         Pending p = pending(P0, 0, "k");

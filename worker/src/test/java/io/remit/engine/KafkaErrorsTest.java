@@ -37,6 +37,7 @@ import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.UnknownProducerIdException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -105,6 +106,24 @@ class KafkaErrorsTest {
     @MethodSource("errors")
     void eachErrorHasOneAction(Throwable error, Action expected) {
         assertThat(KafkaErrors.classify(error)).isEqualTo(expected);
-        assertThat(Commits.isKafkas(error)).isEqualTo(expected == Action.RETRY);
+        if (expected == Action.RETRY) assertThat(Commits.isKafkas(error)).isTrue();
+        if (expected == Action.NARROW) assertThat(Commits.isKafkas(error)).isFalse();
+    }
+
+    /**
+     * A rewind or a refusal may carry Kafka's own error in its chain: it is then not counted against the records (a
+     * commit that timed out says nothing of them, nor does a timeout beside a record that is too large).
+     */
+    @Test
+    void kafkasOwnErrorAnywhereInTheChainIsNotCountedAgainstTheRecords() {
+        KafkaException both =
+                new KafkaException("both", new TimeoutException("t", new RecordTooLargeException("large")));
+        KafkaErrors.UncertainCommit uncertain = new KafkaErrors.UncertainCommit(3, new TimeoutException("commit"));
+
+        assertThat(KafkaErrors.classify(both)).isEqualTo(Action.REFUSE);
+        assertThat(Commits.isKafkas(both)).isTrue();
+        assertThat(KafkaErrors.classify(uncertain)).isEqualTo(Action.REWIND);
+        assertThat(Commits.isKafkas(uncertain)).isTrue();
+        assertThat(Commits.isKafkas(new RecordTooLargeException("large"))).isFalse();
     }
 }
