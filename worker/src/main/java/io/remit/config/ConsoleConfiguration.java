@@ -90,7 +90,7 @@ class ConsoleConfiguration {
     @ConditionalOnBooleanProperty("remit.ops.enabled")
     static class Console {
 
-        /** Boot's {@code JsonMapper}, the one the console's API answers with, as the webhooks' store has it. */
+        /** Boot's {@code JsonMapper}, the one the console's API answers with. */
         @Bean
         RecordDecoder recordDecoder(JsonMapper json) {
             return new RecordDecoder(json);

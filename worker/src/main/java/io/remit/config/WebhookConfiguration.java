@@ -32,7 +32,6 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.HttpStatusEntryPoint;
 import org.springframework.transaction.support.TransactionTemplate;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Expereon's webhooks ({@code io.remit.webhook}), only where {@code remit.webhooks.enabled=true}: the receiver on a
@@ -85,8 +84,8 @@ class WebhookConfiguration {
         }
 
         @Bean
-        WebhookStore webhookStore(JdbcTemplate jdbc, TransactionTemplate transaction, JsonMapper json) {
-            return new WebhookStore(jdbc, transaction, json);
+        WebhookStore webhookStore(JdbcTemplate jdbc, TransactionTemplate transaction) {
+            return new WebhookStore(jdbc, transaction);
         }
 
         @Bean

@@ -1,5 +1,6 @@
 package io.remit.webhook;
 
+import io.remit.Json;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,7 +12,6 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.lang.Contract;
 import org.springframework.transaction.support.TransactionTemplate;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The webhooks in PostgreSQL ({@code webhook_event}), the settlement of the commands they match
@@ -61,12 +61,10 @@ public final class WebhookStore {
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
-    private final JsonMapper json;
 
-    public WebhookStore(JdbcTemplate jdbc, TransactionTemplate tx, JsonMapper json) {
+    public WebhookStore(JdbcTemplate jdbc, TransactionTemplate tx) {
         this.jdbc = jdbc;
         this.tx = tx;
-        this.json = json;
     }
 
     /** Keeps a verified event, matches and applies it, in one transaction. */
@@ -193,7 +191,7 @@ public final class WebhookStore {
         value.put("webhookId", event.id());
         value.put("settledAt", settledAt.toString());
         value.put("receivedAt", receivedAt.toString());
-        return json.writeValueAsString(value);
+        return Json.MAPPER.writeValueAsString(value); // remit's wire format: not spring.jackson.*'s to change
     }
 
     private static @Nullable Timestamp timestamp(@Nullable Instant instant) {
