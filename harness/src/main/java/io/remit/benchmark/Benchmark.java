@@ -247,7 +247,24 @@ public final class Benchmark {
             long peakRssMb,
             List<String> problems,
             double machineCpuSecondsPer1k,
-            double foreignCpuShare) {}
+            double foreignCpuShare) {
+        /** A row with only a count and a rate: a worker that did not run, or the ceiling (no worker JVM to sample). */
+        static Row unsampled(String who, long completed, double perSecond, List<String> problems) {
+            return new Row(
+                    who,
+                    completed,
+                    perSecond,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    -1,
+                    -1,
+                    -1,
+                    problems,
+                    Double.NaN,
+                    Double.NaN);
+        }
+    }
 
     /** How long a peer may finish no command before the benchmark stops waiting for it. */
     private static final Duration STALLED = Duration.ofSeconds(90);
@@ -394,19 +411,7 @@ public final class Benchmark {
     }
 
     private static Row failed(Kind kind, String why) {
-        return new Row(
-                kind.label + " (failed)",
-                0,
-                0,
-                Double.NaN,
-                Double.NaN,
-                Double.NaN,
-                -1,
-                -1,
-                -1,
-                List.of("did not run: " + why),
-                Double.NaN,
-                Double.NaN);
+        return Row.unsampled(kind.label + " (failed)", 0, 0, List.of("did not run: " + why));
     }
 
     /**
@@ -1143,19 +1148,8 @@ public final class Benchmark {
         Ceiling.Result result =
                 Ceiling.run(api, mix.inOrder().stream().map(this::command).toList());
         double seconds = result.elapsed().toMillis() / 1000.0;
-        return new Row(
-                "ceiling (remit's API client alone)",
-                result.succeeded() + result.failed(),
-                (result.succeeded() + result.failed()) / seconds,
-                Double.NaN,
-                Double.NaN,
-                Double.NaN,
-                -1,
-                -1,
-                -1,
-                List.of(),
-                Double.NaN,
-                Double.NaN);
+        long finished = result.succeeded() + result.failed();
+        return Row.unsampled("ceiling (remit's API client alone)", finished, finished / seconds, List.of());
     }
 
     private Command command(CommandMix.Expected command) {
