@@ -684,6 +684,7 @@ public final class Benchmark {
         }
         ChaosChecks events = new ChaosChecks();
         events.outcomeEvents(mix.run(), jdbc, infra.bootstrapServers, outcomes);
+        events.findings().forEach(f -> System.out.printf("%s: %s%n", mix.run(), f));
         if (events.outcomeEventViolations() == 0) return List.of();
         return List.of(mix.run() + ": outcome events " + events.counts() + " " + events.findings());
     }

@@ -116,19 +116,36 @@ public final class ChaosChecks {
         counts.put("dead letter with effect", deadWithEffect);
     }
 
+    /**
+     * Each dead-lettered command once on the dead-letter topic (read_committed), and nothing else there. Like outcome
+     * events, a dead letter commits in the Kafka transaction after its row: missing ones alone are read again for up to
+     * {@link #EVENT_PATIENCE}.
+     */
     void deadLetters(CommandMix load, JdbcTemplate jdbc, String bootstrap, String topic) {
-        Set<String> deadRows = new java.util.HashSet<>(jdbc.queryForList(
-                "select request_id from command_outcome where status = 'DEAD_LETTERED' and request_id like ?",
-                String.class,
-                "c-" + load.run + "-%"));
-        Map<String, Integer> seen = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : readAll(bootstrap, topic)) {
-            if (record.key() != null) seen.merge(new String(record.key(), StandardCharsets.UTF_8), 1, Integer::sum);
+        long started = System.nanoTime();
+        Set<String> deadRows;
+        Map<String, Integer> seen;
+        long missing;
+        long unexpected;
+        while (true) {
+            deadRows = new java.util.HashSet<>(jdbc.queryForList(
+                    "select request_id from command_outcome where status = 'DEAD_LETTERED' and request_id like ?",
+                    String.class,
+                    "c-" + load.run + "-%"));
+            seen = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> record : readAll(bootstrap, topic)) {
+                if (record.key() != null) seen.merge(new String(record.key(), StandardCharsets.UTF_8), 1, Integer::sum);
+            }
+            Set<String> onTopic = seen.keySet();
+            missing = deadRows.stream().filter(k -> !onTopic.contains(k)).count();
+            Set<String> rows = deadRows;
+            unexpected = onTopic.stream().filter(k -> !rows.contains(k)).count();
+            boolean onlyMissing =
+                    missing > 0 && unexpected == 0 && seen.values().stream().allMatch(n -> n == 1);
+            if (!onlyMissing || System.nanoTime() - started > EVENT_PATIENCE.toNanos()) break;
+            sleep(Duration.ofMillis(500));
         }
         long duplicates = seen.values().stream().filter(n -> n > 1).count();
-        long missing = deadRows.stream().filter(k -> !seen.containsKey(k)).count();
-        long unexpected =
-                seen.keySet().stream().filter(k -> !deadRows.contains(k)).count();
         seen.forEach((k, n) -> {
             if (n > 1) note("dead-lettered " + n + " times: " + k);
         });
@@ -150,42 +167,81 @@ public final class ChaosChecks {
     /**
      * {@link #outcomeEvents(CommandMix, JdbcTemplate, String, String)} for the commands keyed {@code c-<run>-<n>}; the
      * benchmark's drains use it too. Its counts are {@link #outcomeEventViolations()}.
+     *
+     * <p>A row is final before the Kafka transaction that carries its outcome event commits (remit writes PostgreSQL
+     * first, then the event with the record's offset), so a command whose row was written a moment ago may not have its
+     * event yet. Missing events alone are read again for up to {@link #EVENT_PATIENCE}; a duplicate or a contradiction
+     * never goes away, so it is reported at once. An event still missing after that is lost.
      */
     public void outcomeEvents(String run, JdbcTemplate jdbc, String bootstrap, String topic) {
-        Map<String, String> rows = new HashMap<>();
-        jdbc.query(
-                "select request_id, status from command_outcome where request_id like ? and status <> 'RETRYING'",
-                (java.sql.ResultSet r) -> {
-                    rows.put(r.getString(1), r.getString(2));
-                },
-                "c-" + run + "-%");
-        Map<String, Integer> seen = new HashMap<>();
-        long contradicting = 0;
-        for (ConsumerRecord<byte[], byte[]> record : readAll(bootstrap, topic)) {
-            if (record.key() == null || isSettlement(record)) continue;
-            String key = new String(record.key(), StandardCharsets.UTF_8);
-            seen.merge(key, 1, Integer::sum);
-            String value = new String(record.value(), StandardCharsets.UTF_8);
-            String status = rows.get(key);
-            if (status != null && !value.contains("\"status\":\"" + status + "\"")) {
-                contradicting++;
-                note("outcome event of " + key + " contradicts its row " + status + ": " + value);
-            }
+        long started = System.nanoTime();
+        EventTally tally = EventTally.read(run, jdbc, bootstrap, topic);
+        while (tally.missing().size() > 0
+                && tally.duplicated().isEmpty()
+                && tally.contradicting().isEmpty()
+                && System.nanoTime() - started < EVENT_PATIENCE.toNanos()) {
+            sleep(Duration.ofMillis(500));
+            tally = EventTally.read(run, jdbc, bootstrap, topic);
         }
-        long missing = rows.keySet().stream().filter(k -> !seen.containsKey(k)).count();
-        long duplicated = seen.values().stream().filter(n -> n > 1).count();
-        seen.forEach((k, n) -> {
-            if (n > 1) note(n + " outcome events for " + k);
-        });
-        rows.keySet().stream()
-                .filter(k -> !seen.containsKey(k))
-                .limit(5)
-                .forEach(k -> note("no outcome event for " + k));
-        counts.put("outcome events", (long)
-                seen.values().stream().mapToInt(Integer::intValue).sum());
-        counts.put("outcome events missing", missing);
-        counts.put("outcome events duplicated", duplicated);
-        counts.put("outcome events contradicting the row", contradicting);
+        long waited = Duration.ofNanos(System.nanoTime() - started).toMillis();
+        if (waited > 1000 && tally.missing().isEmpty())
+            note("outcome events complete " + waited + " ms after the rows (transactions still committing)");
+        tally.contradicting().forEach(this::note);
+        tally.duplicated().forEach((k, n) -> note(n + " outcome events for " + k));
+        tally.missing().stream().limit(5).forEach(k -> note("no outcome event for " + k));
+        counts.put("outcome events", tally.events());
+        counts.put("outcome events missing", (long) tally.missing().size());
+        counts.put("outcome events duplicated", (long) tally.duplicated().size());
+        counts.put("outcome events contradicting the row", (long)
+                tally.contradicting().size());
+    }
+
+    /** How long a missing outcome event is waited for: far beyond remit's commit cadence (a transaction each ~100 ms). */
+    static final Duration EVENT_PATIENCE = Duration.ofSeconds(30);
+
+    /** One reading of the outcome events against the rows: what is missing, doubled, or says another status. */
+    private record EventTally(
+            long events, List<String> missing, Map<String, Integer> duplicated, List<String> contradicting) {
+        static EventTally read(String run, JdbcTemplate jdbc, String bootstrap, String topic) {
+            Map<String, String> rows = new HashMap<>();
+            jdbc.query(
+                    "select request_id, status from command_outcome where request_id like ? and status <> 'RETRYING'",
+                    (java.sql.ResultSet r) -> {
+                        rows.put(r.getString(1), r.getString(2));
+                    },
+                    "c-" + run + "-%");
+            Map<String, Integer> seen = new HashMap<>();
+            List<String> contradicting = new java.util.ArrayList<>();
+            for (ConsumerRecord<byte[], byte[]> record : readAll(bootstrap, topic)) {
+                if (record.key() == null || isSettlement(record)) continue;
+                String key = new String(record.key(), StandardCharsets.UTF_8);
+                seen.merge(key, 1, Integer::sum);
+                String value = new String(record.value(), StandardCharsets.UTF_8);
+                String status = rows.get(key);
+                if (status != null && !value.contains("\"status\":\"" + status + "\"")) {
+                    contradicting.add("outcome event of " + key + " contradicts its row " + status + ": " + value);
+                }
+            }
+            Map<String, Integer> duplicated = new java.util.TreeMap<>();
+            seen.forEach((k, n) -> {
+                if (n > 1) duplicated.put(k, n);
+            });
+            List<String> missing = rows.keySet().stream()
+                    .filter(k -> !seen.containsKey(k))
+                    .sorted()
+                    .toList();
+            long events = seen.values().stream().mapToInt(Integer::intValue).sum();
+            return new EventTally(events, missing, duplicated, contradicting);
+        }
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            Thread.sleep(pause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for outcome events", e);
+        }
     }
 
     /** Commands with no outcome event, with more than one, or with one that contradicts the row. */
