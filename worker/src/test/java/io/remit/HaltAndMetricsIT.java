@@ -59,24 +59,29 @@ class HaltAndMetricsIT extends WorkerTestSupport {
         faults("{}");
         awaitStatus(retried, "SUCCEEDED");
         awaitStatus(refused, "DEAD_LETTERED");
-        Thread.sleep(2500); // lag gauges are refreshed every 2 s
-
-        String scrape = get("/actuator/prometheus").body();
-        Set<String> exported = new TreeSet<>();
-        Matcher series = Pattern.compile("(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]").matcher(scrape);
-        while (series.find()) exported.add(series.group(1));
-        for (String name : usedByDashboardAndAlerts()) {
-            // a histogram's base name (in a panel description) stands for its _bucket/_count/_sum series
-            assertThat(exported).as(name).containsAnyOf(name, name + "_count");
-        }
-        assertThat(scrape)
-                .contains(
-                        "remit_commands_total{application=\"remit\",code=\"none\",outcome=\"succeeded\",type=\"invoice.create\"}");
-        assertThat(scrape)
-                .contains(
-                        "remit_dead_letters_total{application=\"remit\",code=\"CONNECTION_NOT_FOUND\",type=\"invoice.create\"}");
-        assertThat(scrape).contains("remit_retries_scheduled_total{application=\"remit\",tier=\"300ms\"}");
-        assertThat(scrape).doesNotContain(SandboxOptions.DEFAULT_SECRET);
+        // lag gauges are refreshed every 2 s: scraped until they (and every series the dashboard and alerts use) are
+        // there
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    String scrape = get("/actuator/prometheus").body();
+                    Set<String> exported = new TreeSet<>();
+                    Matcher series = Pattern.compile("(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]")
+                            .matcher(scrape);
+                    while (series.find()) exported.add(series.group(1));
+                    for (String name : usedByDashboardAndAlerts()) {
+                        // a histogram's base name (in a panel description) stands for its _bucket/_count/_sum series
+                        assertThat(exported).as(name).containsAnyOf(name, name + "_count");
+                    }
+                    assertThat(scrape)
+                            .contains(
+                                    "remit_commands_total{application=\"remit\",code=\"none\",outcome=\"succeeded\",type=\"invoice.create\"}");
+                    assertThat(scrape)
+                            .contains(
+                                    "remit_dead_letters_total{application=\"remit\",code=\"CONNECTION_NOT_FOUND\",type=\"invoice.create\"}");
+                    assertThat(scrape).contains("remit_retries_scheduled_total{application=\"remit\",tier=\"300ms\"}");
+                    assertThat(scrape).doesNotContain(SandboxOptions.DEFAULT_SECRET);
+                });
     }
 
     private static Set<String> usedByDashboardAndAlerts() throws IOException {

@@ -45,6 +45,7 @@ import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.LivenessState;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.json.JsonMapper;
@@ -56,6 +57,8 @@ import tools.jackson.databind.json.JsonMapper;
  * or outcome, later commands on its partition succeed, and the committed offsets reach the end.
  */
 @SpringBootTest(classes = RemitApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+// a context of its own: closed after this class, so its worker does not poll Kafka beside the tests that follow
+@DirtiesContext
 class HostileBytesIT {
     private static final String COMMANDS = "hb.commands";
     private static final String DEAD_LETTERS = "hb.commands.dlq";

@@ -72,7 +72,9 @@ class LaddersAndOrderIT extends WorkerTestSupport {
                 .getFirst();
         String approval = id("order-approve");
         String payment = id("order-pay");
-        sandbox.failRequestIds("order-approve", 2); // two 503s: the approval is retried for 300 ms, then 600 ms
+        // three 503s: the approval is retried after 300 ms, 600 ms and 1 s, which leaves the payment about 1.9 s to be
+        // read and found waiting
+        sandbox.failRequestIds("order-approve", 3);
         send(approval, Commands.approve(invoice));
         awaitStatus(approval, "RETRYING");
         send(payment, Commands.pay(invoice, "300.00", "USD"));
@@ -109,7 +111,15 @@ class LaddersAndOrderIT extends WorkerTestSupport {
 
         Map<String, Object> paid = awaitStatus(payment, "SUCCEEDED");
         assertThat(paid.get("attempts")).isEqualTo(1);
-        assertThat(statusOf(approval)).isEqualTo("RETRYING");
+        // decided while the approval was still being retried: before the approval's last attempt, however slow
+        awaitStatus(approval, "SUCCEEDED");
+        java.sql.Timestamp approvedAt =
+                (java.sql.Timestamp) attempts(approval).getLast().get("attempted_at");
+        java.sql.Timestamp paidAt =
+                (java.sql.Timestamp) attempts(payment).getFirst().get("attempted_at");
+        assertThat(paidAt)
+                .as("the payment's call, against the approval's last attempt")
+                .isBefore(approvedAt);
     }
 
     private String retryTopicOf(String requestId) {

@@ -5,9 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.remit.api.OutageBreaker;
 import io.remit.testing.Commands;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.availability.ApplicationAvailability;
@@ -30,8 +32,9 @@ class OutageBreakerIT extends WorkerTestSupport {
                 .as("the API is down, not remit")
                 .isEqualTo(ReadinessState.ACCEPTING_TRAFFIC);
 
+        // within the breaker's 3 s open: one flush for the forty, a second for intake to (not) call them
         List<String> during = send(40, "outage-during");
-        await().pollDelay(Duration.ofMillis(1_500)).until(() -> true);
+        await().pollDelay(Duration.ofMillis(1_000)).until(() -> true);
         assertThat(during)
                 .as("no call while the breaker is open")
                 .allMatch(id -> sandbox.ledger().calls(id) == 0);
@@ -53,9 +56,15 @@ class OutageBreakerIT extends WorkerTestSupport {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String id = id(label);
-            WorkerTestSupport.send(id, Commands.createInvoice("INV-" + id.substring(id.length() - 8)));
+            kafka.producer()
+                    .send(new ProducerRecord<>(
+                            COMMANDS,
+                            id.getBytes(StandardCharsets.UTF_8),
+                            Commands.createInvoice("INV-" + id.substring(id.length() - 8))
+                                    .getBytes(StandardCharsets.UTF_8)));
             ids.add(id);
         }
+        kafka.producer().flush();
         return ids;
     }
 }

@@ -26,6 +26,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -37,6 +38,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * sent meanwhile succeeds once and the partitions commit to their end.
  */
 @SpringBootTest(classes = RemitApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+// a context of its own: closed after this class, so its worker does not poll Kafka beside the tests that follow
+@DirtiesContext
 @ExtendWith(OutputCaptureExtension.class)
 class SilentDatabaseIT {
     private static final Infrastructure infra = Infrastructure.get();

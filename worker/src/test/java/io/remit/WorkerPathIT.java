@@ -73,11 +73,13 @@ class WorkerPathIT extends WorkerTestSupport {
                 .isAfter(Instant.now().minusSeconds(30));
         assertThat(new String(retry.value(), StandardCharsets.UTF_8)).isEqualTo(Commands.createInvoice(key));
 
+        // 2 attempts, or more if this test cleared the fault after the retry was due (300 ms): each refused, then 201
         Map<String, Object> row = awaitStatus(key, "SUCCEEDED");
-        assertThat(row.get("attempts")).isEqualTo(2);
-        assertThat(attempts(key))
-                .extracting(a -> a.get("http_status"))
-                .containsExactly(Integer.parseInt(fault.substring(5)), 201);
+        List<Object> statuses =
+                attempts(key).stream().map(a -> a.get("http_status")).toList();
+        assertThat(row.get("attempts")).isEqualTo(statuses.size());
+        assertThat(statuses).hasSizeGreaterThanOrEqualTo(2).last().isEqualTo(201);
+        assertThat(statuses.subList(0, statuses.size() - 1)).containsOnly(Integer.parseInt(fault.substring(5)));
         assertThat(sandbox.ledger().effects(key)).isEqualTo(1);
     }
 

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +30,11 @@ import org.springframework.context.SmartLifecycle;
 public final class InstanceIdGuard implements SmartLifecycle, HealthIndicator {
     private static final Logger log = LoggerFactory.getLogger(InstanceIdGuard.class);
 
+    /** Beyond two beats, what a slow beat or a busy machine may add before a live holder's heartbeat is seen to move. */
+    private static final Duration MARGIN = Duration.ofSeconds(1);
+
     private final InstanceRegistry registry;
+    private final LongSupplier ticker;
     private final String instanceId;
     private final Duration every;
     private final String process = UUID.randomUUID().toString();
@@ -39,9 +44,18 @@ public final class InstanceIdGuard implements SmartLifecycle, HealthIndicator {
     private final String host = PROCESS;
     private volatile InstanceRegistry.@Nullable Heartbeat last;
     private volatile boolean conflict;
+    /** When (System.nanoTime) this process last saw the holder's heartbeat move; null while it holds the id. */
+    private volatile @Nullable Long othersMovedAt;
+
     private volatile @Nullable CountDownLatch stopped;
 
     public InstanceIdGuard(InstanceRegistry registry, String instanceId, Duration every, MeterRegistry meters) {
+        this(registry, instanceId, every, meters, System::nanoTime);
+    }
+
+    InstanceIdGuard(
+            InstanceRegistry registry, String instanceId, Duration every, MeterRegistry meters, LongSupplier ticker) {
+        this.ticker = ticker;
         this.registry = registry;
         this.instanceId = instanceId;
         this.every = every;
@@ -78,22 +92,28 @@ public final class InstanceIdGuard implements SmartLifecycle, HealthIndicator {
 
     /**
      * One renewal; logs a conflict when it starts and when it ends. Holding the id, another process contending for it is
-     * a conflict. Not holding it, the holder is live only if its heartbeat moved since this process last looked: a
-     * restarted instance finds its killed predecessor's recent heartbeat, which never moves again, and takes the id over
-     * once it is old, without a false alarm.
+     * a conflict. Not holding it, the holder is live while its heartbeat has moved within the last two beats of this
+     * process: a restarted instance finds its killed predecessor's recent heartbeat, which never moves again, and takes
+     * the id over once it is old, without a false alarm. (Not "moved since this process last looked": the two beat on
+     * their own clocks, and one look can fall between two of the holder's beats, which said "alone again" and then the
+     * conflict a second time.)
      */
     void beat() {
         InstanceRegistry.Heartbeat before = last;
         InstanceRegistry.Heartbeat now = registry.beat(instanceId, process, host, every.multipliedBy(4));
         boolean was = conflict;
         Instant othersBeat = now.othersBeat(), othersBeatBefore = before == null ? null : before.othersBeat();
+        long at = ticker.getAsLong();
+        if (now.holds()) othersMovedAt = null;
+        else if (before != null
+                && !before.holds()
+                && othersBeatBefore != null
+                && othersBeat != null // always, when not holding the id
+                && othersBeat.isAfter(othersBeatBefore)) othersMovedAt = at;
+        Long movedAt = othersMovedAt;
         boolean is = now.holds()
                 ? now.other() != null
-                : before != null
-                        && !before.holds()
-                        && othersBeatBefore != null
-                        && othersBeat != null // always, when not holding the id
-                        && othersBeat.isAfter(othersBeatBefore);
+                : movedAt != null && at - movedAt <= every.multipliedBy(2).toNanos() + MARGIN.toNanos();
         last = now;
         conflict = is;
         if (is && !was)

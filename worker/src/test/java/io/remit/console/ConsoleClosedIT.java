@@ -18,12 +18,15 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /** The console switched on without users: /ops/ refuses everything, Actuator stays open, and the log says why. */
 @ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(classes = RemitApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+// a context of its own: closed after this class, so its worker does not poll Kafka beside the tests that follow
+@DirtiesContext
 class ConsoleClosedIT {
     static final Infrastructure infra = Infrastructure.get();
     final HttpClient http = HttpClient.newHttpClient();

@@ -149,6 +149,15 @@ public abstract class ConsoleTestSupport {
                 .toList();
     }
 
+    /**
+     * The records of {@code redrive} on the commands topic, once {@code count} are there (within 30 s), read again for
+     * two seconds more so that any beyond {@code count} are in the answer too.
+     */
+    protected static List<ConsumerRecord<byte[], byte[]>> redrivenExactly(String redrive, int count) {
+        redriven(redrive, count, Duration.ofSeconds(30));
+        return redriven(redrive, count + 1, Duration.ofSeconds(2));
+    }
+
     private static List<ConsumerRecord<byte[], byte[]>> ofRedrive(
             List<ConsumerRecord<byte[], byte[]>> read, String redrive) {
         return read.stream()

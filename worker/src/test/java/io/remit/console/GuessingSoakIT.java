@@ -32,6 +32,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -43,6 +44,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * going on past those 50: with it, at least {@link #MARGIN} of the rate without.
  */
 @SpringBootTest(classes = RemitApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+// a context of its own: closed after this class, so its worker does not poll Kafka beside the tests that follow
+@DirtiesContext
 class GuessingSoakIT {
     /**
      * Unthrottled, the loop would ask for 50 CPUs of bcrypt and intake would fall to a few per cent. Throttled, what

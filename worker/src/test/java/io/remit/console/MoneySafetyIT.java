@@ -23,6 +23,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -36,6 +37,8 @@ import tools.jackson.databind.json.JsonMapper;
  * so a second effect would be seen if remit sent one.
  */
 @SpringBootTest(classes = RemitApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+// a context of its own: closed after this class, so its worker does not poll Kafka beside the tests that follow
+@DirtiesContext
 class MoneySafetyIT {
     private static final String TOPIC = "money.commands";
     private static final String DLQ = "money.commands.dlq";

@@ -5,13 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.remit.store.InstanceRegistry;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -66,6 +69,71 @@ class InstanceIdGuardTest {
         assertThat(interrupted).as("the beat in progress was interrupted").isFalse();
         assertThat(beats.get()).as("beats begun").isEqualTo(1);
         await().atMost(Duration.ofSeconds(2)).until(() -> !guard.isRunning());
+    }
+
+    /**
+     * The two processes beat on their own clocks, so one look of the process that does not hold the id can fall between
+     * two beats of the holder: that said "alone again" and then the conflict a second time (DuplicateInstanceIdIT's
+     * "says it once"). The holder is live while its heartbeat moved within the last two beats; a predecessor's
+     * heartbeat that never moves (it was killed) is no conflict at all.
+     */
+    @Test
+    void aLookBetweenTwoOfTheHoldersBeatsIsStillAConflictAndAHeartbeatThatNeverMovesIsNone() {
+        Duration every = Duration.ofSeconds(5);
+        long[] now = {0};
+        Timestamp[] holdersBeat = {Timestamp.from(Instant.parse("2026-12-02T05:00:00Z"))};
+        InstanceIdGuard guard = new InstanceIdGuard(
+                new InstanceRegistry(heldBy(holdersBeat), new TransactionTemplate(new NoTransactions())),
+                "w1",
+                every,
+                new SimpleMeterRegistry(),
+                () -> now[0]);
+
+        guard.beat(); // first look: nothing to compare with
+        now[0] += every.toNanos();
+        guard.beat(); // the heartbeat did not move: a killed predecessor's, so far
+        assertThat(guard.health().getStatus()).isEqualTo(Status.UP);
+
+        holdersBeat[0] = Timestamp.from(holdersBeat[0].toInstant().plus(every));
+        now[0] += every.toNanos();
+        guard.beat();
+        assertThat(guard.health().getStatus())
+                .as("the holder's heartbeat moved")
+                .isEqualTo(Status.DOWN);
+
+        now[0] += every.toNanos(); // this look fell between two of the holder's beats
+        guard.beat();
+        assertThat(guard.health().getStatus()).as("one look without a move").isEqualTo(Status.DOWN);
+
+        holdersBeat[0] = Timestamp.from(holdersBeat[0].toInstant().plus(every.multipliedBy(2)));
+        now[0] += every.toNanos();
+        guard.beat();
+        assertThat(guard.health().getStatus()).isEqualTo(Status.DOWN);
+
+        now[0] += every.multipliedBy(3).toNanos(); // the holder stopped: three beats without a move
+        guard.beat();
+        assertThat(guard.health().getStatus()).as("the holder stopped beating").isEqualTo(Status.UP);
+    }
+
+    /** A registry table whose row for the id is held, live, by another process whose heartbeat is {@code beat[0]}. */
+    private static JdbcTemplate heldBy(Timestamp[] beat) {
+        return new JdbcTemplate() {
+            @Override
+            public int update(String sql, Object... args) {
+                return 1;
+            }
+
+            @Override
+            public List<Map<String, Object>> queryForList(String sql, Object... args) {
+                Map<String, Object> row = new java.util.HashMap<>();
+                row.put("process", "the-other-process");
+                row.put("host", "1@other-host");
+                row.put("heartbeat_at", beat[0]);
+                row.put("live", true);
+                row.put("contended", false);
+                return List.of(row);
+            }
+        };
     }
 
     /** Transactions that do nothing: the registry's SQL is the test's. */

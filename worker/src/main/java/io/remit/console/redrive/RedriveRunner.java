@@ -147,10 +147,13 @@ public final class RedriveRunner implements SmartLifecycle {
     private void publish(UUID id, RedrivePublisher.Session session) throws InterruptedException {
         int rate = ledger.find(id).orElseThrow().ratePerSecond();
         int chunkSize = Math.clamp(rate / 4, 1, MAX_CHUNK);
-        long started = System.nanoTime();
         long published = 0;
+        // the rate is a ceiling, never an average to catch up on: a chunk that took long (the first one starts the
+        // producer and its transaction) is not followed by a burst
+        long next = System.nanoTime();
         while (running) {
-            sleepUntil(started + TimeUnit.SECONDS.toNanos(published) / rate);
+            sleepUntil(next);
+            long chunkStarted = System.nanoTime();
             int partitions = topic.partitions();
             Map<Integer, Long> watermarks =
                     topic.highWatermarks(IntStream.range(0, partitions).boxed().toList());
@@ -164,6 +167,7 @@ public final class RedriveRunner implements SmartLifecycle {
             if (claim.toPublish().isEmpty()) continue;
             ledger.settle(id, claim.chunk(), session.publish(claim.toPublish(), claim.nonce()));
             published += claim.toPublish().size();
+            next = chunkStarted + TimeUnit.SECONDS.toNanos(claim.toPublish().size()) / rate;
         }
     }
 

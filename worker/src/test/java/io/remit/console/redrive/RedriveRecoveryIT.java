@@ -168,8 +168,7 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
         await().atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> "DONE".equals(state(crash.id)));
-        List<ConsumerRecord<byte[], byte[]>> records =
-                redriven(crash.id.toString(), crash.deadLetters.size() + 1, Duration.ofSeconds(4));
+        List<ConsumerRecord<byte[], byte[]>> records = redrivenExactly(crash.id.toString(), crash.deadLetters.size());
         assertThat(records)
                 .extracting(r -> Long.parseLong(KafkaProbe.header(r, RedriveHeaders.DEAD_LETTER)))
                 .containsExactlyInAnyOrderElementsOf(crash.deadLetters);
@@ -210,7 +209,7 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
                 .until(() -> "DONE".equals(state(crash.id)));
         assertThat(chunkState(crash.id, 1)).isEqualTo("ABORTED");
         List<ConsumerRecord<byte[], byte[]>> records =
-                redriven(crash.id.toString(), crash.deadLetters.size() + 2 + 1, Duration.ofSeconds(4));
+                redrivenExactly(crash.id.toString(), crash.deadLetters.size() + 2);
         assertThat(records)
                 .filteredOn(r -> KafkaProbe.header(r, "remit.redrive.nonce") != null
                         && !KafkaProbe.header(r, "remit.redrive.nonce").startsWith("guessed-"))
