@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -38,36 +39,56 @@ class FlowIT extends WorkerTestSupport {
         admin.close();
     }
 
+    /**
+     * The slow call is held 900 ms (remit's API timeout here is 1 s), and what the test must see happen meanwhile
+     * (partition 1 committed, the record behind the slow one decided) takes a few hundred milliseconds. A machine too slow
+     * to show it within the 900 ms makes a round inconclusive, not failed: up to three rounds. A remit whose slow call
+     * held back the other partition, or let its own commit point pass, fails every round.
+     */
     @Test
     void aSlowCallHoldsBackOnlyItsOwnPartitionsCommitPoint() throws Exception {
-        String slow = "slow-" + id("flow");
         sandbox.holdRequestIds("slow-", Duration.ofMillis(900));
+        List<String> inconclusive = new ArrayList<>();
+        for (int round = 1; round <= 3; round++) {
+            String why = slowCallRound();
+            if (why == null) return;
+            inconclusive.add("round " + round + ": " + why);
+        }
+        throw new AssertionError(
+                "no round showed partition 1 flowing while partition 0's slow call was unanswered: " + inconclusive);
+    }
+
+    /** One round: null if it showed what it should, why not if the slow call was answered before it could. */
+    private @Nullable String slowCallRound() throws Exception {
+        String slow = "slow-" + id("flow");
         long slowOffset = sendTo(0, slow, Commands.createInvoice("INV-" + slow.substring(5, 17)));
         String behind = id("behind");
         long behindOffset = sendTo(0, behind, Commands.createInvoice("INV-" + behind.substring(0, 12)));
         String other = id("other");
         long otherOffset = sendTo(1, other, Commands.createInvoice("INV-" + other.substring(0, 12)));
-
-        // the record on partition 1 is decided and committed while the slow call on partition 0 is still unanswered
-        await().atMost(Duration.ofSeconds(5))
-                .pollInterval(Duration.ofMillis(10))
-                .until(() -> committed(1) > otherOffset);
-        assertThat(sandbox.ledger().effects(slow))
-                .as("the slow call is still in flight")
-                .isZero();
-        // the record behind the slow one on its own partition is decided too (its call ran beside partition 1's, so
-        // it may be stored a few milliseconds after that commit), but its offset waits for the slow one
-        await().atMost(Duration.ofMillis(500))
-                .pollInterval(Duration.ofMillis(10))
-                .until(() -> "SUCCEEDED".equals(statusOf(behind)));
-        assertThat(sandbox.ledger().effects(slow))
-                .as("the slow call is still in flight")
-                .isZero();
-        assertThat(committed(0)).isLessThanOrEqualTo(slowOffset);
-
-        awaitStatus(slow, "SUCCEEDED");
-        await().atMost(Duration.ofSeconds(5)).until(() -> committed(0) > behindOffset);
-        assertThat(sandbox.ledger().effects(slow)).isEqualTo(1);
+        try {
+            // the record on partition 1 is decided and committed while the slow call on partition 0 is unanswered
+            await().atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() -> committed(1) > otherOffset);
+            if (sandbox.ledger().effects(slow) != 0) return "the slow call was answered before partition 1 committed";
+            // the record behind the slow one on its own partition is decided too (its call ran beside partition 1's,
+            // so it may be stored a few milliseconds after that commit), but its offset waits for the slow one
+            await().atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() -> "SUCCEEDED".equals(statusOf(behind)));
+            long committed = committed(0);
+            if (sandbox.ledger().effects(slow) != 0)
+                return "the slow call was answered before the record behind it was decided";
+            assertThat(committed)
+                    .as("partition 0's commit point while its slow call is unanswered")
+                    .isLessThanOrEqualTo(slowOffset);
+            return null;
+        } finally {
+            awaitStatus(slow, "SUCCEEDED");
+            await().atMost(Duration.ofSeconds(5)).until(() -> committed(0) > behindOffset);
+            assertThat(sandbox.ledger().effects(slow)).isEqualTo(1);
+        }
     }
 
     @Test
