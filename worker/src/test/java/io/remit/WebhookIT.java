@@ -100,6 +100,33 @@ class WebhookIT extends WorkerTestSupport {
         assertThat(settlementEvents(List.of(key), 1)).hasSize(1);
     }
 
+    /**
+     * Found by a run on a loaded machine: the API sends {@code invoice.approved} as it answers the approval, often before
+     * remit has stored that answer. The event names the approval's requestId; not finding it yet, remit matched the
+     * event to the invoice's creator (the resource's), and the approval never got its settlement. It now waits for the
+     * command it names.
+     */
+    @Test
+    void anApprovalsWebhookThatArrivesBeforeTheApprovalIsStoredWaitsForItNotForTheInvoicesCreator() throws Exception {
+        String create = id("wh-named-c");
+        send(create, Commands.createInvoice("INV-" + create.substring(create.length() - 8)));
+        String invoiceId = (String) awaitStatus(create, "SUCCEEDED").get("resource_id");
+        String approve = id("wh-named-a");
+
+        assertThat(post(event("invoice.approved", invoiceId, "APPROVED", approve)))
+                .as("the approval it names is not stored yet")
+                .isEqualTo(ok("UNMATCHED"));
+        send(approve, Commands.approve(invoiceId));
+        awaitStatus(approve, "SUCCEEDED");
+
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> "APPROVED".equals(row(approve).get("settlement")));
+        assertThat(row(create).get("settlement")).as("the invoice's creator").isNull();
+        assertThat(settlementEvents(List.of(create, approve), 1))
+                .extracting(KafkaProbe::key)
+                .containsExactly(approve);
+    }
+
     @Test
     void whatDoesNotVerifyOrParseIsRefusedAndStoredNowhere() throws Exception {
         String id = "evt_refused_" + UUID.randomUUID();
