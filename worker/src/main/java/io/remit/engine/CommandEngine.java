@@ -584,17 +584,33 @@ final class CommandEngine implements Runnable {
             RecordLog.put(p);
             try (RecordTracing.Scope span = tracing.call(p.record.headers(), p.requestId, p.parsed.typeName())) {
                 return processor.call(p);
-            } catch (RuntimeException | Error e) { // an Error too: the call's slot and its chain must be freed
-                log.error(
-                        "{}: calling the API for {} failed: {}; retried like a transient failure",
-                        name,
-                        p.requestId,
-                        Causes.chain(e),
-                        e);
+            } catch (RuntimeException e) {
+                if (running) {
+                    logFailedCall(p, e);
+                } else { // the HTTP client is closed under the calls still running at shutdown (one waiting for a
+                    // pooled connection is cancelled): no failure of the call, and the shutdown said what it leaves
+                    log.info(
+                            "{}: the API call for {} ended with the shutdown ({}); its record is left uncommitted",
+                            name,
+                            p.requestId,
+                            Causes.chain(e));
+                }
+                return processor.failed(p, e);
+            } catch (Error e) { // an Error too: the call's slot and its chain must be freed
+                logFailedCall(p, e);
                 return processor.failed(p, e);
             } finally {
                 RecordLog.clear();
             }
+        }
+
+        private void logFailedCall(Pending p, Throwable e) {
+            log.error(
+                    "{}: calling the API for {} failed: {}; retried like a transient failure",
+                    name,
+                    p.requestId,
+                    Causes.chain(e),
+                    e);
         }
 
         @Override
