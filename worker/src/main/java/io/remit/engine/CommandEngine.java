@@ -584,9 +584,14 @@ final class CommandEngine implements Runnable {
             RecordLog.put(p);
             try (RecordTracing.Scope span = tracing.call(p.record.headers(), p.requestId, p.parsed.typeName())) {
                 return processor.call(p);
-            } catch (RuntimeException e) {
-                if (running) {
-                    logFailedCall(p, e);
+            } catch (RuntimeException | Error e) { // an Error too: the call's slot and its chain must be freed
+                if (running || e instanceof Error) {
+                    log.error(
+                            "{}: calling the API for {} failed: {}; retried like a transient failure",
+                            name,
+                            p.requestId,
+                            Causes.chain(e),
+                            e);
                 } else { // the HTTP client is closed under the calls still running at shutdown (one waiting for a
                     // pooled connection is cancelled): no failure of the call, and the shutdown said what it leaves
                     log.info(
@@ -596,21 +601,9 @@ final class CommandEngine implements Runnable {
                             Causes.chain(e));
                 }
                 return processor.failed(p, e);
-            } catch (Error e) { // an Error too: the call's slot and its chain must be freed
-                logFailedCall(p, e);
-                return processor.failed(p, e);
             } finally {
                 RecordLog.clear();
             }
-        }
-
-        private void logFailedCall(Pending p, Throwable e) {
-            log.error(
-                    "{}: calling the API for {} failed: {}; retried like a transient failure",
-                    name,
-                    p.requestId,
-                    Causes.chain(e),
-                    e);
         }
 
         @Override

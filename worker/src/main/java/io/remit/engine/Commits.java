@@ -190,10 +190,9 @@ final class Commits implements AutoCloseable {
         KafkaErrors.Action action = KafkaErrors.classify(e);
         if (action == KafkaErrors.Action.REWIND || !abort(producer))
             return uncertain(producer, offered.keySet(), e, wait);
-        // Kafka's own errors (a group or producer state after a broker restart, a missing right) say nothing of the
-        // records: they count neither towards narrowing nor towards refusing one
-        boolean counts =
-                !KafkaErrors.isKafkas(e); // Kafka's own error anywhere in the chain says nothing of the records
+        // Kafka's own errors anywhere in the chain (a group or producer state after a broker restart, a missing right)
+        // say nothing of the records: they count neither towards narrowing nor towards refusing one
+        boolean counts = !KafkaErrors.isKafkas(e);
         if (counts) mode = mode.counted();
         int offeredRecords = offered.values().stream().mapToInt(List::size).sum();
         if (offeredRecords == 1) {
@@ -251,11 +250,6 @@ final class Commits implements AutoCloseable {
         recorder.commitFailed("refused");
         log.warn("{}: Kafka refuses the outbound record of {} on its own ({})", name, only.requestId, Causes.chain(e));
         return new Result(Map.of(), Map.of(only, Causes.chain(e)), Set.of(), null);
-    }
-
-    /** Whether an error is Kafka's own and says nothing of the records. */
-    static boolean isKafkas(Throwable e) {
-        return KafkaErrors.isKafkas(e);
     }
 
     /** Aborts the open transaction; false when the producer cannot (it is then replaced by the caller). */

@@ -44,7 +44,7 @@ public final class InstanceIdGuard implements SmartLifecycle, HealthIndicator {
     private final String host = PROCESS;
     private volatile InstanceRegistry.@Nullable Heartbeat last;
     private volatile boolean conflict;
-    /** When (System.nanoTime) this process last saw the holder's heartbeat move; null while it holds the id. */
+    /** When (by the ticker) this process last saw the holder's heartbeat move; null while it holds the id. */
     private volatile @Nullable Long othersMovedAt;
 
     private volatile @Nullable CountDownLatch stopped;

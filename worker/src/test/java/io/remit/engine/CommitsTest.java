@@ -465,7 +465,7 @@ class CommitsTest {
 
     @Test
     void aCorruptRecordIsKafkasRetriableFaultNotTheRecords() {
-        assertThat(Commits.isKafkas(new CorruptRecordException("checksum mismatch")))
+        assertThat(KafkaErrors.isKafkas(new CorruptRecordException("checksum mismatch")))
                 .isTrue();
         commits = started(100, true);
         FaultyProducer producer = producers.only();
@@ -477,16 +477,18 @@ class CommitsTest {
 
     @Test
     void errorsOfTheGroupTheProducerOrRightsAreKafkasAndRecordFaultsAreNot() {
-        assertThat(Commits.isKafkas(new KafkaException("wrapped", new CommitFailedException("gone"))))
+        assertThat(KafkaErrors.isKafkas(new KafkaException("wrapped", new CommitFailedException("gone"))))
                 .isTrue();
-        assertThat(Commits.isKafkas(new OutOfOrderSequenceException("sequence")))
+        assertThat(KafkaErrors.isKafkas(new OutOfOrderSequenceException("sequence")))
                 .isTrue();
-        assertThat(Commits.isKafkas(new TopicAuthorizationException("no right")))
+        assertThat(KafkaErrors.isKafkas(new TopicAuthorizationException("no right")))
                 .isTrue();
-        assertThat(Commits.isKafkas(new CoordinatorNotAvailableException("moving")))
+        assertThat(KafkaErrors.isKafkas(new CoordinatorNotAvailableException("moving")))
                 .isTrue();
-        assertThat(Commits.isKafkas(new RecordTooLargeException("too large"))).isFalse();
-        assertThat(Commits.isKafkas(new KafkaException("unknown broker error"))).isFalse();
+        assertThat(KafkaErrors.isKafkas(new RecordTooLargeException("too large")))
+                .isFalse();
+        assertThat(KafkaErrors.isKafkas(new KafkaException("unknown broker error")))
+                .isFalse();
     }
 
     @Test

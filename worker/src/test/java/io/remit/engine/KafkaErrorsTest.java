@@ -106,8 +106,8 @@ class KafkaErrorsTest {
     @MethodSource("errors")
     void eachErrorHasOneAction(Throwable error, Action expected) {
         assertThat(KafkaErrors.classify(error)).isEqualTo(expected);
-        if (expected == Action.RETRY) assertThat(Commits.isKafkas(error)).isTrue();
-        if (expected == Action.NARROW) assertThat(Commits.isKafkas(error)).isFalse();
+        if (expected == Action.RETRY) assertThat(KafkaErrors.isKafkas(error)).isTrue();
+        if (expected == Action.NARROW) assertThat(KafkaErrors.isKafkas(error)).isFalse();
     }
 
     /**
@@ -121,9 +121,9 @@ class KafkaErrorsTest {
         KafkaErrors.UncertainCommit uncertain = new KafkaErrors.UncertainCommit(3, new TimeoutException("commit"));
 
         assertThat(KafkaErrors.classify(both)).isEqualTo(Action.REFUSE);
-        assertThat(Commits.isKafkas(both)).isTrue();
+        assertThat(KafkaErrors.isKafkas(both)).isTrue();
         assertThat(KafkaErrors.classify(uncertain)).isEqualTo(Action.REWIND);
-        assertThat(Commits.isKafkas(uncertain)).isTrue();
-        assertThat(Commits.isKafkas(new RecordTooLargeException("large"))).isFalse();
+        assertThat(KafkaErrors.isKafkas(uncertain)).isTrue();
+        assertThat(KafkaErrors.isKafkas(new RecordTooLargeException("large"))).isFalse();
     }
 }
