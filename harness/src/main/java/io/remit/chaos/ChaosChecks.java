@@ -122,38 +122,48 @@ public final class ChaosChecks {
      * {@link #EVENT_PATIENCE}.
      */
     void deadLetters(CommandMix load, JdbcTemplate jdbc, String bootstrap, String topic) {
-        long started = System.nanoTime();
-        Set<String> deadRows;
-        Map<String, Integer> seen;
-        long missing;
-        long unexpected;
-        while (true) {
-            deadRows = new java.util.HashSet<>(jdbc.queryForList(
-                    "select request_id from command_outcome where status = 'DEAD_LETTERED' and request_id like ?",
-                    String.class,
-                    "c-" + load.run + "-%"));
-            seen = new HashMap<>();
-            for (ConsumerRecord<byte[], byte[]> record : readAll(bootstrap, topic)) {
-                if (record.key() != null) seen.merge(new String(record.key(), StandardCharsets.UTF_8), 1, Integer::sum);
-            }
-            Set<String> onTopic = seen.keySet();
-            missing = deadRows.stream().filter(k -> !onTopic.contains(k)).count();
-            Set<String> rows = deadRows;
-            unexpected = onTopic.stream().filter(k -> !rows.contains(k)).count();
-            boolean onlyMissing =
-                    missing > 0 && unexpected == 0 && seen.values().stream().allMatch(n -> n == 1);
-            if (!onlyMissing || System.nanoTime() - started > EVENT_PATIENCE.toNanos()) break;
-            sleep(Duration.ofMillis(500));
-        }
-        long duplicates = seen.values().stream().filter(n -> n > 1).count();
-        seen.forEach((k, n) -> {
+        DeadLetterTally tally = readWhileOnlyMissing(
+                () -> DeadLetterTally.read(load.run, jdbc, bootstrap, topic), DeadLetterTally::onlyMissing);
+        tally.onTopic().forEach((k, n) -> {
             if (n > 1) note("dead-lettered " + n + " times: " + k);
         });
         counts.put("dead letters on topic", (long)
-                seen.values().stream().mapToInt(Integer::intValue).sum());
-        counts.put("duplicate dead letters", duplicates);
-        counts.put("missing dead letters", missing);
-        counts.put("unexpected dead letters", unexpected);
+                tally.onTopic().values().stream().mapToInt(Integer::intValue).sum());
+        counts.put("duplicate dead letters", tally.duplicates());
+        counts.put("missing dead letters", tally.missing());
+        counts.put("unexpected dead letters", tally.unexpected());
+    }
+
+    /** One reading of the dead-letter topic against the DEAD_LETTERED rows. */
+    private record DeadLetterTally(Set<String> rows, Map<String, Integer> onTopic) {
+        static DeadLetterTally read(String run, JdbcTemplate jdbc, String bootstrap, String topic) {
+            Set<String> rows = new java.util.HashSet<>(jdbc.queryForList(
+                    "select request_id from command_outcome where status = 'DEAD_LETTERED' and request_id like ?",
+                    String.class,
+                    "c-" + run + "-%"));
+            Map<String, Integer> onTopic = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> record : readAll(bootstrap, topic)) {
+                if (record.key() != null)
+                    onTopic.merge(new String(record.key(), StandardCharsets.UTF_8), 1, Integer::sum);
+            }
+            return new DeadLetterTally(rows, onTopic);
+        }
+
+        long missing() {
+            return rows.stream().filter(k -> !onTopic.containsKey(k)).count();
+        }
+
+        long unexpected() {
+            return onTopic.keySet().stream().filter(k -> !rows.contains(k)).count();
+        }
+
+        long duplicates() {
+            return onTopic.values().stream().filter(n -> n > 1).count();
+        }
+
+        boolean onlyMissing() {
+            return missing() > 0 && unexpected() == 0 && duplicates() == 0;
+        }
     }
 
     /**
@@ -175,14 +185,11 @@ public final class ChaosChecks {
      */
     public void outcomeEvents(String run, JdbcTemplate jdbc, String bootstrap, String topic) {
         long started = System.nanoTime();
-        EventTally tally = EventTally.read(run, jdbc, bootstrap, topic);
-        while (tally.missing().size() > 0
-                && tally.duplicated().isEmpty()
-                && tally.contradicting().isEmpty()
-                && System.nanoTime() - started < EVENT_PATIENCE.toNanos()) {
-            sleep(Duration.ofMillis(500));
-            tally = EventTally.read(run, jdbc, bootstrap, topic);
-        }
+        EventTally tally = readWhileOnlyMissing(
+                () -> EventTally.read(run, jdbc, bootstrap, topic),
+                t -> !t.missing().isEmpty()
+                        && t.duplicated().isEmpty()
+                        && t.contradicting().isEmpty());
         long waited = Duration.ofNanos(System.nanoTime() - started).toMillis();
         if (waited > 1000 && tally.missing().isEmpty())
             note("outcome events complete " + waited + " ms after the rows (transactions still committing)");
@@ -235,12 +242,28 @@ public final class ChaosChecks {
         }
     }
 
+    /**
+     * Reads until a reading has more to say than that some records are not there yet, or {@link #EVENT_PATIENCE} has
+     * passed: what remit writes to Kafka commits a moment after its row, and a missing record may yet come, whereas a
+     * duplicate or an unexpected one never goes away.
+     */
+    private static <T> T readWhileOnlyMissing(
+            java.util.function.Supplier<T> read, java.util.function.Predicate<T> onlyMissing) {
+        long started = System.nanoTime();
+        T reading = read.get();
+        while (onlyMissing.test(reading) && System.nanoTime() - started < EVENT_PATIENCE.toNanos()) {
+            sleep(Duration.ofMillis(500));
+            reading = read.get();
+        }
+        return reading;
+    }
+
     private static void sleep(Duration pause) {
         try {
             Thread.sleep(pause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for outcome events", e);
+            throw new IllegalStateException("interrupted while waiting for records still committing", e);
         }
     }
 
