@@ -534,8 +534,8 @@ build = '\n'.join(stages.get('build', {}).get('lines', []))
 need('./mvnw -B -Dmaven.test.skip=true -pl worker,sandbox -am package' in build,
      'build stage must package the worker and the sandbox (./mvnw -B -Dmaven.test.skip=true -pl worker,sandbox -am package)')
 allx = '\n'.join(l for s in stages.values() for l in s['lines'])
-need('java -Djarmode=tools -jar worker/target/remit-0.1.0.jar extract --layers --launcher --destination extracted' in allx,
-     'layered jar extraction (java -Djarmode=tools ... extract --layers --launcher) missing')
+need('java -Djarmode=tools -jar worker/target/remit-0.1.0.jar extract --layers --destination extracted' in allx,
+     'layered jar extraction (java -Djarmode=tools ... extract --layers, without --launcher: the AOT cache needs the class path) missing')
 need('sandbox' in stages, 'a "sandbox" stage is required')
 sandbox = '\n'.join(stages.get('sandbox', {}).get('lines', []))
 need('sandbox/target/remit-sandbox-0.1.0-exec.jar' in sandbox and '"--port", "18080"' in sandbox
@@ -551,7 +551,12 @@ rtx = '\n'.join(rt)
 need(re.search(r'^USER 10001(:10001)?$', rtx, re.M), 'runtime must run as USER 10001')
 need(re.search(r'useradd .*--uid 10001', rtx), 'runtime must create the uid 10001 user')
 need(re.search(r'^EXPOSE 8080$', rtx, re.M), 'runtime must EXPOSE 8080')
-need('ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]' in rtx, 'runtime ENTRYPOINT must be java ...JarLauncher')
+need('ENTRYPOINT ["java", "-XX:AOTCache=/app/remit.aot", "-jar", "/app/remit-0.1.0.jar"]' in rtx,
+     'runtime ENTRYPOINT must be java -XX:AOTCache=/app/remit.aot -jar /app/remit-0.1.0.jar')
+train = re.search(r"^RUN java -XX:AOTCacheOutput=/app/remit\.aot .*-Dspring\.context\.exit=onRefresh -jar /app/remit-0\.1\.0\.jar", rtx, re.M)
+need(train and rtx.index('ENV JAVA_TOOL_OPTIONS') < train.start() < rtx.index('USER 10001'),
+     'runtime must train the AOT cache (RUN java -XX:AOTCacheOutput=/app/remit.aot ... -jar /app/remit-0.1.0.jar) '
+     'after JAVA_TOOL_OPTIONS is set (the cache is made with the options it runs with) and before USER')
 need('-XX:MaxRAMPercentage=75' in rtx and '-Djava.io.tmpdir=/tmp' in rtx, 'JAVA_TOOL_OPTIONS must set MaxRAMPercentage=75 and java.io.tmpdir=/tmp')
 need('/tmp must be' in text or '/tmp, which MUST' in text, 'document that /tmp must be a writable volume')
 for e in errors: print('ERROR', e)

@@ -87,6 +87,11 @@ class ContainerImageIT {
                     Podman.IMAGE);
             try {
                 check.awaitReady(Duration.ofSeconds(120));
+                // a JVM that cannot use the image's AOT cache says so on its first lines ([error][aot] …), then starts
+                // without it, twice as slowly
+                assertThat(Podman.logs(container))
+                        .as("the JVM used the image's AOT cache without complaint")
+                        .doesNotContain("][aot]");
                 assertThat(Podman.run(Duration.ofSeconds(30), "exec", container, "id", "-u")
                                 .output()
                                 .strip())
@@ -108,6 +113,55 @@ class ContainerImageIT {
             Podman.run(Duration.ofSeconds(60), "rm", "--force", "--ignore", container);
             Files.deleteIfExists(envFile);
         }
+    }
+
+    /**
+     * The AOT cache made while the image was built is the one its ENTRYPOINT's JVM maps, as the chart runs it (768 MB,
+     * so the serial collector, where the build had G1): the JVM's own log says it uses the cache's linked classes.
+     * Started to its refreshed context and no further ({@code spring.context.exit=onRefresh}), with no Kafka, no
+     * PostgreSQL and no API to reach.
+     */
+    @Test
+    void theImagesOwnJvmMapsTheAotCacheMadeWhenItWasBuilt() {
+        Podman.assumeImage();
+        String env = Podman.ok(
+                        Duration.ofSeconds(30), "image", "inspect", "--format", "{{json .Config.Env}}", Podman.IMAGE)
+                .output();
+        java.util.regex.Matcher options = java.util.regex.Pattern.compile("\"JAVA_TOOL_OPTIONS=([^\"]*)\"")
+                .matcher(env);
+        assertThat(options.find())
+                .as("the image sets JAVA_TOOL_OPTIONS: " + env)
+                .isTrue();
+        Podman.Result run = Podman.run(
+                Duration.ofSeconds(120),
+                "run",
+                "--rm",
+                "--read-only",
+                "--tmpfs",
+                "/tmp:rw,mode=1777,size=128m",
+                "--user",
+                "10001:10001",
+                "--memory",
+                "768m",
+                "--network",
+                "none",
+                "--env",
+                "JAVA_TOOL_OPTIONS=" + options.group(1) + " -Xlog:aot=info -Dspring.context.exit=onRefresh",
+                Podman.IMAGE,
+                "--spring.flyway.enabled=false",
+                "--remit.api.base-url=http://127.0.0.1:9",
+                "--remit.api.key=exp_sand_image_check",
+                "--remit.api.secret=image-check",
+                "--spring.datasource.url=jdbc:postgresql://127.0.0.1:9/image-check",
+                "--spring.kafka.bootstrap-servers=127.0.0.1:9");
+        assertThat(run.exit())
+                .as("started to its refreshed context and exited:\n" + run.output())
+                .isZero();
+        assertThat(run.output())
+                .as("the JVM's AOT log")
+                .contains("Opened AOT cache /app/remit.aot")
+                .contains("Using AOT-linked classes: true")
+                .doesNotContain("[error][aot]");
     }
 
     @Test
