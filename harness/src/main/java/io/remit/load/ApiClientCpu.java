@@ -29,7 +29,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
-import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
@@ -37,8 +36,6 @@ import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
-import org.apache.hc.core5.util.TimeValue;
-import org.apache.hc.core5.util.Timeout;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -111,9 +108,10 @@ public final class ApiClientCpu {
     }
 
     /**
-     * The same calls through HttpClient 5's asynchronous client: a pooled keep-alive connection per call in flight
-     * (at most 256), one I/O reactor thread, the request {@link PaymentsApi#requestFor} makes, the answer classified by
-     * the same {@link ResponseClassifier}. Only what the comparison needs: no deadline, no bounded read.
+     * The same calls through HttpClient 5's asynchronous client: a pooled keep-alive connection per call in flight (at
+     * most 256, made as remit makes them), one I/O reactor thread, the request {@link PaymentsApi#requestFor} makes,
+     * the answer classified by the same {@link ResponseClassifier}. Only what the comparison needs: no deadline, no
+     * bounded read.
      */
     private static final class AsyncCalls implements AutoCloseable {
         private final ApiProperties properties;
@@ -131,11 +129,7 @@ public final class ApiClientCpu {
                     .setConnectionManager(PoolingAsyncClientConnectionManagerBuilder.create()
                             .setMaxConnTotal(properties.maxInFlight())
                             .setMaxConnPerRoute(properties.maxInFlight())
-                            .setDefaultConnectionConfig(ConnectionConfig.custom()
-                                    .setConnectTimeout(Timeout.of(properties.connectTimeout()))
-                                    .setSocketTimeout(Timeout.of(properties.timeout()))
-                                    .setValidateAfterInactivity(TimeValue.ofMilliseconds(100))
-                                    .build())
+                            .setDefaultConnectionConfig(PaymentsApi.connectionConfig(properties))
                             .build())
                     .setIOReactorConfig(
                             IOReactorConfig.custom().setIoThreadCount(1).build())

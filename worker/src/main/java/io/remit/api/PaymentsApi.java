@@ -92,13 +92,18 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
         return PoolingHttpClientConnectionManagerBuilder.create()
                 .setMaxConnTotal(properties.maxInFlight())
                 .setMaxConnPerRoute(properties.maxInFlight())
-                .setDefaultConnectionConfig(ConnectionConfig.custom()
-                        .setConnectTimeout(Timeout.of(properties.connectTimeout()))
-                        .setSocketTimeout(Timeout.of(properties.timeout()))
-                        // a connection idle this long is checked before reuse (at most 1 ms, and rare under load):
-                        // servers close idle keep-alive connections, some after a second or less
-                        .setValidateAfterInactivity(TimeValue.ofMilliseconds(100))
-                        .build())
+                .setDefaultConnectionConfig(connectionConfig(properties))
+                .build();
+    }
+
+    /** How each pooled connection to the API is made and kept (also what the harness's client comparison uses). */
+    public static ConnectionConfig connectionConfig(ApiProperties properties) {
+        return ConnectionConfig.custom()
+                .setConnectTimeout(Timeout.of(properties.connectTimeout()))
+                .setSocketTimeout(Timeout.of(properties.timeout()))
+                // a connection idle this long is checked before reuse (at most 1 ms, and rare under load):
+                // servers close idle keep-alive connections, some after a second or less
+                .setValidateAfterInactivity(TimeValue.ofMilliseconds(100))
                 .build();
     }
 
