@@ -141,8 +141,7 @@ public final class ApiClientCpu {
 
         Outcome send(Command command) throws InterruptedException {
             PaymentsApi.Request request = api.requestFor(command);
-            SimpleHttpRequest post = SimpleRequestBuilder.post(
-                            properties.baseUrl().toString().replaceAll("/+$", "") + request.path())
+            SimpleHttpRequest post = SimpleRequestBuilder.post(api.url(request))
                     .setBody(request.body(), ContentType.APPLICATION_JSON)
                     .setHeader("X-API-Key", properties.key())
                     .setHeader("X-API-Secret", properties.secret())

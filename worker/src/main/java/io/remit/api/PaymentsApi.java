@@ -152,10 +152,15 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
     @Override
     public Attempt send(Command command) throws InterruptedException {
         Request request = requestFor(command);
-        HttpPost post = new HttpPost(baseUrl + request.path());
+        HttpPost post = new HttpPost(url(request));
         post.setEntity(new ByteArrayEntity(request.body(), ContentType.APPLICATION_JSON));
         trace.addTo(post::setHeader);
         return call(authorized(post));
+    }
+
+    /** Where a request is sent: the API's root (without a trailing slash) and the request's path. */
+    public String url(Request request) {
+        return baseUrl + request.path();
     }
 
     /** The path and body remit sends for a command, with the command's requestId in the body. */

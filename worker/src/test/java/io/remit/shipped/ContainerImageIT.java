@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -127,8 +129,7 @@ class ContainerImageIT {
         String env = Podman.ok(
                         Duration.ofSeconds(30), "image", "inspect", "--format", "{{json .Config.Env}}", Podman.IMAGE)
                 .output();
-        java.util.regex.Matcher options = java.util.regex.Pattern.compile("\"JAVA_TOOL_OPTIONS=([^\"]*)\"")
-                .matcher(env);
+        Matcher options = Pattern.compile("\"JAVA_TOOL_OPTIONS=([^\"]*)\"").matcher(env);
         assertThat(options.find())
                 .as("the image sets JAVA_TOOL_OPTIONS: " + env)
                 .isTrue();
