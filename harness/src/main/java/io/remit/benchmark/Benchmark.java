@@ -68,6 +68,12 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  * p99 of the commands decided at their first attempt (those that waited for a retry are counted apart). One table per
  * worker, and a chart of them all to {@code --curve-svg} (docs/latency-curve.svg; a relative path is the repository's):
  * {@code --scenario uniform --workers remit,pc-tx,pc-alo --commands 20000 --latencies 50 --curve 10,25,50,75,90,100}.
+ * <p>
+ * Every drain prints where the whole machine's CPU went over its steady window, by who spent it ({@link MachineSplit}:
+ * the worker, PostgreSQL, the broker, the sandbox, the harness). {@code --statements true} adds PostgreSQL's statements
+ * by cost ({@code pg_stat_statements}, preloaded), the broker's requests by kind ({@link BrokerRequests}) and this JVM's
+ * threads. In the latencies scenario a remit worker first drains {@code --harness-warmup} commands, unmeasured, so
+ * that the first worker measured does not run against a broker and a sandbox still being compiled.
  */
 public final class Benchmark {
     /** What is measured and how much. */
@@ -93,7 +99,9 @@ public final class Benchmark {
             Duration pacedWarmup,
             List<Integer> curve,
             Duration curveStep,
-            Path curveSvg) {
+            Path curveSvg,
+            boolean statements,
+            int harnessWarmup) {
         Options {
             if (!curve.isEmpty() && scenario.equals("tail"))
                 throw new IllegalArgumentException("--curve: the latencies or the uniform scenario, not the tail");
@@ -124,7 +132,12 @@ public final class Benchmark {
                     Duration.ofSeconds(Long.parseLong(flags.getOrDefault("--paced-warmup-seconds", "10"))),
                     ints(flags.getOrDefault("--curve", "none")),
                     Duration.ofSeconds(Long.parseLong(flags.getOrDefault("--curve-seconds", "10"))),
-                    Path.of(flags.getOrDefault("--curve-svg", "docs/latency-curve.svg")));
+                    Path.of(flags.getOrDefault("--curve-svg", "docs/latency-curve.svg")),
+                    Boolean.parseBoolean(flags.getOrDefault("--statements", "false")),
+                    Integer.parseInt(flags.getOrDefault(
+                            "--harness-warmup",
+                            Integer.toString(
+                                    Math.min(20_000, Integer.parseInt(flags.getOrDefault("--commands", "100000")))))));
         }
 
         /** A relative path is the repository's, wherever the benchmark was started from (exec:java, Failsafe). */
@@ -268,10 +281,18 @@ public final class Benchmark {
 
     /** How long a peer may finish no command before the benchmark stops waiting for it. */
     private static final Duration STALLED = Duration.ofSeconds(90);
+    /**
+     * How often a drain or a paced phase counts the worker's final rows. Each count reads the run's rows (about 20 ms of
+     * PostgreSQL at 20,000): polled every 50 ms, it was the costliest statement PostgreSQL ran, about 0.2 CPU s per 1,000
+     * commands of the worker measured ({@code --statements true} shows it). A rate is the count between two polls over
+     * the time between them, so polling less often does not bias it.
+     */
+    private static final Duration PROGRESS_POLL = Duration.ofMillis(500);
 
     private final Options options;
     private final Infrastructure infra;
     private final JdbcTemplate jdbc;
+    private final Statements statements;
     private final Path logs;
     private final CommandParser parser = new CommandParser();
     private final PaymentsApi api;
@@ -286,6 +307,7 @@ public final class Benchmark {
         this.infra = infra;
         this.variant = options.variants().getFirst();
         this.jdbc = new JdbcTemplate(new DriverManagerDataSource(infra.jdbcUrl, infra.dbUser, infra.dbPassword));
+        this.statements = new Statements(jdbc, options.statements());
         this.logs = Files.createTempDirectory("remit-benchmark-");
         ApiProperties properties = new ApiProperties(
                 java.net.URI.create(infra.sandbox.baseUrl()),
@@ -309,7 +331,10 @@ public final class Benchmark {
 
     public static void main(String[] args) throws Exception {
         Options options = Options.parse(args);
-        try (Infrastructure infra = Infrastructure.start()) {
+        try (Infrastructure infra = Infrastructure.start(
+                options.statements()
+                        ? Map.of("shared_preload_libraries", "pg_stat_statements", "pg_stat_statements.track", "all")
+                        : Map.of())) {
             List<String> problems = new Benchmark(options, infra).run();
             System.out.println(
                     problems.isEmpty() ? "\ncorrectness: every check passed" : "\ncorrectness problems: " + problems);
@@ -337,6 +362,7 @@ public final class Benchmark {
             writeCurves();
             return problems;
         }
+        warmHarness();
         for (int latency : options.latenciesMs()) {
             List<Row> remits = new ArrayList<>();
             for (Variant v : options.measures("remit")
@@ -383,6 +409,30 @@ public final class Benchmark {
         writeCurves();
         if (!options.backlogs().isEmpty() && options.measures("remit")) backlogTable();
         return problems;
+    }
+
+    /**
+     * Before the first measured drain, a remit worker drains {@code --harness-warmup} commands of the mix (default: as
+     * many as are measured, at most 20,000), unmeasured. The broker and the sandbox run in this JVM, and the CPU they
+     * spend is the machine's, which every worker shares: without it, the first worker measured (remit) also paid for
+     * compiling their code. In the uniform scenario, the same build drained first and last in one run measured the broker
+     * at 0.53 and 0.24 CPU s / 1k and this JVM's JIT and GC at 0.58 and 0.16 (docs/benchmarks.md, "Where the machine's
+     * CPU goes").
+     */
+    private void warmHarness() throws Exception {
+        if (options.harnessWarmup() <= 0) return;
+        calmSandbox(options.latenciesMs().isEmpty() ? 50 : options.latenciesMs().getFirst());
+        CommandMix mix = new CommandMix("harness-warm", options.harnessWarmup(), infra.sandbox, 1, 0);
+        String topic = "bench." + mix.run;
+        createTopic(topic);
+        produce(topic, mix.inOrder(), 0);
+        long started = System.nanoTime();
+        try (MeasuredWorker worker = Kind.REMIT.start(this, topic)) {
+            awaitFinal(Kind.REMIT, mix.run, options.harnessWarmup(), Duration.ofMinutes(10));
+        }
+        System.out.printf(
+                "%nharness warm-up: %,d commands drained by remit, unmeasured, in %d s%n",
+                finalRows(Kind.REMIT, mix.run), (System.nanoTime() - started) / 1_000_000_000);
     }
 
     /** remit's name in the latency curve: {@code remit}, or {@code remit <label>} where several variants are measured. */
@@ -529,6 +579,8 @@ public final class Benchmark {
         Duration cpuAtStart = Duration.ZERO;
         Map<String, Double> threadsAtStart = Map.of();
         double machineAtStart = 0, foreignAtStart = 0;
+        MachineSplit split = null;
+        BrokerRequests requests = null;
         while (System.nanoTime() < deadline && (startedAt == 0 || done < n * 9L / 10)) {
             long now = finalRows(kind, mix.run());
             if (now > done) progressAt = System.nanoTime();
@@ -541,14 +593,25 @@ public final class Benchmark {
                 threadsAtStart = worker.cpuByThreadGroup();
                 machineAtStart = machineCpuSeconds();
                 foreignAtStart = machineAtStart - ourCpuSeconds();
+                split = MachineSplit.from(() -> worker.cpu().toMillis() / 1000.0, this::postgresCpuSeconds);
+                statements.reset();
+                requests = options.statements() ? new BrokerRequests() : null;
             }
-            Thread.sleep(50);
+            Thread.sleep(PROGRESS_POLL.toMillis());
         }
         done = finalRows(kind, mix.run());
         double seconds = (System.nanoTime() - startedAt) / 1e9;
         long steadyCommands = done - startCount;
         Duration cpu = worker.cpu().minus(cpuAtStart);
         if (kind == Kind.REMIT) printThreads(worker.cpuByThreadGroup(), threadsAtStart, done - startCount);
+        if (split != null) {
+            System.out.printf(
+                    "%n%s: the machine's CPU s / 1k commands by who spent it (steady window): %s%n",
+                    kind.label, MachineSplit.line(split.per1k(done - startCount)));
+            if (options.statements()) split.printThreads(done - startCount);
+            statements.print(kind.label, done - startCount);
+            if (requests != null) requests.print(kind.label, done - startCount);
+        }
         double machineNow = machineCpuSeconds();
         double machine = machineNow - machineAtStart;
         double foreign = machineNow - ourCpuSeconds() - foreignAtStart;
@@ -592,20 +655,26 @@ public final class Benchmark {
      * own threads), which a measurement should not have. Linux only (NaN elsewhere).
      */
     private double ourCpuSeconds() {
+        return treeCpuSeconds(ProcessHandle.current()) + postgresCpuSeconds();
+    }
+
+    /** CPU time of this benchmark's PostgreSQL: its postmaster (found by port) and its backends, live and reaped. */
+    private double postgresCpuSeconds() {
         String port = "-p "
                 + java.net.URI.create(infra.jdbcUrl.substring("jdbc:".length())).getPort() + " ";
-        List<ProcessHandle> roots = new ArrayList<>(List.of(ProcessHandle.current()));
-        ProcessHandle.allProcesses()
+        return ProcessHandle.allProcesses()
                 .filter(h -> h.info()
                         .commandLine()
                         .map(c -> c.contains("postgres") && c.contains(port))
                         .orElse(false))
-                .forEach(roots::add);
-        double seconds = 0;
-        for (ProcessHandle root : roots) {
-            seconds += ticks(root.pid(), true);
-            for (ProcessHandle child : root.descendants().toList()) seconds += ticks(child.pid(), false);
-        }
+                .mapToDouble(Benchmark::treeCpuSeconds)
+                .sum();
+    }
+
+    /** CPU time of a process, of the children it has reaped and of its live descendants. */
+    private static double treeCpuSeconds(ProcessHandle root) {
+        double seconds = ticks(root.pid(), true);
+        for (ProcessHandle child : root.descendants().toList()) seconds += ticks(child.pid(), false);
         return seconds;
     }
 
@@ -1249,7 +1318,7 @@ public final class Benchmark {
 
     private void awaitFinal(Kind kind, String run, int expected, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (finalRows(kind, run) < expected && System.nanoTime() < deadline) Thread.sleep(200);
+        while (finalRows(kind, run) < expected && System.nanoTime() < deadline) Thread.sleep(PROGRESS_POLL.toMillis());
     }
 
     private double[] percentiles(Kind kind, String run, Map<String, Long> sentAt) {

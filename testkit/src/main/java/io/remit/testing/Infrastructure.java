@@ -53,7 +53,15 @@ public final class Infrastructure implements AutoCloseable {
 
     /** A new set of servers; the caller closes it. */
     public static Infrastructure start() {
-        return DockerClientFactory.instance().isDockerAvailable() ? containers() : embedded();
+        return start(Map.of());
+    }
+
+    /**
+     * A new set of servers, the embedded PostgreSQL with these server settings (e.g. {@code shared_preload_libraries});
+     * the caller closes it.
+     */
+    public static Infrastructure start(Map<String, String> postgresSettings) {
+        return DockerClientFactory.instance().isDockerAvailable() ? containers() : embedded(postgresSettings);
     }
 
     /** Stops the sandbox, then the broker and PostgreSQL (no postmaster is left behind). */
@@ -67,10 +75,12 @@ public final class Infrastructure implements AutoCloseable {
         }
     }
 
-    private static Infrastructure embedded() {
+    private static Infrastructure embedded(Map<String, String> postgresSettings) {
         EmbeddedKafkaKraftBroker kafka = startEmbeddedKafka();
         try {
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            postgresSettings.forEach(builder::setServerConfig);
+            EmbeddedPostgres postgres = builder.start();
             AutoCloseable servers = () -> {
                 kafka.destroy();
                 postgres.close();
