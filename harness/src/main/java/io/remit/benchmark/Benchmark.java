@@ -72,8 +72,8 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  * Every drain prints where the whole machine's CPU went over its steady window, by who spent it ({@link MachineSplit}:
  * the worker, PostgreSQL, the broker, the sandbox, the harness). {@code --statements true} adds PostgreSQL's statements
  * by cost ({@code pg_stat_statements}, preloaded), the broker's requests by kind ({@link BrokerRequests}) and this JVM's
- * threads. In the latencies scenario a remit worker first drains {@code --harness-warmup} commands, unmeasured, so
- * that the first worker measured does not run against a broker and a sandbox still being compiled.
+ * threads. In the latencies and uniform scenarios a remit worker first drains {@code --harness-warmup} commands,
+ * unmeasured, so that the first worker measured does not run against a broker and a sandbox still being compiled.
  */
 public final class Benchmark {
     /** What is measured and how much. */
@@ -358,6 +358,7 @@ public final class Benchmark {
             return problems;
         }
         if (options.scenario().equals("uniform")) {
+            warmHarness();
             for (int latency : options.latenciesMs()) problems.addAll(uniformScenario(latency));
             writeCurves();
             return problems;
@@ -422,7 +423,12 @@ public final class Benchmark {
     private void warmHarness() throws Exception {
         if (options.harnessWarmup() <= 0) return;
         calmSandbox(options.latenciesMs().isEmpty() ? 50 : options.latenciesMs().getFirst());
-        CommandMix mix = new CommandMix("harness-warm", options.harnessWarmup(), infra.sandbox, 1, 0);
+        CommandMix mix = new CommandMix(
+                "harness-warm-" + Long.toString(System.currentTimeMillis(), 36),
+                options.harnessWarmup(),
+                infra.sandbox,
+                1,
+                0);
         String topic = "bench." + mix.run;
         createTopic(topic);
         produce(topic, mix.inOrder(), 0);
