@@ -14,8 +14,8 @@ import java.util.function.Supplier;
 /**
  * Where the whole machine's CPU went during a drain, by who spent it: the worker under test, PostgreSQL (its postmaster
  * and backends), and this JVM split into the broker, the sandbox and the harness by its Java threads' names (the JVM's
- * own JIT and GC threads, which serve all three, apart); what is left is the kernel and other work on the machine.
- * Linux only: elsewhere every share reads 0.
+ * own JIT and GC threads, which serve all three, apart, with any thread of it that ended meanwhile); what is left is the
+ * kernel and other work on the machine. Linux only ({@code /proc}).
  */
 final class MachineSplit {
     /** Who a thread of this JVM works for, by the start of its Java name. */
@@ -59,7 +59,7 @@ final class MachineSplit {
         return new MachineSplit(workerCpuSeconds, postgresCpuSeconds);
     }
 
-    /** CPU seconds per 1,000 commands each share has spent since the start, largest first after the worker. */
+    /** CPU seconds per 1,000 commands each share has spent since the start, in the order {@link #line} prints them. */
     Map<String, Double> per1k(long commands) {
         Map<String, Double> now = shares();
         Map<String, Double> spent = new LinkedHashMap<>();
