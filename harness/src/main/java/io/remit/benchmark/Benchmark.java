@@ -685,7 +685,7 @@ public final class Benchmark {
     }
 
     /** utime + stime (+ cutime + cstime: reaped children) of a process from /proc/[pid]/stat, in seconds. */
-    private static double ticks(long pid, boolean reapedChildren) {
+    static double ticks(long pid, boolean reapedChildren) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

@@ -1,10 +1,7 @@
 package io.remit.benchmark;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,13 +42,13 @@ final class MachineSplit {
 
     private final Supplier<Double> worker;
     private final Supplier<Double> postgres;
-    private final Map<String, Double> start;
     private final Map<String, Double> threadsAtStart = threads();
+    private final Map<String, Double> start;
 
     private MachineSplit(Supplier<Double> worker, Supplier<Double> postgres) {
         this.worker = worker;
         this.postgres = postgres;
-        this.start = shares();
+        this.start = shares(threadsAtStart);
     }
 
     /** Starts counting now. */
@@ -61,7 +58,7 @@ final class MachineSplit {
 
     /** CPU seconds per 1,000 commands each share has spent since the start, in the order {@link #line} prints them. */
     Map<String, Double> per1k(long commands) {
-        Map<String, Double> now = shares();
+        Map<String, Double> now = shares(threads());
         Map<String, Double> spent = new LinkedHashMap<>();
         double k = Math.max(1, commands / 1000.0);
         now.forEach((who, s) -> spent.put(who, (s - start.getOrDefault(who, 0.0)) / k));
@@ -98,45 +95,30 @@ final class MachineSplit {
         return seconds;
     }
 
-    private Map<String, Double> shares() {
+    /** The shares so far, given this JVM's threads by name ({@link #threads}). */
+    private Map<String, Double> shares(Map<String, Double> threads) {
         Map<String, Double> shares = new LinkedHashMap<>();
         double machine = Benchmark.machineCpuSeconds();
         double workerSeconds = worker.get();
         double postgresSeconds = postgres.get();
-        Map<String, Double> threads = javaThreads();
+        Map<String, Double> byOwner = new TreeMap<>();
+        threads.forEach((name, seconds) -> byOwner.merge(owner(name), seconds, Double::sum));
         double javaThreads =
                 threads.values().stream().mapToDouble(Double::doubleValue).sum();
-        double harnessJvm = processSeconds();
+        // this JVM's CPU: its Java threads and its own (JIT, GC)
+        double harnessJvm = Benchmark.ticks(ProcessHandle.current().pid(), false);
         shares.put("worker", workerSeconds);
         shares.put("postgres", postgresSeconds);
-        shares.put("broker", threads.getOrDefault("broker", 0.0));
-        shares.put("sandbox", threads.getOrDefault("sandbox", 0.0));
-        shares.put("harness", threads.getOrDefault("harness", 0.0));
+        shares.put("broker", byOwner.getOrDefault("broker", 0.0));
+        shares.put("sandbox", byOwner.getOrDefault("sandbox", 0.0));
+        shares.put("harness", byOwner.getOrDefault("harness", 0.0));
         shares.put("JIT+GC of the harness JVM", Math.max(0, harnessJvm - javaThreads));
         shares.put("kernel and the rest", machine - workerSeconds - postgresSeconds - harnessJvm);
         return shares;
     }
 
-    /** CPU seconds of this JVM's live Java threads, by owner. */
-    private static Map<String, Double> javaThreads() {
-        Map<String, Double> seconds = new TreeMap<>();
-        threads().forEach((name, s) -> seconds.merge(owner(name), s, Double::sum));
-        return seconds;
-    }
-
     static String owner(String threadName) {
         for (var e : OWNERS) if (threadName.startsWith(e.getKey())) return e.getValue();
         return "harness";
-    }
-
-    /** This JVM's CPU, from {@code /proc/self/stat}: its Java threads and its own (JIT, GC). */
-    private static double processSeconds() {
-        try {
-            String stat = Files.readString(Path.of("/proc/self/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
     }
 }

@@ -58,7 +58,8 @@ public final class Infrastructure implements AutoCloseable {
 
     /**
      * A new set of servers, the embedded PostgreSQL with these server settings (e.g. {@code shared_preload_libraries});
-     * the caller closes it.
+     * the caller closes it. Only the embedded PostgreSQL takes them: where Docker runs the servers as containers, their
+     * PostgreSQL starts with its own.
      */
     public static Infrastructure start(Map<String, String> postgresSettings) {
         return DockerClientFactory.instance().isDockerAvailable() ? containers() : embedded(postgresSettings);
