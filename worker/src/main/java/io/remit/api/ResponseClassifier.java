@@ -188,11 +188,22 @@ public final class ResponseClassifier {
         } catch (JacksonException e) {
             return new Outcome.Succeeded(status, null, null);
         }
-        JsonNode id = node == null ? null : node.get("id");
-        String kept = node != null && body.length <= MAX_KEPT_BODY ? new String(body, StandardCharsets.UTF_8) : null;
+        // only whitespace reads as a missing node: nothing to keep, and nothing the outcome event could embed
+        if (node == null || node.isMissingNode()) return new Outcome.Succeeded(status, null, null);
+        JsonNode id = node.get("id");
+        String kept = body.length <= MAX_KEPT_BODY ? keptText(body) : null;
         String resourceId = id != null && id.isString() && id.stringValue().length() <= MAX_ID
                 ? Printable.of(id.stringValue())
                 : null;
         return new Outcome.Succeeded(status, resourceId, kept);
+    }
+
+    /**
+     * A body that read as one JSON value, as text that embeds as that value: without the byte-order mark the parser
+     * skipped (U+FEFF is not JSON whitespace) and without the whitespace around it.
+     */
+    static String keptText(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        return (text.startsWith("\uFEFF") ? text.substring(1) : text).trim();
     }
 }

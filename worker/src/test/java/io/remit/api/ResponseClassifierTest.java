@@ -46,6 +46,18 @@ class ResponseClassifierTest {
                         "{\"id\":\"inv_1\"} {\"x\":1}",
                         new Outcome.Succeeded(201, null)),
                 argumentSet(
+                        "201 whose body is only whitespace: nothing kept (it would embed as no value at all)",
+                        201,
+                        null,
+                        " \r\n\t",
+                        new Outcome.Succeeded(201, null)),
+                argumentSet(
+                        "201 with a byte-order mark and whitespace around its JSON: kept as the JSON alone",
+                        201,
+                        null,
+                        "\uFEFF \n{\"id\":\"inv_1\"}\r\n",
+                        new Outcome.Succeeded(201, "inv_1", "{\"id\":\"inv_1\"}")),
+                argumentSet(
                         "201 whose id is not text",
                         201,
                         null,
