@@ -191,8 +191,9 @@ final class CallLine {
             if (result.decision() instanceof Decision.Halt halt) {
                 owner.halted(p, halt);
             } else if (result.provenance() == Processed.Provenance.FRESH) {
-                // a refused reuse says nothing of the requestId's own command: what is known of it stays
-                if (!CommandProcessor.refusesReuse(result)) chain.latest = CommandProcessor.toStored(p);
+                // a record refused aside of its requestId's own command says nothing of that command: what is known of
+                // it stays
+                if (!CommandProcessor.leavesRow(result)) chain.latest = CommandProcessor.toStored(p);
                 owner.decided(p);
             }
         }

@@ -113,7 +113,27 @@ final class CommandProcessor {
             return fresh(
                     item,
                     item.parsed.typeName(),
-                    new Decision.DeadLetter(409, REQUEST_ID_REUSED, reused(item, fingerprint, prior)),
+                    new Decision.DeadLetter(409, REQUEST_ID_REUSED, reused(item, fingerprint, prior), true),
+                    0);
+        }
+        if (prior != null
+                && item.parsed instanceof ParsedCommand.Invalid invalid
+                && prior.mayHaveTakenEffect()
+                && !ladder.isRetryTopic(record.topic())
+                && !prior.isFor(record.topic(), record.partition(), record.offset())) {
+            // bad input from a producer under a requestId whose command succeeded, is being retried or may have taken
+            // effect: that command's row stays its own (a live one goes on retrying); this record is only
+            // dead-lettered. (A retry topic holds remit's own copies of the requestId's command: not another record.)
+            item.firstAmbiguousAt = null;
+            return fresh(
+                    item,
+                    invalid.typeName(),
+                    new Decision.DeadLetter(
+                            0,
+                            invalid.code(),
+                            invalid.message() + "; the requestId's own command (" + prior.status()
+                                    + ") is left as it is",
+                            true),
                     0);
         }
         if (prior != null && prior.status() == OutcomeStatus.SUCCEEDED) {
@@ -209,11 +229,12 @@ final class CommandProcessor {
     }
 
     /**
-     * Whether a decision refuses a reused requestId: it says nothing of the requestId's own command, so it leaves that
-     * command's row alone (only its dead letter is stored).
+     * Whether a decision refuses a record that is not its requestId's own command (a reused requestId, or bad input
+     * under a live one): it says nothing of that command, so it leaves that command's row alone (only its dead letter
+     * is stored).
      */
-    static boolean refusesReuse(Processed processed) {
-        return processed.decision() instanceof Decision.DeadLetter d && REQUEST_ID_REUSED.equals(d.code());
+    static boolean leavesRow(Processed processed) {
+        return processed.decision() instanceof Decision.DeadLetter d && d.leavesRow();
     }
 
     /** A valid command whose requestId may have taken effect under another command. */

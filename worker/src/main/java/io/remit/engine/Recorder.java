@@ -54,7 +54,7 @@ final class Recorder {
             if (!lost.isEmpty() && lost.contains(pending.partition())) continue;
             if (pending.storeRefused != null) {
                 StoredOutcome minimal = CommandProcessor.toMinimalStored(pending);
-                if (!CommandProcessor.refusesReuse(p)) outcomes.put(minimal.requestId(), minimal);
+                if (!CommandProcessor.leavesRow(p)) outcomes.put(minimal.requestId(), minimal);
                 if (p.decision() instanceof Decision.DeadLetter d)
                     deadLetters.add(DeadLetterRecord.minimal(
                             p.record(),
@@ -66,8 +66,8 @@ final class Recorder {
                             p.decidedAt()));
                 continue;
             }
-            // a refused reuse of the requestId leaves the row of the command the requestId belongs to
-            if (!CommandProcessor.refusesReuse(p)) outcomes.put(p.requestId(), CommandProcessor.toStored(pending));
+            // a record refused aside of its requestId's own command (a reuse, bad input) leaves that command's row
+            if (!CommandProcessor.leavesRow(p)) outcomes.put(p.requestId(), CommandProcessor.toStored(pending));
             AttemptRecord a = p.apiAttempt();
             if (a != null) attempts.put(a.requestId() + '\u0000' + a.attempt(), a);
             if (p.decision() instanceof Decision.DeadLetter d) {

@@ -33,8 +33,16 @@ public sealed interface Decision {
             @Nullable String message)
             implements Decision {}
 
-    /** Produced to the dead-letter topic with headers that say why; never attempted again. */
-    record DeadLetter(int status, String code, @Nullable String message) implements Decision {}
+    /**
+     * Produced to the dead-letter topic with headers that say why; never attempted again. {@code leavesRow}: the record
+     * refused is not its requestId's own command (another command, or bad input, under a requestId that may have taken
+     * effect), so the requestId's outcome row, which is that command's, is left as it is; only the dead letter is stored.
+     */
+    record DeadLetter(int status, String code, @Nullable String message, boolean leavesRow) implements Decision {
+        public DeadLetter(int status, String code, @Nullable String message) {
+            this(status, code, message, false);
+        }
+    }
 
     /** Not recorded, not committed: intake stops until the API accepts remit's credentials again. */
     record Halt(int status, String code, @Nullable String message) implements Decision {}

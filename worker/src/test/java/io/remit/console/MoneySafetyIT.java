@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -149,6 +150,36 @@ class MoneySafetyIT {
     }
 
     @Test
+    void badInputUnderARequestIdInUseIsDeadLetteredBesideItsCommandWhichGoesOn() throws Exception {
+        Ledger ledger = infra.sandbox.ledger();
+        String key = id("badbeside");
+        byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+        infra.sandbox.failRequestIds(key, 1); // the command's first call: 503, so it is being retried
+        kafka.send(TOPIC, key, create(key, "10.00"));
+        kafka.send(TOPIC, keyBytes, null); // a tombstone under its requestId
+        kafka.send(TOPIC, key, "{\"type\":"); // and bytes that are no command
+        await().atMost(Duration.ofSeconds(20)).until(() -> "SUCCEEDED".equals(status(key)));
+        kafka.send(TOPIC, key, "\u0000"); // after it succeeded: dead-lettered too, not taken for the command
+
+        List<ConsumerRecord<byte[], byte[]>> dead = deadLetters(key, 3);
+        assertThat(dead).hasSize(3);
+        assertThat(dead)
+                .extracting(r -> KafkaProbe.header(r, "remit.error.code"))
+                .containsOnly("COMMAND_UNREADABLE");
+        assertThat(dead)
+                .extracting(r -> KafkaProbe.header(r, "remit.error.message"))
+                .allSatisfy(message -> assertThat(message).contains("the requestId's own command"));
+        assertThat(ledger.effects(key)).isEqualTo(1);
+        Map<String, Object> row =
+                jdbc.queryForMap("select status, command, fingerprint from command_outcome where request_id = ?", key);
+        assertThat(row).containsEntry("status", "SUCCEEDED");
+        assertThat((String) row.get("command")).contains("\"amount\":\"10\"");
+        assertThat(row.get("fingerprint")).isNotNull();
+        assertThat(jdbc.queryForObject("select count(*) from dead_letter where request_id = ?", Integer.class, key))
+                .isEqualTo(3);
+    }
+
+    @Test
     void aCorrectedCommandAfterADefiniteRefusalIsSent() throws Exception {
         String key = id("corrected");
         kafka.send(TOPIC, key, Commands.createInvoice("conn_demo", key, "10.00", "XYZ")); // 422: not applied
@@ -226,6 +257,20 @@ class MoneySafetyIT {
                 .toList();
         assertThat(dead).as("dead letters of " + key).hasSize(1);
         return dead.getFirst();
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> deadLetters(String key, int expected) {
+        return kafka
+                .readUntil(
+                        List.of(DLQ),
+                        Duration.ofSeconds(30),
+                        read -> read.stream()
+                                        .filter(r -> key.equals(KafkaProbe.key(r)))
+                                        .count()
+                                >= expected)
+                .stream()
+                .filter(r -> key.equals(KafkaProbe.key(r)))
+                .toList();
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> outcomeEvents(String key, int expected) {
