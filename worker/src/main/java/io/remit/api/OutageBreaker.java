@@ -4,7 +4,10 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.remit.command.Command;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +73,17 @@ public final class OutageBreaker {
         return new ApiClient() {
             @Override
             public Attempt send(Command command) throws InterruptedException {
+                return Objects.requireNonNull(send(command, () -> true), "sent unconditionally");
+            }
+
+            @Override
+            public @Nullable Attempt send(Command command, BooleanSupplier mayStillSend) throws InterruptedException {
                 awaitPermission();
+                // the wait for the breaker may have been long: whether the call may still go is asked after it
+                if (!mayStillSend.getAsBoolean()) {
+                    releaseUnused();
+                    return null;
+                }
                 Attempt attempt = client.send(command);
                 record(attempt.outcome(), attempt.latency());
                 return attempt;
@@ -87,6 +100,11 @@ public final class OutageBreaker {
     public void awaitPermission() throws InterruptedException {
         if (!enabled) return;
         while (!breaker.tryAcquirePermission()) Thread.sleep(WAIT_STEP_MILLIS);
+    }
+
+    /** Gives back a permission no call used. */
+    void releaseUnused() {
+        if (enabled) breaker.releasePermission();
     }
 
     /** Records what a permitted call came to. */

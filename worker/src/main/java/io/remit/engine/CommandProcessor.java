@@ -166,17 +166,11 @@ final class CommandProcessor {
                     router.route(new Outcome.Rejected(0, invalid.code(), invalid.message()), attempt),
                     attempt - 1);
         }
-        if (item.firstAmbiguousAt != null && clock.instant().isAfter(item.firstAmbiguousAt.plus(idempotencyWindow))) {
+        if (pastWindow(item)) {
             return fresh(
                     item,
                     item.parsed.typeName(),
-                    new Decision.DeadLetter(
-                            prior == null || prior.httpStatus() == null ? 0 : prior.httpStatus(),
-                            OUTCOME_UNKNOWN,
-                            "not sent again: the API may have applied it (its first ambiguous attempt was at "
-                                    + item.firstAmbiguousAt + ", longer ago than the API remembers a requestId, "
-                                    + idempotencyWindow + "), so a new attempt could be a second payment; look "
-                                    + "its resource up at the API, then redrive with force or discard it"),
+                    outcomeUnknown(prior == null || prior.httpStatus() == null ? 0 : prior.httpStatus(), item),
                     headersOf(record).attempt() - 1);
         }
         if (item.earlier != null) { // per-invoice order: an earlier command for the invoice is being retried
@@ -193,6 +187,22 @@ final class CommandProcessor {
                     headers.attempt() - 1);
         }
         return null;
+    }
+
+    /** Whether the command's first ambiguous attempt is longer ago than the API remembers a requestId. */
+    private boolean pastWindow(Pending item) {
+        Instant first = item.firstAmbiguousAt;
+        return first != null && clock.instant().isAfter(first.plus(idempotencyWindow));
+    }
+
+    private Decision.DeadLetter outcomeUnknown(int status, Pending item) {
+        return new Decision.DeadLetter(
+                status,
+                OUTCOME_UNKNOWN,
+                "not sent again: the API may have applied it (its first ambiguous attempt was at "
+                        + item.firstAmbiguousAt + ", longer ago than the API remembers a requestId, "
+                        + idempotencyWindow + "), so a new attempt could be a second payment; look "
+                        + "its resource up at the API, then redrive with force or discard it");
     }
 
     /** A decision made here, now, without a call. */
@@ -212,7 +222,7 @@ final class CommandProcessor {
     Processed call(Pending item) throws InterruptedException {
         Command command = ((ParsedCommand.Valid) item.parsed).command();
         Instant startedAt = clock.instant();
-        Processed processed = call(item.record, command, headersOf(item.record));
+        Processed processed = call(item, command, headersOf(item.record));
         if (item.firstAmbiguousAt == null && processed.apiAttempt() != null && isAmbiguous(processed.apiAttempt()))
             item.firstAmbiguousAt = startedAt;
         return processed;
@@ -269,11 +279,14 @@ final class CommandProcessor {
                 clock.instant());
     }
 
-    private Processed call(ConsumerRecord<byte[], byte[]> record, Command command, RetryHeaders headers)
-            throws InterruptedException {
+    private Processed call(Pending item, Command command, RetryHeaders headers) throws InterruptedException {
+        ConsumerRecord<byte[], byte[]> record = item.record;
         int attempt = headers.attempt();
+        // admitted inside the API's idempotency window, a call may wait (for the breaker, in line while intake is
+        // halted) until past it: the window is asked again at the moment it would go
         Instant startedAt = clock.instant();
-        ApiClient.Attempt answer = api.send(command);
+        ApiClient.Attempt answer = api.send(command, () -> !pastWindow(item));
+        if (answer == null) return fresh(item, command.type().wireName(), outcomeUnknown(0, item), attempt - 1);
         Outcome outcome = answer.outcome();
         String code = switch (outcome) {
             case Outcome.Succeeded s -> null;

@@ -3,10 +3,7 @@ package io.remit.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.remit.command.ParsedCommand;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -84,29 +81,5 @@ class PartitionPausesTest {
         ConsumerRecord<byte[], byte[]> record =
                 new ConsumerRecord<>(partition.topic(), partition.partition(), offset, null, new byte[0]);
         return new Pending(record, new ParsedCommand.Invalid("COMMAND_INVALID", "m", "k", "unknown"), "k", 0);
-    }
-
-    /** A clock the test sets by hand. */
-    private static final class SetClock extends Clock {
-        Instant now;
-
-        SetClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }
