@@ -256,6 +256,12 @@ public final class RedriveLedger {
                     chunk);
             if (settled == 0) return;
             if (positions.isEmpty()) {
+                // nothing was sent: a forced redrive's override of an unknown outcome is undone with it
+                jdbc.update("""
+                        update command_outcome o set first_ambiguous_at = i.cleared_ambiguous_at
+                        from redrive_item i
+                        where i.redrive_id = ? and i.chunk = ? and i.state = 'SENDING' and i.cleared_ambiguous_at is not null
+                          and o.request_id = i.request_id and o.status = 'DEAD_LETTERED' and o.first_ambiguous_at is null""", id, chunk);
                 jdbc.update(
                         "delete from redrive_item where redrive_id = ? and chunk = ? and state = 'SENDING'", id, chunk);
                 return;
@@ -374,13 +380,27 @@ public final class RedriveLedger {
                 "insert into redrive_item (redrive_id, dead_letter_id, request_id, chunk, state, skip_reason) values (?, ?, ?, ?, ?, ?)",
                 items);
         // a forced redrive of an unknown outcome: the operator looked it up and decided it is to be sent; the engine
-        // would
-        // otherwise refuse it again (OUTCOME_UNKNOWN) for its old ambiguous attempt
-        if (!settled.isEmpty())
-            jdbc.update(
+        // would otherwise refuse it again (OUTCOME_UNKNOWN) for its old ambiguous attempt. Cleared before the chunk is
+        // published (the engine may read it at once), and kept on the item to be put back if the chunk aborts
+        if (!settled.isEmpty()) {
+            List<Object[]> cleared = new ArrayList<>();
+            jdbc.query(
                     // only a command that is over (not one still retrying under the same requestId)
-                    "update command_outcome set first_ambiguous_at = null where request_id = any(?) and status = 'DEAD_LETTERED'",
+                    """
+                    with cleared as (select request_id, first_ambiguous_at from command_outcome
+                                     where request_id = any(?) and status = 'DEAD_LETTERED' and first_ambiguous_at is not null
+                                     for update)
+                    update command_outcome o set first_ambiguous_at = null from cleared
+                    where o.request_id = cleared.request_id
+                    returning cleared.request_id, cleared.first_ambiguous_at""",
+                    rs -> {
+                        cleared.add(new Object[] {rs.getTimestamp(2), id, chunk, rs.getString(1)});
+                    },
                     new SqlArrayValue("text", settled.toArray()));
+            jdbc.batchUpdate(
+                    "update redrive_item set cleared_ambiguous_at = ? where redrive_id = ? and chunk = ? and request_id = ? and state = 'SENDING'",
+                    cleared);
+        }
         String nonce = UUID.randomUUID().toString();
         if (!toPublish.isEmpty()) {
             Map<Integer, Long> scanFrom = new HashMap<>();

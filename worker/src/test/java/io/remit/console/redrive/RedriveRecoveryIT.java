@@ -8,7 +8,10 @@ import io.remit.console.ConsoleTestSupport;
 import io.remit.console.deadletter.RecordDecoder;
 import io.remit.testing.Commands;
 import io.remit.testing.KafkaProbe;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -117,6 +120,53 @@ class RedriveRecoveryIT extends ConsoleTestSupport {
         assertThat(records)
                 .filteredOn(r -> committed.values().contains(new CommandsTopic.Position(r.partition(), r.offset())))
                 .hasSize(3);
+    }
+
+    /**
+     * A forced redrive clears an unknown outcome's first ambiguous attempt when it selects it (the engine would refuse the
+     * redriven command again otherwise). If its chunk then aborts, nothing was sent, and the override goes with it: the
+     * first ambiguous attempt is back, so a later redrive that is not forced still skips the dead letter.
+     */
+    @Test
+    void aForcedRedriveWhoseChunkAbortsPutsBackTheUnknownOutcome() throws Exception {
+        String key = id("forced");
+        long deadLetter = stored().row(key, Commands.createInvoice("conn_demo", key, "1.00", "USD"))
+                .code("RETRIES_EXHAUSTED", 503, "gave up")
+                .decided("SERVICE_UNAVAILABLE", 503, 503)
+                .store();
+        Timestamp ambiguousAt =
+                Timestamp.from(Instant.now().minus(Duration.ofDays(2)).truncatedTo(ChronoUnit.MILLIS));
+        jdbc.update("update command_outcome set first_ambiguous_at = ? where request_id = ?", ambiguousAt, key);
+        UUID id = UUID.randomUUID();
+        jdbc.update(
+                """
+                insert into redrive (id, topic, dry_run, force, reason, filter, rate_per_second, max_dead_letter_id, matched, eligible,
+                    state, requested_by, requested_at, owner, heartbeat_at)
+                values (?, ?, false, true, 'looked it up', ?::jsonb, 100, ?, 1, 1, 'RUNNING', ?, now(), ?, now())""",
+                id,
+                COMMANDS,
+                "{\"codes\":[],\"types\":[],\"from\":null,\"to\":null,\"requestIds\":[\"" + key + "\"]}",
+                deadLetter,
+                OPERATOR,
+                DEAD_RUNNER);
+        try {
+            RedriveLedger.Claim claim =
+                    ledger.claim(id, DEAD_RUNNER, 10, PARTITIONS, commands.highWatermarks(List.of(0, 1, 2)), decoder);
+            assertThat(claim.toPublish()).hasSize(1);
+            assertThat(firstAmbiguousAt(key)).as("cleared for the forced send").isNull();
+
+            ledger.settle(id, claim.chunk(), Map.of()); // its transaction did not commit: nothing was sent
+
+            assertThat(firstAmbiguousAt(key)).isEqualTo(ambiguousAt);
+            assertThat(chunkState(id, claim.chunk())).isEqualTo("ABORTED");
+        } finally {
+            jdbc.update("update redrive set state = 'DONE', finished_at = now() where id = ?", id);
+        }
+    }
+
+    private Timestamp firstAmbiguousAt(String requestId) {
+        return jdbc.queryForObject(
+                "select first_ambiguous_at from command_outcome where request_id = ?", Timestamp.class, requestId);
     }
 
     /** A redrive of {@code size} stored dead letters, RUNNING, held by a runner that has just died. */
