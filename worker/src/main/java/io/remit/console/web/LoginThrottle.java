@@ -12,6 +12,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -29,7 +30,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * {@code failuresPerAddress}) within {@code window}, a login for that user (or from that address) is answered 429 with
  * {@code Retry-After} before any password is checked, so a guessing loop neither finds a password nor spends the CPU
  * that the payment engine shares (each check is a bcrypt). The count of a name or address is forgotten {@code window}
- * after its last failure. Counted in {@code remit_console_login_failures_total} and
+ * after its last failure. Logins still being checked count too, so that guesses sent all at once, before any has
+ * failed, cannot pass the limit: at most {@code failuresPerUser} checks of one name run at a time, fewer its recent
+ * failures (and likewise per address). A name longer than {@link #MAX_NAME} is refused unchecked, as a failure of its
+ * address: no configured user has one, and it is never kept or logged. Counted in {@code remit_console_login_failures_total} and
  * {@code remit_console_logins_throttled_total{by}}; one WARN line when a name or address is first throttled (never a
  * password).
  */
@@ -37,10 +41,16 @@ public final class LoginThrottle {
     private static final Logger log = LoggerFactory.getLogger(LoginThrottle.class);
     /** The most distinct names and addresses remembered: a flood of made-up names cannot exhaust the heap. */
     private static final int MAX_TRACKED = 100_000;
+    /** The longest user name checked at all. */
+    static final int MAX_NAME = 256;
 
     private final OpsProperties.Throttle limits;
     private final Cache<String, AtomicInteger> byUser;
     private final Cache<String, AtomicInteger> byAddress;
+    /** Logins being checked now, per name and per address (a key goes when its last check ends). */
+    private final ConcurrentHashMap<String, Integer> checkingUser = new ConcurrentHashMap<>();
+
+    private final ConcurrentHashMap<String, Integer> checkingAddress = new ConcurrentHashMap<>();
     private final Counter failures;
     private final Counter throttledUser;
     private final Counter throttledAddress;
@@ -101,6 +111,32 @@ public final class LoginThrottle {
                     limits.failuresPerAddress());
     }
 
+    /**
+     * Takes a place for a login about to be checked: false, and nothing taken, when the name's (or the address's) recent
+     * failures and the checks already running reach its limit. Given back by {@link #checked}.
+     */
+    boolean startCheck(String user, String address) {
+        int users = checkingUser.merge(user, 1, Integer::sum);
+        int addresses = checkingAddress.merge(address, 1, Integer::sum);
+        if (count(byUser, user) + users > limits.failuresPerUser()) {
+            checked(user, address);
+            throttledUser.increment();
+            return false;
+        }
+        if (count(byAddress, address) + addresses > limits.failuresPerAddress()) {
+            checked(user, address);
+            throttledAddress.increment();
+            return false;
+        }
+        return true;
+    }
+
+    /** A login's check has ended (a failure was counted by {@link #failed} before): its place is given back. */
+    void checked(String user, String address) {
+        checkingUser.computeIfPresent(user, (k, n) -> n == 1 ? null : n - 1);
+        checkingAddress.computeIfPresent(address, (k, n) -> n == 1 ? null : n - 1);
+    }
+
     /** A login succeeded: the user's count starts again (the address's does not). */
     void succeeded(@Nullable String user) {
         if (user != null) byUser.invalidate(user);
@@ -131,19 +167,41 @@ public final class LoginThrottle {
             @Override
             protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                     throws ServletException, IOException {
-                if (throttled(loginName(request), request.getRemoteAddr())) {
-                    response.setStatus(429);
-                    response.setHeader(
-                            "Retry-After", Long.toString(limits.window().toSeconds()));
+                String user = loginName(request);
+                String address = request.getRemoteAddr();
+                if (user != null && user.length() > MAX_NAME) {
+                    failed(null, address);
+                    response.setStatus(401);
                     response.setContentType("text/plain;charset=UTF-8");
-                    response.getWriter()
-                            .write("too many failed logins; try again in "
-                                    + limits.window().toSeconds() + " s\n");
+                    response.getWriter().write("authentication failed: the user name is longer than any user's\n");
                     return;
                 }
-                chain.doFilter(request, response);
+                if (throttled(user, address)) {
+                    tooMany(response, limits.window(), "too many failed logins");
+                    return;
+                }
+                if (user != null && !startCheck(user, address)) {
+                    tooMany(response, Duration.ofSeconds(1), "too many logins being checked at once");
+                    return;
+                }
+                if (user == null) {
+                    chain.doFilter(request, response);
+                    return;
+                }
+                try {
+                    chain.doFilter(request, response);
+                } finally {
+                    checked(user, address);
+                }
             }
         };
+    }
+
+    private static void tooMany(HttpServletResponse response, Duration retryAfter, String why) throws IOException {
+        response.setStatus(429);
+        response.setHeader("Retry-After", Long.toString(retryAfter.toSeconds()));
+        response.setContentType("text/plain;charset=UTF-8");
+        response.getWriter().write(why + "; try again in " + retryAfter.toSeconds() + " s\n");
     }
 
     private static final BasicAuthenticationConverter BASIC = new BasicAuthenticationConverter();
