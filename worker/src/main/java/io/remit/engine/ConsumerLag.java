@@ -1,5 +1,6 @@
 package io.remit.engine;
 
+import io.remit.Causes;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -46,7 +47,7 @@ final class ConsumerLag {
         } catch (WakeupException | InterruptException e) {
             throw e;
         } catch (RuntimeException e) {
-            log.debug("end offsets of the paused partitions not read: {}", e.toString());
+            log.debug("end offsets of the paused partitions not read: {}", Causes.chain(e));
             return Map.of();
         }
     }

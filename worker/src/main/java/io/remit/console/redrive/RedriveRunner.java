@@ -1,5 +1,6 @@
 package io.remit.console.redrive;
 
+import io.remit.Causes;
 import io.remit.console.OpsProperties;
 import io.remit.console.deadletter.RecordDecoder;
 import java.time.Clock;
@@ -100,7 +101,7 @@ public final class RedriveRunner implements SmartLifecycle {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                log.warn("looking for redrives to run failed: {}", e.toString());
+                log.warn("looking for redrives to run failed: {}", Causes.chain(e));
                 sleepQuietly(RETRY_AFTER_FAILURE);
             }
         }
@@ -116,7 +117,7 @@ public final class RedriveRunner implements SmartLifecycle {
         } catch (InterruptedException e) {
             throw e;
         } catch (RuntimeException e) {
-            error = e.toString();
+            error = Causes.chain(e);
             log.warn("redrive {} stopped: {}; it is taken up again in {}", id, error, RETRY_AFTER_FAILURE);
         } finally {
             boolean interrupted =
