@@ -8,6 +8,8 @@ import io.remit.testing.Infrastructure;
 import io.remit.testing.KafkaProbe;
 import io.remit.testing.SilentProxy;
 import io.remit.testing.TestSettings;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +17,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -52,6 +55,9 @@ class SilentDatabaseIT {
 
     @Autowired
     ApplicationAvailability availability;
+
+    @Autowired
+    DataSource dataSource;
 
     @DynamicPropertySource
     static void remit(DynamicPropertyRegistry registry) {
@@ -102,6 +108,33 @@ class SilentDatabaseIT {
         for (String key : during)
             assertThat(infra.sandbox.ledger().effects(key)).as(key).isEqualTo(1);
         assertThat(availability.getLivenessState()).isEqualTo(LivenessState.CORRECT);
+    }
+
+    /**
+     * A pod that dies inside a transaction sends nothing more: PostgreSQL ends its session after 30 s (remit's
+     * connections set idle_in_transaction_session_timeout), and the locks it held (here an advisory one; in the engine,
+     * its partitions' leases and the rows it wrote) are free, not held for the two hours of TCP's defaults.
+     */
+    @Test
+    void aTransactionLeftOpenByAVanishedClientEndsAndFreesItsLocks() throws Exception {
+        Connection vanished = dataSource.getConnection();
+        try {
+            vanished.setAutoCommit(false);
+            try (Statement statement = vanished.createStatement()) {
+                statement.execute("select pg_advisory_xact_lock(4242)");
+            }
+            assertThat(direct.queryForObject("select pg_try_advisory_xact_lock(4242)", Boolean.class))
+                    .isFalse();
+            long started = System.nanoTime();
+
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> direct.queryForObject("select pg_try_advisory_xact_lock(4242)", Boolean.class));
+
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(Duration.ofSeconds(20));
+        } finally {
+            vanished.abort(Runnable::run);
+        }
     }
 
     private static List<String> send(String prefix, int n) {
