@@ -217,6 +217,42 @@ class WebhookIT extends WorkerTestSupport {
                 .containsExactlyInAnyOrder(produced, claimed);
     }
 
+    /**
+     * PostgreSQL restored from a backup numbers its batches from where the backup left the sequence, below the position
+     * the relay committed to Kafka since: the relay starts its numbers at that position, so a settlement queued after
+     * the restore is produced, not deleted as if Kafka had it.
+     */
+    @Test
+    void aSettlementQueuedInADatabaseRestoredBehindKafkaIsProducedNotDeleted() throws Exception {
+        String queued = id("wh-restored");
+        long ahead = jdbc.queryForObject("select nextval('settlement_outbox_batch_seq')", Long.class) + 1_000;
+        Properties config = new Properties();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers);
+        config.put(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                "it-settlements"); // the relay's: it is fenced, and begins again
+        try (KafkaProducer<byte[], byte[]> before =
+                new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+            before.initTransactions();
+            before.beginTransaction();
+            before.sendOffsetsToTransaction(
+                    Map.of(new TopicPartition(OUTCOMES, 0), new OffsetAndMetadata(ahead)),
+                    new ConsumerGroupMetadata("it-settlements"));
+            before.commitTransaction();
+        }
+        jdbc.execute("alter sequence settlement_outbox_batch_seq restart with 1"); // the restore
+        jdbc.update(
+                "insert into settlement_outbox (request_id, payload) values (?, ?)",
+                queued,
+                "{\"requestId\":\"" + queued + "\"}");
+
+        assertThat(settlementEvents(List.of(queued), 1))
+                .extracting(KafkaProbe::key)
+                .containsExactly(queued);
+        assertThat(jdbc.queryForObject("select last_value from settlement_outbox_batch_seq", Long.class))
+                .isGreaterThanOrEqualTo(ahead);
+    }
+
     @Test
     void theSandboxsWebhooksWithTheirFaultsSettleEveryChainOnce() throws Exception {
         faults("{\"webhookDuplicate\":0.3,\"webhookReorder\":0.5,\"webhookDelayMs\":0,\"webhookDelayMaxMs\":300,"

@@ -53,6 +53,40 @@ public final class SettlementOutbox {
         return new Batch(number, entries);
     }
 
+    /**
+     * Makes every batch claimed from now on numbered {@code position} or above. The numbers come from a sequence of
+     * PostgreSQL and the position from Kafka: a database restored from a backup (or failed over to a standby that was
+     * behind) numbers its new batches below the position again, and they would be deleted as produced, never produced.
+     */
+    public void claimFrom(long position) {
+        tx.executeWithoutResult(status -> {
+            jdbc.queryForObject("select pg_advisory_xact_lock(?)::text", String.class, CLAIM_LOCK);
+            raiseSequence(position);
+        });
+    }
+
+    /**
+     * Gives the batches numbered below {@code position} back to be claimed again, from {@code position} on: claimed
+     * after the relay began (which deleted everything below its position, as produced), they were numbered by a
+     * sequence that went back, and were never produced. The count of events given back.
+     */
+    public int reclaimBelow(long position) {
+        Integer events = tx.execute(status -> {
+            jdbc.queryForObject("select pg_advisory_xact_lock(?)::text", String.class, CLAIM_LOCK);
+            raiseSequence(position);
+            return jdbc.update("update settlement_outbox set batch = null where batch < ?", position);
+        });
+        return events == null ? 0 : events;
+    }
+
+    private void raiseSequence(long position) {
+        jdbc.queryForObject("""
+                select setval('settlement_outbox_batch_seq',
+                              greatest(?, (select case when is_called then last_value + 1 else last_value end
+                                           from settlement_outbox_batch_seq)),
+                              false)""", Long.class, position);
+    }
+
     /** Deletes the batches below {@code position}: the relay's committed position says Kafka has them. */
     public int deleteBelow(long position) {
         return jdbc.update("delete from settlement_outbox where batch < ?", position);

@@ -146,7 +146,16 @@ public final class SettlementRelay implements SmartLifecycle {
         metrics.outboxWaiting(outbox.waiting());
         if (batch == null) return matched > 0;
         if (batch.number() < position) {
-            outbox.deleteBelow(position);
+            // begin() deleted every batch below the position (Kafka has them): one claimed since was numbered by a
+            // sequence that went back (PostgreSQL restored from a backup), and was never produced
+            int events = outbox.reclaimBelow(position);
+            log.warn(
+                    "Settlement relay: batch {} was numbered below the position {} that Kafka has (PostgreSQL's "
+                            + "sequence went back: restored from a backup?); its {} settlement event(s) are numbered "
+                            + "again and produced",
+                    batch.number(),
+                    position,
+                    events);
             return true;
         }
         produce(batch);
@@ -165,6 +174,7 @@ public final class SettlementRelay implements SmartLifecycle {
                     .get(marker);
             position = committed == null ? 0 : committed.offset();
         }
+        outbox.claimFrom(position);
         int deleted = outbox.deleteBelow(position);
         log.info(
                 "Settlement relay started at batch {} ({} settlement events already produced were cleared)",
