@@ -295,6 +295,8 @@ for name in ('default', 'tls-sasl', 'networkpolicy', 'console', 'console-plain')
         continue
     assert ports['ops'] == cfg['remit']['ops']['port'] == 8081, f'{name}: ops port {ports}'
     assert consoles[0]['spec']['ports'][0]['targetPort'] == 'ops'
+    # a pod halted on refused credentials is not ready: the console must still reach it
+    assert consoles[0]['spec'].get('publishNotReadyAddresses') is True, f'{name}: the console Service keeps unready pods'
     assert 'optional:configtree:/etc/remit/console-users/' in cfg['spring']['config']['import'], f'{name}: users as a config tree'
     users = next(v for v in pod['volumes'] if v['name'] == 'console-users')
     assert users['secret']['secretName'] == 'remit-console-users'
@@ -321,6 +323,10 @@ docs, pod, cfg = render('console-plain')
 assert 'ssl' not in cfg.get('server', {}) and 'ssl' not in cfg['spring'], 'console-plain: no TLS'
 assert 'servlet' not in cfg.get('server', {}), 'console-plain: cookieSecure auto, no TLS: not Secure'
 assert not of(docs, 'Ingress') and not of(docs, 'NetworkPolicy')
+[pdb] = of(render('default')[0], 'PodDisruptionBudget')
+assert pdb['spec']['unhealthyPodEvictionPolicy'] == 'AlwaysAllow', 'unready (halted) pods must not block a node drain'
+startup = render('default')[1]['containers'][0]['startupProbe']
+assert startup['periodSeconds'] * startup['failureThreshold'] >= 12 * 60, 'a start waits out Flyway\'s 12 minutes'
 print('console off: no ops port, Service, Ingress or policy rule; on: port ops 8081, its Service (https with TLS),')
 print('the Ingress with cert-manager, users as a config tree, a PEM bundle from the TLS Secret, Secure cookie,')
 print('port ops only from consoleFrom; Actuator on 8080, plain HTTP, in every render')
