@@ -33,6 +33,9 @@ public final class KafkaClients {
     /** The producer's default {@code max.request.size}; remit's records stay below it and below a topic's default limit. */
     private static final int DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
 
+    /** The batch size of a transactional producer, per partition: a transaction's records of one partition, at once. */
+    static final int TRANSACTION_BATCH_BYTES = 256 * 1024;
+
     private final Map<String, Object> consumerConfig;
     private final Map<String, Object> producerConfig;
     private final KafkaAdmin admin;
@@ -114,6 +117,12 @@ public final class KafkaClients {
         config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int)
                 worker.transactionTimeout().toMillis());
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // A consumer's outcome events go to as few partitions as it reads (the outcomes topic has as many partitions as
+        // the commands topic, and both are keyed by requestId), so a transaction puts 20 to 100 records of about 800
+        // bytes in each: at Kafka's 16 KB a batch filled and left on its own, two or three produce requests per
+        // transaction. A batch this size holds a transaction's records of a partition, and the commit sends them at
+        // once.
+        config.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, TRANSACTION_BATCH_BYTES);
         config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
