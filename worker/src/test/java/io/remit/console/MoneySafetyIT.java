@@ -260,23 +260,18 @@ class MoneySafetyIT {
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> deadLetters(String key, int expected) {
-        return kafka
-                .readUntil(
-                        List.of(DLQ),
-                        Duration.ofSeconds(30),
-                        read -> read.stream()
-                                        .filter(r -> key.equals(KafkaProbe.key(r)))
-                                        .count()
-                                >= expected)
-                .stream()
-                .filter(r -> key.equals(KafkaProbe.key(r)))
-                .toList();
+        return keyed(DLQ, key, expected);
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> outcomeEvents(String key, int expected) {
+        return keyed(OUTCOMES, key, expected);
+    }
+
+    /** The records of {@code topic} under {@code key}, read until there are {@code expected} of them (30 s at most). */
+    private static List<ConsumerRecord<byte[], byte[]>> keyed(String topic, String key, int expected) {
         return kafka
                 .readUntil(
-                        List.of(OUTCOMES),
+                        List.of(topic),
                         Duration.ofSeconds(30),
                         read -> read.stream()
                                         .filter(r -> key.equals(KafkaProbe.key(r)))

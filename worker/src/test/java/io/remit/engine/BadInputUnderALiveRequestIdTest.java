@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.remit.command.CommandParser;
 import io.remit.routing.Decision;
-import io.remit.routing.OutcomeRouter;
 import io.remit.routing.RetryLadder;
 import io.remit.routing.RetryProperties;
 import io.remit.routing.TopicsProperties;
@@ -32,15 +31,8 @@ class BadInputUnderALiveRequestIdTest {
     private static final RetryLadder LADDER =
             new RetryLadder(TOPICS, new RetryProperties(List.of(Duration.ofSeconds(1)), 0.1, Map.of()));
     private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
-    private final CommandProcessor processor = new CommandProcessor(
-            new CommandParser(),
-            null,
-            () -> false,
-            new OutcomeRouter(LADDER, 0.1, CLOCK, () -> 0.5),
-            LADDER,
-            null,
-            CLOCK,
-            Duration.ofHours(24));
+    private final CommandProcessor processor =
+            TestProcessors.processor(LADDER, CLOCK, null, null, Duration.ofHours(24));
 
     @Test
     void aTombstoneUnderACommandBeingRetriedIsDeadLetteredAndLeavesItsRow() {

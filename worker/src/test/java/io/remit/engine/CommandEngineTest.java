@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.remit.api.ApiClient;
 import io.remit.api.Outcome;
 import io.remit.command.Command;
-import io.remit.command.CommandParser;
 import io.remit.routing.OutboundRecords;
 import io.remit.routing.OutcomeRouter;
 import io.remit.routing.RetryLadder;
@@ -356,15 +355,7 @@ class CommandEngineTest {
         Clock clock = Clock.systemUTC();
         RemitMetrics metrics =
                 new RemitMetrics(new SimpleMeterRegistry(), Map.of(), gate::isHalted, gate::oldestUncommittedAge);
-        CommandProcessor processor = new CommandProcessor(
-                new CommandParser(),
-                api,
-                () -> false,
-                new OutcomeRouter(LADDER, 0.1, clock, () -> 0.5),
-                LADDER,
-                metrics,
-                clock,
-                Duration.ofHours(24));
+        CommandProcessor processor = TestProcessors.processor(LADDER, clock, api, metrics, Duration.ofHours(24));
         engine = new CommandEngine(
                 "consumer-0",
                 consumer,

@@ -6,9 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.remit.api.ApiClient;
 import io.remit.api.Outcome;
 import io.remit.command.Command;
-import io.remit.command.CommandParser;
 import io.remit.routing.Decision;
-import io.remit.routing.OutcomeRouter;
 import io.remit.routing.RetryLadder;
 import io.remit.routing.RetryProperties;
 import io.remit.routing.TopicsProperties;
@@ -62,14 +60,11 @@ class IdempotencyWindowAtSendTest {
         }
     };
 
-    private final CommandProcessor processor = new CommandProcessor(
-            new CommandParser(),
-            api,
-            () -> false,
-            new OutcomeRouter(LADDER, 0.1, clock, () -> 0.5),
+    private final CommandProcessor processor = TestProcessors.processor(
             LADDER,
-            new RemitMetrics(new SimpleMeterRegistry(), Map.of(), () -> false, () -> Duration.ZERO),
             clock,
+            api,
+            new RemitMetrics(new SimpleMeterRegistry(), Map.of(), () -> false, () -> Duration.ZERO),
             WINDOW);
 
     @Test

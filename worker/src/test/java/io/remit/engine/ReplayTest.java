@@ -3,7 +3,6 @@ package io.remit.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.remit.command.CommandParser;
 import io.remit.routing.CodeRetries;
 import io.remit.routing.Decision;
 import io.remit.routing.OutboundRecords;
@@ -40,15 +39,8 @@ class ReplayTest {
                     0.1,
                     Map.of("INSUFFICIENT_BALANCE", List.of("1h", "4h"))));
     private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
-    private final CommandProcessor processor = new CommandProcessor(
-            new CommandParser(),
-            null,
-            () -> false,
-            new OutcomeRouter(LADDER, 0.1, CLOCK, () -> 0.5),
-            LADDER,
-            null,
-            CLOCK,
-            Duration.ofHours(24));
+    private final CommandProcessor processor =
+            TestProcessors.processor(LADDER, CLOCK, null, null, Duration.ofHours(24));
 
     @Test
     void aRetryingDecisionReplaysWithTheCountsItWasMadeWith() {
