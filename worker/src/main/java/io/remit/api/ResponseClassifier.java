@@ -202,7 +202,7 @@ public final class ResponseClassifier {
      * A body that read as one JSON value, as text that embeds as that value: without the byte-order mark the parser
      * skipped (U+FEFF is not JSON whitespace) and without the whitespace around it.
      */
-    static String keptText(byte[] body) {
+    private static String keptText(byte[] body) {
         String text = new String(body, StandardCharsets.UTF_8);
         return (text.startsWith("\uFEFF") ? text.substring(1) : text).trim();
     }

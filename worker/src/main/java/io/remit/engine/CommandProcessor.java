@@ -170,7 +170,7 @@ final class CommandProcessor {
             return fresh(
                     item,
                     item.parsed.typeName(),
-                    outcomeUnknown(prior == null || prior.httpStatus() == null ? 0 : prior.httpStatus(), item),
+                    outcomeUnknown(lastStatus(prior), item),
                     headersOf(record).attempt() - 1);
         }
         if (item.earlier != null) { // per-invoice order: an earlier command for the invoice is being retried
@@ -193,6 +193,11 @@ final class CommandProcessor {
     private boolean pastWindow(Pending item) {
         Instant first = item.firstAmbiguousAt;
         return first != null && clock.instant().isAfter(first.plus(idempotencyWindow));
+    }
+
+    /** The HTTP status of the requestId's last attempt, as stored (0: none). */
+    private static int lastStatus(@Nullable StoredOutcome prior) {
+        return prior == null || prior.httpStatus() == null ? 0 : prior.httpStatus();
     }
 
     private Decision.DeadLetter outcomeUnknown(int status, Pending item) {
@@ -286,7 +291,8 @@ final class CommandProcessor {
         // halted) until past it: the window is asked again at the moment it would go
         Instant startedAt = clock.instant();
         ApiClient.Attempt answer = api.send(command, () -> !pastWindow(item));
-        if (answer == null) return fresh(item, command.type().wireName(), outcomeUnknown(0, item), attempt - 1);
+        if (answer == null)
+            return fresh(item, command.type().wireName(), outcomeUnknown(lastStatus(item.lookedUp), item), attempt - 1);
         Outcome outcome = answer.outcome();
         String code = switch (outcome) {
             case Outcome.Succeeded s -> null;

@@ -98,21 +98,7 @@ class BadInputUnderALiveRequestIdTest {
 
     /** pay-1's row, decided for offset 7 of the commands topic. */
     private static StoredOutcome row(OutcomeStatus status, @Nullable Instant firstAmbiguousAt) {
-        return new StoredOutcome(
-                "pay-1",
-                "payment.create",
-                status,
-                1,
-                status == OutcomeStatus.SUCCEEDED ? 201 : 503,
-                status == OutcomeStatus.SUCCEEDED ? null : "SERVICE_UNAVAILABLE",
-                null,
-                null,
-                null,
-                "inv_1",
-                new StoredOutcome.Source("c", 0, 7),
-                NOW,
-                status == OutcomeStatus.RETRYING ? new StoredOutcome.Retry("c.retry.1s", NOW, 0, null, null) : null,
-                new StoredOutcome.Identity("sha256:x", "{}", firstAmbiguousAt));
+        return TestProcessors.payOne(status, NOW, new StoredOutcome.Identity("sha256:x", "{}", firstAmbiguousAt));
     }
 
     private static ConsumerRecord<byte[], byte[]> record(

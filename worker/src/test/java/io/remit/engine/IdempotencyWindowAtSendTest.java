@@ -78,6 +78,9 @@ class IdempotencyWindowAtSendTest {
         assertThat(p.decision()).isInstanceOfSatisfying(Decision.DeadLetter.class, d -> {
             assertThat(d.code()).isEqualTo(CommandProcessor.OUTCOME_UNKNOWN);
             assertThat(d.message()).contains("not sent again");
+            assertThat(d.status())
+                    .as("the last attempt's status, as at admission")
+                    .isEqualTo(503);
         });
     }
 
@@ -97,22 +100,12 @@ class IdempotencyWindowAtSendTest {
                 "pay-1".getBytes(StandardCharsets.UTF_8),
                 "{\"type\":\"payment.create\",\"invoiceId\":\"inv_1\",\"amount\":\"10.00\",\"currency\":\"USD\"}"
                         .getBytes(StandardCharsets.UTF_8));
-        StoredOutcome retrying = new StoredOutcome(
-                "pay-1",
-                "payment.create",
+        StoredOutcome retrying = TestProcessors.payOne(
                 OutcomeStatus.RETRYING,
-                1,
-                503,
-                "SERVICE_UNAVAILABLE",
-                null,
-                null,
-                null,
-                "inv_1",
-                new StoredOutcome.Source("c", 0, 7),
                 NOW,
-                new StoredOutcome.Retry("c.retry.1s", NOW, 0, null, null),
                 new StoredOutcome.Identity(null, null, NOW.minus(WINDOW).plusSeconds(1)));
         Pending item = processor.admit(record, 0);
+        item.lookedUp = retrying; // as the engine's look-up leaves it
         assertThat(processor.decideWithoutCall(item, retrying))
                 .as("admitted: inside the window")
                 .isNull();
