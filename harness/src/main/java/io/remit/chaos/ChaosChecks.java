@@ -331,7 +331,7 @@ public final class ChaosChecks {
         expected.keySet().stream()
                 .filter(k -> !seen.containsKey(k))
                 .limit(5)
-                .forEach(k -> note("no settlement event for " + k));
+                .forEach(k -> note("no settlement event for " + k + "; " + webhooksOf(k, jdbc, delivered)));
         counts.put("settlements reported by webhooks", (long) expected.size());
         counts.put("settlement events", (long)
                 seen.values().stream().mapToInt(Integer::intValue).sum());
@@ -340,6 +340,28 @@ public final class ChaosChecks {
         counts.put("settlement events unexpected", unexpected);
         counts.put("settlement events contradicting the webhook", wrong);
         counts.put("settlements not on the row", rowsWrong);
+    }
+
+    /** What the sandbox delivered and what {@code webhook_event} holds about a command: a missing settlement explained. */
+    private static String webhooksOf(String requestId, JdbcTemplate jdbc, List<WebhookLog.Entry> delivered) {
+        String resource = jdbc.queryForObject(
+                "select resource_id from command_outcome where request_id = ?", String.class, requestId);
+        String sent = delivered.stream()
+                .filter(e -> e.dataId().equals(resource))
+                .map(e -> e.type() + " " + e.id() + " x" + e.deliveries())
+                .toList()
+                .toString();
+        String stored = jdbc.query(
+                        """
+                        select event_id, event_type, named_request_id, request_id, applied, match_after, received_at
+                        from webhook_event where resource_id = ? or named_request_id = ? order by received_at""",
+                        (r, i) -> r.getString(2) + " " + r.getString(1) + " named " + r.getString(3) + ", matched to "
+                                + r.getString(4) + ", applied " + r.getString(5) + ", match_after " + r.getString(6)
+                                + ", received " + r.getString(7),
+                        resource,
+                        requestId)
+                .toString();
+        return "resource " + resource + ": the sandbox delivered " + sent + "; webhook_event holds " + stored;
     }
 
     private static boolean isSettlement(ConsumerRecord<byte[], byte[]> record) {

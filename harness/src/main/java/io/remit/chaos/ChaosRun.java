@@ -255,7 +255,8 @@ public final class ChaosRun {
                 "--remit.worker.instance-id=w" + index,
                 "--remit.worker.transaction-timeout=20s",
                 "--remit.webhooks.enabled=true",
-                "--remit.webhooks.port=" + webhookPort));
+                "--remit.webhooks.port=" + webhookPort,
+                "--logging.level.io.remit.webhook.WebhookReceiver=debug")); // each webhook's answer, by event id
         if (options.protocol().equals("consumer")) {
             // KIP-848: the session is the broker's (group.consumer.session.timeout.ms, 6 s in KafkaCluster)
             args.add("--spring.kafka.consumer.properties[group.protocol]=consumer");

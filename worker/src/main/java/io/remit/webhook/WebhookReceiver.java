@@ -134,6 +134,7 @@ public final class WebhookReceiver {
             return answer(HttpStatus.SERVICE_UNAVAILABLE, "STORE_UNAVAILABLE");
         }
         metrics.received(event.type(), WebhookMetrics.Result.valueOf(stored.name()));
+        log.debug("Webhook {} ({}) committed: {}", Printable.of(event.id()), Printable.of(event.type()), stored);
         return answer(HttpStatus.OK, stored.name());
     }
 
