@@ -158,6 +158,19 @@ final class CommandProcessor {
                     null,
                     prior.updatedAt());
         }
+        if (prior != null && isInProgress(item, prior)) {
+            // the same command again (the producer sent it twice, or a redrive of an older dead letter) while its retry
+            // waits on a retry topic: that retry is the command; a call and a retry of this copy would fork its chain
+            return new Processed(
+                    record,
+                    item.requestId,
+                    prior.commandType(),
+                    Processed.Provenance.IN_PROGRESS,
+                    replay(prior),
+                    prior.attempts(),
+                    null,
+                    clock.instant());
+        }
         if (item.parsed instanceof ParsedCommand.Invalid invalid) {
             int attempt = headersOf(record).attempt();
             return fresh(
@@ -253,6 +266,24 @@ final class CommandProcessor {
     }
 
     /** A valid command whose requestId may have taken effect under another command. */
+    /**
+     * Whether this record is another copy of a command whose retry is waiting on a retry topic: the same command (same
+     * fingerprint), not read from a retry topic (remit's own copies are the retry), while the row is RETRYING and due at
+     * most {@link #STALE_RETRY} ago. A retry overdue by longer than that may have been lost with its topic's retention:
+     * the copy goes on as the command, as it did before.
+     */
+    private boolean isInProgress(Pending item, StoredOutcome prior) {
+        return prior.status() == OutcomeStatus.RETRYING
+                && item.fingerprint != null
+                && item.fingerprint.hash().equals(prior.identity().fingerprint())
+                && !ladder.isRetryTopic(item.record.topic())
+                && prior.retry() instanceof StoredOutcome.Retry retry
+                && retry.dueAt().plus(STALE_RETRY).isAfter(clock.instant());
+    }
+
+    /** How long past its due time a waiting retry is still taken to be on its way. */
+    static final Duration STALE_RETRY = Duration.ofHours(1);
+
     private static boolean isReused(Fingerprint fingerprint, StoredOutcome prior) {
         return prior.identity().fingerprint() != null
                 && !fingerprint.hash().equals(prior.identity().fingerprint())

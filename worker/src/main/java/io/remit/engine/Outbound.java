@@ -34,7 +34,9 @@ final class Outbound {
     }
 
     List<ProducerRecord<byte[], byte[]>> of(Pending pending) {
-        if (pending.decided().provenance() == Processed.Provenance.ALREADY_SUCCEEDED) return List.of();
+        Processed.Provenance provenance = pending.decided().provenance();
+        if (provenance == Processed.Provenance.ALREADY_SUCCEEDED || provenance == Processed.Provenance.IN_PROGRESS)
+            return List.of();
         List<ProducerRecord<byte[], byte[]>> produced = new ArrayList<>(2);
         for (Publisher publisher : publishers) {
             ProducerRecord<byte[], byte[]> record = publisher.recordFor(pending);

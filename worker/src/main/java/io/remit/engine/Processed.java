@@ -31,6 +31,11 @@ record Processed(
         /** Stored for this very record before a crash: acted on again (its retry or dead letter was never committed). */
         REPLAYED,
         /** The command already succeeded: nothing to do but commit the offset. */
-        ALREADY_SUCCEEDED
+        ALREADY_SUCCEEDED,
+        /**
+         * Another copy of a command whose retry waits on a retry topic: that retry is the command, so nothing is done
+         * but commit the offset (the decision is the row's, for the record's history only).
+         */
+        IN_PROGRESS
     }
 }

@@ -91,6 +91,17 @@ final class Recorder {
     void count(List<Pending> committed) {
         for (Pending pending : committed) {
             Processed p = pending.decided();
+            if (p.provenance() == Processed.Provenance.IN_PROGRESS) {
+                metrics.command(p.commandType(), "retrying", "IN_PROGRESS");
+                RecordLog.about(
+                        pending,
+                        () -> log.info(
+                                "{} ({}) is another copy of a command whose retry is waiting: committed without a "
+                                        + "call, the retry goes on",
+                                pending.requestId,
+                                p.commandType()));
+                continue;
+            }
             switch (p.decision()) {
                 case Decision.Complete c ->
                     metrics.command(
