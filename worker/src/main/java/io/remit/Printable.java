@@ -21,6 +21,14 @@ public final class Printable {
         return mapped(text, c -> Character.isISOControl(c) ? ' ' : c);
     }
 
+    /** The text cut to {@code max} UTF-16 units, never between the two of a surrogate pair, with "…" when cut. */
+    @Contract("!null, _ -> !null")
+    public static @Nullable String truncated(@Nullable String text, int max) {
+        if (text == null || text.length() <= max) return text;
+        int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+        return text.substring(0, end) + "…";
+    }
+
     /** Whether the text holds half a surrogate pair (JSON may escape one, {@code "\ud800"}): it has no UTF-8 form. */
     public static boolean hasUnpairedSurrogate(String text) {
         return mapped(text, c -> c) != text;

@@ -32,7 +32,7 @@ public final class ResponseClassifier {
     /** An epoch value above this is in milliseconds: in seconds it would be past the year 5000. */
     private static final long EPOCH_MILLIS_THRESHOLD = 100_000_000_000L;
 
-    private static final int MAX_MESSAGE = 500;
+    public static final int MAX_MESSAGE = 500;
 
     private final JsonMapper json;
     private final Clock clock;
@@ -170,10 +170,7 @@ public final class ResponseClassifier {
 
     @Contract("!null -> !null")
     private static @Nullable String truncate(@Nullable String message) {
-        if (message == null) return null;
-        if (message.length() <= MAX_MESSAGE) return message;
-        int end = Character.isHighSurrogate(message.charAt(MAX_MESSAGE - 1)) ? MAX_MESSAGE - 1 : MAX_MESSAGE;
-        return message.substring(0, end) + "…";
+        return Printable.truncated(message, MAX_MESSAGE);
     }
 
     /** The largest success body kept (it travels in the outcome event and the outcome row). */

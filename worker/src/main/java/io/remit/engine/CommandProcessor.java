@@ -1,6 +1,7 @@
 package io.remit.engine;
 
 import io.remit.Causes;
+import io.remit.Printable;
 import io.remit.api.ApiClient;
 import io.remit.api.Outcome;
 import io.remit.api.ResponseClassifier;
@@ -290,7 +291,16 @@ final class CommandProcessor {
                 && prior.mayHaveTakenEffect();
     }
 
+    /**
+     * Bounded as the API's messages are (it travels in a header and an outcome event; the earlier command may carry a
+     * long description), with control characters as spaces; the whole earlier command is in its row.
+     */
     private static String reused(Pending item, Fingerprint fingerprint, StoredOutcome prior) {
+        return Printable.truncated(
+                Printable.of(reusedInFull(item, fingerprint, prior)), ResponseClassifier.MAX_MESSAGE);
+    }
+
+    private static String reusedInFull(Pending item, Fingerprint fingerprint, StoredOutcome prior) {
         return "requestId " + item.requestId + " was used before for another command, which "
                 + (prior.status() == OutcomeStatus.SUCCEEDED
                         ? "succeeded" + (prior.resourceId() == null ? "" : " (" + prior.resourceId() + ")")

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -50,7 +51,21 @@ final class Pending {
         this.parsed = parsed;
         this.requestId = requestId;
         this.admittedAtNanos = admittedAtNanos;
-        this.size = Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize()) + 64L;
+        this.size = Math.max(0, record.serializedKeySize())
+                + Math.max(0, record.serializedValueSize())
+                + headerBytes(record)
+                + 64L;
+    }
+
+    /** What the record's headers hold in memory: a record may carry megabytes of them beside an empty value. */
+    private static long headerBytes(ConsumerRecord<byte[], byte[]> record) {
+        long bytes = 0;
+        for (Header header : record.headers()) {
+            bytes += 2L * header.key().length() + 16;
+            byte[] value = header.value();
+            if (value != null) bytes += value.length;
+        }
+        return bytes;
     }
 
     /** Decided and, where the decision is fresh, stored: its offset may be committed. */

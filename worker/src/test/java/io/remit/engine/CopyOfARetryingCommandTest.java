@@ -82,6 +82,24 @@ class CopyOfARetryingCommandTest {
                         d -> assertThat(d.code()).isEqualTo(CommandProcessor.REQUEST_ID_REUSED));
     }
 
+    @Test
+    void aRefusedReusesMessageIsBoundedAndPrintableHoweverLongTheEarlierCommand() {
+        Pending first = admit("c", 12, PAYMENT);
+        Pending other = admit("c", 13, PAYMENT.replace("10.00", "99.00"));
+        StoredOutcome earlier = TestProcessors.payOne(
+                OutcomeStatus.SUCCEEDED,
+                NOW,
+                new StoredOutcome.Identity(
+                        first.fingerprint.hash(), "{\"description\":\"\u0085\u009b" + "x".repeat(2000) + "\"}", null));
+        Processed p = processor.decideWithoutCall(other, earlier);
+
+        assertThat(p).isNotNull();
+        assertThat(p.decision()).isInstanceOfSatisfying(Decision.DeadLetter.class, d -> {
+            assertThat(d.message()).hasSizeLessThanOrEqualTo(501).startsWith("requestId pay-1 was used before");
+            assertThat(d.message().chars()).noneMatch(Character::isISOControl);
+        });
+    }
+
     private Pending admit(String topic, long offset, @Nullable String value) {
         return processor.admit(
                 new ConsumerRecord<>(

@@ -87,6 +87,18 @@ class PartitionWindowTest {
         assertThat(window.isFull(2, 100)).isFalse();
     }
 
+    @Test
+    void aRecordsHeadersCountTowardsTheBoundOfBytes() {
+        PartitionWindow window = new PartitionWindow(PARTITION);
+        Pending heavy = pending(1);
+        heavy.record.headers().add("x", new byte[1 << 20]); // a megabyte of headers beside an empty value
+        window.add(new Pending(heavy.record, heavy.parsed, heavy.requestId, 0));
+
+        assertThat(window.isFull(10, 1 << 20))
+                .as("one record, a megabyte of headers")
+                .isTrue();
+    }
+
     private static Pending pending(long offset) {
         ConsumerRecord<byte[], byte[]> record =
                 new ConsumerRecord<>(PARTITION.topic(), PARTITION.partition(), offset, null, new byte[0]);
