@@ -84,7 +84,15 @@ public final class OutageBreaker {
                     releaseUnused();
                     return null;
                 }
-                Attempt attempt = client.send(command);
+                Attempt attempt;
+                try {
+                    attempt = client.send(command);
+                } catch (InterruptedException | RuntimeException | Error e) {
+                    // a call that ended without an answer (a bug, the shutdown) says nothing of the API: its permission
+                    // is given back, or five such calls while half-open would hold the breaker there for ever
+                    releaseUnused();
+                    throw e;
+                }
                 record(attempt.outcome(), attempt.latency());
                 return attempt;
             }
