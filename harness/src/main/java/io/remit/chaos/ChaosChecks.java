@@ -348,7 +348,7 @@ public final class ChaosChecks {
                 "select resource_id from command_outcome where request_id = ?", String.class, requestId);
         String sent = delivered.stream()
                 .filter(e -> e.dataId().equals(resource))
-                .map(e -> e.type() + " " + e.id() + " x" + e.deliveries())
+                .map(e -> e.type() + " " + e.id() + " x" + e.deliveries() + " " + e.attempts())
                 .toList()
                 .toString();
         String stored = jdbc.query(

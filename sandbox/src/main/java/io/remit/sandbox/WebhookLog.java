@@ -1,5 +1,6 @@
 package io.remit.sandbox;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -16,8 +17,12 @@ import java.util.concurrent.atomic.LongAdder;
  * is made until its first acceptance; a duplicate delivery is pending until it, too, is accepted.
  */
 public final class WebhookLog {
-    /** One event and how often it was accepted; {@code delivered} once it was. */
-    public record Entry(String id, String type, String dataId, boolean delivered, int deliveries) {}
+    /**
+     * One event and how often it was accepted; {@code delivered} once it was. {@code attempts}: each attempt's time,
+     * status (0: no answer) and, when accepted, the start of the answer's body, for a run that must explain itself.
+     */
+    public record Entry(
+            String id, String type, String dataId, boolean delivered, int deliveries, List<String> attempts) {}
 
     /**
      * @param scheduled            events made
@@ -39,7 +44,10 @@ public final class WebhookLog {
             long badSignatureAccepted,
             long pending) {}
 
-    private record Tracked(WebhookEvent event, AtomicInteger deliveries) {}
+    private record Tracked(WebhookEvent event, AtomicInteger deliveries, Queue<String> attempts) {}
+
+    /** How much of an accepted answer's body an attempt keeps. */
+    private static final int KEPT_ANSWER = 80;
 
     private final Map<String, Tracked> byId = new ConcurrentHashMap<>();
     private final Queue<Tracked> inOrder = new ConcurrentLinkedQueue<>();
@@ -53,7 +61,7 @@ public final class WebhookLog {
     private final AtomicLong pending = new AtomicLong();
 
     void scheduled(WebhookEvent event) {
-        Tracked tracked = new Tracked(event, new AtomicInteger());
+        Tracked tracked = new Tracked(event, new AtomicInteger(), new ConcurrentLinkedQueue<>());
         byId.put(event.id(), tracked);
         inOrder.add(tracked);
         scheduled.increment();
@@ -65,9 +73,16 @@ public final class WebhookLog {
         pending.incrementAndGet();
     }
 
-    /** An attempt's answer: its status, or 0 when there was none. */
-    void attempted(WebhookEvent event, int status, boolean wrongSignature) {
+    /** An attempt's answer: its status, or 0 when there was none, and its body (null: none). */
+    void attempted(WebhookEvent event, int status, String body, boolean wrongSignature) {
         attempts.increment();
+        Tracked tracked = byId.get(event.id());
+        if (tracked != null)
+            tracked.attempts()
+                    .add(Instant.now() + " " + status
+                            + (status / 100 == 2 && body != null
+                                    ? " " + body.substring(0, Math.min(body.length(), KEPT_ANSWER))
+                                    : ""));
         if (status == 0) {
             unreachable.increment();
         } else if (status / 100 != 2) {
@@ -92,7 +107,8 @@ public final class WebhookLog {
                         t.event().type(),
                         t.event().dataId(),
                         t.deliveries().get() > 0,
-                        t.deliveries().get()))
+                        t.deliveries().get(),
+                        List.copyOf(t.attempts())))
                 .toList();
     }
 

@@ -174,8 +174,9 @@ public final class Webhooks implements AutoCloseable {
         while (log == owner && !Thread.currentThread().isInterrupted()) {
             Target current = target;
             if (current.url() != null) {
-                int status = attempt(current, event, wrongSignature);
-                owner.attempted(event, status, wrongSignature);
+                HttpResponse<String> answer = attempt(current, event, wrongSignature);
+                int status = answer == null ? 0 : answer.statusCode();
+                owner.attempted(event, status, answer == null ? null : answer.body(), wrongSignature);
                 if (status / 100 == 2) return true;
                 wrongSignature = false;
             }
@@ -185,8 +186,8 @@ public final class Webhooks implements AutoCloseable {
         return false;
     }
 
-    /** One POST; its status, or 0 when no answer came. */
-    private int attempt(Target current, WebhookEvent event, boolean wrongSignature) {
+    /** One POST; its answer, or null when none came. */
+    private HttpResponse<String> attempt(Target current, WebhookEvent event, boolean wrongSignature) {
         byte[] body = event.bytes();
         String key = wrongSignature ? current.secret() + "-but-wrong" : current.secret();
         HttpRequest request = HttpRequest.newBuilder(current.url())
@@ -199,15 +200,15 @@ public final class Webhooks implements AutoCloseable {
             attempting.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return 0;
+            return null;
         }
         try {
-            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            return 0;
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return 0;
+            return null;
         } finally {
             attempting.release();
         }
