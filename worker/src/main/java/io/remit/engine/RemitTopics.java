@@ -146,8 +146,17 @@ public final class RemitTopics {
         }
     }
 
+    /**
+     * A topic as remit creates it. With three replicas or more it is created with {@code min.insync.replicas} 2: a
+     * committed transaction holds the only copy of a retry or a dead letter (its source offset is committed with it), so
+     * acks=all must mean two copies, not a leader left alone in its ISR (the broker's default is 1). With two replicas it
+     * keeps the broker's default: 2 would stop every write while one broker restarts.
+     */
     private TopicBuilder topic(String name) {
-        return TopicBuilder.name(name).partitions(topics.partitions()).replicas(topics.replicationFactor());
+        TopicBuilder topic =
+                TopicBuilder.name(name).partitions(topics.partitions()).replicas(topics.replicationFactor());
+        if (topics.replicationFactor() >= 3) topic.config(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2");
+        return topic;
     }
 
     private String notCreating(Set<String> missing) {
@@ -170,7 +179,11 @@ public final class RemitTopics {
     }
 
     private String shape() {
-        return topics.partitions() + " partitions each; the dead-letter topic with retention.ms="
+        return topics.partitions() + " partitions each"
+                + (topics.replicationFactor() >= 3
+                        ? ", replication factor " + topics.replicationFactor() + " and min.insync.replicas=2"
+                        : "")
+                + "; the dead-letter topic with retention.ms="
                 + topics.deadLetterRetention().toMillis();
     }
 }
