@@ -54,6 +54,30 @@ public final class RedriveLedger {
                 where o.request_id = d.request_id and o.first_ambiguous_at < ?))""";
 
     /**
+     * Why a dead letter is not its requestId's command to redrive, or null when it is: the command has succeeded since,
+     * its retry is waiting (that retry is the command), or its row names another dead letter, of other bytes, as the
+     * command's own: a record refused beside the command (a different command under its requestId, {@code
+     * REQUEST_ID_REUSED}, or bad input while the command was alive). Sent, a refused different command could be taken
+     * for a correction of the command. An older dead letter of the same bytes (the command dead-lettered again after a
+     * redrive) is the command. A row whose own dead letter is bad input does not say which record was the command, and
+     * decides nothing.
+     */
+    private static final String NOT_THE_COMMAND = """
+            (select case when o.status = 'SUCCEEDED' then 'its requestId''s command has succeeded since'
+                         when o.status = 'RETRYING' then 'its requestId''s command is being retried: its retry is the command'
+                         when o.error_code in ('COMMAND_MISSING_KEY', 'COMMAND_UNREADABLE', 'COMMAND_INVALID') then null
+                         when (o.source_topic, o.source_partition, o.source_offset)
+                              is distinct from (d.source_topic, d.source_partition, d.source_offset)
+                              and not exists (select 1 from dead_letter own
+                                  where (own.source_topic, own.source_partition, own.source_offset)
+                                        = (o.source_topic, o.source_partition, o.source_offset)
+                                    and own.record_value is not distinct from d.record_value)
+                             then 'not its requestId''s command: that is the dead letter of ' || o.source_topic || '-'
+                                  || o.source_partition || '@' || o.source_offset || ' (' || o.error_code || ')'
+                    end
+             from command_outcome o where o.request_id = d.request_id)""";
+
+    /**
      * Redrives to {@code topic}, the commands topic: those planned here, and those this instance may run. A dead letter
      * with an unknown outcome ({@link #UNKNOWN_OUTCOME}, given {@code idempotencyWindow}) is redriven only when forced.
      */
@@ -83,15 +107,17 @@ public final class RedriveLedger {
             List<Object> params =
                     new ArrayList<>(List.of(request.force(), request.force(), windowStart, windowStart, maxId));
             String where = DeadLetterReader.where(request.filter(), params);
-            Map<String, @Nullable Object> counts =
-                    jdbc.queryForMap("""
+            Map<String, @Nullable Object> counts = jdbc.queryForMap(
+                    """
                     select count(*) as matched, count(distinct d.request_id) filter (where length(d.record_key) > 0 and (?
                         or not exists (select 1 from redrive_item i where i.dead_letter_id = d.id and i.state in ('SENDING', 'PUBLISHED')))
                         and (? or not\s""" + UNKNOWN_OUTCOME + """
-                        )) as eligible,
+                        ) and\s""" + NOT_THE_COMMAND + """
+                         is null) as eligible,
                         count(*) filter (where\s""" + UNKNOWN_OUTCOME + """
                         ) as unknown_outcomes
-                    from dead_letter d where d.id <= ? and\s""" + where, params.toArray());
+                    from dead_letter d where d.id <= ? and\s""" + where,
+                    params.toArray());
             jdbc.update(
                     """
                     insert into redrive (id, topic, dry_run, force, reason, filter, rate_per_second, max_dead_letter_id, matched, eligible,
@@ -295,7 +321,8 @@ public final class RedriveLedger {
             byte @Nullable [] value,
             String headers,
             boolean unknownOutcome,
-            String code) {}
+            String code,
+            @Nullable String notTheCommand) {}
 
     /**
      * Selects up to {@code limit} more dead letters for a running redrive held by {@code owner}, records them
@@ -324,9 +351,11 @@ public final class RedriveLedger {
             List<Candidate> candidates = jdbc.query(
                     """
                     select d.id, d.request_id, d.record_key, d.record_value, d.headers::text,\s""" + UNKNOWN_OUTCOME + """
-                     as unknown_outcome, d.error_code from dead_letter d
+                     as unknown_outcome, d.error_code,\s""" + NOT_THE_COMMAND + """
+                     as not_the_command from dead_letter d
                     where d.id <= ? and not exists (select 1 from redrive_item i where i.redrive_id = ? and i.dead_letter_id = d.id)
-                      and\s""" + where + " order by d.id limit ? for share of d",
+                      and\s""" + where
+                            + " order by d.id limit ? for share of d",
                     (rs, n) -> new Candidate(
                             rs.getLong(1),
                             rs.getString(2),
@@ -334,7 +363,8 @@ public final class RedriveLedger {
                             rs.getBytes(4),
                             rs.getString(5),
                             rs.getBoolean(6),
-                            rs.getString(7)),
+                            rs.getString(7),
+                            rs.getString(8)),
                     params.toArray());
             int chunk = number(jdbc.queryForObject("""
                     select greatest((select max(chunk) from redrive_chunk where redrive_id = ?),
@@ -360,14 +390,16 @@ public final class RedriveLedger {
             byte[] key = c.key();
             String skip = key == null || key.length == 0
                     ? "no key: it would be dead-lettered again"
-                    : !force && c.unknownOutcome()
-                            ? "its outcome is unknown: the API may have applied it longer ago than it remembers a "
-                                    + "requestId; look it up at the API, then redrive with force or discard it"
-                            : redrivenBefore.containsKey(c.id())
-                                    ? "redriven before by " + redrivenBefore.get(c.id())
-                                    : !requestIds.add(c.requestId())
-                                            ? "its requestId is redriven by this redrive already"
-                                            : null;
+                    : c.notTheCommand() != null
+                            ? c.notTheCommand()
+                            : !force && c.unknownOutcome()
+                                    ? "its outcome is unknown: the API may have applied it longer ago than it remembers a "
+                                            + "requestId; look it up at the API, then redrive with force or discard it"
+                                    : redrivenBefore.containsKey(c.id())
+                                            ? "redriven before by " + redrivenBefore.get(c.id())
+                                            : !requestIds.add(c.requestId())
+                                                    ? "its requestId is redriven by this redrive already"
+                                                    : null;
             // a refused reuse was never sent: forcing it settles nothing of the command its requestId belongs to
             if (skip == null && c.unknownOutcome() && !"REQUEST_ID_REUSED".equals(c.code())) settled.add(c.requestId());
             if (skip == null && key != null) { // a record without a key is skipped, above

@@ -158,6 +158,42 @@ class RedriveIT extends ConsoleTestSupport {
         assertThat(redrivenExactly(started.get("id").asString(), 1)).hasSize(1);
     }
 
+    /**
+     * A requestId's dead letters: a different command refused beside it (REQUEST_ID_REUSED, older), then the command's
+     * own, which its row names. A redrive of the requestId sends the command, not the refused one, which the engine
+     * could take for a correction once the command was refused for good.
+     */
+    @Test
+    void aRedriveOfARequestIdSendsItsCommandNotARecordRefusedBesideIt() throws Exception {
+        String key = id("beside");
+        String command = Commands.createInvoice("conn_nowhere", key, "1.00", "USD");
+        stored().row(key, Commands.createInvoice("conn_nowhere", key, "99.00", "USD"))
+                .code("REQUEST_ID_REUSED", 409, "requestId was used before for another command")
+                .store();
+        stored().row(key, command)
+                .code("CONNECTION_NOT_FOUND", 404, "no")
+                .decided("CONNECTION_NOT_FOUND", 404)
+                .store();
+
+        JsonNode started = redrive("{\"filter\":{\"requestIds\":[\"" + key + "\"]},\"reason\":\"its command\"}");
+        assertThat(started.get("matched").asInt()).isEqualTo(2);
+        assertThat(started.get("eligible").asInt()).isEqualTo(1);
+        JsonNode done = awaitState(started.get("id").asString(), "DONE");
+
+        assertThat(done.get("redriven").asInt()).isEqualTo(1);
+        assertThat(jdbc.queryForList(
+                        "select skip_reason from redrive_item where redrive_id = ?::uuid and state = 'SKIPPED'",
+                        String.class,
+                        started.get("id").asString()))
+                .singleElement()
+                .asString()
+                .startsWith("not its requestId's command: that is the dead letter of");
+        assertThat(redrivenExactly(started.get("id").asString(), 1))
+                .singleElement()
+                .satisfies(r -> assertThat(new String(r.value(), StandardCharsets.UTF_8))
+                        .isEqualTo(command));
+    }
+
     @Test
     void keepsToTheRequestedRate() throws Exception {
         String code = code("rate");
