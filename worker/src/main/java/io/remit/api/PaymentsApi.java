@@ -188,7 +188,9 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
                 DEADLINES.schedule(request::cancel, properties.timeout().toNanos(), TimeUnit.NANOSECONDS);
         try {
             Outcome outcome = http.execute(request, response -> {
+                // the API's own header; a proxy or gateway in front of it may send only the standard one
                 Header reset = response.getFirstHeader("X-RateLimit-Reset");
+                if (reset == null) reset = response.getFirstHeader("Retry-After");
                 byte[] body = bounded(response);
                 if (body == null) return classifier.tooLarge(response.getCode(), maxResponseBytes);
                 return classifier.classify(response.getCode(), reset == null ? null : reset.getValue(), body);

@@ -79,7 +79,10 @@ public final class ResponseClassifier {
     private Outcome classified(int status, String code, @Nullable String message, @Nullable String rateLimitReset) {
         Outcome outcome;
         if (status == 429) {
-            outcome = new Outcome.Transient(status, code, message, resetInstant(rateLimitReset));
+            // a 429 never uses up the ladder: without a time to wait that remit can read (none, an HTTP date), it is
+            // retried on the shortest tier
+            Instant notBefore = resetInstant(rateLimitReset);
+            outcome = new Outcome.Transient(status, code, message, notBefore == null ? clock.instant() : notBefore);
         } else if (status >= 500) {
             outcome = new Outcome.Transient(status, code, message, null);
         } else if (status == 401 || status == 403 || status < 400) {

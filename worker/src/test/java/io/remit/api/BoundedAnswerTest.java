@@ -12,6 +12,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,12 @@ class BoundedAnswerTest {
         server.createContext("/", exchange -> {
             paths.add(exchange.getRequestURI().getRawPath());
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            if (body.contains("\"slow")) { // a gateway's 429: the standard header only
+                exchange.getResponseHeaders().set("Retry-After", "7");
+                exchange.sendResponseHeaders(429, -1);
+                exchange.close();
+                return;
+            }
             int status = body.contains("\"endless") ? 201 : body.contains("\"announced") ? 422 : 201;
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             boolean announced = body.contains("\"announced");
@@ -105,6 +112,17 @@ class BoundedAnswerTest {
         assertThat(((Outcome.Rejected) outcome).code()).isEqualTo("HTTP_422");
         // the connection was dropped, not returned half-read: the next call is answered
         assertThat(api.send(create("chunked")).outcome()).isInstanceOf(Outcome.Succeeded.class);
+    }
+
+    @Test
+    void a429WithOnlyRetryAfterWaitsAsItSays() throws InterruptedException {
+        Instant before = Instant.now();
+        Outcome outcome = api.send(create("slow")).outcome();
+        assertThat(outcome).isInstanceOfSatisfying(Outcome.Transient.class, t -> {
+            assertThat(t.status()).isEqualTo(429);
+            assertThat(t.notBefore())
+                    .isBetween(before.plusSeconds(7), Instant.now().plusSeconds(7));
+        });
     }
 
     @Test
