@@ -25,6 +25,7 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
@@ -147,7 +148,22 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
         public boolean retryRequest(HttpResponse response, int execCount, HttpContext context) {
             return false;
         }
+
+        /**
+         * A resend after a failure that came once the request may have been written (not a connection never made) is
+         * marked: the API may have applied the first copy, so however the last one fails (a connection refused by an
+         * API that died after applying it), the call's outcome is unknown, not "never sent".
+         */
+        @Override
+        public boolean retryRequest(HttpRequest request, IOException exception, int execCount, HttpContext context) {
+            boolean again = super.retryRequest(request, exception, execCount, context);
+            if (again && !ResponseClassifier.neverSent(exception)) context.setAttribute(MAY_HAVE_BEEN_SENT, exception);
+            return again;
+        }
     }
+
+    /** The context attribute of a call resent after a failure that may have followed its request's arrival. */
+    static final String MAY_HAVE_BEEN_SENT = "remit.may-have-been-sent";
 
     @Override
     public Attempt send(Command command) throws InterruptedException {
@@ -186,8 +202,9 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
         // socket timeouts bound the silence between reads; this bounds the whole answer
         ScheduledFuture<?> deadline =
                 DEADLINES.schedule(request::cancel, properties.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        HttpClientContext context = HttpClientContext.create();
         try {
-            Outcome outcome = http.execute(request, response -> {
+            Outcome outcome = http.execute(request, context, response -> {
                 // the API's own header; a proxy or gateway in front of it may send only the standard one
                 Header reset = response.getFirstHeader("X-RateLimit-Reset");
                 if (reset == null) reset = response.getFirstHeader("Retry-After");
@@ -202,7 +219,12 @@ public final class PaymentsApi implements ApiClient, AutoCloseable {
             IOException failure = request.isCancelled()
                     ? new SocketTimeoutException("no complete answer within " + properties.timeout())
                     : e;
-            return new Attempt(classifier.classify(failure), Duration.ofNanos(System.nanoTime() - start));
+            Object earlier = context.getAttribute(MAY_HAVE_BEEN_SENT);
+            return new Attempt(
+                    earlier instanceof IOException first
+                            ? classifier.classifyResent(first, failure)
+                            : classifier.classify(failure),
+                    Duration.ofNanos(System.nanoTime() - start));
         } catch (IllegalStateException e) {
             // the deadline cancelled the request while the client was getting or opening its connection: the client
             // then says its endpoint was released (found by the 100,000-command chaos run: 62 such calls, each logged

@@ -101,11 +101,32 @@ public final class ResponseClassifier {
      */
     public static final String CONNECT_FAILED = "CONNECT_FAILED";
 
-    public Outcome classify(IOException failure) {
-        if (failure instanceof ConnectException
+    /** Whether a failure came before any request was written: a connection never made. */
+    public static boolean neverSent(IOException failure) {
+        return failure instanceof ConnectException
                 || failure instanceof ConnectTimeoutException
                 || failure instanceof UnknownHostException
-                || failure instanceof NoRouteToHostException) {
+                || failure instanceof NoRouteToHostException;
+    }
+
+    /**
+     * A call the client sent again after {@code first} failed once its request may have arrived, and that finally
+     * failed with {@code last}: whatever {@code last} is, the API may have applied the first copy, so it is a
+     * {@code CONNECTION_ERROR} (ambiguous), never {@link #CONNECT_FAILED}.
+     */
+    public Outcome classifyResent(IOException first, IOException last) {
+        Outcome outcome = classify(last);
+        if (!neverSent(last)) return outcome;
+        return new Outcome.Transient(
+                0,
+                "CONNECTION_ERROR",
+                truncate(Printable.of(first.getClass().getSimpleName() + ": " + first.getMessage()
+                        + "; sent again, then " + last.getClass().getSimpleName() + ": " + last.getMessage())),
+                null);
+    }
+
+    public Outcome classify(IOException failure) {
+        if (neverSent(failure)) {
             return new Outcome.Transient(
                     0,
                     CONNECT_FAILED,
