@@ -61,7 +61,8 @@ public final class CommandParser {
                     CommandType.UNKNOWN);
         }
         if (!isStrictUtf8(value)) {
-            return new ParsedCommand.Invalid(UNREADABLE, "value is not valid UTF-8", requestId, CommandType.UNKNOWN);
+            return new ParsedCommand.Invalid(
+                    UNREADABLE, "value is not valid UTF-8 (or holds a NUL byte)", requestId, CommandType.UNKNOWN);
         }
         JsonNode body;
         try {
@@ -91,11 +92,17 @@ public final class CommandParser {
     }
 
     /** Jackson tolerates some malformed UTF-8 (overlong forms); the JDK's decoder does not. */
+    /**
+     * Whether the bytes are UTF-8 that JSON may be: no NUL byte either, which JSON never holds raw (in a string it is
+     * escaped) and which UTF-16 and UTF-32 text of ASCII is full of; the parser would otherwise detect and read those.
+     */
     private static boolean isStrictUtf8(byte[] bytes) {
+        boolean ascii = true;
         for (byte b : bytes) {
-            if (b < 0) return Utf8.decode(bytes) != null;
+            if (b == 0) return false;
+            if (b < 0) ascii = false;
         }
-        return true;
+        return ascii || Utf8.decode(bytes) != null;
     }
 
     private static Command command(String requestId, JsonNode body) {

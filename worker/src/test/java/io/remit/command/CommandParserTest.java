@@ -181,7 +181,14 @@ class CommandParserTest {
                         "a second JSON value after the object",
                         bytes("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\"} {\"type\":\"invoice.cancel\"}")),
                 argumentSet("a comment", bytes("/* erp */ {\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\"}")),
-                argumentSet("a number with 100 digits", bytes(PAY.formatted("1" + "0".repeat(99), "\"USD\""))));
+                argumentSet("a number with 100 digits", bytes(PAY.formatted("1" + "0".repeat(99), "\"USD\""))),
+                argumentSet(
+                        "a command in UTF-16 (all ASCII: valid UTF-8 byte by byte, with a NUL in every other byte)",
+                        "{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\"}"
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_16LE)),
+                argumentSet(
+                        "a raw NUL after the object",
+                        bytes("{\"type\":\"invoice.approve\",\"invoiceId\":\"inv_1\"}\u0000")));
     }
 
     @ParameterizedTest
