@@ -64,6 +64,28 @@ class DeadLetterApiIT extends ConsoleTestSupport {
         assertThat(login.headers().allValues("Set-Cookie")).isEmpty();
     }
 
+    /** A NUL, which PostgreSQL refuses in a query's text, is a bad request, not a server error. */
+    @Test
+    void aNulInAFilterAPathOrAReasonIsABadRequest() throws Exception {
+        String operator = basic(OPERATOR, OPERATOR_PASSWORD);
+        assertThat(get("/ops/dead-letters?code=A%00B", operator).statusCode()).isEqualTo(400);
+        assertThat(get("/ops/dead-letters?requestId=k%00k", operator).statusCode())
+                .isEqualTo(400);
+        assertThat(get("/ops/dead-letters/k%00", operator).statusCode()).isIn(400, 404);
+        assertThat(post(
+                                "/ops/redrives",
+                                operator,
+                                "{\"dryRun\":true,\"reason\":\"why\\u0000\",\"filter\":{\"codes\":[\"X\"]}}")
+                        .statusCode())
+                .isEqualTo(400);
+        assertThat(post(
+                                "/ops/redrives",
+                                operator,
+                                "{\"dryRun\":true,\"reason\":\"why\",\"filter\":{\"codes\":[\"X\\u0000Y\"]}}")
+                        .statusCode())
+                .isEqualTo(400);
+    }
+
     @Test
     void refusesTheApiWithoutOrWithWrongCredentials() throws Exception {
         HttpResponse<String> anonymous = get("/ops/dead-letters", null);

@@ -58,7 +58,17 @@ public record DeadLetterFilter(
                 .filter(Objects::nonNull)
                 .map(String::trim)
                 .filter(v -> !v.isEmpty())
+                .map(DeadLetterFilter::withoutNul)
                 .distinct()
                 .toList();
+    }
+
+    /**
+     * The text, refused (IllegalArgumentException: a 400) when it holds a NUL, which no requestId, code or type stored
+     * holds and PostgreSQL refuses in a query's text.
+     */
+    public static String withoutNul(String text) {
+        if (text.indexOf('\u0000') >= 0) throw new IllegalArgumentException("a NUL character is never part of one");
+        return text;
     }
 }

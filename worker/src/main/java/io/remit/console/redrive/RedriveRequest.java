@@ -17,7 +17,7 @@ public record RedriveRequest(
 
     public RedriveRequest {
         if (filter == null) filter = DeadLetterFilter.all();
-        reason = reason == null || reason.isBlank() ? null : reason.strip();
+        reason = reason == null || reason.isBlank() ? null : DeadLetterFilter.withoutNul(reason.strip());
         dryRun = Boolean.TRUE.equals(dryRun);
         force = Boolean.TRUE.equals(force);
     }

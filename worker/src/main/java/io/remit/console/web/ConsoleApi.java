@@ -65,6 +65,7 @@ public final class ConsoleApi {
     /** One command's history: its outcome and settlement, attempts, dead letters, redrives and webhooks. */
     @GetMapping({"/dead-letters/{requestId}", "/commands/{requestId}"})
     public ResponseEntity<DeadLetterReader.History> deadLetter(@PathVariable String requestId) {
+        DeadLetterFilter.withoutNul(requestId);
         DeadLetterReader.History history = deadLetters.history(requestId);
         return history == null ? ResponseEntity.notFound().build() : ResponseEntity.ok(history);
     }
