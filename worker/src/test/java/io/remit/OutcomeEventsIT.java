@@ -19,10 +19,14 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -109,6 +113,62 @@ class OutcomeEventsIT extends WorkerTestSupport {
         assertThat(events).hasSize(1);
         assertThat(valueOf(events, key).get("response").get("id").asString()).isEqualTo("inv_replayed");
         assertThat(sandbox.ledger().calls(key)).as("replayed, not sent again").isZero();
+    }
+
+    /**
+     * Kafka refuses a success's outcome event (the outcomes topic takes less than the API's answer): the payment was
+     * made, so the event says SUCCEEDED without the answer, which the row keeps; no dead letter. It said DEAD_LETTERED.
+     */
+    @Test
+    void aSuccessWhoseEventKafkaRefusesStaysASuccessWithoutItsAnswer() throws Exception {
+        String key = id("event-big");
+        StringBuilder noise = new StringBuilder(); // a description that compresses badly: the answer repeats it
+        java.util.Random random = new java.util.Random(7);
+        String letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        for (int i = 0; i < 1000; i++) noise.append(letters.charAt(random.nextInt(letters.length())));
+        String command = Commands.createInvoice("INV-" + key.substring(9, 17))
+                .replace("\"description\":\"Consulting\"", "\"description\":\"" + noise + "\"");
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, OUTCOMES);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers))) {
+            setMaxMessageBytes(admin, topic, "850");
+            try {
+                send(key, command);
+                Map<String, Object> row = awaitStatus(key, "SUCCEEDED");
+                assertThat((String) row.get("response"))
+                        .as("the row keeps the answer")
+                        .contains(noise);
+
+                List<ConsumerRecord<byte[], byte[]>> events = eventsOf(Set.of(key));
+                assertThat(events).hasSize(1);
+                JsonNode event = valueOf(events, key);
+                assertThat(event.get("status").asString()).isEqualTo("SUCCEEDED");
+                assertThat(event.get("resourceId").asString()).isEqualTo(row.get("resource_id"));
+                assertThat(event.has("response") && !event.get("response").isNull())
+                        .as("the answer that made it too large")
+                        .isFalse();
+                assertThat(jdbc.queryForObject(
+                                "select count(*) from dead_letter where request_id = ?", Integer.class, key))
+                        .isZero();
+            } finally {
+                admin.incrementalAlterConfigs(Map.of(
+                                topic,
+                                List.of(new AlterConfigOp(
+                                        new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, ""),
+                                        AlterConfigOp.OpType.DELETE))))
+                        .all()
+                        .get();
+            }
+        }
+    }
+
+    private static void setMaxMessageBytes(Admin admin, ConfigResource topic, String bytes) throws Exception {
+        admin.incrementalAlterConfigs(Map.of(
+                        topic,
+                        List.of(new AlterConfigOp(
+                                new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, bytes),
+                                AlterConfigOp.OpType.SET))))
+                .all()
+                .get();
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> eventsOf(Set<String> keys) {

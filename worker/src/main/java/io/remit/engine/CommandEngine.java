@@ -412,6 +412,10 @@ final class CommandEngine implements Runnable {
      */
     private void refused(Pending p, String reason) {
         Processed was = p.decided();
+        if (was.decision() instanceof Decision.Complete c) {
+            succeededWithoutAnswer(p, was, c, reason);
+            return;
+        }
         p.result = new Processed(
                 was.record(),
                 was.requestId(),
@@ -436,6 +440,35 @@ final class CommandEngine implements Runnable {
                         p.offset(),
                         reason,
                         Outbound.OUTBOUND_REFUSED));
+    }
+
+    /**
+     * A success whose outcome event Kafka refused (an answer larger than the outcomes topic takes, say): the payment
+     * was made, so it stays a success, never a dead letter. Its event goes without the API's answer, which its row keeps
+     * (stored already: the decision is replayed, not stored again).
+     */
+    private void succeededWithoutAnswer(Pending p, Processed was, Decision.Complete c, String reason) {
+        p.result = new Processed(
+                was.record(),
+                was.requestId(),
+                was.commandType(),
+                Processed.Provenance.REPLAYED,
+                new Decision.Complete(c.status(), c.resourceId(), null),
+                was.attempts(),
+                null,
+                was.decidedAt());
+        p.minimalOutbound = true;
+        RecordLog.about(
+                p,
+                () -> log.error(
+                        "{}: Kafka refuses the outcome event of {} at {}-{}@{} ({}), a success; it goes without the API's "
+                                + "answer, which command_outcome.response keeps",
+                        name,
+                        p.requestId,
+                        p.record.topic(),
+                        p.record.partition(),
+                        p.offset(),
+                        reason));
     }
 
     /**
