@@ -162,6 +162,10 @@ class ConsoleBrowserIT extends ConsoleTestSupport {
         assertThat(browser.findElements(By.cssSelector("#confirm-form input[name=_csrf]")))
                 .as("the form carries its CSRF token")
                 .hasSize(1);
+        assertThat(browser.findElement(By.cssSelector("#confirm-form input[name=force]"))
+                        .getDomAttribute("type"))
+                .as("what the dry run counted, no more: forcing is not ticked on after it")
+                .isEqualTo("hidden");
         screenshot("dry-run");
 
         browser.findElement(By.id("redrive")).click();
@@ -182,12 +186,13 @@ class ConsoleBrowserIT extends ConsoleTestSupport {
             assertThat(KafkaProbe.header(record, "traceparent")).startsWith("00-0af7651916cd43dd");
         });
         Map<String, Object> audit = jdbc.queryForMap(
-                "select requested_by, reason, dry_run, state, filter::text as filter from redrive where id = ?::uuid",
+                "select requested_by, reason, dry_run, force, state, filter::text as filter from redrive where id = ?::uuid",
                 redrive);
         assertThat(audit)
                 .containsEntry("requested_by", OPERATOR)
                 .containsEntry("reason", "API was down; it is back")
                 .containsEntry("dry_run", false)
+                .containsEntry("force", false)
                 .containsEntry("state", "DONE");
         assertThat((String) audit.get("filter")).contains(chosen).doesNotContain(other);
         assertThat(jdbc.queryForObject(
