@@ -44,6 +44,9 @@ class WebhookIT extends WorkerTestSupport {
     @LocalServerPort
     int consolePort;
 
+    @org.springframework.beans.factory.annotation.Autowired
+    javax.sql.DataSource dataSource;
+
     @Test
     void aSettledPaymentSettlesItsCommandOnceWhateverIsRedeliveredOrReordered() throws Exception {
         Paid paid = pay("wh-pay");
@@ -311,6 +314,37 @@ class WebhookIT extends WorkerTestSupport {
 
     private static String sign(String body) {
         return WebhookSignature.sign(WEBHOOK_SECRET, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * PostgreSQL cannot take a webhook (no connection within the pool's timeout): the answer is 503, for Expereon to send
+     * it again, never a 2xx for an event that was not stored.
+     */
+    @Test
+    void aWebhookPostgreSqlCannotTakeIsAnswered503() throws Exception {
+        Paid paid = pay("wh-nodb");
+        String settled = event("payment.settled", paid.paymentId(), "SETTLED", null);
+        com.zaxxer.hikari.HikariDataSource pool = (com.zaxxer.hikari.HikariDataSource) dataSource;
+        long timeout = pool.getConnectionTimeout();
+        List<java.sql.Connection> held = new java.util.ArrayList<>();
+        pool.getHikariConfigMXBean().setConnectionTimeout(500);
+        try {
+            while (held.size() < pool.getMaximumPoolSize()) {
+                try {
+                    held.add(pool.getConnection());
+                } catch (java.sql.SQLException busy) {
+                    // the engine holds one for a moment: taken once it is given back
+                }
+            }
+            HttpResponse<String> response =
+                    http.send(request(settled, sign(settled), WEBHOOK_PORT), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode() + " " + response.body())
+                    .isEqualTo("503 {\"result\":\"STORE_UNAVAILABLE\"}");
+        } finally {
+            for (java.sql.Connection c : held) c.close();
+            pool.getHikariConfigMXBean().setConnectionTimeout(timeout);
+        }
+        assertThat(post(settled)).as("sent again, once PostgreSQL takes it").isEqualTo(ok("APPLIED"));
     }
 
     private static String ok(String result) {

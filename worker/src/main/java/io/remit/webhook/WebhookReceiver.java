@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.transaction.TransactionException;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -125,7 +126,7 @@ public final class WebhookReceiver {
         WebhookStore.Stored stored;
         try {
             stored = store.receive(event, now);
-        } catch (DataAccessException e) {
+        } catch (DataAccessException | TransactionException e) { // no connection, a commit that failed: not stored
             metrics.received(event.type(), WebhookMetrics.Result.UNAVAILABLE);
             log.warn(
                     "Webhook {} not stored, answered 503 for Expereon to send it again: {}",
@@ -142,7 +143,7 @@ public final class WebhookReceiver {
     private boolean known(String eventId) {
         try {
             return store.known(eventId);
-        } catch (DataAccessException e) {
+        } catch (DataAccessException | TransactionException e) {
             return false; // refused as a replay; if it was stored, Expereon's next delivery is acknowledged
         }
     }
