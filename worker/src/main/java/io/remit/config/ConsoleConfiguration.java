@@ -21,6 +21,7 @@ import io.remit.engine.WorkerProperties;
 import io.remit.routing.TopicsProperties;
 import java.time.Clock;
 import java.util.UUID;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -108,8 +109,12 @@ class ConsoleConfiguration {
                 JsonMapper json,
                 Clock clock,
                 TopicsProperties topics,
-                ApiProperties api) {
-            return new RedriveLedger(jdbc, transaction, json, clock, topics.commands(), api.idempotencyWindow());
+                ApiProperties api,
+                ProducerFactory<?, ?> producers) {
+            Object maxRequest = producers.getConfigurationProperties().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+            int maxRecordBytes = maxRequest == null ? 1024 * 1024 : Integer.parseInt(maxRequest.toString());
+            return new RedriveLedger(
+                    jdbc, transaction, json, clock, topics.commands(), api.idempotencyWindow(), maxRecordBytes);
         }
 
         @Bean

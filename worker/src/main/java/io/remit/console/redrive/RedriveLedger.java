@@ -44,6 +44,11 @@ public final class RedriveLedger {
     private final Clock clock;
     private final String topic;
     private final Duration idempotencyWindow;
+    /** The redrive producer's {@code max.request.size}: a record larger than this is refused, and its whole chunk. */
+    private final int maxRecordBytes;
+
+    /** What a redriven record adds to a dead letter's key, value and headers: remit's redrive headers, the framing. */
+    private static final int REDRIVE_OVERHEAD = 512;
 
     /**
      * A dead letter whose command the API may have applied longer ago than it remembers a requestId: sending it again
@@ -87,7 +92,9 @@ public final class RedriveLedger {
             JsonMapper json,
             Clock clock,
             String topic,
-            Duration idempotencyWindow) {
+            Duration idempotencyWindow,
+            int maxRecordBytes) {
+        this.maxRecordBytes = maxRecordBytes;
         this.topic = topic;
         this.idempotencyWindow = idempotencyWindow;
         this.jdbc = jdbc;
@@ -388,23 +395,29 @@ public final class RedriveLedger {
         List<String> settled = new ArrayList<>();
         for (Candidate c : candidates) {
             byte[] key = c.key();
+            List<RecordDecoder.RawHeader> headers = decoder.raw(c.headers());
+            long size = size(key, c.value(), headers);
             String skip = key == null || key.length == 0
                     ? "no key: it would be dead-lettered again"
-                    : c.notTheCommand() != null
-                            ? c.notTheCommand()
-                            : !force && c.unknownOutcome()
-                                    ? "its outcome is unknown: the API may have applied it longer ago than it remembers a "
-                                            + "requestId; look it up at the API, then redrive with force or discard it"
-                                    : redrivenBefore.containsKey(c.id())
-                                            ? "redriven before by " + redrivenBefore.get(c.id())
-                                            : !requestIds.add(c.requestId())
-                                                    ? "its requestId is redriven by this redrive already"
-                                                    : null;
+                    : size > maxRecordBytes
+                            ? "larger than Kafka takes from the redrive's producer (" + size
+                                    + " bytes, max.request.size " + maxRecordBytes
+                                    + "): it would be refused, and every chunk with it; publish it by hand"
+                            : c.notTheCommand() != null
+                                    ? c.notTheCommand()
+                                    : !force && c.unknownOutcome()
+                                            ? "its outcome is unknown: the API may have applied it longer ago than it remembers a "
+                                                    + "requestId; look it up at the API, then redrive with force or discard it"
+                                            : redrivenBefore.containsKey(c.id())
+                                                    ? "redriven before by " + redrivenBefore.get(c.id())
+                                                    : !requestIds.add(c.requestId())
+                                                            ? "its requestId is redriven by this redrive already"
+                                                            : null;
             // a refused reuse was never sent: forcing it settles nothing of the command its requestId belongs to
             if (skip == null && c.unknownOutcome() && !"REQUEST_ID_REUSED".equals(c.code())) settled.add(c.requestId());
             if (skip == null && key != null) { // a record without a key is skipped, above
                 toPublish.add(new RedrivePublisher.RedrivenRecord(
-                        c.id(), CommandsTopic.partitionOf(key, partitions), key, c.value(), decoder.raw(c.headers())));
+                        c.id(), CommandsTopic.partitionOf(key, partitions), key, c.value(), headers));
             }
             items.add(new Object[] {id, c.id(), c.requestId(), chunk, skip == null ? "SENDING" : "SKIPPED", skip});
         }
@@ -446,6 +459,13 @@ public final class RedriveLedger {
                     nonce);
         }
         return new Claim(chunk, toPublish, items.size() - toPublish.size(), nonce);
+    }
+
+    private static long size(byte @Nullable [] key, byte @Nullable [] value, List<RecordDecoder.RawHeader> headers) {
+        long size = REDRIVE_OVERHEAD + (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
+        for (RecordDecoder.RawHeader h : headers)
+            size += h.key().length() * 3L + (h.value() == null ? 0 : h.value().length);
+        return size;
     }
 
     private Map<Long, UUID> redrivenBefore(List<Candidate> candidates) {

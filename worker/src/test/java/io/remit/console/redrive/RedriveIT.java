@@ -181,17 +181,34 @@ class RedriveIT extends ConsoleTestSupport {
         JsonNode done = awaitState(started.get("id").asString(), "DONE");
 
         assertThat(done.get("redriven").asInt()).isEqualTo(1);
-        assertThat(jdbc.queryForList(
-                        "select skip_reason from redrive_item where redrive_id = ?::uuid and state = 'SKIPPED'",
-                        String.class,
-                        started.get("id").asString()))
-                .singleElement()
-                .asString()
-                .startsWith("not its requestId's command: that is the dead letter of");
+        assertThat(onlySkipReason(started)).startsWith("not its requestId's command: that is the dead letter of");
         assertThat(redrivenExactly(started.get("id").asString(), 1))
                 .singleElement()
                 .satisfies(r -> assertThat(new String(r.value(), StandardCharsets.UTF_8))
                         .isEqualTo(command));
+    }
+
+    /** A dead letter larger than Kafka takes from the redrive's producer is skipped: it would fail every chunk for ever. */
+    @Test
+    void aDeadLetterTooLargeToPublishIsSkippedAndTheOthersGoOn() throws Exception {
+        String code = code("huge");
+        String small = id("small");
+        stored().row(id("huge"), "x")
+                .rawValue(new byte[1_100_000])
+                .code(code, 404, "no")
+                .store();
+        stored().row(small, Commands.createInvoice("conn_nowhere", small, "1.00", "USD"))
+                .code(code, 404, "no")
+                .store();
+
+        JsonNode started = redrive("{\"filter\":{\"codes\":[\"" + code + "\"]},\"reason\":\"huge\"}");
+        JsonNode done = awaitState(started.get("id").asString(), "DONE");
+
+        assertThat(done.get("redriven").asInt()).isEqualTo(1);
+        assertThat(onlySkipReason(started)).startsWith("larger than Kafka takes from the redrive's producer");
+        assertThat(redrivenExactly(started.get("id").asString(), 1))
+                .singleElement()
+                .satisfies(r -> assertThat(KafkaProbe.key(r)).isEqualTo(small));
     }
 
     @Test
@@ -270,6 +287,16 @@ class RedriveIT extends ConsoleTestSupport {
         assertThat(post("/ops/redrives", operator, "not json").statusCode()).isEqualTo(400);
         assertThat(get("/ops/redrives/" + UUID.randomUUID(), operator).statusCode())
                 .isEqualTo(404);
+    }
+
+    /** The skip reason of the one dead letter a redrive skipped. */
+    private String onlySkipReason(JsonNode redrive) {
+        List<String> reasons = jdbc.queryForList(
+                "select skip_reason from redrive_item where redrive_id = ?::uuid and state = 'SKIPPED'",
+                String.class,
+                redrive.get("id").asString());
+        assertThat(reasons).hasSize(1);
+        return reasons.getFirst();
     }
 
     private JsonNode awaitState(String id, String state) {
