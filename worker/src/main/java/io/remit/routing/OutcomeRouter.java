@@ -103,7 +103,10 @@ public final class OutcomeRouter {
                 failure.message());
     }
 
-    /** A 429: retried no sooner than the API said, on the tier whose delay covers the wait; the ladder is not used up. */
+    /**
+     * A 429: retried no sooner than the API said, and no sooner than the shortest tier's delay, on the tier whose delay
+     * covers the wait; the ladder is not used up.
+     */
     private Decision retryNoSoonerThan(
             Outcome.Transient failure, int attempt, int rateLimited, CodeRetries codeRetries) {
         Instant now = clock.instant();
@@ -114,6 +117,11 @@ public final class OutcomeRouter {
                 : notBefore.isAfter(now.plus(MAX_RATE_LIMIT_WAIT))
                         ? MAX_RATE_LIMIT_WAIT
                         : Duration.between(now, notBefore);
+        // never at once: a 429 whose reset has passed, is 0 or cannot be read would otherwise be called again as soon
+        // as
+        // its retry is read, and again, without end (429s do not use up the ladder)
+        Duration shortest = ladder.forWait(Duration.ZERO).delay();
+        if (wait.compareTo(shortest) < 0) wait = shortest;
         Instant due = now.plus(withJitter(wait));
         return new Decision.Retry(
                 ladder.forWait(wait),
