@@ -412,6 +412,21 @@ final class CommandEngine implements Runnable {
      */
     private void refused(Pending p, String reason) {
         Processed was = p.decided();
+        if (was.provenance() == Processed.Provenance.ALREADY_SUCCEEDED
+                || was.provenance() == Processed.Provenance.IN_PROGRESS) {
+            // it has no record Kafka could refuse, only its offset: nothing of it is the cause, and a dead letter of it
+            // would stand beside a command that succeeded or is being retried; it is committed as it is, when Kafka can
+            p.minimalOutbound = true; // never judged refused again: a failure of its transaction is Kafka's
+            log.warn(
+                    "{}: a transaction holding only the offset of {} at {}-{}@{} failed ({}); it is tried again as it is",
+                    name,
+                    p.requestId,
+                    p.record.topic(),
+                    p.record.partition(),
+                    p.offset(),
+                    reason);
+            return;
+        }
         if (was.decision() instanceof Decision.Complete c) {
             succeededWithoutAnswer(p, was, c, reason);
             return;

@@ -271,7 +271,7 @@ final class CommandProcessor {
      * Whether this record is another copy of a command whose retry is waiting on a retry topic: the same command (same
      * fingerprint), not read from a retry topic (remit's own copies are the retry), while the row is RETRYING and due at
      * most {@link #STALE_RETRY} ago. A retry overdue by longer than that may have been lost with its topic's retention:
-     * the copy goes on as the command, as it did before.
+     * the copy goes on as the command.
      */
     private boolean isInProgress(Pending item, StoredOutcome prior) {
         return prior.status() == OutcomeStatus.RETRYING
@@ -282,8 +282,12 @@ final class CommandProcessor {
                 && retry.dueAt().plus(STALE_RETRY).isAfter(clock.instant());
     }
 
-    /** How long past its due time a waiting retry is still taken to be on its way. */
-    static final Duration STALE_RETRY = Duration.ofHours(1);
+    /**
+     * How long past its due time a waiting retry is still taken to be on its way: a day, as for the commands an invoice's
+     * later commands wait for (a retry may be late by hours: held for a 429's reset behind others in its tier, or while
+     * the outage breaker is open), and as a redrive judges it.
+     */
+    static final Duration STALE_RETRY = Duration.ofDays(1);
 
     private static boolean isReused(Fingerprint fingerprint, StoredOutcome prior) {
         return prior.identity().fingerprint() != null

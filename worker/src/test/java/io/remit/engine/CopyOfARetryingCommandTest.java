@@ -59,7 +59,7 @@ class CopyOfARetryingCommandTest {
     }
 
     @Test
-    void aRetryOverdueByMoreThanAnHourNoLongerHoldsACopy() {
+    void aRetryOverdueByMoreThanADayNoLongerHoldsACopy() {
         Pending copy = admit("c", 12, PAYMENT);
         StoredOutcome lostRetry =
                 retrying(copy, NOW.minus(CommandProcessor.STALE_RETRY).minusSeconds(1));

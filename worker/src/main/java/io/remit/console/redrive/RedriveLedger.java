@@ -60,7 +60,7 @@ public final class RedriveLedger {
 
     /**
      * Why a dead letter is not its requestId's command to redrive, or null when it is: the command has succeeded since,
-     * its retry is waiting (that retry is the command), or its row names another dead letter, of other bytes, as the
+     * its retry is waiting (that retry is the command; one overdue by a day may have been lost, and is not), or its row names another dead letter, of other bytes, as the
      * command's own: a record refused beside the command (a different command under its requestId, {@code
      * REQUEST_ID_REUSED}, or bad input while the command was alive). Sent, a refused different command could be taken
      * for a correction of the command. An older dead letter of the same bytes (the command dead-lettered again after a
@@ -69,7 +69,8 @@ public final class RedriveLedger {
      */
     private static final String NOT_THE_COMMAND = """
             (select case when o.status = 'SUCCEEDED' then 'its requestId''s command has succeeded since'
-                         when o.status = 'RETRYING' then 'its requestId''s command is being retried: its retry is the command'
+                         when o.status = 'RETRYING' and (o.due_at is null or o.due_at > now() - interval '24 hours')
+                             then 'its requestId''s command is being retried: its retry is the command'
                          when o.error_code in ('COMMAND_MISSING_KEY', 'COMMAND_UNREADABLE', 'COMMAND_INVALID') then null
                          when (o.source_topic, o.source_partition, o.source_offset)
                               is distinct from (d.source_topic, d.source_partition, d.source_offset)
@@ -78,7 +79,7 @@ public final class RedriveLedger {
                                         = (o.source_topic, o.source_partition, o.source_offset)
                                     and own.record_value is not distinct from d.record_value)
                              then 'not its requestId''s command: that is the dead letter of ' || o.source_topic || '-'
-                                  || o.source_partition || '@' || o.source_offset || ' (' || o.error_code || ')'
+                                  || o.source_partition || '@' || o.source_offset || ' (' || coalesce(o.error_code, 'no code') || ')'
                     end
              from command_outcome o where o.request_id = d.request_id)""";
 
