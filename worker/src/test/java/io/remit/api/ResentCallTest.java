@@ -33,7 +33,9 @@ class ResentCallTest {
                 InputStream in = connection.getInputStream();
                 String seen = "";
                 while (!seen.contains("}")) seen += new String(in.readNBytes(1), StandardCharsets.UTF_8);
-                // read whole, then gone: no answer, and no one listening any more
+                // read whole, then gone: no one listening any more (closed first, so that a resend cannot connect in
+                // between), and no answer
+                server.close();
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
