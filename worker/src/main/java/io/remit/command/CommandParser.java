@@ -91,10 +91,10 @@ public final class CommandParser {
         return text != null && REQUEST_ID.matcher(text).matches() ? text : null;
     }
 
-    /** Jackson tolerates some malformed UTF-8 (overlong forms); the JDK's decoder does not. */
     /**
-     * Whether the bytes are UTF-8 that JSON may be: no NUL byte either, which JSON never holds raw (in a string it is
-     * escaped) and which UTF-16 and UTF-32 text of ASCII is full of; the parser would otherwise detect and read those.
+     * Whether the bytes are UTF-8 that JSON may be, read by the JDK's strict decoder (Jackson tolerates some malformed
+     * UTF-8, overlong forms), and hold no NUL byte, which JSON never holds raw (in a string it is escaped) and which
+     * UTF-16 and UTF-32 text of ASCII is full of; the parser would otherwise detect and read those.
      */
     private static boolean isStrictUtf8(byte[] bytes) {
         boolean ascii = true;

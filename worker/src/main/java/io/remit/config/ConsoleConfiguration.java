@@ -21,7 +21,6 @@ import io.remit.engine.WorkerProperties;
 import io.remit.routing.TopicsProperties;
 import java.time.Clock;
 import java.util.UUID;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -111,10 +110,14 @@ class ConsoleConfiguration {
                 TopicsProperties topics,
                 ApiProperties api,
                 ProducerFactory<?, ?> producers) {
-            Object maxRequest = producers.getConfigurationProperties().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
-            int maxRecordBytes = maxRequest == null ? 1024 * 1024 : Integer.parseInt(maxRequest.toString());
             return new RedriveLedger(
-                    jdbc, transaction, json, clock, topics.commands(), api.idempotencyWindow(), maxRecordBytes);
+                    jdbc,
+                    transaction,
+                    json,
+                    clock,
+                    topics.commands(),
+                    api.idempotencyWindow(),
+                    KafkaClients.maxRequestSize(producers.getConfigurationProperties()));
         }
 
         @Bean

@@ -412,18 +412,15 @@ final class CommandEngine implements Runnable {
      */
     private void refused(Pending p, String reason) {
         Processed was = p.decided();
-        if (was.provenance() == Processed.Provenance.ALREADY_SUCCEEDED
-                || was.provenance() == Processed.Provenance.IN_PROGRESS) {
+        if (!was.provenance().produces()) {
             // it has no record Kafka could refuse, only its offset: nothing of it is the cause, and a dead letter of it
             // would stand beside a command that succeeded or is being retried; it is committed as it is, when Kafka can
             p.minimalOutbound = true; // never judged refused again: a failure of its transaction is Kafka's
             log.warn(
-                    "{}: a transaction holding only the offset of {} at {}-{}@{} failed ({}); it is tried again as it is",
+                    "{}: a transaction holding only the offset of {} at {} failed ({}); it is tried again as it is",
                     name,
                     p.requestId,
-                    p.record.topic(),
-                    p.record.partition(),
-                    p.offset(),
+                    p.at(),
                     reason);
             return;
         }
@@ -446,13 +443,11 @@ final class CommandEngine implements Runnable {
         RecordLog.about(
                 p,
                 () -> log.error(
-                        "{}: Kafka refuses the outbound record of {} at {}-{}@{} ({}); dead-lettering it as {} with key and headers only; "
+                        "{}: Kafka refuses the outbound record of {} at {} ({}); dead-lettering it as {} with key and headers only; "
                                 + "the whole record is kept in PostgreSQL (dead_letter)",
                         name,
                         p.requestId,
-                        p.record.topic(),
-                        p.record.partition(),
-                        p.offset(),
+                        p.at(),
                         reason,
                         Outbound.OUTBOUND_REFUSED));
     }
@@ -476,13 +471,11 @@ final class CommandEngine implements Runnable {
         RecordLog.about(
                 p,
                 () -> log.error(
-                        "{}: Kafka refuses the outcome event of {} at {}-{}@{} ({}), a success; it goes without the API's "
+                        "{}: Kafka refuses the outcome event of {} at {} ({}), a success; it goes without the API's "
                                 + "answer, which command_outcome.response keeps",
                         name,
                         p.requestId,
-                        p.record.topic(),
-                        p.record.partition(),
-                        p.offset(),
+                        p.at(),
                         reason));
     }
 

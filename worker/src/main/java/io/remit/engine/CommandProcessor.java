@@ -266,7 +266,6 @@ final class CommandProcessor {
         return processed.decision() instanceof Decision.DeadLetter d && d.leavesRow();
     }
 
-    /** A valid command whose requestId may have taken effect under another command. */
     /**
      * Whether this record is another copy of a command whose retry is waiting on a retry topic: the same command (same
      * fingerprint), not read from a retry topic (remit's own copies are the retry), while the row is RETRYING and due at
@@ -289,6 +288,7 @@ final class CommandProcessor {
      */
     static final Duration STALE_RETRY = Duration.ofDays(1);
 
+    /** A valid command whose requestId may have taken effect under another command. */
     private static boolean isReused(Fingerprint fingerprint, StoredOutcome prior) {
         return prior.identity().fingerprint() != null
                 && !fingerprint.hash().equals(prior.identity().fingerprint())

@@ -196,13 +196,11 @@ final class DecisionBatcher {
         RecordLog.about(
                 p,
                 () -> log.error(
-                        "{}: {}; {} at {}-{}@{} is stored in the minimal form (key and value as bytes, no headers){}",
+                        "{}: {}; {} at {} is stored in the minimal form (key and value as bytes, no headers){}",
                         name,
                         reason,
                         p.requestId,
-                        p.record.topic(),
-                        p.record.partition(),
-                        p.offset(),
+                        p.at(),
                         was.decision() instanceof Decision.Complete ? "" : " and dead-lettered as " + STORE_REFUSED));
     }
 }

@@ -77,9 +77,13 @@ public final class KafkaClients {
      * {@code max.request.size} and the broker's default topic limit, with room to spare.
      */
     public int maxRecordBytes() {
+        return Math.min(maxRequestSize(producerConfig), DEFAULT_MAX_REQUEST_SIZE) - 48_576;
+    }
+
+    /** A producer configuration's {@code max.request.size}, or Kafka's default. */
+    public static int maxRequestSize(Map<String, ? extends @Nullable Object> producerConfig) {
         Object configured = producerConfig.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
-        int maxRequest = configured == null ? DEFAULT_MAX_REQUEST_SIZE : Integer.parseInt(configured.toString());
-        return Math.min(maxRequest, DEFAULT_MAX_REQUEST_SIZE) - 48_576;
+        return configured == null ? DEFAULT_MAX_REQUEST_SIZE : Integer.parseInt(configured.toString());
     }
 
     public Consumer<byte[], byte[]> consumer(int index) {

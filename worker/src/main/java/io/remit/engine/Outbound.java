@@ -34,9 +34,7 @@ final class Outbound {
     }
 
     List<ProducerRecord<byte[], byte[]>> of(Pending pending) {
-        Processed.Provenance provenance = pending.decided().provenance();
-        if (provenance == Processed.Provenance.ALREADY_SUCCEEDED || provenance == Processed.Provenance.IN_PROGRESS)
-            return List.of();
+        if (!pending.decided().provenance().produces()) return List.of();
         List<ProducerRecord<byte[], byte[]>> produced = new ArrayList<>(2);
         for (Publisher publisher : publishers) {
             ProducerRecord<byte[], byte[]> record = publisher.recordFor(pending);

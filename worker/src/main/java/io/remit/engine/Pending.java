@@ -82,6 +82,11 @@ final class Pending {
         return record.offset();
     }
 
+    /** Where its record is, as a log line says it: {@code topic-partition@offset}. */
+    String at() {
+        return record.topic() + "-" + record.partition() + "@" + record.offset();
+    }
+
     TopicPartition partition() {
         return new TopicPartition(record.topic(), record.partition());
     }

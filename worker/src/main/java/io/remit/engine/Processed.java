@@ -36,6 +36,11 @@ record Processed(
          * Another copy of a command whose retry waits on a retry topic: that retry is the command, so nothing is done
          * but commit the offset (the decision is the row's, for the record's history only).
          */
-        IN_PROGRESS
+        IN_PROGRESS;
+
+        /** Whether a decision of this provenance produces records: neither a success nor a waiting retry does again. */
+        boolean produces() {
+            return this != ALREADY_SUCCEEDED && this != IN_PROGRESS;
+        }
     }
 }

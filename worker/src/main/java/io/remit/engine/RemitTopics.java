@@ -155,8 +155,13 @@ public final class RemitTopics {
     private TopicBuilder topic(String name) {
         TopicBuilder topic =
                 TopicBuilder.name(name).partitions(topics.partitions()).replicas(topics.replicationFactor());
-        if (topics.replicationFactor() >= 3) topic.config(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2");
+        if (twoInSync()) topic.config(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2");
         return topic;
+    }
+
+    /** Whether the topics need two in-sync replicas for a write: with three replicas or more (see {@link #topic}). */
+    private boolean twoInSync() {
+        return topics.replicationFactor() >= 3;
     }
 
     private String notCreating(Set<String> missing) {
@@ -180,7 +185,7 @@ public final class RemitTopics {
 
     private String shape() {
         return topics.partitions() + " partitions each"
-                + (topics.replicationFactor() >= 3
+                + (twoInSync()
                         ? ", replication factor " + topics.replicationFactor() + " and min.insync.replicas=2"
                         : "")
                 + "; the dead-letter topic with retention.ms="

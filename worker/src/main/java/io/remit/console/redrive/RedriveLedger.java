@@ -60,8 +60,8 @@ public final class RedriveLedger {
 
     /**
      * Why a dead letter is not its requestId's command to redrive, or null when it is: the command has succeeded since,
-     * its retry is waiting (that retry is the command; one overdue by a day may have been lost, and is not), or its row names another dead letter, of other bytes, as the
-     * command's own: a record refused beside the command (a different command under its requestId, {@code
+     * its retry is waiting (that retry is the command; one overdue by a day may have been lost, and is not), or its row
+     * names another dead letter, of other bytes, as the command's own: a record refused beside the command (a different command under its requestId, {@code
      * REQUEST_ID_REUSED}, or bad input while the command was alive). Sent, a refused different command could be taken
      * for a correction of the command. An older dead letter of the same bytes (the command dead-lettered again after a
      * redrive) is the command. A row whose own dead letter is bad input does not say which record was the command, and
